@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KRUZHOK := $(BIN)/kruzhok
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Unit tests use a fast password hasher; argon2 stays the default everywhere else.
+TEST_ENV := KRUZHOK_FAST_PASSWORD_HASHER=1
+
+.PHONY: run install migrate demo test lint typecheck test-sqlite test-postgres bench-ledger clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(KRUZHOK) migrate --noinput
+
+demo: migrate
+	$(KRUZHOK) demo_load
+
+run: demo
+	@echo "Портал: http://$(HOST):$(PORT)/"
+	$(KRUZHOK) runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test-sqlite: install
+	$(TEST_ENV) $(BIN)/pytest -m "not slow"
+
+test-postgres: install
+	$(TEST_ENV) scripts/with-postgres.sh $(BIN)/pytest -m "not slow"
+
+test: lint typecheck test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) kruzhok.sqlite3* staticfiles

@@ -1,0 +1,93 @@
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    PARENT = "parent", "Родитель"
+    PROVIDER = "provider", "Сотрудник поставщика"
+    OPERATOR = "operator", "Муниципальный оператор"
+    REGIONAL_ADMIN = "regional_admin", "Региональный администратор"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Role.OPERATOR)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in: a parent, a provider's staff member or municipal staff."""
+
+    email = models.EmailField("электронная почта", unique=True)
+    last_name = models.CharField("фамилия", max_length=100)
+    first_name = models.CharField("имя", max_length=100)
+    patronymic = models.CharField("отчество", max_length=100, blank=True)
+    phone = models.CharField("телефон", max_length=20, blank=True)
+    municipality = models.ForeignKey(
+        "common.Municipality",
+        verbose_name="муниципалитет",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.CharField("роль", max_length=20, choices=Role.choices, default=Role.PARENT)
+    email_confirmed_at = models.DateTimeField("почта подтверждена", null=True, blank=True)
+    is_active = models.BooleanField("активен", default=True)
+    is_staff = models.BooleanField("доступ к администрированию", default=False)
+    date_joined = models.DateTimeField("зарегистрирован", default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["last_name", "first_name"]
+
+    class Meta:
+        verbose_name = "пользователь"
+        verbose_name_plural = "пользователи"
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    @property
+    def short_name(self) -> str:
+        initials = "".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.short_name
+
+    @property
+    def is_parent(self) -> bool:
+        return self.role == Role.PARENT
+
+    @property
+    def is_provider_staff(self) -> bool:
+        return self.role == Role.PROVIDER
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role in (Role.OPERATOR, Role.REGIONAL_ADMIN)

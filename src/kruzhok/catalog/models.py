@@ -1,0 +1,304 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Direction(models.TextChoices):
+    """Направленность: stable slugs of the regional Navigator; AIS PFDO ids in DIRECTION_AIS_ID."""
+
+    TECHNICAL = "tekhnicheskoe", "Техническая"
+    ARTS = "hudozhestvennoe", "Художественная"
+    SCIENCE = "estestvennonauchnoe", "Естественнонаучная"
+    SOCIAL = "socialno-pedagogicheskoe", "Социально-гуманитарная"
+    TOURISM = "turistsko-kraevedcheskoe", "Туристско-краеведческая"
+    SPORTS = "fizkulturno-sportivnoe", "Физкультурно-спортивная"
+
+
+DIRECTION_AIS_ID = {
+    Direction.TECHNICAL: 2,
+    Direction.ARTS: 3,
+    Direction.SCIENCE: 4,
+    Direction.SOCIAL: 5,
+    Direction.TOURISM: 6,
+    Direction.SPORTS: 7,
+}
+
+
+class ProviderKind(models.TextChoices):
+    ORGANIZATION = "organization", "Организация"
+    ENTREPRENEUR = "entrepreneur", "Индивидуальный предприниматель"
+
+
+class ProviderStatus(models.TextChoices):
+    MODERATING = "moderating", "На модерации"
+    APPROVED = "approved", "Допущен"
+    REJECTED = "rejected", "Отклонён"
+    BLOCKED = "blocked", "Заблокирован"
+
+
+class Provider(models.Model):
+    """An organisation or individual entrepreneur that runs programs."""
+
+    kind = models.CharField("вид", max_length=20, choices=ProviderKind.choices)
+    full_name = models.CharField("полное наименование", max_length=500)
+    short_name = models.CharField("краткое наименование", max_length=200)
+    inn = models.CharField("ИНН", max_length=12, unique=True)
+    ogrn = models.CharField("ОГРН / ОГРНИП", max_length=15, unique=True)
+    license_number = models.CharField("номер лицензии", max_length=100, blank=True)
+    address = models.CharField("адрес", max_length=500)
+    municipality = models.ForeignKey(
+        "common.Municipality",
+        verbose_name="муниципалитет",
+        on_delete=models.PROTECT,
+        related_name="providers",
+    )
+    phone = models.CharField("телефон", max_length=20, blank=True)
+    email = models.EmailField("электронная почта", blank=True)
+    website = models.URLField("сайт", blank=True)
+    status = models.CharField(
+        "статус", max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.MODERATING
+    )
+    created_at = models.DateTimeField("создан", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "поставщик"
+        verbose_name_plural = "поставщики"
+        ordering = ["short_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inn__regex=r"^([0-9]{10}|[0-9]{12})$"), name="provider_inn_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(ogrn__regex=r"^([0-9]{13}|[0-9]{15})$"), name="provider_ogrn_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class StaffRole(models.TextChoices):
+    ADMIN = "admin", "Администратор"
+    TEACHER = "teacher", "Педагог"
+
+
+class ProviderStaff(models.Model):
+    """A user working for a provider, as its administrator or as a teacher."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_roles"
+    )
+    role = models.CharField("роль", max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        verbose_name = "сотрудник поставщика"
+        verbose_name_plural = "сотрудники поставщиков"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "user"], name="provider_staff_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.provider})"
+
+
+class ProgramState(models.TextChoices):
+    DRAFT = "initial", "Черновик"
+    MODERATING = "moderating", "На модерации"
+    PUBLISHED = "published", "Опубликована"
+    RETURNED = "wait_for_editing", "Возвращена на доработку"
+    ARCHIVED = "archive", "В архиве"
+
+
+class ProgramType(models.TextChoices):
+    GENERAL = "general", "Общеразвивающая"
+    PREPROF = "preprof", "Предпрофессиональная"
+    SPORT = "sport", "Спортивная подготовка"
+
+
+class ProgramLevel(models.TextChoices):
+    INITIAL = "initial", "Стартовый"
+    BASIC = "basic", "Базовый"
+    ADVANCED = "advanced", "Продвинутый"
+
+
+class FinancingSource(models.TextChoices):
+    CERTIFICATE = "pfdod_certificate", "По сертификату"
+    BUDGET = "budget", "Бесплатно (муниципальное задание)"
+    PAID = "paid", "Платно"
+
+
+class StudyForm(models.TextChoices):
+    FULL_TIME = "full_time", "Очная"
+    PART_TIME = "part_time", "Очно-заочная"
+    DISTANCE = "distance", "Заочная, с дистанционными технологиями"
+
+
+class Program(models.Model):
+    """A supplementary education program a provider offers."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="programs")
+    title = models.CharField("название", max_length=300)
+    description = models.TextField("описание")
+    direction = models.CharField("направленность", max_length=30, choices=Direction.choices)
+    program_type = models.CharField(
+        "вид программы", max_length=20, choices=ProgramType.choices, default=ProgramType.GENERAL
+    )
+    level = models.CharField(
+        "уровень", max_length=20, choices=ProgramLevel.choices, default=ProgramLevel.INITIAL
+    )
+    age_min = models.PositiveSmallIntegerField("возраст от, лет")
+    age_max = models.PositiveSmallIntegerField("возраст до, лет")
+    study_form = models.CharField(
+        "форма обучения", max_length=20, choices=StudyForm.choices, default=StudyForm.FULL_TIME
+    )
+    duration_months = models.PositiveSmallIntegerField("продолжительность, месяцев")
+    hours_per_week = models.PositiveSmallIntegerField("академических часов в неделю")
+    price_per_hour = models.BigIntegerField("стоимость академического часа, коп.")
+    financing_source = models.CharField(
+        "источник финансирования",
+        max_length=20,
+        choices=FinancingSource.choices,
+        default=FinancingSource.CERTIFICATE,
+    )
+    accessible_ovz = models.BooleanField("доступна детям с ОВЗ", default=False)
+    address = models.CharField("адрес проведения", max_length=500)
+    state = models.CharField(
+        "состояние", max_length=20, choices=ProgramState.choices, default=ProgramState.DRAFT
+    )
+    search_document = models.TextField("поисковый индекс", blank=True, editable=False)
+    created_at = models.DateTimeField("создана", auto_now_add=True)
+    updated_at = models.DateTimeField("изменена", auto_now=True)
+
+    class Meta:
+        verbose_name = "программа"
+        verbose_name_plural = "программы"
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_min__gte=5, age_max__lte=18, age_min__lte=F("age_max")),
+                name="program_age_range",
+            ),
+            models.CheckConstraint(condition=Q(price_per_hour__gte=0), name="program_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(duration_months__gte=1, hours_per_week__gte=1),
+                name="program_duration_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "direction"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Group(models.Model):
+    """A study group of a program: a teacher, a number of seats and a weekly schedule."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField("название", max_length=200)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="педагог",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="taught_groups",
+    )
+    capacity = models.PositiveIntegerField("мест")
+    seats_taken = models.PositiveIntegerField("занято мест", default=0)
+    start_date = models.DateField("начало занятий")
+    end_date = models.DateField("окончание занятий")
+    enrollment_open = models.BooleanField("запись открыта", default=True)
+    auto_accept = models.BooleanField("принимать заявки автоматически", default=False)
+
+    class Meta:
+        verbose_name = "группа"
+        verbose_name_plural = "группы"
+        ordering = ["program", "name"]
+        constraints = [
+            # The backstop against overbooking: no code path can take more seats than exist.
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")), name="group_seats_within_capacity"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="group_dates_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.title} — {self.name}"
+
+    @property
+    def free_seats(self) -> int:
+        return self.capacity - self.seats_taken
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "понедельник"
+    TUESDAY = 1, "вторник"
+    WEDNESDAY = 2, "среда"
+    THURSDAY = 3, "четверг"
+    FRIDAY = 4, "пятница"
+    SATURDAY = 5, "суббота"
+    SUNDAY = 6, "воскресенье"
+
+
+class ScheduleSlot(models.Model):
+    """A weekly class: weekday, start time and length in academic hours."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="schedule")
+    weekday = models.PositiveSmallIntegerField("день недели", choices=Weekday.choices)
+    start_time = models.TimeField("начало")
+    hours = models.PositiveSmallIntegerField("академических часов", default=1)
+
+    class Meta:
+        verbose_name = "занятие в расписании"
+        verbose_name_plural = "расписание"
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="slot_weekday_range"),
+            models.CheckConstraint(condition=Q(hours__gte=1, hours__lte=8), name="slot_hours"),
+            models.UniqueConstraint(
+                fields=["group", "weekday", "start_time"], name="slot_unique_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()}, {self.start_time:%H:%M}, {self.hours} ак. ч."
+
+
+class LessonStatus(models.TextChoices):
+    PLANNED = "planned", "Запланировано"
+    CANCELLED = "cancelled", "Отменено"
+
+
+class Lesson(models.Model):
+    """One class of a group on a date; generated from the schedule, skipping public holidays."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="lessons")
+    date = models.DateField("дата")
+    start_time = models.TimeField("начало")
+    hours = models.PositiveSmallIntegerField("академических часов")
+    status = models.CharField(
+        "состояние", max_length=20, choices=LessonStatus.choices, default=LessonStatus.PLANNED
+    )
+
+    class Meta:
+        verbose_name = "занятие"
+        verbose_name_plural = "занятия"
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "date", "start_time"], name="lesson_unique_time"
+            ),
+            models.CheckConstraint(condition=Q(hours__gte=1), name="lesson_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} — {self.date:%d.%m.%Y} {self.start_time:%H:%M}"
+
+    @property
+    def starts_at(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.date, self.start_time)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CertificatesConfig(AppConfig):
+    name = "kruzhok.certificates"
+    verbose_name = "Сертификаты и учёт средств"

@@ -1,0 +1,328 @@
+"""Certificates, financing programs and the double-entry ledger.
+
+The ledger follows TigerBeetle's model: every account keeps four running totals
+(debits/credits, pending/posted) updated in the same transaction as the append-only
+transfer that moves them, and CHECK constraints make an overdraft impossible even for
+a buggy caller. Only `certificates.ledger` writes these tables.
+"""
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class BillingRegime(models.TextChoices):
+    PER_LESSON = "per_lesson", "За каждое посещённое занятие"
+    MONTHLY = "monthly", "Помесячно"
+
+
+class FinancingProgram(models.Model):
+    """Программа персонифицированного финансирования: a municipality's money rules for a period."""
+
+    municipality = models.ForeignKey(
+        "common.Municipality",
+        verbose_name="муниципалитет",
+        on_delete=models.PROTECT,
+        related_name="financing_programs",
+    )
+    title = models.CharField("название", max_length=300)
+    period_start = models.DateField("начало периода")
+    period_end = models.DateField("окончание периода")
+    max_funded_certificates = models.PositiveIntegerField("максимум сертификатов ПФ")
+    funded_count = models.PositiveIntegerField("выдано сертификатов ПФ", default=0)
+    budget_cap = models.BigIntegerField("объём средств, коп.")
+    max_programs_per_child = models.PositiveSmallIntegerField(
+        "программ по сертификату на ребёнка одновременно", default=3
+    )
+    billing_regime = models.CharField(
+        "порядок оплаты",
+        max_length=20,
+        choices=BillingRegime.choices,
+        default=BillingRegime.PER_LESSON,
+    )
+    closed_at = models.DateTimeField("период закрыт", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "программа персонифицированного финансирования"
+        verbose_name_plural = "программы персонифицированного финансирования"
+        ordering = ["municipality", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "period_start"], name="financing_program_unique_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=F("period_start")), name="financing_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(funded_count__lte=F("max_funded_certificates")),
+                name="financing_quota_not_exceeded",
+            ),
+            models.CheckConstraint(condition=Q(budget_cap__gte=0), name="financing_budget_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y})"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.period_start <= day <= self.period_end
+
+
+class NominalBand(models.Model):
+    """The nominal for children of an age band (full years at the period start)."""
+
+    financing_program = models.ForeignKey(
+        FinancingProgram, on_delete=models.CASCADE, related_name="nominal_bands"
+    )
+    age_min = models.PositiveSmallIntegerField("возраст от")
+    age_max = models.PositiveSmallIntegerField("возраст до")
+    nominal = models.BigIntegerField("номинал, коп.")
+
+    class Meta:
+        verbose_name = "номинал по возрасту"
+        verbose_name_plural = "номиналы по возрасту"
+        ordering = ["age_min"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_min__lte=F("age_max"), nominal__gt=0), name="nominal_band_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.age_min}–{self.age_max} лет"
+
+
+class CertificateStatus(models.TextChoices):
+    ACCOUNTING = "accounting", "Сертификат учёта"
+    FUNDED = "funded", "Сертификат персонифицированного финансирования"
+
+
+class Certificate(models.Model):
+    """One per child: a numbered electronic certificate, with its money in a ledger account."""
+
+    child = models.OneToOneField(
+        "families.Child", on_delete=models.PROTECT, related_name="certificate"
+    )
+    number = models.CharField("номер", max_length=11, unique=True)
+    municipality = models.ForeignKey(
+        "common.Municipality", on_delete=models.PROTECT, related_name="certificates"
+    )
+    status = models.CharField(
+        "статус",
+        max_length=20,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.ACCOUNTING,
+    )
+    financing_program = models.ForeignKey(
+        FinancingProgram,
+        verbose_name="программа финансирования",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    nominal = models.BigIntegerField("номинал, коп.", default=0)
+    valid_from = models.DateField("действует с", null=True, blank=True)
+    valid_to = models.DateField("действует по", null=True, blank=True)
+    accounting_reason = models.TextField("почему не финансируется", blank=True)
+    issued_at = models.DateTimeField("выдан", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "сертификат"
+        verbose_name_plural = "сертификаты"
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{11}$"), name="certificate_number_11_digits"
+            ),
+            models.CheckConstraint(condition=Q(nominal__gte=0), name="certificate_nominal_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number_display
+
+    @property
+    def number_display(self) -> str:
+        """`26 0000 0001 7`: region, sequence in two fours, check digit."""
+        n = self.number
+        return f"{n[0:2]} {n[2:6]} {n[6:10]} {n[10:]}" if len(n) == 11 else n
+
+
+class NumberSequence(models.Model):
+    """A gapless counter (certificate numbers per region, contract numbers)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "счётчик номеров"
+        verbose_name_plural = "счётчики номеров"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"
+
+
+class AccountKind(models.TextChoices):
+    TREASURY = "treasury", "Казна (источник средств)"
+    BUDGET = "budget", "Бюджет программы финансирования"
+    CERTIFICATE = "certificate", "Счёт сертификата"
+    PROVIDER_PAYABLE = "provider_payable", "К оплате поставщику"
+    PROVIDER_PAID = "provider_paid", "Оплачено поставщику"
+
+
+class Account(models.Model):
+    """A ledger account with running totals kept in step with its transfers."""
+
+    kind = models.CharField("вид", max_length=20, choices=AccountKind.choices)
+    municipality = models.ForeignKey(
+        "common.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    financing_program = models.ForeignKey(
+        FinancingProgram, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    certificate = models.OneToOneField(
+        Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+    )
+    provider = models.ForeignKey(
+        "catalog.Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    debits_pending = models.BigIntegerField(default=0)
+    debits_posted = models.BigIntegerField(default=0)
+    credits_pending = models.BigIntegerField(default=0)
+    credits_posted = models.BigIntegerField(default=0)
+    debits_must_not_exceed_credits = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "счёт учёта"
+        verbose_name_plural = "счета учёта"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    debits_pending__gte=0,
+                    debits_posted__gte=0,
+                    credits_pending__gte=0,
+                    credits_posted__gte=0,
+                ),
+                name="account_totals_gte_0",
+            ),
+            # Available money (credits minus debits, pending included) is never negative.
+            models.CheckConstraint(
+                condition=Q(debits_must_not_exceed_credits=False)
+                | Q(credits_posted__gte=F("debits_posted") + F("debits_pending")),
+                name="account_debits_within_credits",
+            ),
+            models.UniqueConstraint(
+                fields=["financing_program"],
+                condition=Q(kind="budget"),
+                name="account_one_budget_per_program",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality"],
+                condition=Q(kind="treasury"),
+                name="account_one_treasury_per_municipality",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "kind"],
+                condition=Q(kind__in=["provider_payable", "provider_paid"]),
+                name="account_one_per_provider_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.certificate or self.provider or self.financing_program or self.municipality
+        return f"{self.get_kind_display()}: {owner}"
+
+    @property
+    def balance(self) -> int:
+        """Credited minus debited (posted)."""
+        return self.credits_posted - self.debits_posted
+
+    @property
+    def reserved(self) -> int:
+        return self.debits_pending
+
+    @property
+    def available(self) -> int:
+        return self.credits_posted - self.debits_posted - self.debits_pending
+
+
+class Hold(models.Model):
+    """Money reserved on a certificate for a contract; posted in parts, the rest voided."""
+
+    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField("зарезервировано")
+    posted = models.BigIntegerField("списано", default=0)
+    voided = models.BigIntegerField("освобождено", default=0)
+    cause = models.CharField("основание", max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "резерв"
+        verbose_name_plural = "резервы"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, posted__gte=0, voided__gte=0)
+                & Q(amount__gte=F("posted") + F("voided")),
+                name="hold_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Резерв {self.cause}"
+
+    @property
+    def remaining(self) -> int:
+        return self.amount - self.posted - self.voided
+
+
+class TransferKind(models.TextChoices):
+    FUND = "fund", "Выделение бюджета"
+    CREDIT = "credit", "Зачисление номинала"
+    HOLD = "hold", "Резерв по договору"
+    POST = "post", "Списание за занятия"
+    VOID = "void", "Снятие резерва"
+    EXPIRE = "expire", "Возврат неиспользованного остатка"
+    PAY = "pay", "Оплата поставщику"
+    REVERSE = "reverse", "Сторнирование"
+
+
+class Transfer(models.Model):
+    """An append-only movement of money between two accounts (never updated, never deleted)."""
+
+    kind = models.CharField("вид", max_length=10, choices=TransferKind.choices)
+    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
+    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
+    amount = models.BigIntegerField("сумма, коп.")
+    hold = models.ForeignKey(
+        Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    idempotency_key = models.CharField("ключ идемпотентности", max_length=200, unique=True)
+    description = models.CharField("описание", max_length=300, blank=True)
+    created_at = models.DateTimeField("когда", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "проводка"
+        verbose_name_plural = "проводки"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(debit_account=F("credit_account")), name="transfer_distinct_accounts"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["hold", "post", "void"]) | Q(hold__isnull=False),
+                name="transfer_hold_kinds_name_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="reverse", reverses__isnull=False)
+                | (~Q(kind="reverse") & Q(reverses__isnull=True)),
+                name="transfer_reverse_names_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} коп. ({self.idempotency_key})"

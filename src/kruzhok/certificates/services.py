@@ -1,0 +1,177 @@
+"""Certificates: issuing, numbering and funding. Money moves only through `ledger`."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from kruzhok.certificates import ledger
+from kruzhok.certificates.models import (
+    Certificate,
+    CertificateStatus,
+    FinancingProgram,
+    NominalBand,
+    NumberSequence,
+)
+from kruzhok.common.models import Municipality
+from kruzhok.common.validators import luhn_check_digit
+from kruzhok.families.models import Child
+
+
+def _next_in_sequence(name: str) -> int:
+    NumberSequence.objects.get_or_create(name=name)
+    # The row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) serialises callers.
+    NumberSequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
+    return NumberSequence.objects.values_list("last_value", flat=True).get(name=name)
+
+
+def certificate_number_make(*, region_code: str, sequence: int) -> str:
+    """Region code (2) + sequence (8) + Luhn check digit over the first ten digits."""
+    if not (len(region_code) == 2 and region_code.isdigit()):
+        raise ValueError(f"bad region code {region_code!r}")
+    if not 0 < sequence < 10**8:
+        raise ValueError(f"certificate sequence out of range: {sequence}")
+    body = f"{region_code}{sequence:08d}"
+    return f"{body}{luhn_check_digit(body)}"
+
+
+@transaction.atomic
+def certificate_issue(*, child: Child) -> Certificate:
+    """The child's certificate, issued once (a second call returns the same one)."""
+    existing = Certificate.objects.filter(child=child).first()
+    if existing is not None:
+        return existing
+    region_code = settings.KRUZHOK_REGION_CODE
+    number = certificate_number_make(
+        region_code=region_code, sequence=_next_in_sequence(f"certificate:{region_code}")
+    )
+    certificate = Certificate.objects.create(
+        child=child,
+        number=number,
+        municipality_id=child.municipality_id,
+        status=CertificateStatus.ACCOUNTING,
+    )
+    ledger.certificate_account(certificate=certificate)
+    return certificate
+
+
+def financing_program_current(
+    *, municipality: Municipality | int, day: datetime.date
+) -> FinancingProgram | None:
+    return (
+        FinancingProgram.objects.filter(
+            municipality=municipality, period_start__lte=day, period_end__gte=day, closed_at=None
+        )
+        .order_by("-period_start")
+        .first()
+    )
+
+
+@transaction.atomic
+def financing_program_create(
+    *,
+    municipality: Municipality,
+    title: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    max_funded_certificates: int,
+    budget_cap: int,
+    nominal_bands: list[tuple[int, int, int]],
+    max_programs_per_child: int = 3,
+) -> FinancingProgram:
+    """Create a financing program, its nominal bands, and fund its budget to the cap."""
+    program = FinancingProgram.objects.create(
+        municipality=municipality,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        max_funded_certificates=max_funded_certificates,
+        budget_cap=budget_cap,
+        max_programs_per_child=max_programs_per_child,
+    )
+    NominalBand.objects.bulk_create(
+        NominalBand(financing_program=program, age_min=lo, age_max=hi, nominal=nominal)
+        for lo, hi, nominal in nominal_bands
+    )
+    if budget_cap > 0:
+        ledger.transfer_fund(financing_program=program, amount=budget_cap, key=f"fund:{program.pk}")
+    return program
+
+
+def nominal_for(*, financing_program: FinancingProgram, child: Child) -> int | None:
+    """The nominal for the child's age band (full years at the period start), if any."""
+    age = child.age_on(financing_program.period_start)
+    band = financing_program.nominal_bands.filter(age_min__lte=age, age_max__gte=age).first()
+    return band.nominal if band else None
+
+
+@transaction.atomic
+def certificate_fund(
+    *, certificate: Certificate, financing_program: FinancingProgram
+) -> Certificate:
+    """Make the certificate funded for the period, if the quota and the budget allow.
+
+    Otherwise it stays a certificate of accounting and `accounting_reason` says why. Funding
+    happens at most once per certificate and period (the credit's idempotency key).
+    """
+    certificate = Certificate.objects.select_related("child").get(pk=certificate.pk)
+    if (
+        certificate.status == CertificateStatus.FUNDED
+        and certificate.financing_program_id == financing_program.pk
+    ):
+        return certificate
+    nominal = nominal_for(financing_program=financing_program, child=certificate.child)
+    if nominal is None:
+        certificate.accounting_reason = (
+            "Возраст ребёнка на начало периода не входит ни в одну возрастную группу "
+            "программы персонифицированного финансирования."
+        )
+        certificate.save(update_fields=["accounting_reason"])
+        return certificate
+    took_quota = FinancingProgram.objects.filter(
+        pk=financing_program.pk, funded_count__lt=F("max_funded_certificates")
+    ).update(funded_count=F("funded_count") + 1)
+    if not took_quota:
+        certificate.accounting_reason = (
+            "Лимит сертификатов персонифицированного финансирования на этот период исчерпан: "
+            "сертификат действует как сертификат учёта. Бесплатные (бюджетные) программы "
+            "доступны по нему без ограничений."
+        )
+        certificate.save(update_fields=["accounting_reason"])
+        return certificate
+    try:
+        with transaction.atomic():
+            ledger.transfer_credit(
+                financing_program=financing_program,
+                certificate=certificate,
+                amount=nominal,
+                key=f"credit:{financing_program.pk}:{certificate.pk}",
+            )
+    except ledger.InsufficientFunds:
+        FinancingProgram.objects.filter(pk=financing_program.pk).update(
+            funded_count=F("funded_count") - 1
+        )
+        certificate.accounting_reason = (
+            "Средства программы персонифицированного финансирования на этот период "
+            "исчерпаны: сертификат действует как сертификат учёта."
+        )
+        certificate.save(update_fields=["accounting_reason"])
+        return certificate
+    certificate.status = CertificateStatus.FUNDED
+    certificate.financing_program = financing_program
+    certificate.nominal = nominal
+    certificate.valid_from = financing_program.period_start
+    certificate.valid_to = financing_program.period_end
+    certificate.accounting_reason = ""
+    certificate.save(
+        update_fields=[
+            "status",
+            "financing_program",
+            "nominal",
+            "valid_from",
+            "valid_to",
+            "accounting_reason",
+        ]
+    )
+    return certificate

@@ -1,0 +1,53 @@
+"""Money is integer kopecks everywhere; these helpers only convert at the edges."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from num2words import num2words
+
+NBSP = "\u00a0"
+
+
+def format_kopecks(amount: int, *, currency: bool = True) -> str:
+    """Format kopecks the Russian way: 123456 -> '1 234,56 ₽' (non-breaking spaces)."""
+    sign = "−" if amount < 0 else ""
+    rubles, kopecks = divmod(abs(int(amount)), 100)
+    grouped = f"{rubles:,}".replace(",", NBSP)
+    text = f"{sign}{grouped},{kopecks:02d}"
+    return f"{text}{NBSP}₽" if currency else text
+
+
+def rubles_to_kopecks(value: str | int | Decimal) -> int:
+    """Parse rubles ('1 234,56', '150', Decimal('99.5')) into integer kopecks.
+
+    Raises ValueError on anything that is not an amount with at most two decimal places.
+    """
+    if isinstance(value, int):
+        return value * 100
+    text = str(value).strip().replace(NBSP, "").replace(" ", "").replace("₽", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"not an amount in kopecks: {value!r}")
+    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def kopecks_in_words(amount: int) -> str:
+    """'одна тысяча двести рублей 00 копеек' for 120000, as invoices write it."""
+    rubles, kopecks = divmod(int(amount), 100)
+    words = num2words(rubles, lang="ru")
+    rubles_word = _plural(rubles, "рубль", "рубля", "рублей")
+    kopecks_word = _plural(kopecks, "копейка", "копейки", "копеек")
+    return f"{words} {rubles_word} {kopecks:02d} {kopecks_word}"
+
+
+def _plural(n: int, one: str, few: str, many: str) -> str:
+    n = abs(n) % 100
+    if 11 <= n <= 19:
+        return many
+    if n % 10 == 1:
+        return one
+    if 2 <= n % 10 <= 4:
+        return few
+    return many

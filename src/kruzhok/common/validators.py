@@ -1,0 +1,94 @@
+"""Identity numbers of people and organisations, checked by their official checksums."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.ru import inn as stdnum_inn
+from stdnum.ru import ogrn as stdnum_ogrn
+
+_NON_DIGITS = re.compile(r"[\s\-]")
+
+
+def normalize_digits(value: str) -> str:
+    return _NON_DIGITS.sub("", value or "")
+
+
+def snils_is_valid(value: str) -> bool:
+    """СНИЛС: 11 digits, the last two a checksum of the first nine (Пенсионный фонд rules)."""
+    digits = normalize_digits(value)
+    if not re.fullmatch(r"\d{11}", digits):
+        return False
+    number, check = digits[:9], int(digits[9:])
+    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
+    if total < 100:
+        expected = total
+    elif total in (100, 101):
+        expected = 0
+    else:
+        expected = total % 101
+        if expected == 100:
+            expected = 0
+    return expected == check
+
+
+def format_snils(value: str) -> str:
+    d = normalize_digits(value)
+    return f"{d[0:3]}-{d[3:6]}-{d[6:9]} {d[9:11]}" if len(d) == 11 else value
+
+
+def validate_snils(value: str) -> None:
+    digits = normalize_digits(value)
+    if not re.fullmatch(r"\d{11}", digits):
+        raise ValidationError(
+            "СНИЛС состоит из 11 цифр, например 112-233-445 95. Проверьте номер.", code="format"
+        )
+    if not snils_is_valid(digits):
+        raise ValidationError(
+            "Контрольное число СНИЛС не сходится: вероятно, в номере опечатка. "
+            "Сверьте номер с документом.",
+            code="checksum",
+        )
+
+
+def validate_inn(value: str) -> None:
+    digits = normalize_digits(value)
+    if not re.fullmatch(r"\d{10}|\d{12}", digits):
+        raise ValidationError(
+            "ИНН организации состоит из 10 цифр, ИНН предпринимателя — из 12.", code="format"
+        )
+    try:
+        stdnum_inn.validate(digits)
+    except StdnumError as exc:
+        raise ValidationError(
+            "Контрольные цифры ИНН не сходятся: проверьте номер.", code="checksum"
+        ) from exc
+
+
+def validate_ogrn(value: str) -> None:
+    digits = normalize_digits(value)
+    if not re.fullmatch(r"\d{13}|\d{15}", digits):
+        raise ValidationError("ОГРН состоит из 13 цифр, ОГРНИП — из 15.", code="format")
+    try:
+        stdnum_ogrn.validate(digits)
+    except StdnumError as exc:
+        raise ValidationError(
+            "Контрольная цифра ОГРН не сходится: проверьте номер.", code="checksum"
+        ) from exc
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit for a string of digits (the digit to append)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return (10 - total % 10) % 10
+
+
+def luhn_is_valid(number: str) -> bool:
+    return number.isdigit() and luhn_check_digit(number[:-1]) == int(number[-1])

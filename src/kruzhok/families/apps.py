@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FamiliesConfig(AppConfig):
+    name = "kruzhok.families"
+    verbose_name = "Семьи и дети"

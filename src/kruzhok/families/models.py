@@ -1,0 +1,84 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+
+from kruzhok.common.validators import format_snils
+
+
+class Child(models.Model):
+    """A child, identified by СНИЛС: one child, one record, whoever the guardians are."""
+
+    last_name = models.CharField("фамилия", max_length=100)
+    first_name = models.CharField("имя", max_length=100)
+    patronymic = models.CharField("отчество", max_length=100, blank=True)
+    birth_date = models.DateField("дата рождения")
+    snils = models.CharField("СНИЛС", max_length=11, unique=True)
+    municipality = models.ForeignKey(
+        "common.Municipality",
+        verbose_name="муниципалитет",
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    guardians = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Guardianship",
+        related_name="children",
+        verbose_name="законные представители",
+    )
+    created_at = models.DateTimeField("добавлен", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ребёнок"
+        verbose_name_plural = "дети"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(snils__regex=r"^[0-9]{11}$"), name="child_snils_11_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    @property
+    def initials_name(self) -> str:
+        """«Иванов П. С.»: what a provider's invoice may show."""
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip()
+
+    @property
+    def snils_display(self) -> str:
+        return format_snils(self.snils)
+
+    def age_on(self, day: datetime.date) -> int:
+        """Full years on the given day."""
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class Guardianship(models.Model):
+    """A parent or guardian of a child; the first one added the child."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardianships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardianships"
+    )
+    is_primary = models.BooleanField("добавил ребёнка", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "законный представитель"
+        verbose_name_plural = "законные представители"
+        constraints = [
+            models.UniqueConstraint(fields=["child", "user"], name="guardianship_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.child}"

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kruzhok.common import views as common_views
+
+admin.site.site_header = "Кружок — администрирование"
+admin.site.site_title = "Кружок"
+admin.site.index_title = "Данные муниципалитета"
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("kruzhok.accounts.urls")),
+    path("cabinet/", include("kruzhok.families.urls")),
+    path("catalog/", include("kruzhok.catalog.urls")),
+    path("enrollment/", include("kruzhok.enrollment.urls")),
+    path("attendance/", include("kruzhok.attendance.urls")),
+    path("certificates/", include("kruzhok.certificates.urls")),
+]
