@@ -148,20 +148,6 @@ class Certificate(models.Model):
         return f"{n[0:2]} {n[2:6]} {n[6:10]} {n[10:]}" if len(n) == 11 else n
 
 
-class NumberSequence(models.Model):
-    """A gapless counter (certificate numbers per region, contract numbers)."""
-
-    name = models.CharField(max_length=50, primary_key=True)
-    last_value = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "счётчик номеров"
-        verbose_name_plural = "счётчики номеров"
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.last_value}"
-
-
 class AccountKind(models.TextChoices):
     TREASURY = "treasury", "Казна (источник средств)"
     BUDGET = "budget", "Бюджет программы финансирования"

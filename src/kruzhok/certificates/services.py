@@ -12,18 +12,11 @@ from kruzhok.certificates.models import (
     CertificateStatus,
     FinancingProgram,
     NominalBand,
-    NumberSequence,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.common.services import sequence_next
 from kruzhok.common.validators import luhn_check_digit
 from kruzhok.families.models import Child
-
-
-def _next_in_sequence(name: str) -> int:
-    NumberSequence.objects.get_or_create(name=name)
-    # The row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) serialises callers.
-    NumberSequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
-    return NumberSequence.objects.values_list("last_value", flat=True).get(name=name)
 
 
 def certificate_number_make(*, region_code: str, sequence: int) -> str:
@@ -44,7 +37,7 @@ def certificate_issue(*, child: Child) -> Certificate:
         return existing
     region_code = settings.KRUZHOK_REGION_CODE
     number = certificate_number_make(
-        region_code=region_code, sequence=_next_in_sequence(f"certificate:{region_code}")
+        region_code=region_code, sequence=sequence_next(name=f"certificate:{region_code}")
     )
     certificate = Certificate.objects.create(
         child=child,

@@ -23,6 +23,20 @@ class Municipality(models.Model):
         return self.name
 
 
+class NumberSequence(models.Model):
+    """A gapless counter (certificate numbers per region, contract numbers)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "счётчик номеров"
+        verbose_name_plural = "счётчики номеров"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"
+
+
 class AuditEvent(models.Model):
     """Who did what and when: written in the same transaction as the change it describes."""
 

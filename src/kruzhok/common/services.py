@@ -1,8 +1,9 @@
 from typing import Any
 
 from django.db import models
+from django.db.models import F
 
-from kruzhok.common.models import AuditEvent, audit_details
+from kruzhok.common.models import AuditEvent, NumberSequence, audit_details
 
 
 def audit_record(
@@ -22,3 +23,13 @@ def audit_record(
         details=audit_details(**details),
         ip_address=ip_address,
     )
+
+
+def sequence_next(*, name: str) -> int:
+    """The next value of a named gapless counter; call it inside the transaction that uses it.
+
+    The row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) serialises callers.
+    """
+    NumberSequence.objects.get_or_create(name=name)
+    NumberSequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
+    return NumberSequence.objects.values_list("last_value", flat=True).get(name=name)
