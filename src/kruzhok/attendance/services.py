@@ -1,0 +1,84 @@
+"""The attendance journal: marks, and the charges they cause."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from kruzhok.accounts.models import User
+from kruzhok.attendance.models import AttendanceMark
+from kruzhok.billing import services as billing_services
+from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
+from kruzhok.enrollment.models import ApplicationStatus, Contract
+
+
+class AttendanceError(Exception):
+    """A refused mark; `str(error)` says in Russian why."""
+
+
+def can_keep_journal(*, user: User, group: Group) -> bool:
+    """The group's own teacher or an administrator of its provider."""
+    if group.teacher_id is not None and group.teacher_id == user.pk:
+        return True
+    return user.provider_roles.filter(
+        provider_id=group.program.provider_id, role=StaffRole.ADMIN
+    ).exists()
+
+
+def attendance_mark(
+    *,
+    actor: User,
+    lesson: Lesson,
+    contract: Contract,
+    present: bool,
+    today: datetime.date | None = None,
+) -> AttendanceMark:
+    """Mark whether the child attended the lesson; an attended lesson is charged once.
+
+    A repeated mark (double tap, retry) changes nothing; un-marking reverses the charge.
+    Refused for another teacher's group, a future or cancelled lesson, or a child who was not
+    under contract in the group on that day. `today` is for back-filled data and tests.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic(durable=True):
+        # Serialise marks of one contract: its cumulative charges are computed from the others.
+        contract = (
+            Contract.objects.select_for_update(of=("self",))
+            .select_related("application__group__program", "hold")
+            .get(pk=contract.pk)
+        )
+        lesson = Lesson.objects.select_related("group__program").get(pk=lesson.pk)
+        group = lesson.group
+        if not can_keep_journal(user=actor, group=group):
+            raise AttendanceError(
+                "Это журнал чужой группы: отмечать в нём может только её педагог."
+            )
+        if contract.application.group_id != group.pk:
+            raise AttendanceError("Ребёнок не занимается в этой группе.")
+        if lesson.status == LessonStatus.CANCELLED:
+            raise AttendanceError("Занятие отменено: посещение не отмечается.")
+        if lesson.date > today:
+            raise AttendanceError("Занятие ещё не прошло: отметить посещение можно в день занятия.")
+        if contract.application.status not in (
+            ApplicationStatus.ACTIVE,
+            ApplicationStatus.CONTRACTED,
+            ApplicationStatus.WITHDRAWN,
+            ApplicationStatus.FINISHED,
+        ):
+            raise AttendanceError("По этой заявке нет действующего договора.")
+        if lesson.date < contract.start_date or (
+            contract.terminated_on is not None and lesson.date >= contract.terminated_on
+        ):
+            raise AttendanceError("В этот день ребёнок не занимался в группе по договору.")
+        mark, created = AttendanceMark.objects.get_or_create(
+            lesson=lesson, contract=contract, defaults={"present": present, "marked_by": actor}
+        )
+        if not created and mark.present != present:
+            mark.present = present
+            mark.marked_by = actor
+            mark.save(update_fields=["present", "marked_by", "marked_at"])
+        if present:
+            billing_services.lesson_charge(contract=contract, lesson=lesson)
+        else:
+            billing_services.lesson_charge_reverse(contract=contract, lesson=lesson)
+        return mark

@@ -1,0 +1,26 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from kruzhok.demo.load import MUNICIPALITY_NAME, demo_exists, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo municipality once (Нефтекумский городской округ) and print log-ins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo_exists():
+            self.stdout.write(f"Демо-данные уже загружены: {MUNICIPALITY_NAME}.")
+        else:
+            self.stdout.write(f"Загружаю демо-данные: {MUNICIPALITY_NAME}…")
+            started = time.monotonic()
+            demo_load()
+            self.stdout.write(f"Готово за {time.monotonic() - started:.1f} с.")
+        self.stdout.write("")
+        self.stdout.write("Демо-входы (пароль у всех одинаковый):")
+        for login in demo_load():
+            self.stdout.write(
+                f"  {login.role:<26} {login.email:<28} {login.password}  — {login.note}"
+            )
+        self.stdout.write("")

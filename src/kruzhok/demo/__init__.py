@@ -1,0 +1,1 @@
+"""The demo municipality (Нефтекумский городской округ) that `kruzhok demo_load` creates."""

@@ -1,0 +1,35 @@
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from kruzhok.common.forms import BootstrapFormMixin
+from kruzhok.families.models import Child
+
+
+class ApplyForm(BootstrapFormMixin, forms.Form):
+    child = forms.ModelChoiceField(
+        label="Ребёнок",
+        queryset=Child.objects.none(),
+        empty_label="Выберите ребёнка",
+        error_messages={
+            "required": "Выберите, кого записать.",
+            "invalid_choice": "Выберите ребёнка из списка.",
+        },
+    )
+
+    def __init__(self, *args: Any, children: QuerySet[Child], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children  # type: ignore[attr-defined]
+        if children.count() == 1 and not self.is_bound:
+            self.initial["child"] = children.first()
+
+
+class RejectForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Причина отказа",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Её увидит родитель: напишите понятно и вежливо.",
+        error_messages={"required": "Укажите причину отказа: её увидит родитель."},
+    )
