@@ -10,3 +10,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def frozen_now(time_machine):  # type: ignore[no-untyped-def]
+    """Freeze the clock at Thursday 15.10.2026, 18:00 in Moscow (see enrollment.tests.world)."""
+    from kruzhok.enrollment.tests.world import NOW
+
+    time_machine.move_to(NOW, tick=False)
+    return NOW
+
+
+@pytest.fixture
+def world(db, frozen_now):  # type: ignore[no-untyped-def]
+    """A municipality with a financing program, a provider, a published program with a group
+    meeting on Tuesdays and Thursdays, and a parent with a 10-year-old child."""
+    from kruzhok.enrollment.tests.world import world_make
+
+    return world_make()

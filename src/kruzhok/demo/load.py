@@ -72,7 +72,7 @@ def demo_exists() -> bool:
     return Municipality.objects.filter(name=MUNICIPALITY_NAME).exists()
 
 
-def _inn(kind: str, serial: int) -> str:
+def inn_make(kind: str, serial: int) -> str:
     if kind == ProviderKind.ORGANIZATION:
         body = f"2614{serial:05d}"
         return body + stdnum_inn.calc_company_check_digit(body)
@@ -80,7 +80,7 @@ def _inn(kind: str, serial: int) -> str:
     return body + stdnum_inn.calc_personal_check_digits(body)
 
 
-def _ogrn(kind: str, serial: int) -> str:
+def ogrn_make(kind: str, serial: int) -> str:
     """A checksummed ОГРН (13 digits) or ОГРНИП (15 digits, skipping serials whose
     remainder mod 13 is two digits long, which no valid ОГРНИП has)."""
     while True:
@@ -167,8 +167,8 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
             kind=spec.kind,
             full_name=spec.full_name,
             short_name=spec.short_name,
-            inn=_inn(spec.kind, n),
-            ogrn=_ogrn(spec.kind, n),
+            inn=inn_make(spec.kind, n),
+            ogrn=ogrn_make(spec.kind, n),
             license_number=""
             if spec.kind == ProviderKind.ENTREPRENEUR
             else f"Л035-01210-26/0061{n:04d}",

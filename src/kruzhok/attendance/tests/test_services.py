@@ -1,0 +1,133 @@
+import datetime
+
+import pytest
+
+from kruzhok.accounts.models import Role
+from kruzhok.attendance.models import AttendanceMark
+from kruzhok.attendance.services import AttendanceError, attendance_mark
+from kruzhok.billing.models import Charge
+from kruzhok.catalog.models import Lesson, LessonStatus, StaffRole
+from kruzhok.catalog.services import provider_staff_add
+from kruzhok.certificates.models import Transfer
+from kruzhok.certificates.selectors import certificate_money
+from kruzhok.enrollment import services as enrollment_services
+from kruzhok.enrollment.tests.world import TODAY, group_make, provider_make, user_make
+
+
+@pytest.fixture
+def contract(world):
+    application = enrollment_services.application_submit(
+        parent=world.parent, child=world.child, group=world.group
+    )
+    enrollment_services.application_accept(actor=world.admin, application=application)
+    return enrollment_services.contract_accept(parent=world.parent, application=application)
+
+
+@pytest.fixture
+def lesson_today(world):
+    return world.group.lessons.get(date=TODAY)
+
+
+def _money(contract):
+    return certificate_money(certificate=contract.certificate)
+
+
+def test_an_attended_lesson_is_debited_from_the_certificate(world, contract, lesson_today):
+    before = _money(contract)
+    attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=True)
+    after = _money(contract)
+    lesson_value = 2 * 150_00
+    share = lesson_value * contract.certificate_part // contract.total_cost
+    assert before.balance - after.balance == share
+    assert before.reserved - after.reserved == share
+    assert after.available == before.available
+    charge = Charge.objects.get(contract=contract, lesson=lesson_today)
+    assert charge.certificate_amount == share
+    assert charge.parent_amount == lesson_value - share
+
+
+def test_a_double_tap_charges_once(world, contract, lesson_today):
+    for _ in range(3):
+        attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=True)
+    assert Charge.objects.filter(contract=contract).count() == 1
+    assert Transfer.objects.filter(kind="post").count() == 1
+    assert AttendanceMark.objects.count() == 1
+
+
+def test_unmarking_reverses_the_charge_and_marking_again_charges_again(
+    world, contract, lesson_today
+):
+    before = _money(contract)
+    attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=True)
+    attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=False)
+    assert _money(contract) == before
+    assert Transfer.objects.filter(kind="reverse").count() == 1
+    attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=True)
+    assert Charge.objects.filter(contract=contract, reversed_at=None).count() == 1
+    assert Transfer.objects.filter(kind="post").count() == 2
+    assert _money(contract).balance < before.balance
+
+
+def test_an_absent_child_is_not_charged(world, contract, lesson_today):
+    before = _money(contract)
+    attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=False)
+    assert _money(contract) == before
+    assert not Charge.objects.exists()
+
+
+def test_a_future_lesson_cannot_be_marked(world, contract):
+    future = world.group.lessons.filter(date__gt=TODAY).first()
+    with pytest.raises(AttendanceError, match="ещё не прошло"):
+        attendance_mark(actor=world.teacher, lesson=future, contract=contract, present=True)
+
+
+def test_a_cancelled_lesson_is_never_charged(world, contract, lesson_today):
+    Lesson.objects.filter(pk=lesson_today.pk).update(status=LessonStatus.CANCELLED)
+    with pytest.raises(AttendanceError, match="отменено"):
+        attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=True)
+    assert not Charge.objects.exists()
+
+
+def test_a_lesson_before_the_contract_cannot_be_charged(world, contract):
+    earlier = world.group.lessons.filter(date__lt=contract.start_date).last()
+    with pytest.raises(AttendanceError, match="не занимался"):
+        attendance_mark(actor=world.teacher, lesson=earlier, contract=contract, present=True)
+
+
+def test_a_teacher_of_another_provider_is_refused(world, contract, lesson_today):
+    _, _, stranger_teacher = provider_make(world.municipality)
+    with pytest.raises(AttendanceError, match="чужой группы"):
+        attendance_mark(
+            actor=stranger_teacher, lesson=lesson_today, contract=contract, present=True
+        )
+
+
+def test_a_colleague_teaching_another_group_is_refused(world, contract, lesson_today):
+    colleague = user_make(Role.PROVIDER)
+    provider_staff_add(provider=world.provider, user=colleague, role=StaffRole.TEACHER)
+    group_make(world.program, colleague)
+    with pytest.raises(AttendanceError, match="чужой группы"):
+        attendance_mark(actor=colleague, lesson=lesson_today, contract=contract, present=True)
+    assert not Charge.objects.exists()
+
+
+def test_the_providers_administrator_may_keep_any_of_its_journals(world, contract, lesson_today):
+    attendance_mark(actor=world.admin, lesson=lesson_today, contract=contract, present=True)
+    assert Charge.objects.filter(contract=contract).count() == 1
+
+
+def test_every_lesson_attended_charges_exactly_the_certificate_part(world, time_machine):
+    application = enrollment_services.application_submit(
+        parent=world.parent, child=world.child, group=world.group
+    )
+    enrollment_services.application_accept(actor=world.admin, application=application)
+    contract = enrollment_services.contract_accept(parent=world.parent, application=application)
+    time_machine.move_to(datetime.datetime(2026, 12, 31, 12, 0), tick=False)
+    for lesson in world.group.lessons.filter(date__gte=contract.start_date):
+        attendance_mark(actor=world.teacher, lesson=lesson, contract=contract, present=True)
+    charges = Charge.objects.filter(contract=contract, reversed_at=None)
+    assert sum(c.certificate_amount for c in charges) == contract.certificate_part
+    assert sum(c.parent_amount for c in charges) == contract.parent_part
+    contract.hold.refresh_from_db()
+    assert contract.hold.remaining == 0
+    assert _money(contract).reserved == 0
