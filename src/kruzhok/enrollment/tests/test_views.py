@@ -1,0 +1,179 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from kruzhok.common.money import format_kopecks
+from kruzhok.enrollment import services
+from kruzhok.enrollment.models import Application, ApplicationStatus, Contract
+from kruzhok.enrollment.tests.world import child_make, group_make, provider_make, user_make
+
+
+@pytest.fixture
+def parent_client(client, world):
+    client.force_login(world.parent)
+    return client
+
+
+def _accepted(world):
+    application = services.application_submit(
+        parent=world.parent, child=world.child, group=world.group
+    )
+    return services.application_accept(actor=world.admin, application=application)
+
+
+def test_the_apply_page_offers_the_parents_children(parent_client, world):
+    response = parent_client.get(reverse("enrollment:apply", args=[world.group.pk]))
+    assert response.status_code == 200
+    assert world.child.first_name in response.content.decode()
+
+
+def test_applying_creates_the_application_and_shows_the_next_step(parent_client, world):
+    response = parent_client.post(
+        reverse("enrollment:apply", args=[world.group.pk]), {"child": world.child.pk}
+    )
+    application = Application.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("enrollment:application_detail", args=[application.pk])
+    page = parent_client.get(response.url).content.decode()
+    assert "рассматривает организация" in page
+
+
+def test_a_child_too_young_gets_a_russian_message_next_to_the_field(parent_client, world):
+    young = child_make(world.parent, birth_date=datetime.date(2021, 3, 1))
+    response = parent_client.post(
+        reverse("enrollment:apply", args=[world.group.pk]), {"child": young.pk}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "рассчитана на детей 7–14 лет" in page
+    assert 'id="id_child_error"' in page
+    assert f'value="{young.pk}" selected' in page
+    assert not Application.objects.exists()
+
+
+def test_a_double_click_on_apply_keeps_one_application(parent_client, world):
+    url = reverse("enrollment:apply", args=[world.group.pk])
+    parent_client.post(url, {"child": world.child.pk})
+    response = parent_client.post(url, {"child": world.child.pk})
+    assert response.status_code == 400
+    assert "уже записан" in response.content.decode()
+    assert Application.objects.count() == 1
+
+
+def test_applying_for_another_familys_child_is_refused(client, world):
+    stranger = user_make(municipality=world.municipality)
+    client.force_login(stranger)
+    response = client.post(
+        reverse("enrollment:apply", args=[world.group.pk]), {"child": world.child.pk}
+    )
+    assert response.status_code == 400
+    assert not Application.objects.exists()
+
+
+def test_the_offer_shows_the_contract_figures_and_accepting_concludes_it(parent_client, world):
+    application = _accepted(world)
+    url = reverse("enrollment:application_detail", args=[application.pk])
+    page = parent_client.get(url).content.decode()
+    offer = services.offer_compute(application=application)
+    assert "Принять оферту" in page
+    assert 'data-testid="offer-total"' in page
+    assert format_kopecks(offer.total_cost) in page
+    assert format_kopecks(offer.certificate_part) in page
+    response = parent_client.post(
+        reverse("enrollment:offer_accept", args=[application.pk]),
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone)",
+        REMOTE_ADDR="192.0.2.10",
+    )
+    assert response.status_code == 302
+    contract = Contract.objects.get()
+    assert contract.accepted_ip == "192.0.2.10"
+    assert contract.accepted_user_agent == "Mozilla/5.0 (iPhone)"
+    assert contract.total_cost == offer.total_cost
+
+
+def test_accepting_an_offer_twice_says_it_is_already_accepted(parent_client, world):
+    application = _accepted(world)
+    url = reverse("enrollment:offer_accept", args=[application.pk])
+    parent_client.post(url)
+    response = parent_client.post(url)
+    assert response.status_code == 409
+    assert "Оферта уже принята" in response.content.decode()
+    assert Contract.objects.count() == 1
+
+
+def test_a_parent_opening_another_familys_application_gets_404(client, world):
+    application = _accepted(world)
+    stranger = user_make(municipality=world.municipality)
+    client.force_login(stranger)
+    detail = reverse("enrollment:application_detail", args=[application.pk])
+    assert client.get(detail).status_code == 404
+    accept = reverse("enrollment:offer_accept", args=[application.pk])
+    assert client.post(accept).status_code == 404
+    assert not Contract.objects.exists()
+
+
+def test_the_provider_queue_lists_its_applications_and_accepts(client, world):
+    application = services.application_submit(
+        parent=world.parent, child=world.child, group=world.group
+    )
+    client.force_login(world.admin)
+    page = client.get(reverse("enrollment:provider_queue")).content.decode()
+    assert world.child.initials_name in page
+    response = client.post(reverse("enrollment:provider_accept", args=[application.pk]))
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.ACCEPTED
+
+
+def test_another_providers_staff_cannot_see_or_accept_the_application(client, world):
+    application = services.application_submit(
+        parent=world.parent, child=world.child, group=world.group
+    )
+    _, other_admin, _ = provider_make(world.municipality)
+    client.force_login(other_admin)
+    page = client.get(reverse("enrollment:provider_queue")).content.decode()
+    assert world.child.initials_name not in page
+    response = client.post(reverse("enrollment:provider_accept", args=[application.pk]))
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_rejecting_without_a_reason_keeps_the_form_with_a_message(client, world):
+    application = services.application_submit(
+        parent=world.parent, child=world.child, group=world.group
+    )
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("enrollment:provider_reject", args=[application.pk]), {"reason": ""}
+    )
+    assert response.status_code == 400
+    assert "Укажите причину отказа" in response.content.decode()
+    response = client.post(
+        reverse("enrollment:provider_reject", args=[application.pk]),
+        {"reason": "Группа для другого уровня"},
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.REJECTED
+
+
+def test_a_parent_cannot_open_the_provider_queue(parent_client):
+    assert parent_client.get(reverse("enrollment:provider_queue")).status_code == 403
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client, world):
+    response = client.get(reverse("enrollment:apply", args=[world.group.pk]))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response.url
+
+
+def test_a_full_group_shows_a_clear_message(parent_client, world):
+    group = group_make(world.program, world.teacher, capacity=1, auto_accept=True)
+    services.application_submit(parent=world.parent, child=child_make(world.parent), group=group)
+    response = parent_client.post(
+        reverse("enrollment:apply", args=[group.pk]), {"child": world.child.pk}
+    )
+    assert response.status_code == 400
+    assert "не осталось свободных мест" in response.content.decode()
