@@ -164,6 +164,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Domain settings.
 KRUZHOK_REGION_CODE = os.environ.get("KRUZHOK_REGION_CODE", "26")
+# Absolute links in e-mails sent outside a request (background tasks, commands).
+KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "http://127.0.0.1:8000")
 KRUZHOK_OFFER_VALID_DAYS = int(os.environ.get("KRUZHOK_OFFER_VALID_DAYS", "5"))
 
 LOGGING = {

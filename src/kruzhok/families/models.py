@@ -55,6 +55,13 @@ class Child(models.Model):
     def snils_display(self) -> str:
         return format_snils(self.snils)
 
+    @property
+    def snils_masked(self) -> str:
+        """`•••-•••-•45 95`: enough to tell one's children apart on a shared screen."""
+        shown = format_snils(self.snils)
+        hidden = len(shown) - 5  # the last four digits and the space between them
+        return "".join("•" if ch.isdigit() else ch for ch in shown[:hidden]) + shown[hidden:]
+
     def age_on(self, day: datetime.date) -> int:
         """Full years on the given day."""
         years = day.year - self.birth_date.year

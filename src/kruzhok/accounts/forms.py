@@ -1,0 +1,176 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+
+from kruzhok.accounts.models import User
+from kruzhok.accounts.selectors import user_email_is_taken
+from kruzhok.accounts.services import EMAIL_TAKEN_MESSAGE
+from kruzhok.accounts.validators import normalize_email, normalize_phone
+from kruzhok.common.models import Municipality
+
+
+class BootstrapBoundField(BoundField):
+    """Bootstrap 5 classes on every widget, `is-invalid` on a field with errors.
+
+    Django itself adds `aria-invalid` and `aria-describedby="<id>_error"`; the field template
+    (`accounts/_field.html`) renders the error text under that id.
+    """
+
+    def build_widget_attrs(
+        self, attrs: dict[str, Any], widget: forms.Widget | None = None
+    ) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        classes = str(attrs.get("class") or widget.attrs.get("class") or "").split()
+        if not classes:
+            if isinstance(widget, forms.CheckboxInput):
+                classes = ["form-check-input"]
+            elif isinstance(widget, forms.Select):
+                classes = ["form-select"]
+            else:
+                classes = ["form-control"]
+        if self.errors and "is-invalid" not in classes:
+            classes.append("is-invalid")
+        attrs["class"] = " ".join(classes)
+        return attrs
+
+
+def add_service_errors(
+    form: forms.BaseForm, error: ValidationError, field_map: dict[str, str] | None = None
+) -> None:
+    """Show a service's ValidationError on the form, next to the fields it names."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    field_map = field_map or {}
+    for field, errors in error.error_dict.items():
+        name = field_map.get(field, field)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class RegistrationForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
+    last_name = forms.CharField(
+        label="Фамилия",
+        max_length=100,
+        error_messages={"required": "Укажите фамилию."},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    first_name = forms.CharField(
+        label="Имя",
+        max_length=100,
+        error_messages={"required": "Укажите имя."},
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    patronymic = forms.CharField(
+        label="Отчество",
+        max_length=100,
+        required=False,
+        help_text="Если есть.",
+        widget=forms.TextInput(attrs={"autocomplete": "additional-name"}),
+    )
+    email = forms.EmailField(
+        label="Электронная почта",
+        help_text="На неё придёт письмо со ссылкой для подтверждения; по ней же вы будете входить.",
+        error_messages={
+            "required": "Укажите адрес электронной почты.",
+            "invalid": "Проверьте адрес электронной почты: например, ivanova@mail.ru.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "ivanova@mail.ru"}),
+    )
+    phone = forms.CharField(
+        label="Телефон",
+        max_length=30,
+        error_messages={"required": "Укажите номер телефона."},
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "placeholder": "+7 900 123-45-67",
+            }
+        ),
+    )
+    municipality = forms.ModelChoiceField(
+        label="Муниципалитет",
+        queryset=Municipality.objects.all(),
+        empty_label="Выберите муниципалитет",
+        help_text="Где живёт ребёнок: от этого зависит сертификат и каталог кружков.",
+        error_messages={
+            "required": "Выберите муниципалитет, в котором живёт ребёнок.",
+            "invalid_choice": "Выберите муниципалитет из списка.",
+        },
+    )
+    password1 = forms.CharField(
+        label="Пароль",
+        strip=False,
+        help_text="Не короче 8 символов, не только из цифр и не из списка простых паролей.",
+        error_messages={"required": "Придумайте пароль."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Пароль ещё раз",
+        strip=False,
+        help_text="Чтобы не ошибиться при вводе.",
+        error_messages={"required": "Повторите пароль."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        if user_email_is_taken(email=email):
+            raise ValidationError(EMAIL_TAKEN_MESSAGE, code="taken")
+        return email
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", ValidationError("Пароли не совпадают.", code="mismatch"))
+        if password1:
+            candidate = User(
+                email=cleaned.get("email") or "",
+                last_name=cleaned.get("last_name") or "",
+                first_name=cleaned.get("first_name") or "",
+            )
+            try:
+                password_validation.validate_password(password1, user=candidate)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    """Log in by e-mail address (case does not matter) and password."""
+
+    bound_field_class = BootstrapBoundField
+
+    error_messages = {
+        "invalid_login": (
+            "Неверная электронная почта или пароль. Проверьте раскладку клавиатуры и Caps Lock."
+        ),
+        "inactive": "Эта учётная запись отключена. Обратитесь в муниципальный опорный центр.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.label = "Электронная почта"
+        username.error_messages["required"] = "Укажите адрес электронной почты."
+        username.widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "autofocus": True, "placeholder": "ivanova@mail.ru"}
+        )
+        password = self.fields["password"]
+        password.label = "Пароль"
+        password.error_messages["required"] = "Введите пароль."
+
+    def clean_username(self) -> str:
+        return normalize_email(self.cleaned_data.get("username") or "")

@@ -1,0 +1,167 @@
+"""Accounts: registration of parents and confirmation of their e-mail addresses."""
+
+import datetime
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from kruzhok.accounts.models import Role, User
+from kruzhok.accounts.selectors import user_email_is_taken
+from kruzhok.accounts.validators import normalize_email, normalize_phone
+from kruzhok.common.models import Municipality
+from kruzhok.common.services import audit_record
+
+EMAIL_CONFIRMATION_SALT = "kruzhok.accounts.confirm_email"
+EMAIL_CONFIRMATION_MAX_AGE = datetime.timedelta(days=7)
+
+EMAIL_TAKEN_MESSAGE = (
+    "Этот адрес электронной почты уже зарегистрирован. Если это ваш адрес, войдите в личный "
+    "кабинет."
+)
+TOKEN_EXPIRED_MESSAGE = (
+    "Срок действия ссылки истёк: она действует 7 дней. Войдите в личный кабинет и запросите "
+    "новое письмо."
+)
+TOKEN_INVALID_MESSAGE = (
+    "Ссылка для подтверждения недействительна. Скопируйте её из письма целиком или запросите "
+    "новое письмо в личном кабинете."
+)
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    last_name: str,
+    first_name: str,
+    patronymic: str = "",
+    phone: str,
+    municipality: Municipality,
+    site_url: str | None = None,
+) -> User:
+    """Create a parent's account and send the e-mail confirmation link once it is committed.
+
+    Guarantees: the e-mail is stored lower-cased and belongs to one account only (checked
+    first, and backed by the unique constraint when two registrations race), the phone is
+    stored as `+7XXXXXXXXXX`, the password satisfies AUTH_PASSWORD_VALIDATORS. Raises
+    ValidationError keyed by field name otherwise.
+    """
+    email = normalize_email(email)
+    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    errors: dict[str, list[ValidationError]] = {}
+
+    def refuse(field: str, error: ValidationError) -> None:
+        errors.setdefault(field, []).append(error)
+
+    try:
+        validate_email(email)
+    except ValidationError:
+        refuse("email", ValidationError("Проверьте адрес электронной почты.", code="invalid"))
+    else:
+        if user_email_is_taken(email=email):
+            refuse("email", ValidationError(EMAIL_TAKEN_MESSAGE, code="taken"))
+    if not last_name:
+        refuse("last_name", ValidationError("Укажите фамилию.", code="required"))
+    if not first_name:
+        refuse("first_name", ValidationError("Укажите имя.", code="required"))
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError as exc:
+        refuse("phone", exc)
+    candidate = User(email=email, last_name=last_name, first_name=first_name)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as exc:
+        refuse("password", exc)
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                last_name=last_name,
+                first_name=first_name,
+                patronymic=patronymic,
+                phone=phone,
+                municipality=municipality,
+                role=Role.PARENT,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"email": ValidationError(EMAIL_TAKEN_MESSAGE, code="taken")}
+        ) from exc
+    audit_record(actor=user, action="user_register", obj=user)
+    user_send_email_confirmation(user=user, site_url=site_url)
+    return user
+
+
+def user_send_email_confirmation(*, user: User, site_url: str | None = None) -> None:
+    """Send the confirmation link after the current transaction commits (never on rollback).
+
+    `site_url` is the portal's address for the link (the request's own address in a view);
+    without it KRUZHOK_SITE_URL is used.
+    """
+    token = user_email_confirmation_token(user=user)
+    base = str(site_url or getattr(settings, "KRUZHOK_SITE_URL", "http://localhost:8000"))
+    base = base.rstrip("/")
+    link = base + reverse("accounts:confirm_email", kwargs={"token": token})
+    context = {"user": user, "link": link, "days": EMAIL_CONFIRMATION_MAX_AGE.days}
+    subject = render_to_string("accounts/email/confirm_email_subject.txt", context).strip()
+    body = render_to_string("accounts/email/confirm_email.txt", context)
+    transaction.on_commit(
+        partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    )
+
+
+def user_email_confirmation_token(*, user: User) -> str:
+    """A signed, timestamped token for the confirmation link.
+
+    The address is signed too: a link sent to an old address cannot confirm a new one.
+    """
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=EMAIL_CONFIRMATION_SALT)
+
+
+@transaction.atomic
+def user_confirm_email(*, token: str) -> User:
+    """Mark the user's e-mail as confirmed from a link no older than 7 days.
+
+    Idempotent: a second click keeps the first confirmation time. Raises ValidationError
+    with a message for the person when the link is expired, damaged or for a changed address.
+    """
+    try:
+        payload = signing.loads(
+            token, salt=EMAIL_CONFIRMATION_SALT, max_age=EMAIL_CONFIRMATION_MAX_AGE
+        )
+    except signing.SignatureExpired as exc:
+        raise ValidationError(TOKEN_EXPIRED_MESSAGE, code="expired") from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(TOKEN_INVALID_MESSAGE, code="invalid") from exc
+    user_id, email = _token_payload(payload)
+    user = User.objects.select_for_update().filter(pk=user_id, email=email, is_active=True).first()
+    if user is None:
+        raise ValidationError(TOKEN_INVALID_MESSAGE, code="invalid")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email_confirmed_at"])
+        audit_record(actor=user, action="user_confirm_email", obj=user)
+    return user
+
+
+def _token_payload(payload: object) -> tuple[int, str]:
+    if isinstance(payload, dict):
+        user_id, email = payload.get("user"), payload.get("email")
+        if isinstance(user_id, int) and isinstance(email, str):
+            return user_id, email
+    raise ValidationError(TOKEN_INVALID_MESSAGE, code="invalid")

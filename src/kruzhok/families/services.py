@@ -1,0 +1,113 @@
+"""Families: parents add their children, identified by СНИЛС."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kruzhok.accounts.models import User
+from kruzhok.common.services import audit_record
+from kruzhok.common.validators import normalize_digits, validate_snils
+from kruzhok.families.models import Child, Guardianship
+from kruzhok.families.selectors import child_list_for_guardian, snils_is_registered
+
+MAX_AGE_YEARS = 18
+
+SNILS_REGISTERED_MESSAGE = (
+    "Ребёнок с таким СНИЛС уже зарегистрирован в системе. Второй родитель или законный "
+    "представитель может быть добавлен к ребёнку только по приглашению того родителя, который "
+    "его зарегистрировал: попросите его отправить вам приглашение из личного кабинета. "
+    "Если вы считаете, что это ошибка, обратитесь в муниципальный опорный центр."
+)
+SNILS_ALREADY_YOURS_MESSAGE = "Этот ребёнок уже есть в вашем личном кабинете."
+
+
+@transaction.atomic
+def child_add(
+    *,
+    parent: User,
+    last_name: str,
+    first_name: str,
+    patronymic: str = "",
+    birth_date: datetime.date,
+    snils: str,
+    today: datetime.date | None = None,
+) -> Child:
+    """Register a child with the parent as its primary guardian.
+
+    Guarantees: the СНИЛС is stored as 11 digits with a valid checksum and belongs to one child
+    only, even when two parents submit it at the same moment (the unique constraint decides);
+    the child is under 18 and born no later than today; the child lives in the parent's
+    municipality. A refusal never tells whose child a СНИЛС belongs to. Raises ValidationError
+    keyed by field name.
+    """
+    today = today or timezone.localdate()
+    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    snils = normalize_digits(snils)
+    errors: dict[str, list[ValidationError]] = {}
+
+    def refuse(field: str, error: ValidationError) -> None:
+        errors.setdefault(field, []).append(error)
+
+    if not parent.is_parent:
+        raise ValidationError("Добавлять детей может только родитель.", code="role")
+    municipality_id = parent.municipality_id
+    if municipality_id is None:
+        raise ValidationError(
+            "В вашем профиле не указан муниципалитет, а от него зависит сертификат ребёнка. "
+            "Обратитесь в муниципальный опорный центр, чтобы его указали.",
+            code="no_municipality",
+        )
+    if not last_name:
+        refuse("last_name", ValidationError("Укажите фамилию ребёнка.", code="required"))
+    if not first_name:
+        refuse("first_name", ValidationError("Укажите имя ребёнка.", code="required"))
+    if birth_date > today:
+        refuse(
+            "birth_date",
+            ValidationError("Дата рождения не может быть позже сегодняшнего дня.", code="future"),
+        )
+    elif _age_on(birth_date, today) >= MAX_AGE_YEARS:
+        refuse(
+            "birth_date",
+            ValidationError(
+                "Ребёнку уже исполнилось 18 лет: сертификат дополнительного образования выдаётся "
+                "детям до 18 лет. Проверьте дату рождения.",
+                code="too_old",
+            ),
+        )
+    try:
+        validate_snils(snils)
+    except ValidationError as exc:
+        refuse("snils", exc)
+    else:
+        if child_list_for_guardian(user=parent).filter(snils=snils).exists():
+            refuse("snils", ValidationError(SNILS_ALREADY_YOURS_MESSAGE, code="already_yours"))
+        elif snils_is_registered(snils=snils):
+            refuse("snils", ValidationError(SNILS_REGISTERED_MESSAGE, code="registered"))
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            child = Child.objects.create(
+                last_name=last_name,
+                first_name=first_name,
+                patronymic=patronymic,
+                birth_date=birth_date,
+                snils=snils,
+                municipality_id=municipality_id,
+            )
+    except IntegrityError as exc:
+        # Another parent registered the same СНИЛС between our check and our insert.
+        raise ValidationError(
+            {"snils": ValidationError(SNILS_REGISTERED_MESSAGE, code="registered")}
+        ) from exc
+    Guardianship.objects.create(child=child, user=parent, is_primary=True)
+    audit_record(actor=parent, action="child_add", obj=child)
+    return child
+
+
+def _age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    return Child(birth_date=birth_date).age_on(day)
