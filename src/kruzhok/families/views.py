@@ -9,6 +9,7 @@ from kruzhok.accounts.forms import add_service_errors
 from kruzhok.accounts.models import Role
 from kruzhok.certificates.selectors import certificate_card
 from kruzhok.common.permissions import role_required
+from kruzhok.enrollment.selectors import application_list_for_child
 from kruzhok.families import selectors, services
 from kruzhok.families.forms import ChildForm
 
@@ -57,5 +58,6 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "child": child,
             "age": child.age_on(timezone.localdate()),
             "card": certificate_card(child=child),
+            "applications": application_list_for_child(child=child),
         },
     )

@@ -76,11 +76,12 @@ def program_make(
     age_min: int = 7,
     age_max: int = 14,
     financing_source: str = FinancingSource.CERTIFICATE,
+    description: str = "Конструируем и программируем роботов.",
 ) -> Program:
     return catalog_services.program_create(
         provider=provider,
         title=title,
-        description="Конструируем и программируем роботов.",
+        description=description,
         direction="tekhnicheskoe",
         age_min=age_min,
         age_max=age_max,
