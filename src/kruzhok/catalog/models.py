@@ -169,6 +169,8 @@ class Program(models.Model):
         "состояние", max_length=20, choices=ProgramState.choices, default=ProgramState.DRAFT
     )
     search_document = models.TextField("поисковый индекс", blank=True, editable=False)
+    # Stems of the title alone: a program whose title matches the query ranks first.
+    title_document = models.TextField("поисковый индекс названия", blank=True, editable=False)
     created_at = models.DateTimeField("создана", auto_now_add=True)
     updated_at = models.DateTimeField("изменена", auto_now=True)
 

@@ -1,0 +1,123 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from kruzhok.catalog import services
+from kruzhok.catalog.models import Group, Lesson, Program, Provider, ProviderStaff, ScheduleSlot
+
+
+class ProviderAdminForm(forms.ModelForm):
+    website = forms.URLField(label="Сайт", required=False, assume_scheme="https")
+
+    class Meta:
+        model = Provider
+        fields = [
+            "kind",
+            "full_name",
+            "short_name",
+            "inn",
+            "ogrn",
+            "license_number",
+            "address",
+            "municipality",
+            "phone",
+            "email",
+            "website",
+            "status",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, inn, ogrn = data.get("kind"), data.get("inn"), data.get("ogrn")
+        if kind and inn and ogrn:
+            try:
+                data["inn"], data["ogrn"] = services.provider_identity_validate(
+                    kind=kind, inn=inn, ogrn=ogrn
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        self.add_error(field, error)
+        return data
+
+
+class ProviderStaffInline(admin.TabularInline):
+    model = ProviderStaff
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderAdminForm
+    list_display = ["short_name", "kind", "inn", "municipality", "status", "created_at"]
+    list_filter = ["status", "kind", "municipality"]
+    search_fields = ["short_name", "full_name", "inn", "ogrn"]
+    list_select_related = ["municipality"]
+    inlines = [ProviderStaffInline]
+
+    def save_model(self, request: HttpRequest, obj: Provider, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "short_name" in form.changed_data:
+            # The provider's name is searchable in each of its programs.
+            services.provider_search_refresh(provider=obj)
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["title", "provider", "direction", "age_min", "age_max", "state"]
+    list_filter = ["state", "direction", "financing_source", "provider"]
+    search_fields = ["title", "provider__short_name"]
+    list_select_related = ["provider"]
+    autocomplete_fields = ["provider"]
+
+    def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.program_search_refresh(program=obj)
+
+
+class ScheduleSlotInline(admin.TabularInline):
+    model = ScheduleSlot
+    extra = 1
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "program",
+        "teacher",
+        "start_date",
+        "end_date",
+        "capacity",
+        "seats_taken",
+        "enrollment_open",
+    ]
+    list_filter = ["enrollment_open", "program__provider"]
+    search_fields = ["name", "program__title"]
+    list_select_related = ["program", "teacher"]
+    autocomplete_fields = ["program"]
+    raw_id_fields = ["teacher"]
+    # Seats are taken and released by enrolment only; editing them by hand would break the count.
+    readonly_fields = ["seats_taken"]
+    inlines = [ScheduleSlotInline]
+    actions = ["generate_lessons"]
+
+    @admin.action(description="Сформировать занятия по расписанию")
+    def generate_lessons(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
+        created = sum(services.lessons_generate(group=group) for group in queryset)
+        self.message_user(request, f"Создано занятий: {created}.", messages.SUCCESS)
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["date", "start_time", "hours", "group", "status"]
+    list_filter = ["status", "group__program__provider"]
+    search_fields = ["group__name", "group__program__title"]
+    date_hierarchy = "date"
+    list_select_related = ["group", "group__program"]
+    autocomplete_fields = ["group"]

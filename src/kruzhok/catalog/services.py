@@ -1,0 +1,486 @@
+"""Catalogue writes: providers and their staff, programs, groups, schedules, lessons and seats.
+
+Every function validates what a user could get wrong and raises django's ValidationError keyed by
+field, in Russian, so that forms and the API can show the message next to the field. What a user
+cannot get wrong (a seat released twice) is a programming error and raises `NothingToRelease`.
+"""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+import holidays
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+
+from kruzhok.accounts.models import Role, User
+from kruzhok.catalog.models import (
+    Direction,
+    Group,
+    Lesson,
+    Program,
+    ProgramLevel,
+    ProgramState,
+    ProgramType,
+    Provider,
+    ProviderKind,
+    ProviderStaff,
+    ProviderStatus,
+    ScheduleSlot,
+    StaffRole,
+    StudyForm,
+    Weekday,
+)
+from kruzhok.common.models import Municipality
+from kruzhok.common.search import search_document
+from kruzhok.common.validators import normalize_digits, validate_inn, validate_ogrn
+
+AGE_MIN = 5
+AGE_MAX = 18
+SLOT_HOURS_MAX = 8
+
+# Lengths of ИНН and ОГРН/ОГРНИП by kind of provider.
+_INN_LENGTH = {ProviderKind.ORGANIZATION: 10, ProviderKind.ENTREPRENEUR: 12}
+_OGRN_LENGTH = {ProviderKind.ORGANIZATION: 13, ProviderKind.ENTREPRENEUR: 15}
+
+# Fields program_update may change; state and provider have their own transitions.
+PROGRAM_EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "direction",
+        "age_min",
+        "age_max",
+        "duration_months",
+        "hours_per_week",
+        "price_per_hour",
+        "financing_source",
+        "address",
+        "study_form",
+        "program_type",
+        "level",
+        "accessible_ovz",
+    }
+)
+
+Errors = dict[str, list[str]]
+ScheduleEntry = tuple[int, datetime.time, int]
+
+
+class NothingToRelease(RuntimeError):
+    """A seat was released in a group where none is taken: the caller's bookkeeping is wrong."""
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _clean(instance: models.Model, errors: Errors) -> None:
+    """Run the model's own field checks on top of ours; raise everything found at once.
+
+    Our messages come first; database constraints are not checked here because each of them
+    has a clearer Russian message above, and the database still enforces them.
+    """
+    try:
+        instance.full_clean(exclude=list(errors), validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                _add(errors, field, message)
+    if errors:
+        raise ValidationError(errors)
+
+
+# Providers ---------------------------------------------------------------------------------
+
+
+def _identity_errors(*, kind: str, inn: str, ogrn: str) -> Errors:
+    errors: Errors = {}
+    if kind not in ProviderKind.values:
+        _add(errors, "kind", "Укажите, организация это или индивидуальный предприниматель.")
+        return errors
+    is_org = kind == ProviderKind.ORGANIZATION
+    if len(inn) != _INN_LENGTH[ProviderKind(kind)] and inn.isdigit():
+        _add(
+            errors,
+            "inn",
+            "ИНН организации состоит из 10 цифр."
+            if is_org
+            else "ИНН предпринимателя состоит из 12 цифр.",
+        )
+    else:
+        try:
+            validate_inn(inn)
+        except ValidationError as exc:
+            errors.setdefault("inn", []).extend(exc.messages)
+    if len(ogrn) != _OGRN_LENGTH[ProviderKind(kind)] and ogrn.isdigit():
+        _add(
+            errors,
+            "ogrn",
+            "ОГРН организации состоит из 13 цифр."
+            if is_org
+            else "ОГРНИП предпринимателя состоит из 15 цифр.",
+        )
+    else:
+        try:
+            validate_ogrn(ogrn)
+        except ValidationError as exc:
+            errors.setdefault("ogrn", []).extend(exc.messages)
+    return errors
+
+
+def provider_identity_validate(*, kind: str, inn: str, ogrn: str) -> tuple[str, str]:
+    """ИНН and ОГРН/ОГРНИП as bare digits, checked by length for the kind and by checksum.
+
+    Raises ValidationError keyed by "kind", "inn" and "ogrn".
+    """
+    inn, ogrn = normalize_digits(inn), normalize_digits(ogrn)
+    errors = _identity_errors(kind=kind, inn=inn, ogrn=ogrn)
+    if errors:
+        raise ValidationError(errors)
+    return inn, ogrn
+
+
+@transaction.atomic
+def provider_create(
+    *,
+    kind: str,
+    full_name: str,
+    short_name: str,
+    inn: str,
+    ogrn: str,
+    license_number: str,
+    address: str,
+    municipality: Municipality,
+    phone: str = "",
+    email: str = "",
+    website: str = "",
+    status: str = ProviderStatus.MODERATING,
+) -> Provider:
+    """A new provider, on moderation unless told otherwise.
+
+    Guarantees: ИНН has 10 digits for an organisation and 12 for an entrepreneur, ОГРН 13 and
+    ОГРНИП 15, all with valid checksums; ИНН and ОГРН are not registered to another provider.
+    """
+    inn, ogrn = normalize_digits(inn), normalize_digits(ogrn)
+    errors = _identity_errors(kind=kind, inn=inn, ogrn=ogrn)
+    if "inn" not in errors and Provider.objects.filter(inn=inn).exists():
+        _add(errors, "inn", "Поставщик с таким ИНН уже зарегистрирован.")
+    if "ogrn" not in errors and Provider.objects.filter(ogrn=ogrn).exists():
+        _add(errors, "ogrn", "Поставщик с таким ОГРН уже зарегистрирован.")
+    provider = Provider(
+        kind=kind,
+        full_name=full_name.strip(),
+        short_name=short_name.strip(),
+        inn=inn,
+        ogrn=ogrn,
+        license_number=license_number.strip(),
+        address=address.strip(),
+        municipality=municipality,
+        phone=phone.strip(),
+        email=email.strip(),
+        website=website.strip(),
+        status=status,
+    )
+    _clean(provider, errors)
+    provider.save()
+    return provider
+
+
+@transaction.atomic
+def provider_staff_add(*, provider: Provider, user: User, role: str) -> ProviderStaff:
+    """Make the user an administrator or teacher of the provider; their role becomes provider.
+
+    Adding a person who already works there changes their role there; nothing is duplicated.
+    """
+    if role not in StaffRole.values:
+        raise ValidationError({"role": ["Укажите роль: администратор или педагог."]})
+    staff, _ = ProviderStaff.objects.update_or_create(
+        provider=provider, user=user, defaults={"role": role}
+    )
+    if user.role != Role.PROVIDER:
+        user.role = Role.PROVIDER
+        user.save(update_fields=["role"])
+    return staff
+
+
+def provider_search_refresh(*, provider: Provider) -> int:
+    """Rebuild the search documents of the provider's programs (its name is part of them)."""
+    programs = list(provider.programs.all())
+    for program in programs:
+        program.provider = provider
+        _fill_search(program)
+    Program.objects.bulk_update(programs, ["search_document", "title_document"])
+    return len(programs)
+
+
+# Programs ----------------------------------------------------------------------------------
+
+
+def _fill_search(program: Program) -> None:
+    label = Direction(program.direction).label if program.direction in Direction.values else ""
+    program.search_document = search_document(
+        program.title, program.description, program.provider.short_name, str(label)
+    )
+    program.title_document = search_document(program.title)
+
+
+def _program_errors(program: Program) -> Errors:
+    errors: Errors = {}
+    if not program.title.strip():
+        _add(errors, "title", "Укажите название программы.")
+    if not program.description.strip():
+        _add(errors, "description", "Опишите программу: чему научится ребёнок.")
+    if not program.address.strip() and program.study_form != StudyForm.DISTANCE:
+        _add(errors, "address", "Укажите адрес, где проходят занятия.")
+    for field in ("age_min", "age_max"):
+        age = getattr(program, field)
+        if not isinstance(age, int) or not AGE_MIN <= age <= AGE_MAX:
+            _add(errors, field, f"Возраст — целое число лет от {AGE_MIN} до {AGE_MAX}.")
+    if "age_min" not in errors and "age_max" not in errors and program.age_min > program.age_max:
+        _add(errors, "age_max", "Возраст «до» не может быть меньше возраста «от».")
+    if not isinstance(program.duration_months, int) or program.duration_months < 1:
+        _add(errors, "duration_months", "Продолжительность — не меньше одного месяца.")
+    if not isinstance(program.hours_per_week, int) or program.hours_per_week < 1:
+        _add(errors, "hours_per_week", "Укажите хотя бы один академический час в неделю.")
+    price = program.price_per_hour
+    if isinstance(price, bool) or not isinstance(price, int):
+        _add(errors, "price_per_hour", "Стоимость часа указывается в копейках, целым числом.")
+    elif price < 0:
+        _add(errors, "price_per_hour", "Стоимость часа не может быть отрицательной.")
+    return errors
+
+
+def _program_save(program: Program, *, update_fields: Iterable[str] | None = None) -> None:
+    program.title = program.title.strip()
+    program.address = program.address.strip()
+    _clean(program, _program_errors(program))
+    _fill_search(program)
+    if update_fields is None:
+        program.save()
+    else:
+        fields = {*update_fields, "search_document", "title_document", "updated_at"}
+        program.save(update_fields=sorted(fields))
+
+
+@transaction.atomic
+def program_create(
+    *,
+    provider: Provider,
+    title: str,
+    description: str,
+    direction: str,
+    age_min: int,
+    age_max: int,
+    duration_months: int,
+    hours_per_week: int,
+    price_per_hour: int,
+    financing_source: str,
+    address: str,
+    study_form: str = StudyForm.FULL_TIME,
+    program_type: str = ProgramType.GENERAL,
+    level: str = ProgramLevel.INITIAL,
+    accessible_ovz: bool = False,
+    state: str = ProgramState.DRAFT,
+) -> Program:
+    """A new program of the provider, a draft unless told otherwise.
+
+    Guarantees: ages are whole years within 5..18 and from <= to; duration and weekly hours are
+    positive; the price per academic hour is whole non-negative kopecks; every choice is one of
+    the stable codes; the search documents match the text.
+    """
+    program = Program(
+        provider=provider,
+        title=title,
+        description=description,
+        direction=direction,
+        age_min=age_min,
+        age_max=age_max,
+        duration_months=duration_months,
+        hours_per_week=hours_per_week,
+        price_per_hour=price_per_hour,
+        financing_source=financing_source,
+        address=address,
+        study_form=study_form,
+        program_type=program_type,
+        level=level,
+        accessible_ovz=accessible_ovz,
+        state=state,
+    )
+    _program_save(program)
+    return program
+
+
+@transaction.atomic
+def program_update(*, program: Program, **fields: Any) -> Program:
+    """Change the program's description fields with the same checks as program_create.
+
+    The search documents follow the text. A new price applies to contracts concluded from now
+    on: concluded contracts keep the price they were signed at. State and provider are not
+    changed here (TypeError): they have their own transitions.
+    """
+    unknown = set(fields) - PROGRAM_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"program_update cannot change {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(program, name, value)
+    _program_save(program, update_fields=fields)
+    return program
+
+
+def program_search_refresh(*, program: Program) -> None:
+    """Rebuild the program's search documents (after an edit that bypassed program_update)."""
+    _fill_search(program)
+    program.save(update_fields=["search_document", "title_document"])
+
+
+def program_publish(*, program: Program) -> Program:
+    """Publish the program in the catalogue (moderation will come in front of this)."""
+    program.state = ProgramState.PUBLISHED
+    program.save(update_fields=["state", "updated_at"])
+    return program
+
+
+# Groups, schedules, lessons ----------------------------------------------------------------
+
+
+def _schedule_errors(schedule: list[ScheduleEntry]) -> list[str]:
+    if not schedule:
+        return ["Добавьте в расписание хотя бы одно занятие."]
+    messages: list[str] = []
+    seen: set[tuple[int, datetime.time]] = set()
+    for weekday, start_time, hours in schedule:
+        if weekday not in Weekday.values:
+            messages.append("День недели указан неверно.")
+        elif not 1 <= hours <= SLOT_HOURS_MAX:
+            messages.append(
+                f"Занятие длится от 1 до {SLOT_HOURS_MAX} академических часов, а не {hours}."
+            )
+        elif (weekday, start_time) in seen:
+            messages.append(
+                f"Занятие в {Weekday(weekday).label} в {start_time:%H:%M} указано дважды."
+            )
+        seen.add((weekday, start_time))
+    return messages
+
+
+@transaction.atomic
+def group_create(
+    *,
+    program: Program,
+    name: str,
+    capacity: int,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    schedule: list[ScheduleEntry],
+    teacher: User | None = None,
+    enrollment_open: bool = True,
+    auto_accept: bool = False,
+) -> Group:
+    """A study group with its weekly schedule and its lessons already generated.
+
+    Guarantees: at least one seat; the end is not before the start; each schedule entry is a
+    weekday 0 (Monday)..6 at a distinct time lasting 1..8 academic hours; the teacher, if any,
+    works for the program's provider.
+    """
+    errors: Errors = {}
+    if not name.strip():
+        _add(errors, "name", "Дайте группе название, например «Группа 1».")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        _add(errors, "capacity", "В группе должно быть хотя бы одно место.")
+    if start_date and end_date and end_date < start_date:
+        _add(errors, "end_date", "Окончание занятий не может быть раньше начала.")
+    schedule_messages = _schedule_errors(schedule)
+    if schedule_messages:
+        errors["schedule"] = schedule_messages
+    if (
+        teacher is not None
+        and not ProviderStaff.objects.filter(provider_id=program.provider_id, user=teacher).exists()
+    ):
+        _add(errors, "teacher", "Педагог должен быть сотрудником этого поставщика.")
+    group = Group(
+        program=program,
+        name=name.strip(),
+        capacity=capacity,
+        start_date=start_date,
+        end_date=end_date,
+        teacher=teacher,
+        enrollment_open=enrollment_open,
+        auto_accept=auto_accept,
+    )
+    _clean(group, errors)
+    group.save()
+    ScheduleSlot.objects.bulk_create(
+        ScheduleSlot(group=group, weekday=weekday, start_time=start_time, hours=hours)
+        for weekday, start_time, hours in schedule
+    )
+    lessons_generate(group=group)
+    return group
+
+
+def _days_off(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    """Russian public holidays and the non-working days the government moved next to them."""
+    calendar = holidays.country_holidays("RU", years=range(start.year, end.year + 1))
+    return set(calendar.keys())
+
+
+@transaction.atomic
+def lessons_generate(*, group: Group) -> int:
+    """Create the group's lessons from its schedule between its start and end dates.
+
+    Dates that are Russian public holidays or non-working days (4 November, 1–8 January...)
+    are skipped. Idempotent: a lesson already present at that date and time, cancelled or not,
+    is kept as it is, so running twice creates nothing new. Returns how many were created.
+    """
+    # Serialise generators of the same group so the difference below stays exact.
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    slots = list(group.schedule.all())
+    if not slots:
+        return 0
+    slots_by_weekday: dict[int, list[ScheduleSlot]] = {}
+    for slot in slots:
+        slots_by_weekday.setdefault(slot.weekday, []).append(slot)
+    days_off = _days_off(group.start_date, group.end_date)
+    existing = set(group.lessons.values_list("date", "start_time"))
+    new_lessons: list[Lesson] = []
+    day = group.start_date
+    while day <= group.end_date:
+        if day not in days_off:
+            for slot in slots_by_weekday.get(day.weekday(), []):
+                if (day, slot.start_time) not in existing:
+                    new_lessons.append(
+                        Lesson(group=group, date=day, start_time=slot.start_time, hours=slot.hours)
+                    )
+        day += datetime.timedelta(days=1)
+    Lesson.objects.bulk_create(new_lessons, batch_size=500)
+    return len(new_lessons)
+
+
+# Seats -------------------------------------------------------------------------------------
+
+
+def group_seat_take(*, group_id: int) -> bool:
+    """Take one seat if one is free, in a single conditional UPDATE; True if taken.
+
+    Safe under any concurrency: the row is re-checked by the database as it is updated, and the
+    CHECK constraint group_seats_within_capacity refuses any overbooking that slips past.
+    """
+    return (
+        Group.objects.filter(pk=group_id, seats_taken__lt=F("capacity")).update(
+            seats_taken=F("seats_taken") + 1
+        )
+        == 1
+    )
+
+
+def group_seat_release(*, group_id: int) -> None:
+    """Free one taken seat, in a single conditional UPDATE; never goes below zero.
+
+    Raises NothingToRelease when the group has no taken seat (or does not exist).
+    """
+    released = Group.objects.filter(pk=group_id, seats_taken__gt=0).update(
+        seats_taken=F("seats_taken") - 1
+    )
+    if released != 1:
+        raise NothingToRelease(f"group {group_id} has no taken seat to release")

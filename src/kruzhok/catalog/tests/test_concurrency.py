@@ -1,0 +1,58 @@
+"""Seats under real concurrency: PostgreSQL only (SQLite serialises writers anyway)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from kruzhok.catalog import services
+from kruzhok.catalog.models import Group
+from kruzhok.catalog.tests.factories import GroupFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_at_once(n: int, work) -> list:
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_twenty_parents_racing_for_five_seats_get_exactly_five():
+    group = GroupFactory.create(capacity=5)
+
+    taken = run_at_once(20, lambda: services.group_seat_take(group_id=group.pk))
+
+    assert taken.count(True) == 5
+    assert Group.objects.get(pk=group.pk).seats_taken == 5
+
+
+def test_racing_releases_never_go_below_zero():
+    group = GroupFactory.create(capacity=5)
+    for _ in range(3):
+        services.group_seat_take(group_id=group.pk)
+
+    def release() -> bool:
+        try:
+            services.group_seat_release(group_id=group.pk)
+        except services.NothingToRelease:
+            return False
+        return True
+
+    released = run_at_once(10, release)
+
+    assert released.count(True) == 3
+    assert Group.objects.get(pk=group.pk).seats_taken == 0

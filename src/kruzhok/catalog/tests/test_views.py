@@ -1,0 +1,245 @@
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from kruzhok.accounts.models import Role
+from kruzhok.accounts.tests.factories import UserFactory
+from kruzhok.catalog import services
+from kruzhok.catalog.models import Direction, ProgramState, ProviderStatus
+from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory, ProviderFactory
+from kruzhok.families.tests.factories import ChildFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("catalog:list")
+
+
+def detail_url(program) -> str:
+    return reverse("catalog:program_detail", args=[program.pk])
+
+
+def text(response) -> str:
+    """The page's text without tags, with runs of whitespace (and nbsp) as one space."""
+    html = response.content.decode()
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\xa0", " ")
+    return re.sub(r" ([,.;:!?])", r"\1", words)
+
+
+# Catalogue ---------------------------------------------------------------------------------
+
+
+def test_catalogue_finds_robotics_by_robot(client):
+    ProgramFactory.create(
+        title="Робототехника",
+        provider=ProviderFactory.create(short_name="Станция юных техников"),
+        price_per_hour=15_000,
+        age_min=8,
+        age_max=14,
+    )
+    ProgramFactory.create(title="Шахматы")
+
+    response = client.get(LIST_URL, {"q": "робот"})
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Робототехника" in page
+    assert "Шахматы" not in page
+    assert "Найдена 1 программа" in page
+    assert "Станция юных техников" in page
+    assert "8–14 лет" in page
+    assert "150,00 ₽ за академический час" in page
+    assert "<html" in response.content.decode()
+
+
+def test_catalogue_keeps_the_filter_values_in_its_form(client):
+    response = client.get(
+        LIST_URL,
+        {
+            "q": "робот",
+            "direction": Direction.TECHNICAL,
+            "age": "9",
+            "free": "on",
+            "weekday": "1",
+            "sort": "price",
+        },
+    )
+
+    html = response.content.decode()
+    assert 'value="робот"' in html
+    assert 'value="9"' in html
+    assert f'<option value="{Direction.TECHNICAL}" selected>' in html
+    assert re.search(r'<input[^>]*name="free"[^>]*checked', html)
+    assert '<option value="price" selected>' in html
+    assert '<option value="1" selected>Вторник' in html
+
+
+def test_catalogue_counts_in_russian_and_suggests_loosening_filters_when_empty(client):
+    for n in range(5):
+        ProgramFactory.create(title=f"Хор {n}", direction=Direction.ARTS)
+
+    assert "Найдено 5 программ" in text(client.get(LIST_URL))
+    empty = text(client.get(LIST_URL, {"q": "фехтование", "free": "on"}))
+    assert "Ничего не найдено" in empty
+    assert "снимите отметку «Только со свободными местами»" in empty
+
+
+def test_catalogue_shows_neither_drafts_nor_programs_of_blocked_providers(client):
+    ProgramFactory.create(title="Черновик", state=ProgramState.DRAFT)
+    ProgramFactory.create(
+        title="Заблокированный", provider=ProviderFactory.create(status=ProviderStatus.BLOCKED)
+    )
+
+    page = text(client.get(LIST_URL))
+
+    assert "Черновик" not in page
+    assert "Заблокированный" not in page
+
+
+def test_catalogue_pages_by_twenty_and_links_keep_the_query(client):
+    for n in range(25):
+        ProgramFactory.create(title=f"Робототехника {n:02d}")
+
+    first = client.get(LIST_URL, {"q": "робот"})
+    second = client.get(LIST_URL, {"q": "робот", "page": "2"})
+
+    assert first.context["page"].object_list.__len__() == 20
+    assert len(second.context["page"].object_list) == 5
+    assert 'href="?q=%D1%80%D0%BE%D0%B1%D0%BE%D1%82&amp;page=2"' in first.content.decode()
+
+
+def test_an_invalid_filter_is_explained_and_ignored(client):
+    ProgramFactory.create(title="Кружок")
+
+    response = client.get(LIST_URL, {"age": "три"})
+
+    assert response.status_code == 200
+    assert "Кружок" in text(response)
+    assert 'aria-describedby="id_age_error"' in response.content.decode()
+
+
+def test_an_htmx_request_gets_only_the_results_and_the_count(client):
+    ProgramFactory.create(title="Робототехника")
+
+    response = client.get(LIST_URL, {"q": "робот"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Робототехника" in html
+    assert 'hx-swap-oob="innerHTML"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_free_seats_show_on_the_card(client):
+    GroupFactory.create(program=ProgramFactory.create(title="Кружок"), capacity=3)
+
+    assert "Свободно 3 места" in text(client.get(LIST_URL))
+
+
+# Program page ------------------------------------------------------------------------------
+
+
+def test_program_page_shows_the_program_its_provider_and_free_seats(client):
+    program = ProgramFactory.create(
+        title="Робототехника",
+        provider=ProviderFactory.create(
+            full_name="МБУ ДО «Станция юных техников»", phone="+7 865 582-11-22"
+        ),
+        accessible_ovz=True,
+    )
+    group = GroupFactory.create(
+        program=program,
+        capacity=15,
+        schedule=[(1, datetime.time(15), 2), (3, datetime.time(15), 2)],
+    )
+    for _ in range(12):
+        services.group_seat_take(group_id=group.pk)
+
+    page = text(client.get(detail_url(program)))
+
+    assert "Робототехника" in page
+    assert "МБУ ДО «Станция юных техников»" in page
+    assert "+7 865 582-11-22" in page
+    assert "Свободно 3 из 15" in page
+    assert "вт, чт 15:00, 2 ак. ч." in page
+    assert "Запись открыта" in page
+    assert "подходит" in page
+
+
+def test_a_full_group_says_there_are_no_seats_and_a_closed_one_that_enrolment_is_closed(client):
+    program = ProgramFactory.create()
+    full = GroupFactory.create(program=program, capacity=1)
+    services.group_seat_take(group_id=full.pk)
+    GroupFactory.create(program=program, enrollment_open=False)
+
+    page = text(client.get(detail_url(program)))
+
+    assert "Мест нет" in page
+    assert "Запись закрыта" in page
+
+
+def test_an_anonymous_visitor_is_asked_to_log_in_to_apply(client):
+    program = ProgramFactory.create()
+    GroupFactory.create(program=program)
+
+    response = client.get(detail_url(program))
+
+    assert "Войдите или зарегистрируйтесь, чтобы записать ребёнка" in text(response)
+    html = response.content.decode()
+    assert reverse("accounts:login") in html
+    assert reverse("accounts:register") in html
+    assert 'name="child"' not in html
+
+
+def test_a_parent_can_apply_for_each_group_with_their_own_children_only(client):
+    parent = UserFactory.create()
+    ChildFactory.create(guardian=parent, first_name="Пётр")
+    ChildFactory.create(guardian=UserFactory.create(), first_name="Чужой")
+    program = ProgramFactory.create()
+    group = GroupFactory.create(program=program)
+    client.force_login(parent)
+
+    response = client.get(detail_url(program))
+
+    html = response.content.decode()
+    assert f'action="{reverse("enrollment:apply", args=[group.pk])}"' in html
+    assert 'name="child"' in html
+    assert "Пётр" in html
+    assert "Чужой" not in html
+    assert "Подать заявку" in html
+
+
+def test_a_parent_without_children_is_sent_to_add_one(client):
+    parent = UserFactory.create()
+    program = ProgramFactory.create()
+    GroupFactory.create(program=program)
+    client.force_login(parent)
+
+    html = client.get(detail_url(program)).content.decode()
+
+    assert reverse("families:child_add") in html
+    assert 'name="child"' not in html
+
+
+def test_provider_staff_see_no_application_form(client):
+    program = ProgramFactory.create()
+    GroupFactory.create(program=program)
+    client.force_login(UserFactory.create(role=Role.PROVIDER))
+
+    html = client.get(detail_url(program)).content.decode()
+
+    assert 'name="child"' not in html
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ProgramFactory.create(state=ProgramState.DRAFT),
+        lambda: ProgramFactory.create(
+            provider=ProviderFactory.create(status=ProviderStatus.MODERATING)
+        ),
+    ],
+)
+def test_a_program_not_in_the_catalogue_is_not_found(client, make):
+    assert client.get(detail_url(make())).status_code == 404

@@ -1,0 +1,57 @@
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from kruzhok.accounts.models import User
+from kruzhok.catalog import selectors
+from kruzhok.catalog.forms import CatalogFilterForm
+from kruzhok.families.models import Child
+from kruzhok.families.selectors import child_list_for_guardian
+
+PAGE_SIZE = 20
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def program_list(request: HttpRequest) -> HttpResponse:
+    """The catalogue: filters and results; an htmx request gets the results alone."""
+    form = CatalogFilterForm(request.GET)
+    programs = selectors.program_search(**form.search_arguments())
+    paginator = Paginator(programs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context: dict[str, Any] = {
+        "form": form,
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "total": paginator.count,
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return render(request, "catalog/_results_swap.html", context)
+    return render(request, "catalog/program_list.html", context)
+
+
+@require_GET
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A published program: what, where, how much, its groups, and how to apply."""
+    program = selectors.program_get_published(pk=pk)
+    user = request.user
+    is_parent = False
+    children: list[Child] = []
+    if isinstance(user, User) and user.is_parent:
+        is_parent = True
+        children = list(child_list_for_guardian(user=user))
+    return render(
+        request,
+        "catalog/program_detail.html",
+        {
+            "program": program,
+            "groups": selectors.group_list_for_program(program=program),
+            "is_parent": is_parent,
+            "children": children,
+        },
+    )
