@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kruzhok.enrollment",
     "kruzhok.attendance",
     "kruzhok.billing",
+    "kruzhok.notifications",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kruzhok.notifications.context_processors.unread_notifications",
             ],
             "builtins": ["kruzhok.common.templatetags.kruzhok_tags"],
         },

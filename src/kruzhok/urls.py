@@ -17,4 +17,5 @@ urlpatterns = [
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),
     path("certificates/", include("kruzhok.certificates.urls")),
+    path("notifications/", include("kruzhok.notifications.urls")),
 ]

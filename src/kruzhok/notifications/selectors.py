@@ -1,0 +1,12 @@
+from django.db.models import QuerySet
+
+from kruzhok.accounts.models import User
+from kruzhok.notifications.models import Notification
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at=None).count()
