@@ -194,14 +194,14 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
         ("Руденко", "Сергей", "Петрович"),
         ("Гаджиева", "Зарема", "Алиевна"),
     ]
-    for index, spec in enumerate(data.PROGRAMS):
-        provider = providers[spec.provider]
-        teacher_key = f"teacher:{spec.provider}:{index % 2}"
+    for index, program_spec in enumerate(data.PROGRAMS):
+        provider = providers[program_spec.provider]
+        teacher_key = f"teacher:{program_spec.provider}:{index % 2}"
         if teacher_key not in people:
             last, first, patronymic = teacher_names[len(people) % len(teacher_names)]
             email = (
                 "teacher@demo.kruzhok.ru"
-                if spec.title == "Робототехника"
+                if program_spec.title == "Робототехника"
                 else f"teacher{len(people)}@demo.kruzhok.ru"
             )
             people[teacher_key] = _user(email, last, first, patronymic, Role.PROVIDER)
@@ -210,20 +210,20 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
             )
         program = catalog_services.program_create(
             provider=provider,
-            title=spec.title,
-            description=spec.description,
-            direction=spec.direction,
-            age_min=spec.age_min,
-            age_max=spec.age_max,
+            title=program_spec.title,
+            description=program_spec.description,
+            direction=program_spec.direction,
+            age_min=program_spec.age_min,
+            age_max=program_spec.age_max,
             duration_months=_months(GROUPS_START, GROUPS_END),
-            hours_per_week=spec.hours_per_week,
-            price_per_hour=rubles_to_kopecks(spec.price_rub),
-            financing_source=spec.source,
+            hours_per_week=program_spec.hours_per_week,
+            price_per_hour=rubles_to_kopecks(program_spec.price_rub),
+            financing_source=program_spec.source,
             address=provider.address,
             accessible_ovz=index % 4 == 0,
             state=ProgramState.PUBLISHED,
         )
-        for number, schedule in enumerate(_schedules(index, spec.hours_per_week), start=1):
+        for number, schedule in enumerate(_schedules(index, program_spec.hours_per_week), start=1):
             catalog_services.group_create(
                 program=program,
                 name=f"Группа {number}",
@@ -385,9 +385,10 @@ def demo_load() -> list[DemoLogin]:
     # Other families: most attend somewhere; a few wait for a decision or for the offer.
     for n, (parent, children) in enumerate(families[1:]):
         for child in children:
-            group = _fitting_group(child, rng)
-            if group is None:
+            fitting = _fitting_group(child, rng)
+            if fitting is None:
                 continue
+            group = fitting
             if n % 7 == 3:
                 enrollment_services.application_submit(
                     parent=parent,
