@@ -1,12 +1,20 @@
 from django.contrib import admin
 
 from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
-from kruzhok.enrollment.models import Application, Contract
+from kruzhok.enrollment.models import Application, Contract, EnrollmentWindow
 
 
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "child", "group", "status", "created_at", "status_changed_at")
+    list_display = (
+        "id",
+        "child",
+        "group",
+        "status",
+        "created_at",
+        "status_changed_at",
+        "decide_by",
+    )
     list_filter = ("status", "group__program__provider")
     search_fields = ("child__last_name", "child__snils", "group__program__title")
     date_hierarchy = "created_at"
@@ -27,3 +35,10 @@ class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     search_fields = ("number", "application__child__last_name")
     list_select_related = ("application__child", "application__group__program")
+
+
+@admin.register(EnrollmentWindow)
+class EnrollmentWindowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Read-only: windows change through the services (audited) on the «Периоды записи» page.
+    list_display = ("id", "program", "group", "opens_at", "closes_at", "changed_by", "changed_at")
+    list_select_related = ("program", "group__program", "changed_by")

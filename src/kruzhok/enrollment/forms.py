@@ -33,3 +33,39 @@ class RejectForm(BootstrapFormMixin, forms.Form):
         help_text="Её увидит родитель: напишите понятно и вежливо.",
         error_messages={"required": "Укажите причину отказа: её увидит родитель."},
     )
+
+
+class WithdrawForm(BootstrapFormMixin, forms.Form):
+    on = forms.DateField(
+        label="Дата отчисления",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="С этого дня занятия не оплачиваются; неиспользованный резерв сертификата "
+        "освобождается сразу.",
+        error_messages={
+            "required": "Укажите дату отчисления.",
+            "invalid": "Укажите дату в формате ДД.ММ.ГГГГ.",
+        },
+    )
+    reason = forms.CharField(
+        label="Причина",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": "Укажите причину отчисления."},
+    )
+
+
+class WindowForm(BootstrapFormMixin, forms.Form):
+    opens_at = forms.DateTimeField(
+        label="Запись открывается",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Пусто — уже открыта.",
+        error_messages={"invalid": "Укажите дату и время, например 25.08.2026 09:00."},
+    )
+    closes_at = forms.DateTimeField(
+        label="Запись закрывается",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Пусто — пока не закроете вручную.",
+        error_messages={"invalid": "Укажите дату и время, например 01.09.2026 18:00."},
+    )

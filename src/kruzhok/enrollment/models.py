@@ -61,6 +61,9 @@ class Application(models.Model):
     )
     reason = models.TextField("причина", blank=True)
     offer_expires_at = models.DateTimeField("оферта действует до", null=True, blank=True)
+    # The provider answers within three working days of the Russian calendar; stored as a date
+    # so that the queue can filter overdue applications in SQL.
+    decide_by = models.DateField("рассмотреть до", null=True, blank=True)
 
     class Meta:
         verbose_name = "заявка"
@@ -72,6 +75,15 @@ class Application(models.Model):
                 fields=["child", "group"],
                 condition=Q(status__in=[s.value for s in LIVE_STATUSES]),
                 name="application_one_live_per_child_group",
+            ),
+            # The parent is always told why: a refusal without a reason cannot be stored.
+            models.CheckConstraint(
+                condition=~Q(status=ApplicationStatus.REJECTED) | ~Q(reason=""),
+                name="application_rejected_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ApplicationStatus.ACCEPTED) | Q(offer_expires_at__isnull=False),
+                name="application_accepted_has_offer_deadline",
             ),
         ]
         indexes = [models.Index(fields=["group", "status", "created_at"])]
@@ -130,3 +142,68 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"Договор № {self.number}"
+
+
+class EnrollmentWindow(models.Model):
+    """When enrolment into a program (all its groups) or one group is open.
+
+    A group's own window wins over its program's; without any window the group's manual switch
+    `Group.enrollment_open` alone decides. Either end may be left open: no `opens_at` means
+    "open already", no `closes_at` means "until the provider closes it".
+    """
+
+    program = models.ForeignKey(
+        "catalog.Program",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="enrollment_windows",
+    )
+    group = models.ForeignKey(
+        "catalog.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="enrollment_windows",
+    )
+    opens_at = models.DateTimeField("запись открывается", null=True, blank=True)
+    closes_at = models.DateTimeField("запись закрывается", null=True, blank=True)
+    changed_at = models.DateTimeField("изменено", auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "период записи"
+        verbose_name_plural = "периоды записи"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(program__isnull=True, group__isnull=False)
+                | Q(program__isnull=False, group__isnull=True),
+                name="enrollment_window_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(closes_at__gt=F("opens_at")),
+                name="enrollment_window_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(program__isnull=False),
+                name="enrollment_window_one_per_program",
+            ),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(group__isnull=False),
+                name="enrollment_window_one_per_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.group or self.program
+        return f"Запись: {target}"

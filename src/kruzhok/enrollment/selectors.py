@@ -1,14 +1,30 @@
+import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import StaffRole
-from kruzhok.enrollment.models import Application, ApplicationStatus
+from kruzhok.catalog.models import Group, ScheduleSlot, StaffRole, Weekday
+from kruzhok.enrollment.models import (
+    LIVE_STATUSES,
+    Application,
+    ApplicationStatus,
+    EnrollmentWindow,
+)
 from kruzhok.families.models import Child
 
 _RELATED = ("group__program__provider", "group__teacher", "child", "contract")
+
+
+def _local(moment: datetime.datetime) -> str:
+    """«25.08.2026 в 09:00», in Moscow time whatever the database returned."""
+    return f"{timezone.localtime(moment):%d.%m.%Y в %H:%M}"
+
+
+# Applications ---------------------------------------------------------------------------------
 
 
 def application_list_for_child(*, child: Child) -> QuerySet[Application]:
@@ -27,15 +43,40 @@ def application_get_for_parent(*, user: User, pk: int) -> Application:
     return application
 
 
-def application_queue_for_staff(*, user: User, status: str = "") -> QuerySet[Application]:
-    """Applications a provider's staff member may decide on: all of the provider's groups for
-    its administrators, the teacher's own groups for a teacher."""
+def _staff_scope(user: User) -> Q:
     admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
-    queryset = Application.objects.filter(
-        Q(group__program__provider_id__in=admin_of) | Q(group__teacher=user)
-    ).select_related(*_RELATED)
+    return Q(group__program__provider_id__in=admin_of) | Q(group__teacher=user)
+
+
+def application_queue_for_staff(
+    *,
+    user: User,
+    status: str = "",
+    group_id: int | None = None,
+    overdue: bool = False,
+    today: datetime.date | None = None,
+) -> QuerySet[Application]:
+    """Applications a provider's staff member may decide on: all of the provider's groups for
+    its administrators, the teacher's own groups for a teacher. Oldest first (first come,
+    first served); each row carries `is_overdue`: submitted and not decided within three
+    working days."""
+    today = today or timezone.localdate()
+    overdue_q = Q(status=ApplicationStatus.SUBMITTED, decide_by__lt=today)
+    queryset = (
+        Application.objects.filter(_staff_scope(user))
+        .select_related(*_RELATED)
+        .annotate(
+            is_overdue=Case(
+                When(overdue_q, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+    )
     if status:
         queryset = queryset.filter(status=status)
+    if group_id is not None:
+        queryset = queryset.filter(group_id=group_id)
+    if overdue:
+        queryset = queryset.filter(overdue_q)
     return queryset.order_by("created_at", "pk")
 
 
@@ -44,6 +85,36 @@ def application_get_for_staff(*, user: User, pk: int) -> Application:
     if application is None:
         raise Http404("Заявка не найдена")
     return application
+
+
+def group_list_for_staff(*, user: User) -> QuerySet[Group]:
+    """Groups whose applications the staff member sees (for the queue's filter)."""
+    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
+    return (
+        Group.objects.filter(Q(program__provider_id__in=admin_of) | Q(teacher=user))
+        .select_related("program")
+        .order_by("program__title", "name")
+    )
+
+
+def waitlist(*, group: Group) -> QuerySet[Application]:
+    """The group's waiting line, first come first served."""
+    return Application.objects.filter(group=group, status=ApplicationStatus.WAITLISTED).order_by(
+        "created_at", "pk"
+    )
+
+
+def waitlist_position(*, application: Application) -> int | None:
+    """1 for the first in line; None when the application is not waiting."""
+    if application.status != ApplicationStatus.WAITLISTED:
+        return None
+    ahead = Application.objects.filter(
+        Q(created_at__lt=application.created_at)
+        | Q(created_at=application.created_at, pk__lt=application.pk),
+        group_id=application.group_id,
+        status=ApplicationStatus.WAITLISTED,
+    ).count()
+    return ahead + 1
 
 
 @dataclass(frozen=True)
@@ -55,18 +126,140 @@ class NextStep:
 def application_next_step(*, application: Application) -> NextStep:
     """What the parent should do next, in one sentence."""
     status = application.status
+    contract = getattr(application, "contract", None)
     if status == ApplicationStatus.SUBMITTED:
-        return NextStep("Заявку рассматривает организация. Мы сообщим о решении.")
+        until = f" до {application.decide_by:%d.%m.%Y}" if application.decide_by else ""
+        return NextStep(f"Заявку рассматривает организация{until}. Мы сообщим о решении.")
     if status == ApplicationStatus.ACCEPTED:
         deadline = application.offer_expires_at
-        until = f" до {deadline:%d.%m.%Y}" if deadline else ""
+        if deadline is not None and deadline <= timezone.now():
+            return NextStep(
+                "Срок действия оферты истёк. Если места ещё есть, подайте новую заявку."
+            )
+        until = f" до {_local(deadline)}" if deadline else ""
         return NextStep(f"Место за ребёнком. Примите оферту договора{until}.", is_action=True)
     if status == ApplicationStatus.CONTRACTED:
-        return NextStep("Договор заключён. Занятия начнутся по расписанию группы.")
+        start = f" {contract.start_date:%d.%m.%Y}" if contract else ""
+        return NextStep(f"Договор заключён. Занятия начнутся{start} по расписанию группы.")
     if status == ApplicationStatus.ACTIVE:
         return NextStep("Ребёнок занимается. Списания видны на странице сертификата.")
     if status == ApplicationStatus.WAITLISTED:
-        return NextStep("Вы в листе ожидания: когда место освободится, мы сообщим.")
+        position = waitlist_position(application=application)
+        return NextStep(
+            f"Заявка в листе ожидания, место в очереди — {position}. Когда место освободится, "
+            "заявка будет принята автоматически, и мы сразу сообщим."
+        )
     if status == ApplicationStatus.REJECTED:
         return NextStep(f"Организация отклонила заявку: {application.reason}")
+    if status == ApplicationStatus.WITHDRAWN:
+        since = (
+            f" с {contract.terminated_on:%d.%m.%Y}" if contract and contract.terminated_on else ""
+        )
+        reason = f" Причина: {application.reason}" if application.reason else ""
+        return NextStep(f"Ребёнок отчислен из группы{since}.{reason}")
+    if status == ApplicationStatus.FINISHED:
+        return NextStep("Обучение по программе завершено. Выберите следующий кружок в каталоге.")
+    if status == ApplicationStatus.CANCELLED:
+        return NextStep("Заявка отозвана. Если передумаете, подайте новую, пока запись открыта.")
+    if status == ApplicationStatus.EXPIRED:
+        return NextStep(
+            "Оферту не приняли вовремя, и место передано следующему в очереди. "
+            "Если места ещё есть, подайте новую заявку."
+        )
     return NextStep("Заявка закрыта.")
+
+
+# Enrolment windows ----------------------------------------------------------------------------
+
+
+class EnrollmentState(NamedTuple):
+    """Whether a group takes applications now, and the sentence that says so."""
+
+    is_open: bool
+    message: str
+
+
+def enrollment_window_for_group(*, group: Group) -> EnrollmentWindow | None:
+    """The window that governs the group: its own, else its program's, else None."""
+    windows = EnrollmentWindow.objects.filter(Q(group_id=group.pk) | Q(program_id=group.program_id))
+    chosen = None
+    for window in windows:
+        if window.group_id is not None:
+            return window
+        chosen = window
+    return chosen
+
+
+def enrollment_state_for_group(
+    group: Group, *, now: datetime.datetime | None = None
+) -> EnrollmentState:
+    """Open or closed now, with the message the catalogue and the apply page show.
+
+    The group's manual switch closes it whatever the window says; a window opening later
+    says when («Запись откроется 25.08.2026 в 09:00»).
+    """
+    now = now or timezone.now()
+    if not group.enrollment_open or group.end_date < timezone.localdate(now):
+        return EnrollmentState(False, "Запись закрыта")
+    window = enrollment_window_for_group(group=group)
+    if window is not None:
+        if window.opens_at is not None and now < window.opens_at:
+            return EnrollmentState(False, f"Запись откроется {_local(window.opens_at)}")
+        if window.closes_at is not None and now >= window.closes_at:
+            return EnrollmentState(False, f"Запись закрыта {_local(window.closes_at)}")
+        if window.closes_at is not None:
+            return EnrollmentState(True, f"Запись открыта до {_local(window.closes_at)}")
+    return EnrollmentState(True, "Запись открыта")
+
+
+# Schedule clashes -----------------------------------------------------------------------------
+
+ACADEMIC_HOUR = datetime.timedelta(minutes=45)
+
+
+def _span(slot: ScheduleSlot) -> tuple[datetime.datetime, datetime.datetime]:
+    start = datetime.datetime.combine(datetime.date(2000, 1, 1), slot.start_time)
+    return start, start + ACADEMIC_HOUR * slot.hours
+
+
+def _hhmm(moment: datetime.datetime) -> str:
+    return f"{moment:%H:%M}"
+
+
+def schedule_clashes(*, child: Child, group: Group) -> list[str]:
+    """Warnings (not refusals) for each of the child's other groups that meet at the same time.
+
+    Two slots clash on the same weekday when their times overlap (an academic hour is 45
+    minutes) and the groups' periods overlap. Other groups are those with a live application.
+    """
+    slots = list(group.schedule.all())
+    if not slots:
+        return []
+    others = (
+        Group.objects.filter(
+            applications__child=child,
+            applications__status__in=LIVE_STATUSES,
+            start_date__lte=group.end_date,
+            end_date__gte=group.start_date,
+        )
+        .exclude(pk=group.pk)
+        .select_related("program")
+        .prefetch_related("schedule")
+        .distinct()
+        .order_by("pk")
+    )
+    warnings = []
+    for other in others:
+        for mine in slots:
+            for theirs in other.schedule.all():
+                if mine.weekday != theirs.weekday:
+                    continue
+                a_start, a_end = _span(mine)
+                b_start, b_end = _span(theirs)
+                if a_start < b_end and b_start < a_end:
+                    warnings.append(
+                        f"{Weekday(mine.weekday).label.capitalize()}: здесь "
+                        f"{_hhmm(a_start)}–{_hhmm(a_end)}, а в «{other.program.title}» "
+                        f"({other.name}) {_hhmm(b_start)}–{_hhmm(b_end)}."
+                    )
+    return warnings

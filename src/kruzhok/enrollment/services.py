@@ -1,32 +1,46 @@
-"""Enrolment: applications, the contract offer and its acceptance.
+"""Enrolment: the application's life cycle, the contract offer and its acceptance.
 
-Each transition is one function that checks the current state, records who did it and when,
-and refuses an illegal move with `EnrollmentError` (a Russian message fit for a person).
-Seats are taken and released only through the catalog's conditional updates, so a group is
-never overbooked; money moves only through the certificates ledger.
+States (DOMAIN.md): submitted → accepted → contracted → active → finished / withdrawn, with the
+side exits rejected, cancelled, waitlisted and expired. Each transition is one function here
+that checks the current state, records who did it and when (`status_changed_by/at` and an audit
+row) and refuses an illegal move with `EnrollmentError` (a Russian message fit for a person).
+Automatic transitions (auto-accept, promotion from the waiting line, expiry, the group's start
+and end) record no person: `status_changed_by` is empty and the audit actor is the system.
+
+Locking: a transition that may take or free a seat, or touch the waiting line, first locks the
+group row and only then application rows. One order everywhere means no deadlock, and one
+writer per group at a time makes "the first in line is promoted, exactly once" hold on
+PostgreSQL; on SQLite the IMMEDIATE transactions serialise writers anyway. Seats are counted
+only by the catalog's conditional updates, whose CHECK constraint is the backstop, so a group
+is never overbooked. Money moves only through the certificates ledger.
+
+The clock's batch jobs (expiry, the group's start and end) are in `clock.py`; the contract's
+money (conclusion, what a withdrawal keeps in reserve) in `contracts.py`.
 """
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
+from kruzhok.billing.models import Charge
 from kruzhok.catalog import services as catalog_services
 from kruzhok.catalog.models import (
     FinancingSource,
     Group,
-    LessonStatus,
     ProgramState,
     ProviderStatus,
     StaffRole,
 )
 from kruzhok.certificates import ledger
 from kruzhok.certificates import services as certificate_services
-from kruzhok.certificates.models import CertificateStatus
-from kruzhok.common.services import audit_record, sequence_next
+from kruzhok.common.services import audit_record
+from kruzhok.enrollment import notices, selectors
+from kruzhok.enrollment.contracts import contract_conclude, reserve_still_needed
+from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     SEAT_STATUSES,
@@ -34,16 +48,29 @@ from kruzhok.enrollment.models import (
     ApplicationStatus,
     Contract,
 )
+from kruzhok.enrollment.offers import Offer, offer_compute
+from kruzhok.enrollment.workdays import working_day_add
 from kruzhok.families.models import Child
 
+__all__ = [
+    "EnrollmentError",
+    "Offer",
+    "application_accept",
+    "application_activate",
+    "application_cancel",
+    "application_finish",
+    "application_reject",
+    "application_submit",
+    "contract_accept",
+    "contract_withdraw",
+    "offer_compute",
+    "offer_expire",
+    "provider_role_of",
+    "waitlist_promote_group",
+]
 
-class EnrollmentError(Exception):
-    """A refused enrolment action; `str(error)` says in Russian what happened and what to do."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+# Working days the provider has to answer an application (not auto-accepted).
+DECISION_WORKING_DAYS = 3
 
 
 def _is_guardian(user: User, child: Child) -> bool:
@@ -57,29 +84,60 @@ def provider_role_of(*, user: User, provider_id: int) -> str | None:
     )
 
 
-def _check_provider_staff(user: User, application: Application) -> None:
+def _is_provider_staff(user: User, application: Application) -> bool:
     role = provider_role_of(user=user, provider_id=application.group.program.provider_id)
-    if role != StaffRole.ADMIN and application.group.teacher_id != user.pk:
+    return role == StaffRole.ADMIN or application.group.teacher_id == user.pk
+
+
+def _check_provider_staff(user: User, application: Application) -> None:
+    if not _is_provider_staff(user, application):
         raise EnrollmentError("Эта заявка подана в другую организацию: решение по ней недоступно.")
 
 
 def _set_status(
-    application: Application, status: ApplicationStatus, *, actor: User | None, reason: str = ""
+    application: Application,
+    status: ApplicationStatus,
+    *,
+    actor: User | None,
+    reason: str = "",
+    extra_fields: Iterable[str] = (),
 ) -> None:
     application.status = status
     application.status_changed_at = timezone.now()
     application.status_changed_by = actor
     if reason:
         application.reason = reason
-    application.save(update_fields=["status", "status_changed_at", "status_changed_by", "reason"])
+    application.save(
+        update_fields=["status", "status_changed_at", "status_changed_by", "reason", *extra_fields]
+    )
 
 
-def _locked(application: Application) -> Application:
-    """Re-read the application under a row lock (PostgreSQL; SQLite serialises writers)."""
+def _lock_group(group_id: int) -> Group:
+    """Lock the group row: the one door through which seats and the waiting line change."""
     return (
+        Group.objects.select_for_update(of=("self",))
+        .select_related("program__provider")
+        .get(pk=group_id)
+    )
+
+
+def _lock(application: Application) -> Application:
+    """Lock the application's group, then the application, and re-read both (group first,
+    always: see the module docstring)."""
+    group_id = Application.objects.values_list("group_id", flat=True).get(pk=application.pk)
+    group = _lock_group(group_id)
+    locked = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("group__program__provider", "child")
+        .select_related("child", "applicant")
         .get(pk=application.pk)
+    )
+    locked.group = group
+    return locked
+
+
+def _state_refusal(application: Application, action: str) -> EnrollmentError:
+    return EnrollmentError(
+        f"Заявка в состоянии «{application.get_status_display()}»: {action} нельзя."
     )
 
 
@@ -96,20 +154,91 @@ def _certificate_programs_in_use(child: Child) -> int:
     )
 
 
+def _years(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} год"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} года"
+    return f"{n} лет"
+
+
+def _already_applied(child: Child) -> EnrollmentError:
+    return EnrollmentError(
+        f"{child.first_name} уже записан(а) в эту группу: заявка есть в личном кабинете.",
+        field="child",
+    )
+
+
+# Seats and the waiting line -------------------------------------------------------------------
+
+
+def _accept(application: Application, *, actor: User | None, action: str) -> None:
+    """Mark an application that has just got its seat accepted, with a fresh offer deadline."""
+    application.offer_expires_at = timezone.now() + datetime.timedelta(
+        days=settings.KRUZHOK_OFFER_VALID_DAYS
+    )
+    _set_status(
+        application, ApplicationStatus.ACCEPTED, actor=actor, extra_fields=["offer_expires_at"]
+    )
+    audit_record(actor=actor, action=action, obj=application)
+
+
+def _waitlist_promote(group: Group) -> list[Application]:
+    """Give each free seat of the group to the first in line. The caller holds the group lock,
+    so no other transaction can promote the same application or take the same seat."""
+    promoted: list[Application] = []
+    if group.end_date < timezone.localdate():
+        return promoted
+    while True:
+        candidate = (
+            selectors.waitlist(group=group)
+            .select_for_update(of=("self",))
+            .select_related("child", "applicant")
+            .first()
+        )
+        if candidate is None or not catalog_services.group_seat_take(group_id=group.pk):
+            return promoted
+        candidate.group = group
+        _accept(candidate, actor=None, action="application_promote")
+        notices.accepted(candidate, promoted=True)
+        promoted.append(candidate)
+
+
+def _seat_free(group: Group) -> list[Application]:
+    """Release a seat of a locked group and hand it to the waiting line at once."""
+    catalog_services.group_seat_release(group_id=group.pk)
+    return _waitlist_promote(group)
+
+
+def waitlist_promote_group(*, group_id: int) -> list[Application]:
+    """Give the group's free seats (say, the provider added some) to its waiting line, in
+    order; returns the promoted applications. Idempotent."""
+    with transaction.atomic(durable=True):
+        return _waitlist_promote(_lock_group(group_id))
+
+
+# Submission and the provider's decision -------------------------------------------------------
+
+
 def application_submit(
     *, parent: User, child: Child, group: Group, today: datetime.date | None = None
 ) -> Application:
     """Submit an application of a parent's child to a group.
 
     Refused with a clear reason when the child is not the parent's, the program or provider is
-    not published/approved, enrolment is closed, the child's age at the group's start is out of
-    the program's range, the child already has a live application in the group, the per-child
-    limit of certificate-paid programs is reached, or the group has no free seat. With
-    auto-accept on, a free seat is taken at once. `today` is for back-filled data and tests.
+    not published/approved, enrolment is closed (switch or window), the child's age at the
+    group's start is out of the program's range, the child already has a live application in
+    the group (a double click included), or the per-child limit of certificate-paid programs
+    is reached. A full group puts the application on its waiting line instead of refusing;
+    with auto-accept on, a free seat is taken at once; otherwise the provider has three
+    working days to decide. `today` is for back-filled data and tests.
     """
-    today = today or timezone.localdate()
+    now = timezone.now()
+    if today is not None and today != timezone.localdate(now):
+        now = timezone.make_aware(datetime.datetime.combine(today, datetime.time(12, 0)))
+    today = timezone.localdate(now)
     with transaction.atomic(durable=True):
-        group = Group.objects.select_related("program__provider").get(pk=group.pk)
+        group = _lock_group(group.pk)
         program = group.program
         if not _is_guardian(parent, child):
             raise EnrollmentError("Выберите своего ребёнка.", field="child")
@@ -118,8 +247,9 @@ def application_submit(
             or program.provider.status != ProviderStatus.APPROVED
         ):
             raise EnrollmentError("Программа сейчас не принимает заявки: она не опубликована.")
-        if not group.enrollment_open or group.end_date < today:
-            raise EnrollmentError("Запись в эту группу закрыта.")
+        state = selectors.enrollment_state_for_group(group, now=now)
+        if not state.is_open:
+            raise EnrollmentError(f"{state.message}. Подать заявку в эту группу сейчас нельзя.")
         age = child.age_on(group.start_date)
         if not program.age_min <= age <= program.age_max:
             raise EnrollmentError(
@@ -129,10 +259,7 @@ def application_submit(
                 field="child",
             )
         if Application.objects.filter(child=child, group=group, status__in=LIVE_STATUSES).exists():
-            raise EnrollmentError(
-                f"{child.first_name} уже записан(а) в эту группу: заявка есть в личном кабинете.",
-                field="child",
-            )
+            raise _already_applied(child)
         if program.financing_source == FinancingSource.CERTIFICATE:
             financing = certificate_services.financing_program_current(
                 municipality=child.municipality_id, day=today
@@ -144,83 +271,112 @@ def application_submit(
                     "программам. Чтобы записаться сюда, сначала завершите одну из текущих.",
                     field="child",
                 )
-        if group.free_seats <= 0:
-            raise EnrollmentError("В группе не осталось свободных мест. Выберите другую группу.")
+        full = group.free_seats <= 0
         try:
             with transaction.atomic():
                 application = Application.objects.create(
-                    child=child, group=group, applicant=parent, status_changed_by=parent
+                    child=child,
+                    group=group,
+                    applicant=parent,
+                    status=ApplicationStatus.WAITLISTED if full else ApplicationStatus.SUBMITTED,
+                    status_changed_by=parent,
+                    decide_by=None
+                    if full or group.auto_accept
+                    else working_day_add(today, DECISION_WORKING_DAYS),
                 )
         except IntegrityError as exc:
-            # A double click raced itself: the unique live-application index kept one.
-            raise EnrollmentError(
-                f"{child.first_name} уже записан(а) в эту группу: заявка есть в личном кабинете.",
-                field="child",
-            ) from exc
-        audit_record(actor=parent, action="application_submit", obj=application)
-        if group.auto_accept:
-            _take_seat_and_accept(application, actor=None)
+            # The unique live-application index is the backstop behind the check above.
+            raise _already_applied(child) from exc
+        audit_record(
+            actor=parent, action="application_submit", obj=application, status=application.status
+        )
+        if group.auto_accept and not full:
+            if catalog_services.group_seat_take(group_id=group.pk):
+                _accept(application, actor=None, action="application_accept")
+                notices.accepted(application)
+            else:
+                # Unreachable while the group lock is held; kept so that a lost race could
+                # never leave an auto-accept application waiting for a person.
+                full = True
+                _set_status(application, ApplicationStatus.WAITLISTED, actor=None)
+        if full:
+            notices.waitlisted(application)
+        notices.submitted(application)
         return application
-
-
-def _years(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} год"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} года"
-    return f"{n} лет"
-
-
-def _take_seat_and_accept(application: Application, *, actor: User | None) -> None:
-    if not catalog_services.group_seat_take(group_id=application.group_id):
-        raise EnrollmentError("В группе не осталось свободных мест.")
-    application.offer_expires_at = timezone.now() + datetime.timedelta(
-        days=settings.KRUZHOK_OFFER_VALID_DAYS
-    )
-    application.save(update_fields=["offer_expires_at"])
-    _set_status(application, ApplicationStatus.ACCEPTED, actor=actor)
-    audit_record(actor=actor, action="application_accept", obj=application)
 
 
 def application_accept(*, actor: User, application: Application) -> Application:
-    """The provider confirms a submitted application: a seat is taken and the offer opens."""
+    """The provider confirms an application: it takes a free seat and the offer opens.
+
+    A submitted application meeting a full group goes to the waiting line instead (the
+    returned application says which). A waiting one is taken only in its turn: if seats are
+    free, the line moves in order; otherwise it keeps waiting and this is refused.
+    """
     with transaction.atomic(durable=True):
-        application = _locked(application)
+        application = _lock(application)
         _check_provider_staff(actor, application)
-        if application.status != ApplicationStatus.SUBMITTED:
+        if application.status == ApplicationStatus.SUBMITTED:
+            if catalog_services.group_seat_take(group_id=application.group_id):
+                _accept(application, actor=actor, action="application_accept")
+                notices.accepted(application)
+            else:
+                _set_status(application, ApplicationStatus.WAITLISTED, actor=actor)
+                audit_record(actor=actor, action="application_waitlist", obj=application)
+                notices.waitlisted(application)
+            return application
+        if application.status != ApplicationStatus.WAITLISTED:
             raise EnrollmentError(
                 f"Заявка уже в состоянии «{application.get_status_display()}»: "
-                "принять можно только новую заявку."
+                "принять можно только новую заявку или заявку из листа ожидания."
             )
-        _take_seat_and_accept(application, actor=actor)
-        return application
+        # Seats may have appeared (more capacity): they go to the line in order, and that
+        # must commit even when this application's turn has not come.
+        promoted = _waitlist_promote(application.group)
+        mine = next((p for p in promoted if p.pk == application.pk), None)
+        position = selectors.waitlist_position(application=application) if mine is None else 0
+    if mine is not None:
+        return mine
+    raise EnrollmentError(
+        f"Мест в группе нет: заявка №{application.pk} остаётся в листе ожидания "
+        f"({position}-я в очереди) и будет принята автоматически, когда место освободится."
+    )
 
 
 def application_reject(*, actor: User, application: Application, reason: str) -> Application:
-    """The provider declines a submitted application, with a reason the parent will read."""
+    """The provider declines an application before the contract, with a reason the parent
+    will read; a seat it held goes to the first in line."""
     reason = reason.strip()
     if not reason:
         raise EnrollmentError("Укажите причину отказа: её увидит родитель.", field="reason")
     with transaction.atomic(durable=True):
-        application = _locked(application)
+        application = _lock(application)
         _check_provider_staff(actor, application)
-        if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
+        if application.status not in (
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.ACCEPTED,
+            ApplicationStatus.WAITLISTED,
+        ):
             raise EnrollmentError(
                 f"Заявка уже в состоянии «{application.get_status_display()}»: отклонить её нельзя."
             )
-        if application.status == ApplicationStatus.ACCEPTED:
-            catalog_services.group_seat_release(group_id=application.group_id)
+        held_seat = application.status == ApplicationStatus.ACCEPTED
         _set_status(application, ApplicationStatus.REJECTED, actor=actor, reason=reason)
         audit_record(actor=actor, action="application_reject", obj=application, reason=reason)
+        notices.rejected(application)
+        if held_seat:
+            _seat_free(application.group)
         return application
 
 
 def application_cancel(*, parent: User, application: Application) -> Application:
-    """The parent withdraws an application before the contract; a taken seat is freed."""
+    """The parent withdraws an application before the contract; a seat it held goes to the
+    first in line, and the provider's administrators are told."""
     with transaction.atomic(durable=True):
-        application = _locked(application)
+        application = _lock(application)
         if not _is_guardian(parent, application.child):
             raise EnrollmentError("Это заявка другой семьи.")
+        if application.status == ApplicationStatus.CANCELLED:
+            raise EnrollmentError("Заявка уже отозвана.")
         if application.status not in (
             ApplicationStatus.SUBMITTED,
             ApplicationStatus.ACCEPTED,
@@ -229,86 +385,50 @@ def application_cancel(*, parent: User, application: Application) -> Application
             raise EnrollmentError(
                 f"Заявка в состоянии «{application.get_status_display()}» не может быть отозвана."
             )
-        if application.status == ApplicationStatus.ACCEPTED:
-            catalog_services.group_seat_release(group_id=application.group_id)
+        held_seat = application.status == ApplicationStatus.ACCEPTED
         _set_status(application, ApplicationStatus.CANCELLED, actor=parent)
         audit_record(actor=parent, action="application_cancel", obj=application)
+        notices.cancelled_by_parent(application)
+        if held_seat:
+            _seat_free(application.group)
         return application
 
 
-@dataclass(frozen=True)
-class Offer:
-    """The contract offer as the parent sees it before accepting (kopecks)."""
-
-    start_date: datetime.date
-    end_date: datetime.date
-    lessons: int
-    total_hours: int
-    price_per_hour: int
-    total_cost: int
-    certificate_part: int
-    parent_part: int
-    uses_certificate: bool
-    certificate_note: str
+# The offer: expiry and acceptance -------------------------------------------------------------
 
 
-def offer_compute(*, application: Application, today: datetime.date | None = None) -> Offer:
-    """What the contract would say if accepted today; nothing is written.
-
-    Total cost = price per hour × hours of all the group's planned lessons from the contract
-    start; certificate part = min(total cost, money available on the certificate).
-    """
-    today = today or timezone.localdate()
-    group = application.group
-    program = group.program
-    start = max(group.start_date, today)
-    lessons = list(
-        group.lessons.filter(date__gte=start, status=LessonStatus.PLANNED).values_list(
-            "hours", flat=True
-        )
-    )
-    total_hours = sum(lessons)
-    total_cost = program.price_per_hour * total_hours
-    uses_certificate = program.financing_source == FinancingSource.CERTIFICATE
-    available, note = _certificate_money_for_offer(application.child, today, uses_certificate)
-    certificate_part = min(total_cost, available) if uses_certificate else 0
-    return Offer(
-        start_date=start,
-        end_date=group.end_date,
-        lessons=len(lessons),
-        total_hours=total_hours,
-        price_per_hour=program.price_per_hour,
-        total_cost=total_cost,
-        certificate_part=certificate_part,
-        parent_part=total_cost - certificate_part,
-        uses_certificate=uses_certificate,
-        certificate_note=note,
+def _offer_lapsed(application: Application, now: datetime.datetime) -> bool:
+    return (
+        application.status == ApplicationStatus.ACCEPTED
+        and application.offer_expires_at is not None
+        and application.offer_expires_at <= now
     )
 
 
-def _certificate_money_for_offer(
-    child: Child, today: datetime.date, uses_certificate: bool
-) -> tuple[int, str]:
-    """Money the certificate will have at signing: its available amount, or the nominal it
-    would be credited with if it is not funded yet (quota and budget permitting)."""
-    if not uses_certificate:
-        return 0, ""
-    from kruzhok.certificates.selectors import certificate_money
+def _expire(application: Application) -> None:
+    """Expire a locked, lapsed offer: the seat goes to the first in line."""
+    _set_status(application, ApplicationStatus.EXPIRED, actor=None)
+    audit_record(actor=None, action="application_expire", obj=application)
+    notices.expired(application)
+    _seat_free(application.group)
 
-    certificate = getattr(child, "certificate", None)
-    if certificate is not None and certificate.status == CertificateStatus.FUNDED:
-        return certificate_money(certificate=certificate).available, ""
-    financing = certificate_services.financing_program_current(
-        municipality=child.municipality_id, day=today
-    )
-    if financing is None:
-        return 0, "В муниципалитете сейчас нет действующей программы финансирования."
-    nominal = certificate_services.nominal_for(financing_program=financing, child=child)
-    if nominal is None:
-        return 0, "Возраст ребёнка не входит в возрастные группы программы финансирования."
-    if financing.funded_count >= financing.max_funded_certificates:
-        return 0, "Лимит сертификатов персонифицированного финансирования исчерпан."
-    return nominal, "Сертификат будет выдан и пополнен при заключении договора."
+
+def offer_expire(*, application: Application, now: datetime.datetime | None = None) -> Application:
+    """Expire an accepted application whose offer was not accepted in time (settings.
+    KRUZHOK_OFFER_VALID_DAYS); its seat goes to the first in line and the parent is told.
+    Refused for an offer still valid or an application in another state."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        application = _lock(application)
+        if not _offer_lapsed(application, now):
+            raise EnrollmentError(
+                "Оферта ещё действует."
+                if application.status == ApplicationStatus.ACCEPTED
+                else f"Заявка в состоянии «{application.get_status_display()}»: "
+                "у неё нет оферты, срок которой мог бы истечь."
+            )
+        _expire(application)
+        return application
 
 
 def contract_accept(
@@ -324,83 +444,205 @@ def contract_accept(
     In one transaction: the certificate is issued (and funded, if the quota and budget allow)
     when the program is certificate-paid, the certificate part is reserved on it, and the
     application becomes contracted (active if the group has already started). Accepting twice
-    is refused; nothing is half-saved. `today` is for back-filled data and tests.
+    is refused; nothing is half-saved. An offer past its deadline is refused and expired on
+    the spot (its seat goes to the first in line). `today` is for back-filled data and tests.
     """
+    now = timezone.now()
     with transaction.atomic(durable=True):
-        application = _locked(application)
+        application = _lock(application)
         if not _is_guardian(parent, application.child):
             raise EnrollmentError("Это заявка другой семьи.")
         if application.status in (ApplicationStatus.CONTRACTED, ApplicationStatus.ACTIVE):
             raise EnrollmentError("Оферта уже принята: договор заключён.")
+        if application.status == ApplicationStatus.EXPIRED:
+            raise _offer_lapsed_error()
         if application.status != ApplicationStatus.ACCEPTED:
+            raise _state_refusal(application, "принять оферту")
+        lapsed = _offer_lapsed(application, now)
+        if lapsed:
+            # Commit the expiry (the seat must go to the next in line), then refuse.
+            _expire(application)
+        else:
+            today = today or timezone.localdate()
+            contract = contract_conclude(
+                application=application,
+                parent=parent,
+                ip_address=ip_address,
+                user_agent=user_agent,
+                now=now,
+                today=today,
+            )
+            started = contract.start_date <= today
+            _set_status(
+                application,
+                ApplicationStatus.ACTIVE if started else ApplicationStatus.CONTRACTED,
+                actor=parent,
+            )
+            audit_record(
+                actor=parent,
+                action="contract_accept",
+                obj=contract,
+                ip_address=ip_address,
+                total_cost=contract.total_cost,
+                certificate_part=contract.certificate_part,
+            )
+            return contract
+    raise _offer_lapsed_error()
+
+
+def _offer_lapsed_error() -> EnrollmentError:
+    return EnrollmentError(
+        "Срок действия оферты истёк, и место передано следующему в очереди. "
+        "Подайте новую заявку, если места ещё есть."
+    )
+
+
+# The group's start and end --------------------------------------------------------------------
+
+
+def application_activate(*, application: Application, today: datetime.date) -> Application:
+    """A contracted application becomes active once its contract has started (no person
+    clicks: the group's start does it). Refused before the start or in another state."""
+    with transaction.atomic(durable=True):
+        application = _lock(application)
+        contract = getattr(application, "contract", None)
+        if application.status != ApplicationStatus.CONTRACTED or contract is None:
+            raise _state_refusal(application, "начать обучение")
+        if contract.start_date > today:
             raise EnrollmentError(
-                f"Заявка в состоянии «{application.get_status_display()}»: принять оферту нельзя."
+                f"Обучение по договору начнётся {contract.start_date:%d.%m.%Y}, не раньше."
             )
-        now = timezone.now()
-        if application.offer_expires_at and application.offer_expires_at < now:
+        _set_status(application, ApplicationStatus.ACTIVE, actor=None)
+        audit_record(actor=None, action="application_activate", obj=application)
+        return application
+
+
+def application_finish(*, application: Application, today: datetime.date) -> Application:
+    """An application under contract is finished after the contract's last day; its seat is
+    released (the group has ended, so nobody is promoted). The reserve is left to the
+    period's end: the journal of the last weeks may still be filled in."""
+    with transaction.atomic(durable=True):
+        application = _lock(application)
+        contract = getattr(application, "contract", None)
+        if (
+            application.status not in (ApplicationStatus.CONTRACTED, ApplicationStatus.ACTIVE)
+            or contract is None
+        ):
+            raise _state_refusal(application, "завершить обучение")
+        if contract.end_date >= today:
             raise EnrollmentError(
-                "Срок действия оферты истёк. Подайте новую заявку, если места ещё есть."
+                f"Обучение по договору идёт до {contract.end_date:%d.%m.%Y} включительно."
             )
-        today = today or timezone.localdate()
-        group = application.group
-        program = group.program
-        certificate = None
-        if program.financing_source == FinancingSource.CERTIFICATE:
-            certificate = certificate_services.certificate_issue(child=application.child)
-            financing = certificate_services.financing_program_current(
-                municipality=application.child.municipality_id, day=today
+        _set_status(application, ApplicationStatus.FINISHED, actor=None)
+        audit_record(actor=None, action="application_finish", obj=application)
+        catalog_services.group_seat_release(group_id=application.group_id)
+        return application
+
+
+# Withdrawal -----------------------------------------------------------------------------------
+
+
+def contract_withdraw(
+    *,
+    actor: User,
+    application: Application,
+    on: datetime.date,
+    reason: str,
+    today: datetime.date | None = None,
+) -> Contract:
+    """Withdraw a child from the group from the date `on` (отчисление), by the parent or the
+    provider, with a reason.
+
+    In one durable transaction: the contract is terminated from `on` (no lesson on or after it
+    can be marked, so none is charged), the rest of the certificate's reserve is released at
+    once — all of it but what lessons before `on` not yet charged may still cost — the seat
+    goes to the first in line, and the other side is told. Refused for a date on which a
+    charged lesson lies after, a date after the contract's end, a parent's date in the past,
+    or a child already withdrawn. `today` is for tests.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise EnrollmentError("Укажите причину отчисления.", field="reason")
+    today = today or timezone.localdate()
+    with transaction.atomic(durable=True):
+        application = _lock(application)
+        by_parent = _is_guardian(actor, application.child)
+        if not by_parent:
+            _check_provider_staff(actor, application)
+        contract = (
+            Contract.objects.select_for_update(of=("self",))
+            .select_related("hold")
+            .filter(application=application)
+            .first()
+        )
+        if application.status == ApplicationStatus.WITHDRAWN:
+            since = (
+                f" с {contract.terminated_on:%d.%m.%Y}"
+                if contract and contract.terminated_on
+                else ""
             )
-            if financing is not None and certificate.status != CertificateStatus.FUNDED:
-                certificate = certificate_services.certificate_fund(
-                    certificate=certificate, financing_program=financing
-                )
-        offer = offer_compute(application=application, today=today)
-        if offer.total_hours == 0:
-            raise EnrollmentError("В группе не осталось занятий: договор заключить нельзя.")
-        year = today.year
-        contract = Contract.objects.create(
-            application=application,
-            number=f"{year}-{sequence_next(name=f'contract:{year}'):06d}",
-            certificate=certificate,
-            start_date=offer.start_date,
-            end_date=offer.end_date,
-            price_per_hour=offer.price_per_hour,
-            total_hours=offer.total_hours,
-            total_cost=offer.total_cost,
-            certificate_part=offer.certificate_part,
-            parent_part=offer.parent_part,
-            accepted_at=now,
-            accepted_by=parent,
-            accepted_ip=ip_address,
-            accepted_user_agent=user_agent[:300],
+            raise EnrollmentError(
+                f"{application.child.first_name} уже отчислен(а) из группы{since}."
+            )
+        if (
+            application.status not in (ApplicationStatus.CONTRACTED, ApplicationStatus.ACTIVE)
+            or contract is None
+        ):
+            raise EnrollmentError(
+                f"Отчислить можно только по заключённому договору, а заявка в состоянии "
+                f"«{application.get_status_display()}»."
+                + (" Отзовите её, пока договор не заключён." if by_parent else "")
+            )
+        contract.application = application
+        if on > contract.end_date:
+            raise EnrollmentError(
+                f"Обучение по договору заканчивается {contract.end_date:%d.%m.%Y}: дата "
+                "отчисления не может быть позже.",
+                field="on",
+            )
+        if by_parent and on < today:
+            raise EnrollmentError(
+                "Дата отчисления не может быть раньше сегодняшнего дня.", field="on"
+            )
+        charged_after = (
+            Charge.objects.filter(contract=contract, reversed_at=None, lesson__date__gte=on)
+            .order_by("-lesson__date")
+            .values_list("lesson__date", flat=True)
+            .first()
         )
-        if certificate is not None and offer.certificate_part > 0:
-            try:
-                contract.hold = ledger.hold_create(
-                    certificate=certificate,
-                    provider=program.provider,
-                    amount=offer.certificate_part,
-                    cause=f"contract:{contract.pk}",
-                    key=f"hold:contract:{contract.pk}",
+        if charged_after is not None:
+            raise EnrollmentError(
+                f"Занятие {charged_after:%d.%m.%Y} уже отмечено как посещённое и оплачено: "
+                f"отчислить можно с {charged_after + datetime.timedelta(days=1):%d.%m.%Y} "
+                "или позже.",
+                field="on",
+            )
+        contract.terminated_on = on
+        contract.save(update_fields=["terminated_on"])
+        released = 0
+        if contract.hold is not None:
+            contract.hold.refresh_from_db()
+            released = contract.hold.remaining - min(
+                contract.hold.remaining, reserve_still_needed(contract=contract, on=on)
+            )
+            if released > 0:
+                ledger.hold_void(
+                    hold=contract.hold, key=f"void:contract:{contract.pk}", amount=released
                 )
-            except ledger.InsufficientFunds as exc:
-                raise EnrollmentError(
-                    "Свободных средств сертификата стало меньше, чем в оферте: обновите "
-                    "страницу и проверьте условия ещё раз."
-                ) from exc
-            contract.save(update_fields=["hold"])
-        status = (
-            ApplicationStatus.ACTIVE
-            if contract.start_date <= today
-            else ApplicationStatus.CONTRACTED
-        )
-        _set_status(application, status, actor=parent)
+        _set_status(application, ApplicationStatus.WITHDRAWN, actor=actor, reason=reason)
         audit_record(
-            actor=parent,
-            action="contract_accept",
+            actor=actor,
+            action="contract_withdraw",
             obj=contract,
-            ip_address=ip_address,
-            total_cost=contract.total_cost,
-            certificate_part=contract.certificate_part,
+            on=on,
+            reason=reason,
+            by="parent" if by_parent else "provider",
+            released=released,
         )
+        on_text = f"{on:%d.%m.%Y}"
+        if by_parent:
+            notices.withdrawn_by_parent(application, on_text=on_text)
+        else:
+            notices.withdrawn_by_provider(application, on_text=on_text)
+        _seat_free(application.group)
         return contract

@@ -77,12 +77,13 @@ def test_a_closed_group_refuses_applications(world):
         services.application_submit(parent=world.parent, child=world.child, group=world.group)
 
 
-def test_a_full_group_refuses_applications(world):
+def test_a_full_group_puts_the_application_on_the_waiting_line_instead_of_refusing(world):
     group = group_make(world.program, world.teacher, capacity=1, auto_accept=True)
     other_child = child_make(world.parent)
     services.application_submit(parent=world.parent, child=other_child, group=group)
-    with pytest.raises(EnrollmentError, match="не осталось свободных мест"):
-        services.application_submit(parent=world.parent, child=world.child, group=group)
+    application = services.application_submit(parent=world.parent, child=world.child, group=group)
+    assert application.status == ApplicationStatus.WAITLISTED
+    assert _seats(group) == 1
 
 
 def test_an_unpublished_program_refuses_applications(world):

@@ -169,11 +169,15 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, world):
     assert reverse("accounts:login") in response.url
 
 
-def test_a_full_group_shows_a_clear_message(parent_client, world):
+def test_applying_to_a_full_group_says_the_application_is_on_the_waiting_line(parent_client, world):
     group = group_make(world.program, world.teacher, capacity=1, auto_accept=True)
     services.application_submit(parent=world.parent, child=child_make(world.parent), group=group)
+    page = parent_client.get(reverse("enrollment:apply", args=[group.pk])).content.decode()
+    assert "встанет в лист ожидания" in page
     response = parent_client.post(
-        reverse("enrollment:apply", args=[group.pk]), {"child": world.child.pk}
+        reverse("enrollment:apply", args=[group.pk]), {"child": world.child.pk}, follow=True
     )
-    assert response.status_code == 400
-    assert "не осталось свободных мест" in response.content.decode()
+    page = response.content.decode()
+    assert "поставлена в лист ожидания" in page
+    assert "место в очереди — 1" in page
+    assert Application.objects.get(child=world.child).status == ApplicationStatus.WAITLISTED

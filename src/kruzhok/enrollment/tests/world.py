@@ -102,6 +102,7 @@ def group_make(
     auto_accept: bool = False,
     start: datetime.date = PERIOD_START,
     end: datetime.date = datetime.date(2026, 12, 24),
+    schedule: list[tuple[int, datetime.time, int]] | None = None,
 ) -> Group:
     return catalog_services.group_create(
         program=program,
@@ -109,8 +110,8 @@ def group_make(
         capacity=capacity,
         start_date=start,
         end_date=end,
-        # Tuesdays and Thursdays, two academic hours each.
-        schedule=[(1, datetime.time(15, 0), 2), (3, datetime.time(15, 0), 2)],
+        # Tuesdays and Thursdays, two academic hours each, unless told otherwise.
+        schedule=schedule or [(1, datetime.time(15, 0), 2), (3, datetime.time(15, 0), 2)],
         teacher=teacher,
         auto_accept=auto_accept,
     )
@@ -175,3 +176,35 @@ def world_make(
         parent=parent,
         child=child_make(parent),
     )
+
+
+def application_accepted(world: World, *, child: Child | None = None, group: Group | None = None):
+    """An application the provider has accepted (a seat taken, the offer open)."""
+    from kruzhok.enrollment import services
+
+    application = services.application_submit(
+        parent=world.parent, child=child or world.child, group=group or world.group
+    )
+    if application.status == "submitted":
+        application = services.application_accept(actor=world.admin, application=application)
+    return application
+
+
+def contract_made(world: World, *, child: Child | None = None, group: Group | None = None):
+    """An accepted offer: the contract concluded and the certificate part reserved."""
+    from kruzhok.enrollment import services
+
+    application = application_accepted(world, child=child, group=group)
+    return services.contract_accept(parent=world.parent, application=application)
+
+
+def full_group(world: World, *, capacity: int = 1, waiting: int = 0, **kwargs) -> Group:
+    """An auto-accept group filled by other children of the world's parent, with `waiting`
+    more children on its waiting line (each applying a minute after the previous one)."""
+    from kruzhok.enrollment import services
+
+    group = group_make(world.program, world.teacher, capacity=capacity, auto_accept=True, **kwargs)
+    for _ in range(capacity + waiting):
+        child = child_make(world.parent)
+        services.application_submit(parent=world.parent, child=child, group=group)
+    return group

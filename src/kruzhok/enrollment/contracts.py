@@ -1,0 +1,106 @@
+"""The contract's money: concluding it (certificate, reserve) and what a withdrawal keeps.
+
+Only the state machine in `services` calls these, inside its own durable transactions; money
+moves only through the certificates ledger.
+"""
+
+import datetime
+
+from django.db.models import Sum
+
+from kruzhok.accounts.models import User
+from kruzhok.billing.models import Charge
+from kruzhok.catalog.models import FinancingSource, LessonStatus
+from kruzhok.certificates import ledger
+from kruzhok.certificates import services as certificate_services
+from kruzhok.certificates.models import CertificateStatus
+from kruzhok.common.services import sequence_next
+from kruzhok.enrollment.errors import EnrollmentError
+from kruzhok.enrollment.models import Application, Contract
+from kruzhok.enrollment.offers import offer_compute
+
+
+def contract_conclude(
+    *,
+    application: Application,
+    parent: User,
+    ip_address: str | None,
+    user_agent: str,
+    now: datetime.datetime,
+    today: datetime.date,
+) -> Contract:
+    """Write the contract of a locked, accepted application with the offer's figures of this
+    moment: the certificate issued and funded if needed, its part reserved by the ledger.
+    Called by `services.contract_accept` inside its durable transaction, after the state
+    checks; the state change itself stays there."""
+    group = application.group
+    program = group.program
+    certificate = None
+    if program.financing_source == FinancingSource.CERTIFICATE:
+        certificate = certificate_services.certificate_issue(child=application.child)
+        financing = certificate_services.financing_program_current(
+            municipality=application.child.municipality_id, day=today
+        )
+        if financing is not None and certificate.status != CertificateStatus.FUNDED:
+            certificate = certificate_services.certificate_fund(
+                certificate=certificate, financing_program=financing
+            )
+    offer = offer_compute(application=application, today=today)
+    if offer.total_hours == 0:
+        raise EnrollmentError("В группе не осталось занятий: договор заключить нельзя.")
+    year = today.year
+    contract = Contract.objects.create(
+        application=application,
+        number=f"{year}-{sequence_next(name=f'contract:{year}'):06d}",
+        certificate=certificate,
+        start_date=offer.start_date,
+        end_date=offer.end_date,
+        price_per_hour=offer.price_per_hour,
+        total_hours=offer.total_hours,
+        total_cost=offer.total_cost,
+        certificate_part=offer.certificate_part,
+        parent_part=offer.parent_part,
+        accepted_at=now,
+        accepted_by=parent,
+        accepted_ip=ip_address,
+        accepted_user_agent=user_agent[:300],
+    )
+    if certificate is not None and offer.certificate_part > 0:
+        try:
+            contract.hold = ledger.hold_create(
+                certificate=certificate,
+                provider=program.provider,
+                amount=offer.certificate_part,
+                cause=f"contract:{contract.pk}",
+                key=f"hold:contract:{contract.pk}",
+            )
+        except ledger.InsufficientFunds as exc:
+            raise EnrollmentError(
+                "Свободных средств сертификата стало меньше, чем в оферте: обновите "
+                "страницу и проверьте условия ещё раз."
+            ) from exc
+        contract.save(update_fields=["hold"])
+    return contract
+
+
+def reserve_still_needed(*, contract: Contract, on: datetime.date) -> int:
+    """The most the certificate may still be charged under the contract: the certificate's
+    share (cumulative rounding, as billing computes it) of lessons before `on` that are not
+    charged yet — a teacher may fill in the journal for days the child still attended."""
+    if contract.total_cost == 0 or contract.certificate_part == 0:
+        return 0
+    active = Charge.objects.filter(contract=contract, reversed_at=None)
+    totals = active.aggregate(value=Sum("lesson_value"), certificate=Sum("certificate_amount"))
+    hours = (
+        contract.application.group.lessons.filter(
+            date__gte=contract.start_date, date__lt=on, status=LessonStatus.PLANNED
+        )
+        .exclude(pk__in=active.values("lesson_id"))
+        .aggregate(hours=Sum("hours"))["hours"]
+        or 0
+    )
+    if hours == 0:
+        return 0
+    value = (totals["value"] or 0) + hours * contract.price_per_hour
+    target = min(value, contract.total_cost) * contract.certificate_part // contract.total_cost
+    return max(0, target - (totals["certificate"] or 0))

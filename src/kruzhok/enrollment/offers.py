@@ -1,0 +1,89 @@
+"""The contract offer: what the contract would say if the parent accepted it now.
+
+Nothing here writes; `services.contract_accept` freezes these figures into a Contract.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from kruzhok.catalog.models import FinancingSource, LessonStatus
+from kruzhok.certificates import services as certificate_services
+from kruzhok.certificates.models import CertificateStatus
+from kruzhok.certificates.selectors import certificate_money
+from kruzhok.enrollment.models import Application
+from kruzhok.families.models import Child
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The contract offer as the parent sees it before accepting (kopecks)."""
+
+    start_date: datetime.date
+    end_date: datetime.date
+    lessons: int
+    total_hours: int
+    price_per_hour: int
+    total_cost: int
+    certificate_part: int
+    parent_part: int
+    uses_certificate: bool
+    certificate_note: str
+
+
+def offer_compute(*, application: Application, today: datetime.date | None = None) -> Offer:
+    """What the contract would say if accepted today; nothing is written.
+
+    Total cost = price per hour × hours of all the group's planned lessons from the contract
+    start; certificate part = min(total cost, money available on the certificate).
+    """
+    today = today or timezone.localdate()
+    group = application.group
+    program = group.program
+    start = max(group.start_date, today)
+    lessons = list(
+        group.lessons.filter(date__gte=start, status=LessonStatus.PLANNED).values_list(
+            "hours", flat=True
+        )
+    )
+    total_hours = sum(lessons)
+    total_cost = program.price_per_hour * total_hours
+    uses_certificate = program.financing_source == FinancingSource.CERTIFICATE
+    available, note = _certificate_money_for_offer(application.child, today, uses_certificate)
+    certificate_part = min(total_cost, available) if uses_certificate else 0
+    return Offer(
+        start_date=start,
+        end_date=group.end_date,
+        lessons=len(lessons),
+        total_hours=total_hours,
+        price_per_hour=program.price_per_hour,
+        total_cost=total_cost,
+        certificate_part=certificate_part,
+        parent_part=total_cost - certificate_part,
+        uses_certificate=uses_certificate,
+        certificate_note=note,
+    )
+
+
+def _certificate_money_for_offer(
+    child: Child, today: datetime.date, uses_certificate: bool
+) -> tuple[int, str]:
+    """Money the certificate will have at signing: its available amount, or the nominal it
+    would be credited with if it is not funded yet (quota and budget permitting)."""
+    if not uses_certificate:
+        return 0, ""
+    certificate = getattr(child, "certificate", None)
+    if certificate is not None and certificate.status == CertificateStatus.FUNDED:
+        return certificate_money(certificate=certificate).available, ""
+    financing = certificate_services.financing_program_current(
+        municipality=child.municipality_id, day=today
+    )
+    if financing is None:
+        return 0, "В муниципалитете сейчас нет действующей программы финансирования."
+    nominal = certificate_services.nominal_for(financing_program=financing, child=child)
+    if nominal is None:
+        return 0, "Возраст ребёнка не входит в возрастные группы программы финансирования."
+    if financing.funded_count >= financing.max_funded_certificates:
+        return 0, "Лимит сертификатов персонифицированного финансирования исчерпан."
+    return nominal, "Сертификат будет выдан и пополнен при заключении договора."
