@@ -7,7 +7,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kruzhok.catalog import services
-from kruzhok.catalog.models import Group, Lesson, Program, Provider, ProviderStaff, ScheduleSlot
+from kruzhok.catalog.bank_details import bank_details_errors
+from kruzhok.catalog.models import (
+    Group,
+    Lesson,
+    Program,
+    ProgramModerationEvent,
+    Provider,
+    ProviderModerationEvent,
+    ProviderStaff,
+    ScheduleSlot,
+    StaffInvitation,
+)
+from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 
 
 class ProviderAdminForm(forms.ModelForm):
@@ -27,11 +39,28 @@ class ProviderAdminForm(forms.ModelForm):
             "phone",
             "email",
             "website",
+            "bank_name",
+            "bik",
+            "settlement_account",
+            "correspondent_account",
             "status",
         ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        names = ("bik", "settlement_account", "correspondent_account")
+        if all(name in data for name in names):
+            details, bank_errors = bank_details_errors(
+                bik=data["bik"],
+                settlement_account=data["settlement_account"],
+                correspondent_account=data["correspondent_account"],
+                required=False,
+            )
+            for field, messages in bank_errors.items():
+                self.add_error(field, messages)
+            for name, value in zip(names, details, strict=True):
+                if name in data:
+                    data[name] = value
         kind, inn, ogrn = data.get("kind"), data.get("inn"), data.get("ogrn")
         if kind and inn and ogrn:
             try:
@@ -74,6 +103,8 @@ class ProgramAdmin(admin.ModelAdmin):
     search_fields = ["title", "provider__short_name"]
     list_select_related = ["provider"]
     autocomplete_fields = ["provider"]
+    # A program's state moves through moderation (/operator/moderation/), which keeps history.
+    readonly_fields = ["state"]
 
     def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -121,3 +152,27 @@ class LessonAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_select_related = ["group", "group__program"]
     autocomplete_fields = ["group"]
+
+
+@admin.register(ProviderModerationEvent)
+class ProviderModerationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "provider", "from_status", "to_status", "actor"]
+    list_filter = ["to_status"]
+    search_fields = ["provider__short_name", "remarks"]
+    list_select_related = ["provider", "actor"]
+
+
+@admin.register(ProgramModerationEvent)
+class ProgramModerationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "program", "from_state", "to_state", "actor"]
+    list_filter = ["to_state"]
+    search_fields = ["program__title", "remarks"]
+    list_select_related = ["program", "actor"]
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["email", "provider", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "provider__short_name"]
+    list_select_related = ["provider"]

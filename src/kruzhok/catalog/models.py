@@ -57,6 +57,11 @@ class Provider(models.Model):
     phone = models.CharField("телефон", max_length=20, blank=True)
     email = models.EmailField("электронная почта", blank=True)
     website = models.URLField("сайт", blank=True)
+    # Bank details for payments under invoices; blank for providers entered before they were asked.
+    bank_name = models.CharField("банк", max_length=300, blank=True)
+    bik = models.CharField("БИК", max_length=9, blank=True)
+    settlement_account = models.CharField("расчётный счёт", max_length=20, blank=True)
+    correspondent_account = models.CharField("корреспондентский счёт", max_length=20, blank=True)
     status = models.CharField(
         "статус", max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.MODERATING
     )
@@ -73,10 +78,49 @@ class Provider(models.Model):
             models.CheckConstraint(
                 condition=Q(ogrn__regex=r"^([0-9]{13}|[0-9]{15})$"), name="provider_ogrn_digits"
             ),
+            models.CheckConstraint(
+                condition=Q(bik="") | Q(bik__regex=r"^[0-9]{9}$"), name="provider_bik_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(settlement_account="") | Q(settlement_account__regex=r"^[0-9]{20}$"),
+                name="provider_settlement_account_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(correspondent_account="")
+                | Q(correspondent_account__regex=r"^[0-9]{20}$"),
+                name="provider_correspondent_account_digits",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.short_name
+
+
+class ProviderModerationEvent(models.Model):
+    """One step of a provider's moderation: who moved it from which status to which, and why."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="moderation_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField("было", max_length=20, choices=ProviderStatus.choices)
+    to_status = models.CharField("стало", max_length=20, choices=ProviderStatus.choices)
+    remarks = models.TextField("причина, замечания", blank=True)
+    at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "решение по поставщику"
+        verbose_name_plural = "история проверки поставщиков"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class StaffRole(models.TextChoices):
@@ -102,6 +146,47 @@ class ProviderStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} ({self.provider})"
+
+
+class StaffInvitation(models.Model):
+    """An invitation to work for a provider, sent by e-mail as a signed link; used once."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("электронная почта")
+    role = models.CharField("роль", max_length=20, choices=StaffRole.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="пригласил",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("отправлено", auto_now_add=True)
+    expires_at = models.DateTimeField("действует до")
+    accepted_at = models.DateTimeField("принято", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто принял",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("отозвано", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "приглашение сотрудника"
+        verbose_name_plural = "приглашения сотрудников"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.provider} ({self.get_role_display()})"
 
 
 class ProgramState(models.TextChoices):
@@ -193,6 +278,32 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProgramModerationEvent(models.Model):
+    """One transition of a program's state: who made it, from which state to which, with the
+    operator's remarks when the program is returned for changes."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="moderation_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_state = models.CharField("было", max_length=20, choices=ProgramState.choices)
+    to_state = models.CharField("стало", max_length=20, choices=ProgramState.choices)
+    remarks = models.TextField("замечания", blank=True)
+    at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "переход состояния программы"
+        verbose_name_plural = "история проверки программ"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 class Group(models.Model):

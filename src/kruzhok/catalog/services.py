@@ -13,8 +13,12 @@ import holidays
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
+from kruzhok.attendance.selectors import lesson_slots_vacated
+from kruzhok.catalog.bank_details import bank_details_errors
+from kruzhok.catalog.cabinet import lessons_with_history
 from kruzhok.catalog.models import (
     Direction,
     Group,
@@ -156,15 +160,28 @@ def provider_create(
     phone: str = "",
     email: str = "",
     website: str = "",
+    bank_name: str = "",
+    bik: str = "",
+    settlement_account: str = "",
+    correspondent_account: str = "",
     status: str = ProviderStatus.MODERATING,
 ) -> Provider:
     """A new provider, on moderation unless told otherwise.
 
     Guarantees: ИНН has 10 digits for an organisation and 12 for an entrepreneur, ОГРН 13 and
-    ОГРНИП 15, all with valid checksums; ИНН and ОГРН are not registered to another provider.
+    ОГРНИП 15, all with valid checksums; ИНН and ОГРН are not registered to another provider;
+    bank details, when given, are БИК of 9 digits and accounts of 20 whose control keys agree
+    with the БИК.
     """
     inn, ogrn = normalize_digits(inn), normalize_digits(ogrn)
     errors = _identity_errors(kind=kind, inn=inn, ogrn=ogrn)
+    (bik, settlement_account, correspondent_account), bank_errors = bank_details_errors(
+        bik=bik,
+        settlement_account=settlement_account,
+        correspondent_account=correspondent_account,
+        required=False,
+    )
+    errors.update(bank_errors)
     if "inn" not in errors and Provider.objects.filter(inn=inn).exists():
         _add(errors, "inn", "Поставщик с таким ИНН уже зарегистрирован.")
     if "ogrn" not in errors and Provider.objects.filter(ogrn=ogrn).exists():
@@ -181,6 +198,10 @@ def provider_create(
         phone=phone.strip(),
         email=email.strip(),
         website=website.strip(),
+        bank_name=bank_name.strip(),
+        bik=bik,
+        settlement_account=settlement_account,
+        correspondent_account=correspondent_account,
         status=status,
     )
     _clean(provider, errors)
@@ -336,7 +357,10 @@ def program_search_refresh(*, program: Program) -> None:
 
 
 def program_publish(*, program: Program) -> Program:
-    """Publish the program in the catalogue (moderation will come in front of this)."""
+    """Publish the program without moderation: for loading trusted data (demo, imports).
+
+    People publish through moderation.program_submit and program_approve, which keep history.
+    """
     program.state = ProgramState.PUBLISHED
     program.save(update_fields=["state", "updated_at"])
     return program
@@ -365,6 +389,34 @@ def _schedule_errors(schedule: list[ScheduleEntry]) -> list[str]:
     return messages
 
 
+def _group_errors(
+    *,
+    program: Program,
+    name: str,
+    capacity: int,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    schedule: list[ScheduleEntry],
+    teacher: User | None,
+) -> Errors:
+    errors: Errors = {}
+    if not name.strip():
+        _add(errors, "name", "Дайте группе название, например «Группа 1».")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        _add(errors, "capacity", "В группе должно быть хотя бы одно место.")
+    if start_date and end_date and end_date < start_date:
+        _add(errors, "end_date", "Окончание занятий не может быть раньше начала.")
+    schedule_messages = _schedule_errors(schedule)
+    if schedule_messages:
+        errors["schedule"] = schedule_messages
+    if (
+        teacher is not None
+        and not ProviderStaff.objects.filter(provider_id=program.provider_id, user=teacher).exists()
+    ):
+        _add(errors, "teacher", "Педагог должен быть сотрудником этого поставщика.")
+    return errors
+
+
 @transaction.atomic
 def group_create(
     *,
@@ -384,21 +436,15 @@ def group_create(
     weekday 0 (Monday)..6 at a distinct time lasting 1..8 academic hours; the teacher, if any,
     works for the program's provider.
     """
-    errors: Errors = {}
-    if not name.strip():
-        _add(errors, "name", "Дайте группе название, например «Группа 1».")
-    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        _add(errors, "capacity", "В группе должно быть хотя бы одно место.")
-    if start_date and end_date and end_date < start_date:
-        _add(errors, "end_date", "Окончание занятий не может быть раньше начала.")
-    schedule_messages = _schedule_errors(schedule)
-    if schedule_messages:
-        errors["schedule"] = schedule_messages
-    if (
-        teacher is not None
-        and not ProviderStaff.objects.filter(provider_id=program.provider_id, user=teacher).exists()
-    ):
-        _add(errors, "teacher", "Педагог должен быть сотрудником этого поставщика.")
+    errors = _group_errors(
+        program=program,
+        name=name,
+        capacity=capacity,
+        start_date=start_date,
+        end_date=end_date,
+        schedule=schedule,
+        teacher=teacher,
+    )
     group = Group(
         program=program,
         name=name.strip(),
@@ -419,6 +465,116 @@ def group_create(
     return group
 
 
+def _lesson_plan(
+    schedule: list[ScheduleEntry], start: datetime.date, end: datetime.date
+) -> dict[tuple[datetime.date, datetime.time], int]:
+    """Hours of each (date, start time) the schedule puts between start and end, holidays off."""
+    plan: dict[tuple[datetime.date, datetime.time], int] = {}
+    if start > end:
+        return plan
+    days_off = _days_off(start, end)
+    day = start
+    while day <= end:
+        if day not in days_off:
+            for weekday, start_time, hours in schedule:
+                if weekday == day.weekday():
+                    plan[(day, start_time)] = hours
+        day += datetime.timedelta(days=1)
+    return plan
+
+
+@transaction.atomic
+def group_update(
+    *,
+    group: Group,
+    name: str,
+    capacity: int,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    schedule: list[ScheduleEntry],
+    teacher: User | None = None,
+    enrollment_open: bool = True,
+    auto_accept: bool = False,
+    today: datetime.date | None = None,
+) -> Group:
+    """Change a group and its weekly schedule; its lessons from tomorrow on follow the new one.
+
+    What has happened stays: lessons up to today (today's may just have been held), and
+    lessons that anything refers to (attendance marks, charges, a recorded move or
+    cancellation — see cabinet.lessons_with_history), are never changed or deleted, and the
+    new dates must keep them inside. Later lessons without history are kept where the new
+    schedule still has them (their hours follow it, a cancellation stays), deleted where it
+    has not, and the missing ones are generated. The capacity never drops below the seats
+    taken. Checks as group_create; ValidationError keyed by field, nothing saved on error.
+    `today` is for tests.
+    """
+    today = today or timezone.localdate()
+    group = Group.objects.select_for_update().select_related("program").get(pk=group.pk)
+    errors = _group_errors(
+        program=group.program,
+        name=name,
+        capacity=capacity,
+        start_date=start_date,
+        end_date=end_date,
+        schedule=schedule,
+        teacher=teacher,
+    )
+    if "capacity" not in errors and capacity < group.seats_taken:
+        _add(
+            errors,
+            "capacity",
+            f"Уже занято мест: {group.seats_taken}. Мест не может стать меньше.",
+        )
+    history_ids = set(lessons_with_history(group=group).values_list("pk", flat=True))
+    kept = Lesson.objects.filter(group=group).filter(
+        models.Q(pk__in=history_ids) | models.Q(date__lte=today)
+    )
+    bounds = kept.aggregate(first=models.Min("date"), last=models.Max("date"))
+    if start_date and bounds["first"] and start_date > bounds["first"]:
+        _add(
+            errors,
+            "start_date",
+            f"Занятие {bounds['first']:%d.%m.%Y} уже проведено или отмечено в журнале: "
+            "начало не может быть позже него.",
+        )
+    if end_date and bounds["last"] and end_date < bounds["last"]:
+        _add(
+            errors,
+            "end_date",
+            f"Занятие {bounds['last']:%d.%m.%Y} уже проведено или отмечено в журнале: "
+            "окончание не может быть раньше него.",
+        )
+    group.name = name.strip()
+    group.capacity = capacity
+    group.start_date = start_date
+    group.end_date = end_date
+    group.teacher = teacher
+    group.enrollment_open = enrollment_open
+    group.auto_accept = auto_accept
+    _clean(group, errors)
+    group.save()
+
+    group.schedule.all().delete()
+    ScheduleSlot.objects.bulk_create(
+        ScheduleSlot(group=group, weekday=weekday, start_time=start_time, hours=hours)
+        for weekday, start_time, hours in schedule
+    )
+    tomorrow = today + datetime.timedelta(days=1)
+    plan = _lesson_plan(schedule, max(start_date, tomorrow), end_date)
+    free = Lesson.objects.filter(group=group, date__gte=tomorrow).exclude(pk__in=history_ids)
+    stale: list[int] = []
+    for lesson in free:
+        hours = plan.get((lesson.date, lesson.start_time))
+        if hours is None:
+            stale.append(lesson.pk)
+        elif hours != lesson.hours:
+            lesson.hours = hours
+            lesson.save(update_fields=["hours"])
+    Lesson.objects.filter(pk__in=stale).delete()
+    lessons_generate(group=group, date_from=tomorrow)
+    return group
+
+
 def _days_off(start: datetime.date, end: datetime.date) -> set[datetime.date]:
     """Russian public holidays and the non-working days the government moved next to them."""
     calendar = holidays.country_holidays("RU", years=range(start.year, end.year + 1))
@@ -426,8 +582,9 @@ def _days_off(start: datetime.date, end: datetime.date) -> set[datetime.date]:
 
 
 @transaction.atomic
-def lessons_generate(*, group: Group) -> int:
-    """Create the group's lessons from its schedule between its start and end dates.
+def lessons_generate(*, group: Group, date_from: datetime.date | None = None) -> int:
+    """Create the group's lessons from its schedule between its start and end dates
+    (from `date_from` on, when given: a changed schedule never adds lessons to the past).
 
     Dates that are Russian public holidays or non-working days (4 November, 1–8 January...)
     are skipped. Idempotent: a lesson already present at that date and time, cancelled or not,
@@ -443,8 +600,10 @@ def lessons_generate(*, group: Group) -> int:
         slots_by_weekday.setdefault(slot.weekday, []).append(slot)
     days_off = _days_off(group.start_date, group.end_date)
     existing = set(group.lessons.values_list("date", "start_time"))
+    # A slot a lesson was moved away from stays empty (recorded by attendance.LessonChange).
+    existing |= lesson_slots_vacated(group_id=group.pk)
     new_lessons: list[Lesson] = []
-    day = group.start_date
+    day = max(group.start_date, date_from) if date_from else group.start_date
     while day <= group.end_date:
         if day not in days_off:
             for slot in slots_by_weekday.get(day.weekday(), []):

@@ -1,0 +1,36 @@
+"""Forms of the operator's moderation: a reason to refuse a provider, remarks on a program."""
+
+from django import forms
+
+from kruzhok.accounts.forms import BootstrapBoundField
+from kruzhok.catalog.moderation import REMARKS_MAX_LENGTH
+
+
+class ProviderRejectForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
+    reason = forms.CharField(
+        label="Причина отказа",
+        max_length=REMARKS_MAX_LENGTH,
+        help_text="Её прочитает администратор организации: напишите, что исправить.",
+        error_messages={
+            "required": "Напишите причину: её прочитает организация.",
+            "max_length": f"Напишите короче: не больше {REMARKS_MAX_LENGTH} знаков.",
+        },
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ProgramReturnForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
+    remarks = forms.CharField(
+        label="Замечания",
+        max_length=REMARKS_MAX_LENGTH,
+        help_text="Что исправить в программе, чтобы её можно было опубликовать.",
+        error_messages={
+            "required": "Напишите, что исправить: замечания прочитает организация.",
+            "max_length": f"Напишите короче: не больше {REMARKS_MAX_LENGTH} знаков.",
+        },
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
