@@ -17,9 +17,9 @@ from kruzhok.accounts.models import User
 def role_home_url(user: User) -> str:
     """Where a person starts after logging in: the page of their role."""
     if user.is_provider_staff:
-        return reverse("enrollment:provider_queue")
+        return reverse("provider:home")
     if user.is_operator:
-        return reverse("admin:index")
+        return reverse("operator:queue")
     return reverse("families:cabinet")
 
 

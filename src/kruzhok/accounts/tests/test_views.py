@@ -174,9 +174,9 @@ def test_the_login_page_asks_for_the_email(client):
     ("role", "url_name"),
     [
         (Role.PARENT, "families:cabinet"),
-        (Role.PROVIDER, "enrollment:provider_queue"),
-        (Role.OPERATOR, "admin:index"),
-        (Role.REGIONAL_ADMIN, "admin:index"),
+        (Role.PROVIDER, "provider:home"),
+        (Role.OPERATOR, "operator:queue"),
+        (Role.REGIONAL_ADMIN, "operator:queue"),
     ],
 )
 def test_after_login_each_role_starts_on_its_own_page(client, role, url_name):
