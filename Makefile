@@ -10,7 +10,7 @@ PORT ?= 8000
 # Unit tests use a fast password hasher; argon2 stays the default everywhere else.
 TEST_ENV := KRUZHOK_FAST_PASSWORD_HASHER=1
 
-.PHONY: run install migrate demo test lint typecheck test-sqlite test-postgres bench-ledger clean
+.PHONY: run install chromium migrate demo test lint typecheck test-sqlite test-postgres bench-ledger clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Browser tests drive Debian's Chromium headless (never `playwright install`): installed here when
+# missing, as root only; otherwise the tests say what to install.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium: $(CHROMIUM) is missing; install Debian's chromium package (as root)" >&2; \
+	  fi; \
+	}
 
 migrate: install
 	$(KRUZHOK) migrate --noinput
@@ -37,10 +49,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test-sqlite: install
+test-sqlite: install chromium
 	$(TEST_ENV) $(BIN)/pytest -m "not slow"
 
-test-postgres: install
+test-postgres: install chromium
 	$(TEST_ENV) scripts/with-postgres.sh $(BIN)/pytest -m "not slow"
 
 test: lint typecheck test-sqlite test-postgres

@@ -7,7 +7,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.attendance.models import AttendanceMark
+from kruzhok.attendance.models import AttendanceMark, LessonChange, LessonChangeKind
+from kruzhok.billing.models import MonthClosure
+from kruzhok.billing.selectors import month_closure_get
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
 from kruzhok.enrollment.models import ApplicationStatus, Contract
 
@@ -39,7 +41,7 @@ def group_get_for_journal(*, user: User, pk: int) -> Group:
 def lesson_get_for_journal(*, user: User, pk: int) -> Lesson:
     lesson = (
         Lesson.objects.filter(group__in=group_list_for_journal(user=user), pk=pk)
-        .select_related("group__program")
+        .select_related("group__program__provider")
         .first()
     )
     if lesson is None:
@@ -58,6 +60,9 @@ def _contracts_between(group: Group, first: datetime.date, last: datetime.date) 
         .select_related("application__child")
         .order_by("application__child__last_name", "application__child__first_name")
     )
+
+
+OUTSIDE_CONTRACT = "вне срока договора"
 
 
 @dataclass(frozen=True)
@@ -83,17 +88,37 @@ class Journal:
     next_month: datetime.date
     lessons: list[Lesson]
     rows: list[JournalRow]
+    closure: MonthClosure | None
+    columns: list["Column"]
 
 
-def _cell(lesson: Lesson, contract: Contract, present: bool | None, today: datetime.date) -> Cell:
+@dataclass(frozen=True)
+class Column:
+    """A lesson's column head: where it was moved from, and whether "all present" is offered
+    (some child can still be marked and is not yet)."""
+
+    lesson: Lesson
+    moved_from: datetime.date | None
+    can_mark_all: bool
+
+
+def _cell(
+    lesson: Lesson,
+    contract: Contract,
+    present: bool | None,
+    today: datetime.date,
+    closed: bool = False,
+) -> Cell:
     if lesson.status == LessonStatus.CANCELLED:
         return Cell(lesson, contract, present, False, "занятие отменено")
     if lesson.date > today:
         return Cell(lesson, contract, present, False, "занятие ещё не прошло")
+    if closed:
+        return Cell(lesson, contract, present, False, "месяц закрыт")
     if lesson.date < contract.start_date or (
         contract.terminated_on is not None and lesson.date >= contract.terminated_on
     ):
-        return Cell(lesson, contract, present, False, "вне срока договора")
+        return Cell(lesson, contract, present, False, OUTSIDE_CONTRACT)
     return Cell(lesson, contract, present, True, "")
 
 
@@ -108,19 +133,69 @@ def journal_for_month(*, group: Group, month: datetime.date) -> Journal:
         for m in AttendanceMark.objects.filter(lesson__in=lessons, contract__in=contracts)
     }
     today = timezone.localdate()
+    closure = month_closure_get(municipality_id=_municipality_id(group), day=first)
     rows = [
         JournalRow(
             contract=contract,
             cells=[
-                _cell(lesson, contract, marks.get((lesson.pk, contract.pk)), today)
+                _cell(
+                    lesson,
+                    contract,
+                    marks.get((lesson.pk, contract.pk)),
+                    today,
+                    closure is not None,
+                )
                 for lesson in lessons
             ],
         )
         for contract in contracts
     ]
+    cells = [cell for row in rows for cell in row.cells]
+    mark_all = {cell.lesson.pk for cell in cells if cell.markable and cell.present is None}
+    changes = lesson_changes_latest(lessons=lessons)
+    columns = [
+        Column(
+            lesson=lesson,
+            moved_from=change.from_date
+            if (change := changes.get(lesson.pk)) and change.kind == LessonChangeKind.MOVED
+            else None,
+            can_mark_all=lesson.pk in mark_all,
+        )
+        for lesson in lessons
+    ]
     previous_month = (first - datetime.timedelta(days=1)).replace(day=1)
     next_month = (last + datetime.timedelta(days=1)).replace(day=1)
-    return Journal(group, first, previous_month, next_month, lessons, rows)
+    return Journal(
+        group=group,
+        month=first,
+        previous_month=previous_month,
+        next_month=next_month,
+        lessons=lessons,
+        rows=rows,
+        closure=closure,
+        columns=columns,
+    )
+
+
+def _municipality_id(group: Group) -> int:
+    return group.program.provider.municipality_id
+
+
+def lesson_closure(*, lesson: Lesson) -> MonthClosure | None:
+    """The closure of the lesson's month, if the operator has closed it."""
+    return month_closure_get(municipality_id=_municipality_id(lesson.group), day=lesson.date)
+
+
+def lesson_changes_latest(*, lessons: list[Lesson]) -> dict[int, LessonChange]:
+    """The latest cancellation or move of each of these lessons that has one."""
+    latest: dict[int, LessonChange] = {}
+    for change in LessonChange.objects.filter(lesson__in=lessons).order_by("at", "pk"):
+        latest[change.lesson_id] = change
+    return latest
+
+
+def lesson_change_history(*, lesson: Lesson) -> list[LessonChange]:
+    return list(lesson.changes.select_related("actor").order_by("at", "pk"))
 
 
 def lesson_roster(*, lesson: Lesson) -> list[Cell]:
@@ -136,4 +211,14 @@ def lesson_roster(*, lesson: Lesson) -> list[Cell]:
         )
     )
     today = timezone.localdate()
-    return [_cell(lesson, c, marks.get(c.pk), today) for c in contracts]
+    closed = lesson_closure(lesson=lesson) is not None
+    return [_cell(lesson, c, marks.get(c.pk), today, closed) for c in contracts]
+
+
+def lesson_slots_vacated(*, group_id: int) -> set[tuple[datetime.date, datetime.time]]:
+    """(date, start time) slots of the group that a lesson was moved away from."""
+    return set(
+        LessonChange.objects.filter(
+            lesson__group_id=group_id, kind=LessonChangeKind.MOVED
+        ).values_list("from_date", "from_time")
+    )

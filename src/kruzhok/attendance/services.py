@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.attendance.models import AttendanceMark
+from kruzhok.attendance.models import AttendanceMark, LessonChange, LessonChangeKind
+from kruzhok.billing import selectors as billing_selectors
 from kruzhok.billing import services as billing_services
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
 from kruzhok.enrollment.models import ApplicationStatus, Contract
@@ -36,8 +37,9 @@ def attendance_mark(
     """Mark whether the child attended the lesson; an attended lesson is charged once.
 
     A repeated mark (double tap, retry) changes nothing; un-marking reverses the charge.
-    Refused for another teacher's group, a future or cancelled lesson, or a child who was not
-    under contract in the group on that day. `today` is for back-filled data and tests.
+    Refused for another teacher's group, a future or cancelled lesson, a lesson in a month the
+    operator has closed, or a child who was not under contract in the group on that day.
+    `today` is for back-filled data and tests.
     """
     today = today or timezone.localdate()
     with transaction.atomic(durable=True):
@@ -47,7 +49,12 @@ def attendance_mark(
             .select_related("application__group__program", "hold")
             .get(pk=contract.pk)
         )
-        lesson = Lesson.objects.select_related("group__program").get(pk=lesson.pk)
+        # Locked so that a cancellation or a move cannot slip in between the checks and the mark.
+        lesson = (
+            Lesson.objects.select_for_update(of=("self",))
+            .select_related("group__program__provider")
+            .get(pk=lesson.pk)
+        )
         group = lesson.group
         if not can_keep_journal(user=actor, group=group):
             raise AttendanceError(
@@ -59,6 +66,11 @@ def attendance_mark(
             raise AttendanceError("Занятие отменено: посещение не отмечается.")
         if lesson.date > today:
             raise AttendanceError("Занятие ещё не прошло: отметить посещение можно в день занятия.")
+        closure = billing_selectors.month_closure_get(
+            municipality_id=group.program.provider.municipality_id, day=lesson.date
+        )
+        if closure is not None:
+            raise AttendanceError(billing_selectors.month_closed_message(closure))
         if contract.application.status not in (
             ApplicationStatus.ACTIVE,
             ApplicationStatus.CONTRACTED,
@@ -82,3 +94,30 @@ def attendance_mark(
         else:
             billing_services.lesson_charge_reverse(contract=contract, lesson=lesson)
         return mark
+
+
+def lesson_change_record(
+    *,
+    lesson: Lesson,
+    kind: str,
+    from_date: datetime.date,
+    from_time: datetime.time,
+    actor: User,
+    reason: str = "",
+) -> LessonChange:
+    """Remember that a lesson was cancelled or moved (from where, by whom, why).
+
+    Called by catalog.lessons inside the transaction that changes the lesson; the lesson passed
+    already carries its new date and time when it was moved.
+    """
+    moved = kind == LessonChangeKind.MOVED
+    return LessonChange.objects.create(
+        lesson=lesson,
+        kind=kind,
+        from_date=from_date,
+        from_time=from_time,
+        to_date=lesson.date if moved else None,
+        to_time=lesson.start_time if moved else None,
+        reason=reason,
+        actor=actor,
+    )

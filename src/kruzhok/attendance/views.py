@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.models import Role
-from kruzhok.attendance import selectors, services
+from kruzhok.attendance import exports, selectors, services
+from kruzhok.attendance.forms import LessonCancelForm, LessonMoveForm
+from kruzhok.billing import exports as billing_exports
+from kruzhok.billing.selectors import contract_list_for_staff, month_closed_message
+from kruzhok.billing.xlsx import XLSX_CONTENT_TYPE
+from kruzhok.catalog import lessons as catalog_lessons
+from kruzhok.catalog.models import LessonStatus, StaffRole
 from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.enrollment.models import Contract
 
@@ -24,7 +30,10 @@ def my_groups(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "attendance/my_groups.html",
-        {"groups": [(g, recent.get(g.pk)) for g in groups]},
+        {
+            "groups": [(g, recent.get(g.pk)) for g in groups],
+            "is_admin": request.user.provider_roles.filter(role=StaffRole.ADMIN).exists(),
+        },
     )
 
 
@@ -39,13 +48,44 @@ def _month(value: str | None) -> datetime.date:
 def journal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get_for_journal(user=request.user, pk=pk)
     data = selectors.journal_for_month(group=group, month=_month(request.GET.get("month")))
-    return render(request, "attendance/journal.html", {"journal": data, "group": group})
+    return render(
+        request,
+        "attendance/journal.html",
+        {
+            "journal": data,
+            "group": group,
+            "closed_message": month_closed_message(data.closure) if data.closure else "",
+        },
+    )
+
+
+@role_required(Role.PROVIDER)
+def journal_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_journal(user=request.user, pk=pk)
+    data = selectors.journal_for_month(group=group, month=_month(request.GET.get("month")))
+    return _xlsx(
+        exports.journal_xlsx(journal=data), f"journal-group-{group.pk}-{data.month:%Y-%m}.xlsx"
+    )
+
+
+@role_required(Role.PROVIDER)
+def contracts_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    contracts = contract_list_for_staff(user=request.user)
+    content = billing_exports.contracts_xlsx(contracts=contracts)
+    return _xlsx(content, f"contracts-{timezone.localdate():%Y-%m-%d}.xlsx")
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @role_required(Role.PROVIDER)
 def lesson(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lesson = selectors.lesson_get_for_journal(user=request.user, pk=pk)
     roster = selectors.lesson_roster(lesson=lesson)
+    closure = selectors.lesson_closure(lesson=lesson)
     return render(
         request,
         "attendance/lesson.html",
@@ -53,7 +93,63 @@ def lesson(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "lesson": lesson,
             "roster": roster,
             "any_markable": any(c.markable for c in roster),
+            "closed_message": month_closed_message(closure) if closure else "",
+            "changes": selectors.lesson_change_history(lesson=lesson),
+            "changeable": lesson.status != LessonStatus.CANCELLED
+            and closure is None
+            and not any(c.present for c in roster),
         },
+    )
+
+
+@role_required(Role.PROVIDER)
+def lesson_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Cancel or move a lesson: two small forms on one page, each with its own button."""
+    lesson = selectors.lesson_get_for_journal(user=request.user, pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    cancel_form = LessonCancelForm(request.POST if action == "cancel" else None, prefix="cancel")
+    move_form = LessonMoveForm(
+        request.POST if action == "move" else None,
+        prefix="move",
+        initial={"new_start_time": lesson.start_time},
+    )
+    move_form.fields["new_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+    error = ""
+    if action == "cancel" and cancel_form.is_valid():
+        try:
+            catalog_lessons.lesson_cancel(
+                actor=request.user, lesson=lesson, reason=cancel_form.cleaned_data["reason"]
+            )
+        except catalog_lessons.LessonChangeError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "Занятие отменено, родители получили уведомление.")
+            return redirect("attendance:lesson", pk=lesson.pk)
+    elif action == "move" and move_form.is_valid():
+        try:
+            catalog_lessons.lesson_move(
+                actor=request.user,
+                lesson=lesson,
+                new_date=move_form.cleaned_data["new_date"],
+                new_start_time=move_form.cleaned_data["new_start_time"],
+                reason=move_form.cleaned_data["reason"],
+            )
+        except catalog_lessons.LessonChangeError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "Занятие перенесено, родители получили уведомление.")
+            return redirect("attendance:lesson", pk=lesson.pk)
+    return render(
+        request,
+        "attendance/lesson_change.html",
+        {
+            "lesson": lesson,
+            "cancel_form": cancel_form,
+            "move_form": move_form,
+            "action": action,
+            "error": error,
+        },
+        status=200 if action is None else (409 if error else 400),
     )
 
 
@@ -104,6 +200,10 @@ def mark(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def mark_all_present(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lesson = selectors.lesson_get_for_journal(user=request.user, pk=pk)
+    closure = selectors.lesson_closure(lesson=lesson)
+    if closure is not None:
+        messages.error(request, month_closed_message(closure))
+        return redirect("attendance:lesson", pk=lesson.pk)
     marked = 0
     for cell in selectors.lesson_roster(lesson=lesson):
         if cell.markable and cell.present is None:
@@ -119,6 +219,9 @@ def mark_all_present(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             else:
                 marked += 1
     messages.success(request, f"Отмечено присутствующими: {marked}.")
+    if request.POST.get("next") == "journal":
+        journal_url = reverse("attendance:journal", args=[lesson.group_id])
+        return redirect(f"{journal_url}?month={lesson.date:%Y-%m}#lesson-{lesson.pk}")
     return redirect("attendance:lesson", pk=lesson.pk)
 
 

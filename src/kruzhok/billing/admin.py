@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kruzhok.billing.models import Charge
+from kruzhok.billing.models import Charge, MonthClosure
 from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 
 
@@ -16,3 +16,11 @@ class ChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "reversed_at",
     )
     list_select_related = ("contract", "lesson__group__program")
+
+
+@admin.register(MonthClosure)
+class MonthClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Months are closed through billing.services.month_close (it checks who and which month).
+    list_display = ("municipality", "month", "closed_at", "closed_by")
+    list_filter = ("municipality",)
+    list_select_related = ("municipality", "closed_by")

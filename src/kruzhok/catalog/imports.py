@@ -1,0 +1,434 @@
+"""Programs and groups from an XLSX file in the portal's template, all or nothing.
+
+The template has two sheets: «Программы» (one row a program) and «Группы» (one row a group,
+naming its program by the code or the title given on «Программы», or by the title of a program
+the provider already has). The whole file is checked first: every cell is read into its type,
+then every row goes through the catalogue's own services (program_create, group_create), each in
+a savepoint of one transaction. If any row of any sheet is wrong, that transaction is rolled
+back and every error is reported by sheet, row and column; otherwise everything is saved at once.
+"""
+
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from kruzhok.accounts.models import User
+from kruzhok.catalog import services
+from kruzhok.catalog.import_template import (
+    DEFAULTS,
+    GROUP_COLUMNS,
+    GROUPS_SHEET,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    PROGRAM_COLUMNS,
+    PROGRAMS_SHEET,
+    CellError,
+    Column,
+    cell_text,
+    column_name,
+    fold,
+    import_template,
+)
+from kruzhok.catalog.models import (
+    Direction,
+    FinancingSource,
+    Group,
+    Program,
+    ProgramState,
+    Provider,
+    ProviderStaff,
+    StaffRole,
+)
+
+__all__ = [
+    "GROUPS_SHEET",
+    "GROUP_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "PROGRAMS_SHEET",
+    "PROGRAM_COLUMNS",
+    "ImportIssue",
+    "ImportResult",
+    "catalog_import",
+    "import_template",
+]
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One error: where it is (row 0 — the file or the sheet as a whole) and what to fix."""
+
+    sheet: str
+    row: int
+    column: str  # "D «Направленность»", or "" when the error is about the row or the sheet
+    message: str
+
+
+@dataclass
+class ImportResult:
+    issues: list[ImportIssue] = field(default_factory=list)
+    programs: int = 0
+    groups: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    number: int  # as Excel shows it
+    values: dict[str, Any]
+    bad: set[str]  # keys whose cell could not be read
+
+
+def _rows(
+    ws: Any, title: str, columns: tuple[Column, ...], issues: list[ImportIssue]
+) -> tuple[list[_Row], dict[str, int]]:
+    """The sheet's non-empty rows read into typed values; unreadable cells become issues."""
+    lines: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
+    header = next(lines, None) or ()
+    wanted = {fold(c.header): c for c in columns}
+    positions: dict[str, int] = {}
+    for index, value in enumerate(header):
+        column = wanted.get(fold(str(value))) if value is not None else None
+        if column is not None and column.key not in positions:
+            positions[column.key] = index
+    missing = [c for c in columns if c.required and c.key not in positions]
+    for column in missing:
+        issues.append(ImportIssue(title, 1, "", f"Нет обязательного столбца «{column.header}»."))
+    if missing:
+        return [], positions
+    rows: list[_Row] = []
+    for number, line in enumerate(lines, start=2):
+        cells = {
+            key: line[index] if index < len(line) else None for key, index in positions.items()
+        }
+        if all(value is None or cell_text(value) == "" for value in cells.values()):
+            continue
+        if len(rows) == MAX_ROWS:
+            issues.append(
+                ImportIssue(title, number, "", f"В листе больше {MAX_ROWS} строк: разделите файл.")
+            )
+            break
+        row = _Row(number, {}, set())
+        for column in columns:
+            value = cells.get(column.key)
+            if value is None or cell_text(value) == "":
+                if column.required:
+                    row.bad.add(column.key)
+                    issues.append(
+                        ImportIssue(
+                            title,
+                            number,
+                            column_name(columns, positions, column.key),
+                            "Заполните это поле.",
+                        )
+                    )
+                    row.values[column.key] = None
+                else:
+                    row.values[column.key] = DEFAULTS.get(column.key)
+                continue
+            try:
+                row.values[column.key] = column.parse(value)
+            except CellError as exc:
+                row.bad.add(column.key)
+                row.values[column.key] = None
+                issues.append(
+                    ImportIssue(
+                        title, number, column_name(columns, positions, column.key), str(exc)
+                    )
+                )
+        rows.append(row)
+    return rows, positions
+
+
+def _service_issues(
+    exc: ValidationError,
+    row: _Row,
+    title: str,
+    columns: tuple[Column, ...],
+    positions: dict[str, int],
+) -> list[ImportIssue]:
+    """The service's errors for the row, except where the cell itself was already unreadable."""
+    found: list[ImportIssue] = []
+    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+    for key, messages in items:
+        if key in row.bad:
+            continue
+        where = column_name(columns, positions, key)
+        for message in messages:
+            found.append(ImportIssue(title, row.number, where, message))
+    return found
+
+
+# Importing ---------------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Raised inside the import's transaction when any row is wrong: nothing is kept."""
+
+
+def _open(data: bytes) -> Any:
+    return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+
+
+def catalog_import(*, actor: User, provider: Provider, data: bytes) -> ImportResult:
+    """Import the provider's programs and groups from an XLSX file in the template, all or nothing.
+
+    Guarantees: only the provider's administrator imports; every cell of both sheets is checked,
+    and every row by the same services that create programs and groups by hand; if anything is
+    wrong, nothing is saved and every error is listed with its sheet, row and column; programs
+    are saved as drafts; a program title the provider already has, or a group name its program
+    already has, is refused, so uploading the same file twice creates nothing twice.
+    """
+    if not ProviderStaff.objects.filter(
+        provider=provider, user=actor, role=StaffRole.ADMIN
+    ).exists():
+        raise PermissionDenied("Загружать программы может администратор организации.")
+    result = ImportResult()
+    issues = result.issues
+    if len(data) > MAX_FILE_BYTES:
+        issues.append(ImportIssue("", 0, "", "Файл больше 5 МБ: разделите его на несколько."))
+        return result
+    try:
+        wb = _open(data)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        issues.append(
+            ImportIssue(
+                "",
+                0,
+                "",
+                "Файл не удалось прочитать как таблицу Excel (.xlsx). Скачайте шаблон, заполните "
+                "его и сохраните в формате .xlsx.",
+            )
+        )
+        return result
+    try:
+        for title in (PROGRAMS_SHEET, GROUPS_SHEET):
+            if title not in wb.sheetnames:
+                issues.append(
+                    ImportIssue(title, 0, "", f"В файле нет листа «{title}»: возьмите шаблон.")
+                )
+        if issues:
+            return result
+        program_rows, program_pos = _rows(
+            wb[PROGRAMS_SHEET], PROGRAMS_SHEET, PROGRAM_COLUMNS, issues
+        )
+        group_rows, group_pos = _rows(wb[GROUPS_SHEET], GROUPS_SHEET, GROUP_COLUMNS, issues)
+    finally:
+        wb.close()
+    if not program_rows and not group_rows and not issues:
+        issues.append(ImportIssue("", 0, "", "В файле нет ни одной заполненной строки."))
+        return result
+    try:
+        with transaction.atomic():
+            _save(provider, program_rows, program_pos, group_rows, group_pos, result)
+            if issues:
+                raise _Rollback
+    except _Rollback:
+        result.programs = result.groups = 0
+        order = {PROGRAMS_SHEET: 1, GROUPS_SHEET: 2}
+        # Stable: within a cell, the reader's message comes before the services'.
+        issues.sort(key=lambda i: (order.get(i.sheet, 0), i.row, i.column == "", i.column))
+    return result
+
+
+def _save(
+    provider: Provider,
+    program_rows: list[_Row],
+    program_pos: dict[str, int],
+    group_rows: list[_Row],
+    group_pos: dict[str, int],
+    result: ImportResult,
+) -> None:
+    issues = result.issues
+    existing_titles = {
+        fold(title): pk
+        for pk, title in Program.objects.filter(provider=provider)
+        .exclude(state=ProgramState.ARCHIVED)
+        .values_list("pk", "title")
+    }
+    by_code: dict[str, _Row] = {}
+    by_title: dict[str, list[_Row]] = {}
+    saved: dict[int, Program | None] = {}  # program row number -> the program, None if wrong
+    for row in program_rows:
+        values = row.values
+        code, title = values["code"], values["title"]
+        if code:
+            if fold(code) in by_code:
+                first = by_code[fold(code)].number
+                issues.append(
+                    ImportIssue(
+                        PROGRAMS_SHEET,
+                        row.number,
+                        column_name(PROGRAM_COLUMNS, program_pos, "code"),
+                        f"Код «{code}» уже указан в строке {first}: коды не повторяются.",
+                    )
+                )
+                row.bad.add("code")
+            else:
+                by_code[fold(code)] = row
+        if title:
+            by_title.setdefault(fold(title), []).append(row)
+            if fold(title) in existing_titles:
+                issues.append(
+                    ImportIssue(
+                        PROGRAMS_SHEET,
+                        row.number,
+                        column_name(PROGRAM_COLUMNS, program_pos, "title"),
+                        f"Программа «{title}» у вас уже есть: её не нужно загружать снова.",
+                    )
+                )
+                row.bad.add("title")
+        fields = {k: v for k, v in values.items() if k != "code"}
+        for key in ("title", "description", "address"):
+            fields[key] = fields[key] or ""
+        try:
+            with transaction.atomic():
+                created = services.program_create(
+                    provider=provider, state=ProgramState.DRAFT, **fields
+                )
+        except ValidationError as exc:
+            issues.extend(_service_issues(exc, row, PROGRAMS_SHEET, PROGRAM_COLUMNS, program_pos))
+            saved[row.number] = None
+        else:
+            saved[row.number] = None if row.bad else created
+            result.programs += 1
+
+    stand_in: Program | None = None
+    group_names: set[tuple[int, str]] = set()
+    teachers = {
+        staff.user.email.lower(): staff.user
+        for staff in ProviderStaff.objects.filter(provider=provider).select_related("user")
+    }
+    for row in group_rows:
+        values = row.values
+        program: Program | None = None
+        reference = values["program"]
+        program_row: _Row | None = None
+        if reference:
+            program_row = by_code.get(fold(reference))
+            same_title = by_title.get(fold(reference), [])
+            if program_row is None and len(same_title) > 1:
+                rows_text = ", ".join(str(r.number) for r in same_title)
+                issues.append(
+                    ImportIssue(
+                        GROUPS_SHEET,
+                        row.number,
+                        column_name(GROUP_COLUMNS, group_pos, "program"),
+                        f"Программ «{reference}» несколько (строки {rows_text} листа "
+                        f"«{PROGRAMS_SHEET}»): дайте им коды и укажите код.",
+                    )
+                )
+                row.bad.add("program")
+            elif program_row is None and same_title:
+                program_row = same_title[0]
+            if program_row is not None:
+                program = saved.get(program_row.number)
+            elif "program" not in row.bad:
+                pk = existing_titles.get(fold(reference))
+                if pk is None:
+                    issues.append(
+                        ImportIssue(
+                            GROUPS_SHEET,
+                            row.number,
+                            column_name(GROUP_COLUMNS, group_pos, "program"),
+                            f"Программы «{reference}» нет ни на листе «{PROGRAMS_SHEET}», "
+                            "ни среди ваших программ на портале.",
+                        )
+                    )
+                    row.bad.add("program")
+                else:
+                    program = Program.objects.get(pk=pk)
+        teacher: User | None = None
+        email = values["teacher"]
+        if email:
+            teacher = teachers.get(email.lower())
+            if teacher is None:
+                issues.append(
+                    ImportIssue(
+                        GROUPS_SHEET,
+                        row.number,
+                        column_name(GROUP_COLUMNS, group_pos, "teacher"),
+                        f"Сотрудника с почтой {email} в вашей организации нет: пригласите его "
+                        "в кабинете или оставьте поле пустым.",
+                    )
+                )
+                row.bad.add("teacher")
+        if program is not None and values["name"]:
+            name_key = (program.pk, fold(values["name"]))
+            taken = (
+                name_key in group_names
+                or Group.objects.filter(program=program, name__iexact=values["name"]).exists()
+            )
+            if taken:
+                issues.append(
+                    ImportIssue(
+                        GROUPS_SHEET,
+                        row.number,
+                        column_name(GROUP_COLUMNS, group_pos, "name"),
+                        f"Группа «{values['name']}» у этой программы уже есть.",
+                    )
+                )
+                row.bad.add("name")
+            group_names.add(name_key)
+        if program is None:
+            # The program is wrong (its errors are listed) or unknown: check the group's own
+            # fields against a stand-in program all the same, so that one upload lists every
+            # error. The stand-in never outlives the transaction: an error is already recorded.
+            stand_in = stand_in or _stand_in_program(provider)
+        target = program if program is not None else stand_in
+        assert target is not None
+        try:
+            with transaction.atomic():
+                services.group_create(
+                    program=target,
+                    name=values["name"] or "",
+                    capacity=values["capacity"],
+                    start_date=values["start_date"],
+                    end_date=values["end_date"],
+                    schedule=values["schedule"] or [],
+                    teacher=teacher,
+                    enrollment_open=values["enrollment_open"],
+                )
+        except ValidationError as exc:
+            issues.extend(_service_issues(exc, row, GROUPS_SHEET, GROUP_COLUMNS, group_pos))
+        else:
+            result.groups += 1
+        if program_row is not None and program is None:
+            issues.append(
+                ImportIssue(
+                    GROUPS_SHEET,
+                    row.number,
+                    column_name(GROUP_COLUMNS, group_pos, "program"),
+                    f"Программа в строке {program_row.number} листа «{PROGRAMS_SHEET}» "
+                    "заполнена с ошибками: исправьте их, и группа загрузится вместе с ней.",
+                )
+            )
+
+
+def _stand_in_program(provider: Provider) -> Program:
+    return services.program_create(
+        provider=provider,
+        title="Проверка файла",
+        description="Проверка файла",
+        direction=Direction.TECHNICAL,
+        age_min=5,
+        age_max=18,
+        duration_months=1,
+        hours_per_week=1,
+        price_per_hour=0,
+        financing_source=FinancingSource.BUDGET,
+        address="Проверка файла",
+    )
