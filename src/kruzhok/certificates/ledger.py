@@ -234,9 +234,14 @@ def _record(proposed: Transfer) -> Transfer:
     except IntegrityError:
         # A concurrent retry with the same key committed first: return its result.
         existing = _existing(proposed)
-        if existing is None:
-            raise
-        return existing
+        if existing is not None:
+            return existing
+        # A concurrent reversal of the same transfer under another key committed first.
+        if proposed.reverses_id is not None and (
+            Transfer.objects.filter(reverses_id=proposed.reverses_id).exists()
+        ):
+            raise LedgerError("Операция уже сторнирована.") from None
+        raise
     return proposed
 
 
@@ -276,22 +281,42 @@ def transfer_credit(
 def hold_create(
     *, certificate: Certificate, provider: Provider, amount: int, cause: str, key: str
 ) -> Hold:
-    """Reserve money of a certificate for a contract with a provider."""
+    """Reserve money of a certificate for a contract with a provider, once per cause.
+
+    A retry with the same cause and key returns the same hold; the same cause with another
+    amount, account or key raises `IdempotencyConflict` (it would otherwise reserve twice).
+    """
     debit = certificate_account(certificate=certificate)
     credit = provider_account(provider=provider, kind=AccountKind.PROVIDER_PAYABLE)
-    existing_hold = Hold.objects.filter(cause=cause).first()
-    hold = existing_hold or Hold(
-        debit_account=debit, credit_account=credit, amount=amount, cause=cause
-    )
-    if existing_hold is not None and (
-        existing_hold.amount != amount
-        or existing_hold.debit_account_id != debit.pk
-        or existing_hold.credit_account_id != credit.pk
-    ):
-        raise IdempotencyConflict(f"Резерв «{cause}» уже создан с другими данными.")
     with transaction.atomic():
-        if hold.pk is None:
-            hold.save(force_insert=True)
+        hold = Hold.objects.filter(cause=cause).first()
+        if hold is None:
+            try:
+                with transaction.atomic():
+                    hold = Hold.objects.create(
+                        debit_account=debit, credit_account=credit, amount=amount, cause=cause
+                    )
+            except IntegrityError:
+                # A concurrent call with the same cause committed first.
+                hold = Hold.objects.filter(cause=cause).first()
+                if hold is None:
+                    raise
+        if (
+            hold.amount != amount
+            or hold.debit_account_id != debit.pk
+            or hold.credit_account_id != credit.pk
+        ):
+            raise IdempotencyConflict(f"Резерв «{cause}» уже создан с другими данными.")
+        reserved_by = (
+            Transfer.objects.filter(hold=hold, kind=TransferKind.HOLD)
+            .values_list("idempotency_key", flat=True)
+            .first()
+        )
+        if reserved_by is not None and reserved_by != key:
+            raise IdempotencyConflict(
+                f"Резерв «{cause}» уже создан операцией {reserved_by}; повтор с ключом {key} "
+                "отклонён."
+            )
         _record(
             Transfer(
                 kind=TransferKind.HOLD,

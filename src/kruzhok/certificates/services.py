@@ -32,6 +32,9 @@ def certificate_number_make(*, region_code: str, sequence: int) -> str:
 @transaction.atomic
 def certificate_issue(*, child: Child) -> Certificate:
     """The child's certificate, issued once (a second call returns the same one)."""
+    # Lock the child so that two concurrent first enrolments issue one certificate, not an
+    # IntegrityError for the second (SQLite serialises writers anyway).
+    list(Child.objects.select_for_update(no_key=True).filter(pk=child.pk).values_list("pk"))
     existing = Certificate.objects.filter(child=child).first()
     if existing is not None:
         return existing
@@ -108,7 +111,13 @@ def certificate_fund(
     Otherwise it stays a certificate of accounting and `accounting_reason` says why. Funding
     happens at most once per certificate and period (the credit's idempotency key).
     """
-    certificate = Certificate.objects.select_related("child").get(pk=certificate.pk)
+    # The row lock serialises concurrent funding of one certificate: without it both callers
+    # would take a quota place and the second would get the first one's credit back.
+    certificate = (
+        Certificate.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("child")
+        .get(pk=certificate.pk)
+    )
     if (
         certificate.status == CertificateStatus.FUNDED
         and certificate.financing_program_id == financing_program.pk

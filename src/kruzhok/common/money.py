@@ -1,10 +1,13 @@
 """Money is integer kopecks everywhere; these helpers only convert at the edges."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from num2words import num2words
 
 NBSP = "\u00a0"
+# Rubles with at most two decimal places; nothing else (no exponent, no "_", no NaN).
+_AMOUNT = re.compile(r"[+\-−]?[0-9]+(?:\.[0-9]{1,2})?")
 
 
 def format_kopecks(amount: int, *, currency: bool = True) -> str:
@@ -23,20 +26,20 @@ def rubles_to_kopecks(value: str | int | Decimal) -> int:
     """
     if isinstance(value, int):
         return value * 100
+    if isinstance(value, Decimal):
+        value = format(value, "f")
     text = str(value).strip().replace(NBSP, "").replace(" ", "").replace("₽", "").replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {value!r}") from exc
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"not an amount in kopecks: {value!r}")
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    if not _AMOUNT.fullmatch(text):
+        raise ValueError(f"not an amount in rubles and kopecks: {value!r}")
+    return int(Decimal(text.replace("−", "-")) * 100)
 
 
 def kopecks_in_words(amount: int) -> str:
     """'одна тысяча двести рублей 00 копеек' for 120000, as invoices write it."""
-    rubles, kopecks = divmod(int(amount), 100)
-    words = num2words(rubles, lang="ru")
+    # divmod of a negative amount floors: -150 would read "минус два рубля 50 копеек".
+    sign = "минус " if amount < 0 else ""
+    rubles, kopecks = divmod(abs(int(amount)), 100)
+    words = sign + num2words(rubles, lang="ru")
     rubles_word = _plural(rubles, "рубль", "рубля", "рублей")
     kopecks_word = _plural(kopecks, "копейка", "копейки", "копеек")
     return f"{words} {rubles_word} {kopecks:02d} {kopecks_word}"

@@ -5,7 +5,6 @@ import re
 from django.core.exceptions import ValidationError
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as stdnum_inn
-from stdnum.ru import ogrn as stdnum_ogrn
 
 _NON_DIGITS = re.compile(r"[\s\-]")
 
@@ -17,7 +16,7 @@ def normalize_digits(value: str) -> str:
 def snils_is_valid(value: str) -> bool:
     """СНИЛС: 11 digits, the last two a checksum of the first nine (Пенсионный фонд rules)."""
     digits = normalize_digits(value)
-    if not re.fullmatch(r"\d{11}", digits):
+    if not re.fullmatch(r"[0-9]{11}", digits):
         return False
     number, check = digits[:9], int(digits[9:])
     total = sum(int(d) * (9 - i) for i, d in enumerate(number))
@@ -39,7 +38,8 @@ def format_snils(value: str) -> str:
 
 def validate_snils(value: str) -> None:
     digits = normalize_digits(value)
-    if not re.fullmatch(r"\d{11}", digits):
+    # [0-9], not \d: \d also matches other scripts' digits, which the database refuses.
+    if not re.fullmatch(r"[0-9]{11}", digits):
         raise ValidationError(
             "СНИЛС состоит из 11 цифр, например 112-233-445 95. Проверьте номер.", code="format"
         )
@@ -53,7 +53,7 @@ def validate_snils(value: str) -> None:
 
 def validate_inn(value: str) -> None:
     digits = normalize_digits(value)
-    if not re.fullmatch(r"\d{10}|\d{12}", digits):
+    if not re.fullmatch(r"[0-9]{10}|[0-9]{12}", digits):
         raise ValidationError(
             "ИНН организации состоит из 10 цифр, ИНН предпринимателя — из 12.", code="format"
         )
@@ -65,16 +65,31 @@ def validate_inn(value: str) -> None:
         ) from exc
 
 
+def ogrn_is_valid(value: str) -> bool:
+    """ОГРН (13 digits) or ОГРНИП (15): the last digit is the lowest digit of the remainder
+    of the preceding number divided by 11 (ОГРН) or 13 (ОГРНИП).
+
+    Computed here rather than by python-stdnum, whose ОГРНИП check compares the whole
+    remainder (10, 11 or 12) with one digit and so refuses about 3 in 13 real ОГРНИП.
+    """
+    digits = normalize_digits(value)
+    if re.fullmatch(r"[1-9][0-9]{12}", digits):
+        modulus = 11
+    elif re.fullmatch(r"[34][0-9]{14}", digits):
+        modulus = 13
+    else:
+        return False
+    return int(digits[:-1]) % modulus % 10 == int(digits[-1])
+
+
 def validate_ogrn(value: str) -> None:
     digits = normalize_digits(value)
-    if not re.fullmatch(r"\d{13}|\d{15}", digits):
+    if not re.fullmatch(r"[0-9]{13}|[0-9]{15}", digits):
         raise ValidationError("ОГРН состоит из 13 цифр, ОГРНИП — из 15.", code="format")
-    try:
-        stdnum_ogrn.validate(digits)
-    except StdnumError as exc:
+    if not ogrn_is_valid(digits):
         raise ValidationError(
             "Контрольная цифра ОГРН не сходится: проверьте номер.", code="checksum"
-        ) from exc
+        )
 
 
 def luhn_check_digit(digits: str) -> int:
@@ -91,4 +106,6 @@ def luhn_check_digit(digits: str) -> int:
 
 
 def luhn_is_valid(number: str) -> bool:
-    return number.isdigit() and luhn_check_digit(number[:-1]) == int(number[-1])
+    return re.fullmatch(r"[0-9]{2,}", number or "") is not None and luhn_check_digit(
+        number[:-1]
+    ) == int(number[-1])
