@@ -4,52 +4,13 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.forms.boundfield import BoundField
 
 from kruzhok.accounts.models import User
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.accounts.services import EMAIL_TAKEN_MESSAGE
 from kruzhok.accounts.validators import normalize_email, normalize_phone
+from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.models import Municipality
-
-
-class BootstrapBoundField(BoundField):
-    """Bootstrap 5 classes on every widget, `is-invalid` on a field with errors.
-
-    Django itself adds `aria-invalid` and `aria-describedby="<id>_error"`; the field template
-    (`accounts/_field.html`) renders the error text under that id.
-    """
-
-    def build_widget_attrs(
-        self, attrs: dict[str, Any], widget: forms.Widget | None = None
-    ) -> dict[str, Any]:
-        attrs = super().build_widget_attrs(attrs, widget)
-        widget = widget or self.field.widget
-        classes = str(attrs.get("class") or widget.attrs.get("class") or "").split()
-        if not classes:
-            if isinstance(widget, forms.CheckboxInput):
-                classes = ["form-check-input"]
-            elif isinstance(widget, forms.Select):
-                classes = ["form-select"]
-            else:
-                classes = ["form-control"]
-        if self.errors and "is-invalid" not in classes:
-            classes.append("is-invalid")
-        attrs["class"] = " ".join(classes)
-        return attrs
-
-
-def add_service_errors(
-    form: forms.BaseForm, error: ValidationError, field_map: dict[str, str] | None = None
-) -> None:
-    """Show a service's ValidationError on the form, next to the fields it names."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    field_map = field_map or {}
-    for field, errors in error.error_dict.items():
-        name = field_map.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class RegistrationForm(forms.Form):

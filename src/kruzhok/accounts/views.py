@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from kruzhok.accounts import services
 from kruzhok.accounts.access import request_user
-from kruzhok.accounts.forms import LoginForm, RegistrationForm, add_service_errors
+from kruzhok.accounts.forms import LoginForm, RegistrationForm
 from kruzhok.accounts.models import User
+from kruzhok.common.forms import add_service_errors
 
 
 def role_home_url(user: User) -> str:

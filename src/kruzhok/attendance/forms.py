@@ -1,10 +1,12 @@
 from django import forms
 
 from kruzhok.catalog.lessons import REASON_MAX_LENGTH
-from kruzhok.common.forms import BootstrapFormMixin
+from kruzhok.common.forms import BootstrapBoundField
 
 
-class LessonCancelForm(BootstrapFormMixin, forms.Form):
+class LessonCancelForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
     reason = forms.CharField(
         label="Причина отмены",
         max_length=REASON_MAX_LENGTH,
@@ -14,7 +16,9 @@ class LessonCancelForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class LessonMoveForm(BootstrapFormMixin, forms.Form):
+class LessonMoveForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
     new_date = forms.DateField(
         label="Новая дата",
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],

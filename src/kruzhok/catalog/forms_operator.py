@@ -2,8 +2,8 @@
 
 from django import forms
 
-from kruzhok.accounts.forms import BootstrapBoundField
 from kruzhok.catalog.moderation import REMARKS_MAX_LENGTH
+from kruzhok.common.forms import BootstrapBoundField
 
 
 class ProviderRejectForm(forms.Form):

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from kruzhok.accounts.forms import BootstrapBoundField, RegistrationForm
+from kruzhok.accounts.forms import RegistrationForm
 from kruzhok.accounts.models import User
 from kruzhok.accounts.validators import normalize_phone
 from kruzhok.catalog.bank_details import bank_details_errors
@@ -32,6 +32,7 @@ from kruzhok.catalog.services import (
     ScheduleEntry,
     provider_identity_validate,
 )
+from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks, rubles_to_kopecks
 

@@ -14,11 +14,13 @@ from kruzhok.accounts.models import Role
 from kruzhok.billing.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.catalog import imports
 from kruzhok.catalog.models import Provider, StaffRole
-from kruzhok.common.forms import BootstrapFormMixin
+from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
 
 
-class ImportForm(BootstrapFormMixin, forms.Form):
+class ImportForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
     provider = forms.ModelChoiceField(
         label="Организация",
         queryset=Provider.objects.none(),

@@ -10,11 +10,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from kruzhok.accounts.forms import add_service_errors
 from kruzhok.accounts.models import Role
 from kruzhok.catalog import cabinet, moderation
 from kruzhok.catalog.forms_operator import ProgramReturnForm, ProviderRejectForm
 from kruzhok.catalog.models import Program, ProgramState, Provider, ProviderStatus
+from kruzhok.common.forms import add_service_errors
 from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
 
 OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.access import request_user
-from kruzhok.accounts.forms import add_service_errors
 from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.catalog import cabinet, moderation, onboarding, services
@@ -32,6 +31,7 @@ from kruzhok.catalog.forms_provider import (
     schedule_formset,
 )
 from kruzhok.catalog.models import Group, Program, ProgramState, StaffInvitation, StaffRole
+from kruzhok.common.forms import add_service_errors
 from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
 
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"

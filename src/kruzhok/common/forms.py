@@ -1,37 +1,46 @@
-"""Bootstrap look for Django forms: widget classes and error state set in one place."""
+"""Bootstrap look for Django forms, and service errors shown next to their fields."""
 
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
 
-_CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
-_SELECT_WIDGETS = (forms.Select, forms.SelectMultiple)
 
+class BootstrapBoundField(BoundField):
+    """Bootstrap 5 classes on every widget, `is-invalid` on a field with errors.
 
-class BootstrapFormMixin:
-    """Adds Bootstrap classes to every widget and marks invalid fields for screen readers."""
+    Django itself adds `aria-invalid` and `aria-describedby="<id>_error"`; the field template
+    (`django/forms/field.html`) renders the error text under that id.
+    """
 
-    fields: dict[str, forms.Field]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, _CHECK_WIDGETS):
-                css = "form-check-input"
-            elif isinstance(widget, _SELECT_WIDGETS):
-                css = "form-select"
+    def build_widget_attrs(
+        self, attrs: dict[str, Any], widget: forms.Widget | None = None
+    ) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        classes = str(attrs.get("class") or widget.attrs.get("class") or "").split()
+        if not classes:
+            if isinstance(widget, forms.CheckboxInput):
+                classes = ["form-check-input"]
+            elif isinstance(widget, forms.Select):
+                classes = ["form-select"]
             else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+                classes = ["form-control"]
+        if self.errors and "is-invalid" not in classes:
+            classes.append("is-invalid")
+        attrs["class"] = " ".join(classes)
+        return attrs
 
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in getattr(self, "_errors", None) or {}:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                described = [f"id_{name}_error"]
-                if self.fields[name].help_text:
-                    described.append(f"id_{name}_helptext")
-                attrs["aria-describedby"] = " ".join(described)
+
+def add_service_errors(
+    form: forms.BaseForm, error: ValidationError, field_map: dict[str, str] | None = None
+) -> None:
+    """Show a service's ValidationError on the form, next to the fields it names."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    field_map = field_map or {}
+    for field, errors in error.error_dict.items():
+        name = field_map.get(field, field)
+        form.add_error(name if name in form.fields else None, errors)

@@ -3,11 +3,13 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from kruzhok.common.forms import BootstrapFormMixin
+from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.families.models import Child
 
 
-class ApplyForm(BootstrapFormMixin, forms.Form):
+class ApplyForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
     child = forms.ModelChoiceField(
         label="Ребёнок",
         queryset=Child.objects.none(),
@@ -25,7 +27,9 @@ class ApplyForm(BootstrapFormMixin, forms.Form):
             self.initial["child"] = children.first()
 
 
-class RejectForm(BootstrapFormMixin, forms.Form):
+class RejectForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
     reason = forms.CharField(
         label="Причина отказа",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -35,7 +39,9 @@ class RejectForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class WithdrawForm(BootstrapFormMixin, forms.Form):
+class WithdrawForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
     on = forms.DateField(
         label="Дата отчисления",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -54,7 +60,9 @@ class WithdrawForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class WindowForm(BootstrapFormMixin, forms.Form):
+class WindowForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
     opens_at = forms.DateTimeField(
         label="Запись открывается",
         required=False,

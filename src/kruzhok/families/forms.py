@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from kruzhok.accounts.forms import BootstrapBoundField
+from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.validators import normalize_digits, validate_snils
 
 

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from kruzhok.accounts.access import request_user
-from kruzhok.accounts.forms import add_service_errors
 from kruzhok.accounts.models import Role
 from kruzhok.certificates.selectors import certificate_card
+from kruzhok.common.forms import add_service_errors
 from kruzhok.common.permissions import role_required
 from kruzhok.enrollment.selectors import application_list_for_child
 from kruzhok.families import selectors, services
