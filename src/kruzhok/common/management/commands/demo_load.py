@@ -2,6 +2,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from kruzhok.demo.load import MUNICIPALITY_NAME, demo_exists, demo_load
 
@@ -15,7 +16,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Загружаю демо-данные: {MUNICIPALITY_NAME}…")
             started = time.monotonic()
-            demo_load()
+            # The demo's families and providers are fictional: their notifications stay in the
+            # cabinets, and dozens of letters would bury the log-ins printed below.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                demo_load()
             self.stdout.write(f"Готово за {time.monotonic() - started:.1f} с.")
         self.stdout.write("")
         self.stdout.write("Демо-входы (пароль у всех одинаковый):")
