@@ -5,6 +5,7 @@ secure cookies are on. Without `DATABASE_URL` the embedded SQLite database in th
 folder is used.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_htmx",
+    "axes",
     "kruzhok.common",
     "kruzhok.accounts",
     "kruzhok.families",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during log-in into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Project templates may override Django's form templates (Bootstrap field markup).
@@ -130,6 +134,20 @@ PASSWORD_HASHERS = [
 if _env_bool("KRUZHOK_FAST_PASSWORD_HASHER", False):
     # Tests and benchmarks only: argon2 is deliberately slow.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Login throttling (django-axes): ten wrong passwords for one e-mail from one address lock that
+# pair out for 15 minutes; other people on the same school or library network are not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("KRUZHOK_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The log-in form posts the e-mail as `username` (Django's AuthenticationForm), not `email`.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -292,3 +292,29 @@ def test_asking_for_the_letter_again_needs_a_login(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_ten_wrong_passwords_lock_the_email_out_for_a_while(client, settings):
+    user = UserFactory.create()
+    url = reverse("accounts:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"username": user.email, "password": "wrong-password"})
+        assert response.status_code == 200
+        assert not get_user(client).is_authenticated
+    locked = client.post(url, {"username": user.email, "password": "wrong-password"})
+    assert locked.status_code == 429
+    assert "Вход временно заблокирован" in locked.content.decode()
+    # Even the right password waits out the cool-off...
+    response = client.post(url, {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert not get_user(client).is_authenticated
+
+
+def test_a_lockout_of_one_email_does_not_touch_another(client, settings):
+    victim, other = UserFactory.create(), UserFactory.create()
+    url = reverse("accounts:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": victim.email, "password": "wrong-password"})
+    response = client.post(url, {"username": other.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert get_user(client).is_authenticated
