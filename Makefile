@@ -57,5 +57,24 @@ test-postgres: install chromium
 
 test: lint typecheck test-sqlite test-postgres
 
+# Benchmarks install the `bench` extra (locust) beside `dev`; none of them is part of `make test`.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# The rush (issue 4): 5,000 parents apply at once over HTTP to gunicorn on a throwaway
+# PostgreSQL; audits seats and waiting lines, runs `kruzhok ledger check` and pgbench.
+.PHONY: bench-rush
+bench-rush: $(BENCH_STAMP)
+	scripts/with-postgres.sh $(BIN)/python bench/rush.py
+
+# The ledger's throughput (issue 3): transfers per second through the ledger from worker
+# processes beside raw SQL over one connection, on SQLite and then on a throwaway PostgreSQL,
+# whose figures end the output: `ledger: db=postgresql many_tps=… hot_tps=… raw_tps=… ratio=…`.
+bench-ledger: install
+	$(BIN)/python bench/ledger.py
+	scripts/with-postgres.sh $(BIN)/python bench/ledger.py
+
 clean:
 	rm -rf $(VENV) kruzhok.sqlite3* staticfiles

@@ -1,0 +1,518 @@
+"""The rush, measured: enrolment opens and thousands of parents apply at the same moment.
+
+    make bench-rush                                   # a throwaway PostgreSQL, as `make test`
+    scripts/with-postgres.sh .venv/bin/python bench/rush.py [--users 64] [--workers 5] ...
+
+What it does, all on this machine (traffic goes to 127.0.0.1 only):
+  1. migrates the empty database it is given (it refuses a database that has users in it) and
+     seeds a municipality with its financing program and 300 groups of 15 seats (auto-accept
+     on, enrolment open) through the catalog's services, then 5,000 families (a parent and a
+     child whose age fits the chosen group) in bulk, each parent already logged in: a Django
+     session row like the one a log-in writes, so no log-in happens during the rush;
+  2. serves the portal with gunicorn in production mode (KRUZHOK_ENV=production, DEBUG off, a
+     random secret key, ALLOWED_HOSTS=127.0.0.1, persistent connections: CONN_MAX_AGE=60 from
+     settings) and warms every worker up with a few GET requests of the apply page;
+  3. lets every parent apply once, at once: `bench/rush_load.py` (locust as a library,
+     FastHttpUser, 64 concurrent users by default, no think time) POSTs
+     /enrollment/apply/<group>/ with the parent's session cookie and a CSRF cookie whose
+     32-character secret is also the form field (Django accepts the unmasked secret). The
+     groups' popularity is Zipf-skewed (s = 1.1 over a random ranking), so a few groups get
+     hundreds of applicants and most of those go to the waiting line. 302 is success
+     (accepted or waitlisted), 400/409 a refusal (its message is reported), 5xx an error;
+  4. stops gunicorn and audits the database: no group over capacity (seats_taken <= capacity
+     and the applications holding a seat — accepted, contracted, active — number exactly
+     seats_taken), nobody waits while a seat is free, each group's waiting line is in arrival
+     order (every waitlisted application came after every accepted one, and by created_at the
+     line is in primary-key order; ties in created_at broken by pk), every family has exactly
+     one application; then runs `kruzhok ledger check`, which must exit 0;
+  5. measures the machine: `pgbench -i -s 10`, then the built-in TPC-B-like read-write run
+     `pgbench -c 8 -j 2 -T 15` against the same PostgreSQL, so the figures compare across
+     machines.
+
+The server: 5 sync workers. Measured on this 2-core machine (5,000 families, 64 users; runs in
+which other processes took under 0.05 of a core): 3 sync 58/s p99 1374 ms; 4 sync 63-64/s
+p99 1302-1315 ms; 5 sync 63/s p99 1269 ms; 2 gthread x 4 threads 57-58/s p99 1460-1800 ms;
+3 gthread x 4 threads 54/s p99 3492 ms (threads pile up behind the most popular group's row
+lock). With other load on the machine, 5 sync kept the lowest p99 (2320-2695 ms against
+2589-3903 ms for 4): a fifth process keeps the cores busy while others wait for that lock.
+Throughput is bound by CPU, not by the server's shape: the run prints CPU milliseconds per
+application (gunicorn, PostgreSQL, the load generator) and how much of the machine other
+processes took meanwhile, since apps/s ~ free cores / CPU per application. `--workers`,
+`--worker-class` and `--threads` try other shapes. E-mails go to Django's dummy backend (the
+notification rows and their `emailed_at` updates are still written): an SMTP round trip
+inside the request would measure the mail server, not the portal.
+
+The whole run is bounded: a hard cap of 10 minutes (the load stops earlier, at its own
+deadline), and gunicorn is stopped whatever happens. The last line is
+`rush: apps_per_s=<n> p50_ms=<n> p99_ms=<n> accepted=<n> waitlisted=<n> overbooked=<n>
+errors_5xx=<n> pgbench_tps=<n>`; the exit status is 1 when an invariant is broken (an
+overbooked group, a 5xx, a transport error, an audit failure, a failed ledger check) or when
+the rush did not finish before its deadline.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+BIN = Path(sys.executable).parent
+HARD_CAP_S = 600
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kruzhok.settings")
+os.environ["KRUZHOK_ENV"] = "production"
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
+os.environ.setdefault("KRUZHOK_LOG_LEVEL", "WARNING")
+os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    raise SystemExit(
+        "rush: needs a throwaway PostgreSQL: run `make bench-rush` "
+        "(or scripts/with-postgres.sh .venv/bin/python bench/rush.py)"
+    )
+
+import django  # noqa: E402
+
+django.setup()
+
+import random  # noqa: E402
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from kruzhok.accounts.models import User  # noqa: E402
+from kruzhok.catalog.models import Group  # noqa: E402
+from kruzhok.enrollment.models import Application  # noqa: E402
+
+sys.path.insert(0, str(BENCH))
+from rush_seed import Family, families_seed, groups_seed  # noqa: E402
+
+SEAT_STATUSES = ("accepted", "contracted", "active")
+
+
+class HardCapReached(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise HardCapReached(f"rush: the hard cap of {HARD_CAP_S} s was reached")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str, cookie: str = "", timeout: float = 10) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
+
+
+@contextmanager
+def gunicorn(
+    *, port: int, workers: int, worker_class: str, threads: int, log: Path
+) -> Iterator[tuple[str, int]]:
+    """Serve the portal on 127.0.0.1:port until the block ends; stop it whatever happens.
+    Yields the URL and the master's process id."""
+    command = [
+        str(BIN / "gunicorn"),
+        "kruzhok.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--threads",
+        str(threads),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        str(log),
+    ]
+    process = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while _get(f"{url}/healthz", timeout=2) != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not come up:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _warm_up(url: str, families: list[Family], workers: int, threads: int) -> None:
+    """GET the apply page a few times per worker thread: URLconf, templates and connections
+    are ready before the rush, as on a portal that has been serving all morning."""
+    sample = families[: max(8, 6 * workers * threads)]
+
+    def one(family: Family) -> int:
+        return _get(
+            f"{url}/enrollment/apply/{family.group_id}/", cookie=f"sessionid={family.session_key}"
+        )
+
+    with ThreadPoolExecutor(max_workers=min(16, 2 * workers * threads)) as pool:
+        statuses = list(pool.map(one, sample))
+    if any(status != 200 for status in statuses):
+        raise RuntimeError(f"warm-up: the apply page answered {sorted(set(statuses))}")
+
+
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds used so far by a process and all its descendants, those already reaped
+    included (their times are in their parents' cutime and cstime)."""
+    parents: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(parents.get(pid, []))
+    return total
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds all processes of the machine have used since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _postmaster_pid() -> int | None:
+    """The PostgreSQL server's process id, when it runs on this machine."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = int(cursor.fetchone()[0])
+    try:
+        stat = Path(f"/proc/{backend}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[1])
+
+
+@dataclass
+class CpuWindow:
+    """Where the machine's CPU went while the rush ran: the portal's workers, PostgreSQL,
+    the load generator and everything else (another user's tests on a shared machine)."""
+
+    gunicorn_pid: int
+    postmaster_pid: int | None
+    started: float = 0.0
+    marks: dict[str, float] = field(default_factory=dict)
+
+    def _read(self) -> dict[str, float]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {
+            "gunicorn": _tree_cpu_s(self.gunicorn_pid),
+            "postgres": _tree_cpu_s(self.postmaster_pid) if self.postmaster_pid else 0.0,
+            "load": children.ru_utime + children.ru_stime,
+            "machine": _machine_busy_s(),
+        }
+
+    def __enter__(self) -> "CpuWindow":
+        self.marks = self._read()
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        after = self._read()
+        self.marks = {k: after[k] - self.marks[k] for k in after}
+        self.marks["wall"] = time.monotonic() - self.started
+
+    def line(self, applications: int) -> str:
+        per = {k: 1000 * self.marks[k] / max(applications, 1) for k in self.marks}
+        ours = sum(self.marks[k] for k in ("gunicorn", "postgres", "load"))
+        others = max(0.0, self.marks["machine"] - ours) / max(self.marks["wall"], 1e-9)
+        return (
+            f"  cpu ms per application: gunicorn={per['gunicorn']:.1f} "
+            f"postgres={per['postgres']:.1f} load generator={per['load']:.1f}; "
+            f"other processes used {others:.2f} of {os.cpu_count()} cores meanwhile"
+        )
+
+
+def _percentile(ordered: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not ordered:
+        return 0.0
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Audit:
+    groups: int = 0
+    full_groups: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    overbooked: int = 0
+    seat_mismatch: list[int] = field(default_factory=list)
+    waiting_with_free_seat: list[int] = field(default_factory=list)
+    out_of_order: list[int] = field(default_factory=list)
+    families_without_one_application: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.overbooked
+            or self.seat_mismatch
+            or self.waiting_with_free_seat
+            or self.out_of_order
+            or self.families_without_one_application
+        )
+
+
+def audit(families: list[Family]) -> Audit:
+    """Seats and waiting lines as the database has them after the rush."""
+    result = Audit()
+    rows: dict[int, list[tuple[Any, int, str]]] = {}
+    for pk, group_id, status, created_at in Application.objects.values_list(
+        "pk", "group_id", "status", "created_at"
+    ):
+        rows.setdefault(group_id, []).append((created_at, pk, status))
+        result.by_status[status] = result.by_status.get(status, 0) + 1
+    for group in Group.objects.only("pk", "capacity", "seats_taken"):
+        result.groups += 1
+        applications = sorted(rows.get(group.pk, []))
+        holding = [a for a in applications if a[2] in SEAT_STATUSES]
+        waiting = [a for a in applications if a[2] == "waitlisted"]
+        result.overbooked += max(0, max(len(holding), group.seats_taken) - group.capacity)
+        result.full_groups += group.seats_taken >= group.capacity
+        if len(holding) != group.seats_taken:
+            result.seat_mismatch.append(group.pk)
+        if waiting and group.seats_taken < group.capacity:
+            result.waiting_with_free_seat.append(group.pk)
+        accepted_last = max((a[:2] for a in holding), default=None)
+        in_line = [a[1] for a in waiting]
+        if (accepted_last is not None and waiting and waiting[0][:2] < accepted_last) or (
+            in_line != sorted(in_line)
+        ):
+            result.out_of_order.append(group.pk)
+    per_child: dict[int, int] = {}
+    for child_id in Application.objects.values_list("child_id", flat=True):
+        per_child[child_id] = per_child.get(child_id, 0) + 1
+    result.families_without_one_application = sum(
+        per_child.get(family.child_id, 0) != 1 for family in families
+    )
+    return result
+
+
+def ledger_check() -> tuple[int, str]:
+    done = subprocess.run(
+        [str(BIN / "kruzhok"), "ledger", "check"],
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def pgbench_tps(seconds: int) -> float:
+    """TPC-B-like read-write TPS of this machine's PostgreSQL: pgbench's built-in script at
+    scale 10, 8 clients, 2 threads, in a database of its own next to the portal's."""
+    pg_bin = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+    pgbench = pg_bin / "pgbench" if (pg_bin / "pgbench").exists() else shutil.which("pgbench")
+    if pgbench is None or seconds <= 0:
+        return 0.0
+    database = "kruzhok_pgbench"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {database}")
+        cursor.execute(f"CREATE DATABASE {database}")
+
+    def run(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(pgbench), *options, database],
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+        )
+
+    initialised = run("-i", "-q", "-s", "10")
+    if initialised.returncode != 0:
+        raise RuntimeError(f"pgbench -i failed: {initialised.stderr[-2000:]}")
+    done = run("-c", "8", "-j", "2", "-T", str(seconds))
+    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"pgbench failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return float(found.group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--families", type=int, default=5000)
+    parser.add_argument("--groups", type=int, default=300)
+    parser.add_argument("--capacity", type=int, default=15)
+    parser.add_argument("--users", type=int, default=64, help="concurrent locust users")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--load-deadline", type=int, default=420, help="seconds for the rush")
+    parser.add_argument("--pgbench-seconds", type=int, default=15, help="0 skips pgbench")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(HARD_CAP_S)
+    began = time.monotonic()
+    threads = args.threads if args.worker_class == "gthread" else 1
+    print(
+        f"rush bench: families={args.families} groups={args.groups}x{args.capacity} "
+        f"users={args.users} gunicorn={args.workers} {args.worker_class} workers"
+        + (f" x {threads} threads" if args.worker_class == "gthread" else ""),
+        flush=True,
+    )
+
+    call_command("migrate", verbosity=0)
+    if User.objects.exists():
+        raise SystemExit("rush: the database already has users; give it an empty one")
+    rng = random.Random(args.seed)
+    started = time.monotonic()
+    groups = groups_seed(groups=args.groups, capacity=args.capacity, rng=rng)
+    groups_s = time.monotonic() - started
+    families = families_seed(families=args.families, groups=groups, rng=rng)
+    rng.shuffle(families)
+    print(
+        f"  seeded: {len(groups)} groups through the catalog's services in {groups_s:.1f} s, "
+        f"{len(families)} families with sessions in {time.monotonic() - started - groups_s:.1f} s",
+        flush=True,
+    )
+    postmaster = _postmaster_pid()
+    connection.close()
+
+    csrf = secrets.token_hex(16)  # 32 characters of Django's CSRF alphabet
+    work = Path(tempfile.mkdtemp(prefix="kruzhok-rush-"))
+    plan_path, result_path = work / "plan.json", work / "result.json"
+    load_deadline = min(args.load_deadline, HARD_CAP_S - 150 - (time.monotonic() - began))
+    try:
+        with gunicorn(
+            port=_free_port(),
+            workers=args.workers,
+            worker_class=args.worker_class,
+            threads=threads,
+            log=work / "gunicorn.log",
+        ) as (url, gunicorn_pid):
+            _warm_up(url, families, args.workers, threads)
+            plan = {
+                "host": url,
+                "csrf": csrf,
+                "users": args.users,
+                "deadline_s": load_deadline,
+                "families": [[f.session_key, f.group_id, f.child_id] for f in families],
+            }
+            plan_path.write_text(json.dumps(plan))
+            with CpuWindow(gunicorn_pid=gunicorn_pid, postmaster_pid=postmaster) as cpu:
+                subprocess.run(
+                    [sys.executable, str(BENCH / "rush_load.py"), str(plan_path), str(result_path)],
+                    check=True,
+                    timeout=load_deadline + 60,
+                )
+        result = json.loads(result_path.read_text())
+        server_log = (work / "gunicorn.log").read_text()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    latencies = sorted(result["latencies_ms"])
+    statuses = {int(code): n for code, n in result["statuses"].items()}
+    elapsed = max(result["finished"] - result["started"], 1e-9)
+    succeeded = statuses.get(302, 0)
+    apps_per_s = succeeded / elapsed
+    p50, p90, p99 = (_percentile(latencies, p) for p in (50, 90, 99))
+    errors_5xx = sum(n for code, n in statuses.items() if code >= 500)
+    transport_errors = statuses.get(0, 0)
+    other = sum(n for code, n in statuses.items() if code not in (0, 302, 400, 409) and code < 500)
+    print(
+        f"  rush: {len(latencies)} requests in {elapsed:.1f} s; statuses "
+        + " ".join(f"{code}={n}" for code, n in sorted(statuses.items())),
+        flush=True,
+    )
+    print(
+        f"  latency ms: p50={p50:.0f} p90={p90:.0f} p99={p99:.0f} max={latencies[-1]:.0f}"
+        if latencies
+        else "  latency: no requests answered"
+    )
+    print(cpu.line(len(latencies)))
+    for message, n in sorted(result["refusals"].items(), key=lambda item: -item[1]):
+        print(f"  refused {n}x: {message}")
+    for line in result["unexpected"]:
+        print(f"  unexpected: {line}")
+    if result["timed_out"]:
+        print(f"  the rush hit its deadline: {result['not_sent']} families never applied")
+    if "Traceback" in server_log or "WORKER TIMEOUT" in server_log:
+        print("  gunicorn's log has errors:\n" + server_log[-3000:])
+
+    checked = audit(families)
+    print(
+        f"  audit: groups={checked.groups} full={checked.full_groups} "
+        + " ".join(f"{status}={n}" for status, n in sorted(checked.by_status.items()))
+        + f" overbooked={checked.overbooked} seat_mismatch={len(checked.seat_mismatch)} "
+        f"waiting_with_free_seat={len(checked.waiting_with_free_seat)} "
+        f"out_of_order={len(checked.out_of_order)} "
+        f"families_without_one_application={checked.families_without_one_application} "
+        + ("OK" if checked.ok else "FAILED"),
+        flush=True,
+    )
+    ledger_rc, ledger_out = ledger_check()
+    print(f"  ledger check: exit {ledger_rc}" + ("" if ledger_rc == 0 else f"\n{ledger_out}"))
+    tps = pgbench_tps(args.pgbench_seconds)
+    print(f"  pgbench -s 10 -c 8 -j 2 -T {args.pgbench_seconds}: tps={tps:.0f}")
+    print(
+        f"  targets: apps_per_s>=150 {'met' if apps_per_s >= 150 else 'MISSED'}, "
+        f"p99_ms<=1000 {'met' if p99 <= 1000 else 'MISSED'}; "
+        f"total {time.monotonic() - began:.0f} s"
+    )
+    print(
+        f"rush: apps_per_s={apps_per_s:.0f} p50_ms={p50:.0f} p99_ms={p99:.0f} "
+        f"accepted={checked.by_status.get('accepted', 0)} "
+        f"waitlisted={checked.by_status.get('waitlisted', 0)} overbooked={checked.overbooked} "
+        f"errors_5xx={errors_5xx} pgbench_tps={tps:.0f}",
+        flush=True,
+    )
+    broken = errors_5xx or transport_errors or other or not checked.ok or ledger_rc != 0
+    return 1 if broken or result["timed_out"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
