@@ -3,12 +3,15 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from kruzhok.catalog.models import Provider
+from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
 from kruzhok.certificates.models import (
     Account,
     AccountKind,
     Certificate,
     CertificateStatus,
+    Hold,
     Transfer,
     TransferKind,
 )
@@ -126,4 +129,56 @@ def certificate_card(*, child: Child) -> CertificateCard | None:
         certificate=certificate,
         money=certificate_money(certificate=certificate),
         operations=certificate_operations(certificate=certificate),
+    )
+
+
+@dataclass(frozen=True)
+class ProviderMoney:
+    """A provider's money (kopecks): reserved under concluded contracts, earned and owed
+    (payable), and paid out."""
+
+    reserved: int
+    payable: int
+    paid: int
+
+    @property
+    def earned(self) -> int:
+        """Everything charged for attended lessons so far: owed plus paid."""
+        return self.payable + self.paid
+
+
+def provider_money(*, provider: Provider) -> ProviderMoney:
+    """Constant time: two account rows found by the unique (provider, kind) index, read from
+    their running totals (never a sum over transfers)."""
+    accounts = {
+        row["kind"]: row
+        for row in Account.objects.filter(
+            provider=provider,
+            kind__in=(AccountKind.PROVIDER_PAYABLE, AccountKind.PROVIDER_PAID),
+        ).values("kind", *_TOTALS)
+    }
+    payable = accounts.get(AccountKind.PROVIDER_PAYABLE.value, dict.fromkeys(_TOTALS, 0))
+    paid = accounts.get(AccountKind.PROVIDER_PAID.value, dict.fromkeys(_TOTALS, 0))
+    return ProviderMoney(
+        reserved=payable["credits_pending"] - payable["debits_pending"],
+        payable=payable["credits_posted"] - payable["debits_posted"],
+        paid=paid["credits_posted"] - paid["debits_posted"],
+    )
+
+
+@dataclass(frozen=True)
+class HoldMoney:
+    """A contract's reserve (kopecks): reserved at signing, charged, released, still held."""
+
+    amount: int
+    posted: int
+    voided: int
+    remaining: int
+
+
+def hold_money(*, hold: Hold) -> HoldMoney:
+    """Constant time: the hold's own row, read fresh (one primary-key lookup)."""
+    amount, posted, voided = Hold.objects.values_list("amount", "posted", "voided").get(pk=hold.pk)
+    return HoldMoney(
+        amount=amount, posted=posted, voided=voided, remaining=amount - posted - voided
     )

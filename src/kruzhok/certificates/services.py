@@ -18,6 +18,14 @@ from kruzhok.common.services import sequence_next
 from kruzhok.common.validators import luhn_check_digit
 from kruzhok.families.models import Child
 
+# What the parent reads in the cabinet once the period that funded the certificate is over.
+PERIOD_CLOSED_REASON = (
+    "Период финансирования завершён ({program.period_start:%d.%m.%Y}–"
+    "{program.period_end:%d.%m.%Y}): неиспользованный остаток сертификата возвращён в бюджет, "
+    "резервы по договорам этого периода сняты. Новый номинал будет зачислен при следующей "
+    "записи по сертификату, если позволят лимит сертификатов и средства нового периода."
+)
+
 
 def certificate_number_make(*, region_code: str, sequence: int) -> str:
     """Region code (2) + sequence (8) + Luhn check digit over the first ten digits."""
@@ -131,14 +139,23 @@ def certificate_fund(
         )
         certificate.save(update_fields=["accounting_reason"])
         return certificate
+    # A closed period funds nobody: the condition is in the same UPDATE that takes the place,
+    # so funding and `financing_period_close` serialise on the program's row.
     took_quota = FinancingProgram.objects.filter(
-        pk=financing_program.pk, funded_count__lt=F("max_funded_certificates")
+        pk=financing_program.pk,
+        closed_at__isnull=True,
+        funded_count__lt=F("max_funded_certificates"),
     ).update(funded_count=F("funded_count") + 1)
     if not took_quota:
+        closed = FinancingProgram.objects.filter(
+            pk=financing_program.pk, closed_at__isnull=False
+        ).exists()
         certificate.accounting_reason = (
-            "Лимит сертификатов персонифицированного финансирования на этот период исчерпан: "
-            "сертификат действует как сертификат учёта. Бесплатные (бюджетные) программы "
-            "доступны по нему без ограничений."
+            PERIOD_CLOSED_REASON.format(program=financing_program)
+            if closed
+            else "Лимит сертификатов персонифицированного финансирования на этот период "
+            "исчерпан: сертификат действует как сертификат учёта. Бесплатные (бюджетные) "
+            "программы доступны по нему без ограничений."
         )
         certificate.save(update_fields=["accounting_reason"])
         return certificate

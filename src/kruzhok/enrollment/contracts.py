@@ -41,7 +41,10 @@ def contract_conclude(
         financing = certificate_services.financing_program_current(
             municipality=application.child.municipality_id, day=today
         )
-        if financing is not None and certificate.status != CertificateStatus.FUNDED:
+        if financing is not None and (
+            certificate.status != CertificateStatus.FUNDED
+            or certificate.financing_program_id != financing.pk
+        ):
             certificate = certificate_services.certificate_fund(
                 certificate=certificate, financing_program=financing
             )

@@ -439,3 +439,27 @@ def test_database_refuses_a_second_reversal_of_one_transfer(hold):
             reverses=post,
             idempotency_key="r:2",
         )
+
+
+# --- what the lean path returns is what it stored ------------------------------------------------
+
+
+def test_a_returned_transfer_is_the_stored_row(hold):
+    post = ledger.hold_post(hold=hold, amount=100 * RUB, key="post:1", description="Занятие")
+    stored = Transfer.objects.get(pk=post.pk)
+    fields = ("kind", "debit_account_id", "credit_account_id", "amount", "hold_id")
+    assert [getattr(post, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert (post.idempotency_key, post.description) == (stored.idempotency_key, "Занятие")
+    assert post.created_at == stored.created_at
+    assert not post._state.adding
+    # A retry returns the stored row itself.
+    assert ledger.hold_post(hold=hold, amount=100 * RUB, key="post:1").created_at == (
+        stored.created_at
+    )
+
+
+def test_a_returned_hold_is_the_stored_row(hold):
+    stored = Hold.objects.get(pk=hold.pk)
+    fields = ("debit_account_id", "credit_account_id", "amount", "posted", "voided", "cause")
+    assert [getattr(hold, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert hold.created_at == stored.created_at

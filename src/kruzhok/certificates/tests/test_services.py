@@ -205,3 +205,44 @@ def test_financing_program_current_is_the_open_one_covering_the_day(municipality
         closed_at=datetime.datetime.now(tz=datetime.UTC)
     )
     assert services.financing_program_current(municipality=municipality, day=PERIOD_START) is None
+
+
+# --- selectors: money of providers and contracts -------------------------------------------------
+
+
+def test_provider_money_reads_reserved_payable_and_paid(program, certificate, provider):
+    from kruzhok.certificates.selectors import ProviderMoney, hold_money, provider_money
+
+    assert provider_money(provider=provider) == ProviderMoney(reserved=0, payable=0, paid=0)
+    ledger.transfer_credit(
+        financing_program=program, certificate=certificate, amount=10_000, key="credit"
+    )
+    hold = ledger.hold_create(
+        certificate=certificate, provider=provider, amount=6_000, cause="c", key="h"
+    )
+    ledger.hold_post(hold=hold, amount=2_500, key="p")
+    ledger.transfer_pay(provider=provider, amount=1_000, key="pay")
+    ledger.hold_void(hold=hold, key="v", amount=500)
+
+    money = provider_money(provider=provider)
+    assert money == ProviderMoney(reserved=3_000, payable=1_500, paid=1_000)
+    assert money.earned == 2_500
+    held = hold_money(hold=hold)  # the passed object is stale: the selector reads the row
+    assert (held.amount, held.posted, held.voided, held.remaining) == (6_000, 2_500, 500, 3_000)
+
+
+def test_provider_money_is_constant_time(program, certificate, provider, django_assert_num_queries):
+    from kruzhok.certificates.selectors import hold_money, provider_money
+
+    ledger.transfer_credit(
+        financing_program=program, certificate=certificate, amount=10_000, key="credit"
+    )
+    hold = ledger.hold_create(
+        certificate=certificate, provider=provider, amount=6_000, cause="c", key="h"
+    )
+    for n in range(5):
+        ledger.hold_post(hold=hold, amount=10, key=f"p{n}")
+    with django_assert_num_queries(1):
+        provider_money(provider=provider)
+    with django_assert_num_queries(1):
+        hold_money(hold=hold)

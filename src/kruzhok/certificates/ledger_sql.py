@@ -1,0 +1,81 @@
+"""The SQL the ledger runs on its hot path, built once per database vendor.
+
+Plain parameterised statements instead of ORM query building, which cost about twenty times
+the database's own work per transfer. They are the statements the ORM issued, with the same
+conditions; the CHECK constraints and the append-only trigger stand behind them as before.
+Both PostgreSQL and SQLite (3.35+) speak this dialect: `ON CONFLICT … DO NOTHING RETURNING`.
+Only `certificates.ledger` uses them.
+"""
+
+import functools
+from typing import Any
+
+from django.db import connection
+
+from kruzhok.certificates.models import Account, Hold, Transfer
+
+
+def table(model: type[Any]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@functools.cache
+def insert_transfer(vendor: str) -> str:
+    """A new transfer, or nothing if its idempotency key is taken; returns the new id."""
+    columns = (
+        "kind",
+        "debit_account_id",
+        "credit_account_id",
+        "amount",
+        "hold_id",
+        "reverses_id",
+        "idempotency_key",
+        "description",
+        "created_at",
+    )
+    return (
+        f"INSERT INTO {table(Transfer)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    )
+
+
+@functools.cache
+def insert_hold(vendor: str) -> str:
+    """A new hold, or nothing if its cause is taken; returns the new id."""
+    return (
+        f"INSERT INTO {table(Hold)} "
+        "(debit_account_id, credit_account_id, amount, posted, voided, cause, created_at) "
+        "VALUES (%s, %s, %s, 0, 0, %s, %s) ON CONFLICT (cause) DO NOTHING RETURNING id"
+    )
+
+
+@functools.cache
+def update_hold(vendor: str) -> str:
+    """Move a hold's posted and voided parts only if they stay within its amount and neither
+    goes below zero. Params: Δposted, Δvoided, id, Δposted + Δvoided, Δposted, Δvoided."""
+    return (
+        f"UPDATE {table(Hold)} SET posted = posted + %s, voided = voided + %s "
+        "WHERE id = %s AND amount >= posted + voided + %s "
+        "AND posted + %s >= 0 AND voided + %s >= 0"
+    )
+
+
+@functools.cache
+def update_account(vendor: str, columns: tuple[str, ...]) -> str:
+    """Apply deltas to `columns` only if none goes below zero and, for a guarded account,
+    debits (posted and pending) stay within posted credits afterwards.
+    Params: one delta per column, the id, one delta per column, then how much more the
+    debits grow than the credits (Δdebits_posted + Δdebits_pending − Δcredits_posted)."""
+    assignments = ", ".join(f"{c} = {c} + %s" for c in columns)
+    non_negative = " AND ".join(f"{c} + %s >= 0" for c in columns)
+    return (
+        f"UPDATE {table(Account)} SET {assignments} WHERE id = %s AND {non_negative} "
+        "AND (NOT debits_must_not_exceed_credits "
+        "OR credits_posted - debits_posted - debits_pending >= %s)"
+    )
+
+
+@functools.cache
+def account_id_by(vendor: str, condition: str) -> str:
+    return f"SELECT id FROM {table(Account)} WHERE {condition}"
