@@ -11,6 +11,7 @@ from kruzhok.certificates.models import (
     AccountKind,
     Certificate,
     CertificateStatus,
+    FinancingProgram,
     Hold,
     Transfer,
     TransferKind,
@@ -182,3 +183,11 @@ def hold_money(*, hold: Hold) -> HoldMoney:
     return HoldMoney(
         amount=amount, posted=posted, voided=voided, remaining=amount - posted - voided
     )
+
+
+def financing_budget_available(*, financing_program: FinancingProgram) -> int:
+    """Money of a financing program's budget not yet credited to certificates (kopecks)."""
+    account = Account.objects.filter(
+        kind=AccountKind.BUDGET, financing_program=financing_program
+    ).first()
+    return account.available if account is not None else 0

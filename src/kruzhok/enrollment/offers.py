@@ -11,7 +11,7 @@ from django.utils import timezone
 from kruzhok.catalog.models import FinancingSource, LessonStatus
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.models import CertificateStatus
-from kruzhok.certificates.selectors import certificate_money
+from kruzhok.certificates.selectors import certificate_money, financing_budget_available
 from kruzhok.enrollment.models import Application
 from kruzhok.families.models import Child
 
@@ -86,4 +86,6 @@ def _certificate_money_for_offer(
         return 0, "Возраст ребёнка не входит в возрастные группы программы финансирования."
     if financing.funded_count >= financing.max_funded_certificates:
         return 0, "Лимит сертификатов персонифицированного финансирования исчерпан."
+    if financing_budget_available(financing_program=financing) < nominal:
+        return 0, "Средства программы персонифицированного финансирования исчерпаны."
     return nominal, "Сертификат будет выдан и пополнен при заключении договора."

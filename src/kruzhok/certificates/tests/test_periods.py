@@ -26,7 +26,6 @@ from kruzhok.certificates.selectors import (
     hold_money,
     provider_money,
 )
-from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.enrollment.tests.world import (
     MOSCOW,
@@ -299,12 +298,6 @@ def test_once_the_budget_is_exhausted_certificates_stay_for_accounting_and_the_p
     assert "Средства программы персонифицированного финансирования на этот период" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=EnrollmentError,
-    reason="enrollment/offers.py promises the nominal while the quota allows, without "
-    "looking at the budget: the hold then fails and the contract is refused",
-)
 def test_a_child_can_still_enrol_with_a_co_payment_once_the_budget_is_exhausted(
     world, used, time_machine
 ):
