@@ -13,22 +13,20 @@ def normalize_digits(value: str) -> str:
     return _NON_DIGITS.sub("", value or "")
 
 
+def snils_check_digits(number: str) -> str:
+    """The two check digits of a nine-digit СНИЛС number (Пенсионный фонд rules)."""
+    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
+    if total > 101:
+        total %= 101
+    return "00" if total in (100, 101) else f"{total:02d}"
+
+
 def snils_is_valid(value: str) -> bool:
     """СНИЛС: 11 digits, the last two a checksum of the first nine (Пенсионный фонд rules)."""
     digits = normalize_digits(value)
     if not re.fullmatch(r"[0-9]{11}", digits):
         return False
-    number, check = digits[:9], int(digits[9:])
-    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
-    if total < 100:
-        expected = total
-    elif total in (100, 101):
-        expected = 0
-    else:
-        expected = total % 101
-        if expected == 100:
-            expected = 0
-    return expected == check
+    return snils_check_digits(digits[:9]) == digits[9:]
 
 
 def format_snils(value: str) -> str:

@@ -34,6 +34,7 @@ from kruzhok.catalog.models import (
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
+from kruzhok.common.validators import snils_check_digits
 from kruzhok.demo import data
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Application
@@ -94,9 +95,7 @@ def ogrn_make(kind: str, serial: int) -> str:
 def snils_make(serial: int) -> str:
     """A СНИЛС with a valid checksum (numbers above 001-001-998 are checksummed)."""
     number = f"{1_002_000 + serial * 7919:09d}"
-    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
-    check = total if total < 100 else (0 if total in (100, 101) else total % 101 % 100)
-    return f"{number}{check:02d}"
+    return number + snils_check_digits(number)
 
 
 @lru_cache(maxsize=1)

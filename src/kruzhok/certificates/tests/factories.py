@@ -14,6 +14,7 @@ from kruzhok.catalog.models import Provider, ProviderKind, ProviderStatus
 from kruzhok.certificates import services
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.models import Municipality
+from kruzhok.common.validators import snils_check_digits
 from kruzhok.families.models import Child
 
 # The checksum of a СНИЛС is verified only above 001-001-998; start well past it.
@@ -21,17 +22,9 @@ _snils_numbers = itertools.count(100_000_000)
 _org_numbers = itertools.count(1)
 
 
-def snils_checksum(number: str) -> str:
-    """The two check digits of a nine-digit СНИЛС number (Пенсионный фонд rules)."""
-    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
-    if total > 101:
-        total %= 101
-    return "00" if total in (100, 101) else f"{total:02d}"
-
-
 def snils_make(number: int) -> str:
     body = f"{number:09d}"
-    return body + snils_checksum(body)
+    return body + snils_check_digits(body)
 
 
 def inn_make(number: int) -> str:

@@ -4,14 +4,13 @@ from typing import cast
 import factory
 
 from kruzhok.accounts.tests.factories import MunicipalityFactory
+from kruzhok.common.validators import snils_check_digits
 from kruzhok.families.models import Child, Guardianship
 
 
 def snils_with_checksum(number: str) -> str:
-    """A nine-digit СНИЛС number followed by its two check digits (Пенсионный фонд rules)."""
-    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
-    check = total if total < 100 else total % 101
-    return f"{number}{0 if check >= 100 else check:02d}"
+    """A nine-digit СНИЛС number followed by its two check digits."""
+    return number + snils_check_digits(number)
 
 
 class ChildFactory(factory.django.DjangoModelFactory[Child]):
