@@ -38,9 +38,12 @@ migrate: install
 demo: migrate
 	$(KRUZHOK) demo_load
 
+# The e-mail worker runs beside the development server and stops with it.
 run: demo
 	@echo "Портал: http://$(HOST):$(PORT)/"
-	$(KRUZHOK) runserver $(HOST):$(PORT)
+	$(KRUZHOK) notifications_send --loop & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(KRUZHOK) runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

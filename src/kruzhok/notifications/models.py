@@ -4,7 +4,8 @@ from django.db import models
 
 class Notification(models.Model):
     """A message to a person about something that concerns them, shown in the cabinet and
-    sent by e-mail once the change it describes is committed."""
+    sent by e-mail once the change it describes is committed (the unsent rows are the
+    letters' queue: see `notifications.services`)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -15,12 +16,22 @@ class Notification(models.Model):
     created_at = models.DateTimeField("создано", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("прочитано", null=True, blank=True)
     emailed_at = models.DateTimeField("отправлено письмом", null=True, blank=True)
+    # Why the mail server refused this letter for good (a bad address); it is not retried.
+    email_error = models.CharField("ошибка отправки письма", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "уведомление"
         verbose_name_plural = "уведомления"
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            # The letters' queue: what the sender looks for on every pass.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(emailed_at=None, email_error=""),
+                name="notification_email_queue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -1,9 +1,17 @@
-"""Notifications: a row in the cabinet now, an e-mail after the transaction commits."""
+"""Notifications: a row in the cabinet now, an e-mail after the transaction commits.
+
+The row is also the letter's queue (an outbox): `notify` writes it inside the transaction that
+makes the change, so a rolled-back change leaves neither an entry nor a letter, and the
+request that made the change spends nothing on mail. `notification_emails_send`, run by the
+`kruzhok notifications_send --loop` worker, sends what is committed and not yet sent, in
+batches over one mail connection.
+"""
 
 import logging
+import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,28 +24,57 @@ logger = logging.getLogger(__name__)
 def notify(*, user: User, subject: str, body: str, link: str = "") -> Notification:
     """Tell a person about a change. Call it inside the transaction that makes the change:
     if it rolls back, neither the cabinet entry nor the e-mail exists."""
-    notification = Notification.objects.create(user=user, subject=subject, body=body, link=link)
-    transaction.on_commit(lambda: _send_email(notification.pk))
-    return notification
+    return Notification.objects.create(user=user, subject=subject, body=body, link=link)
 
 
-def _send_email(notification_id: int) -> None:
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
+def _letter(notification: Notification) -> EmailMessage:
     text = notification.body
     if notification.link:
         text += f"\n\n{settings.KRUZHOK_SITE_URL.rstrip('/')}{notification.link}"
-    try:
-        send_mail(
-            subject=f"Кружок: {notification.subject}",
-            message=text,
-            from_email=None,
-            recipient_list=[notification.user.email],
+    return EmailMessage(
+        subject=f"Кружок: {notification.subject}", body=text, to=[notification.user.email]
+    )
+
+
+# A letter the server refuses for good (a bad address) is set aside; anything else (the server
+# is down or hangs up) leaves the rest of the batch queued for the next pass.
+PERMANENT_FAILURES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+
+
+def notification_emails_send(*, batch: int = 100) -> int:
+    """E-mail up to `batch` committed notifications not yet e-mailed, oldest first, over one
+    mail connection; returns how many were sent.
+
+    Workers may run side by side: each takes rows no other has locked (SKIP LOCKED on
+    PostgreSQL). When the mail server is unreachable the letters stay queued for the next
+    call; a letter it refuses for good keeps the reason and is not retried. A letter handed
+    over is sent again only if the worker dies before its commit (at least once, never lost).
+    """
+    with transaction.atomic():
+        queued = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(emailed_at=None, email_error="")
+            .select_related("user")
+            .order_by("pk")[:batch]
         )
-    except OSError:
-        # The cabinet keeps the notification; a failed letter must not break the request.
-        logger.exception("notification %s: e-mail not sent", notification_id)
-        return
-    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+        if not queued:
+            return 0
+        sent: list[int] = []
+        try:
+            with get_connection() as mail:
+                for notification in queued:
+                    try:
+                        mail.send_messages([_letter(notification)])
+                    except PERMANENT_FAILURES as error:
+                        logger.warning("notification %s: letter refused", notification.pk)
+                        notification.email_error = str(error)[:300]
+                        notification.save(update_fields=["email_error"])
+                    else:
+                        sent.append(notification.pk)
+        except (OSError, smtplib.SMTPException):
+            logger.exception("notification e-mails: %d of %d sent", len(sent), len(queued))
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        return len(sent)
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:

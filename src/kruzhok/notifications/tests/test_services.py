@@ -1,23 +1,89 @@
+import io
+import smtplib
+from typing import Any
+
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
+from kruzhok.accounts.models import User
 from kruzhok.enrollment.tests.world import user_make
 from kruzhok.notifications.models import Notification
-from kruzhok.notifications.services import notification_mark_read, notify
+from kruzhok.notifications.services import (
+    notification_emails_send,
+    notification_mark_read,
+    notify,
+)
 
 
-def test_a_notification_is_emailed_only_after_the_commit(db, django_capture_on_commit_callbacks):
+def test_a_notification_is_emailed_by_the_sender_once(db):
     user = user_make()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify(user=user, subject="Заявка принята", body="Место за ребёнком.", link="/cabinet/")
-        assert mail.outbox == []
-    for callback in callbacks:
-        callback()
+    notify(user=user, subject="Заявка принята", body="Место за ребёнком.", link="/cabinet/")
+    assert mail.outbox == []
+    assert notification_emails_send() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "Кружок: Заявка принята"
+    assert mail.outbox[0].to == [user.email]
     assert "/cabinet/" in mail.outbox[0].body
     assert Notification.objects.get().emailed_at is not None
+    assert notification_emails_send() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_the_sender_sends_oldest_first_in_batches(db):
+    user = user_make()
+    for n in range(5):
+        notify(user=user, subject=f"Уведомление {n}", body="Текст")
+    assert notification_emails_send(batch=3) == 3
+    assert notification_emails_send(batch=3) == 2
+    assert [m.subject for m in mail.outbox] == [f"Кружок: Уведомление {n}" for n in range(5)]
+
+
+class _DownServer(locmem.EmailBackend):
+    def send_messages(self, messages: Any) -> int:
+        raise ConnectionRefusedError("the mail server is down")
+
+
+class _RefusingServer(locmem.EmailBackend):
+    def send_messages(self, messages: Any) -> int:
+        if "плохой" in messages[0].to[0]:
+            raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"no such user")})
+        return super().send_messages(messages)
+
+
+def test_letters_wait_while_the_mail_server_is_down(db, settings):
+    notify(user=user_make(), subject="Заявка принята", body="Текст")
+    settings.EMAIL_BACKEND = f"{__name__}._DownServer"
+    assert notification_emails_send() == 0
+    assert Notification.objects.get().emailed_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_emails_send() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_refused_address_is_set_aside_and_the_queue_moves_on(db, settings):
+    bad, good = user_make(), user_make()
+    User.objects.filter(pk=bad.pk).update(email="плохой@example.ru")
+    notify(user=bad, subject="Первое", body="Текст")
+    notify(user=good, subject="Второе", body="Текст")
+    settings.EMAIL_BACKEND = f"{__name__}._RefusingServer"
+    assert notification_emails_send() == 1
+    assert [m.to for m in mail.outbox] == [[good.email]]
+    refused = Notification.objects.get(user=bad)
+    assert refused.emailed_at is None and "no such user" in refused.email_error
+    assert notification_emails_send() == 0
+
+
+def test_the_worker_command_drains_the_queue(db):
+    user = user_make()
+    for n in range(3):
+        notify(user=user, subject=f"Уведомление {n}", body="Текст")
+    out = io.StringIO()
+    call_command("notifications_send", stdout=out)
+    assert "писем отправлено: 3" in out.getvalue()
+    assert len(mail.outbox) == 3
 
 
 def test_a_rolled_back_change_leaves_no_notification_and_no_email(transactional_db):
@@ -29,6 +95,7 @@ def test_a_rolled_back_change_leaves_no_notification_and_no_email(transactional_
     except RuntimeError:
         pass
     assert not Notification.objects.exists()
+    assert notification_emails_send() == 0
     assert mail.outbox == []
 
 
