@@ -60,7 +60,9 @@ def today_lesson():
     )
     parent = user_make(Role.PARENT, municipality)
     child = child_make(parent)
-    application = enrollment_services.application_submit(parent=parent, child=child, group=group)
+    application = enrollment_services.application_submit(
+        parent=parent, child_id=child.pk, group_id=group.pk
+    )
     enrollment_services.application_accept(actor=admin, application=application)
     contract = enrollment_services.contract_accept(parent=parent, application=application)
     lesson = group.lessons.get(date=today)

@@ -633,6 +633,21 @@ def group_seat_take(*, group_id: int) -> bool:
     )
 
 
+def group_seats_lock(*, group_id: int) -> int:
+    """Lock the group's row until the transaction ends and return its free seats.
+
+    While the lock is held no other transaction can take or free a seat of the group (every
+    seat change updates this row), so the figure stays true until the commit. On SQLite the
+    IMMEDIATE transaction already serialises writers and the lock clause is dropped.
+    """
+    capacity, taken = (
+        Group.objects.select_for_update(of=("self",))
+        .values_list("capacity", "seats_taken")
+        .get(pk=group_id)
+    )
+    return int(capacity - taken)
+
+
 def group_seat_release(*, group_id: int) -> None:
     """Free one taken seat, in a single conditional UPDATE; never goes below zero.
 

@@ -1,9 +1,23 @@
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from django.db import models
 from django.db.models import F
 
 from kruzhok.common.models import AuditEvent, NumberSequence, audit_details
+
+
+def _audit_event(
+    actor: Any, action: str, obj: models.Model, ip_address: str | None, details: dict[str, Any]
+) -> AuditEvent:
+    return AuditEvent(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        details=audit_details(**details),
+        ip_address=ip_address,
+    )
 
 
 def audit_record(
@@ -15,13 +29,24 @@ def audit_record(
     **details: Any,
 ) -> AuditEvent:
     """Record an action; call it inside the transaction that makes the change."""
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        details=audit_details(**details),
-        ip_address=ip_address,
+    event = _audit_event(actor, action, obj, ip_address, details)
+    event.save(force_insert=True)
+    return event
+
+
+class AuditEntry(NamedTuple):
+    """One action for `audit_record_many`."""
+
+    actor: Any
+    action: str
+    obj: models.Model
+    details: dict[str, Any] = {}
+
+
+def audit_record_many(entries: Iterable[AuditEntry]) -> None:
+    """Record several actions in one INSERT; call it inside the transaction that makes them."""
+    AuditEvent.objects.bulk_create(
+        [_audit_event(e.actor, e.action, e.obj, None, e.details) for e in entries]
     )
 
 

@@ -290,7 +290,7 @@ def _enrol(
     parent: User, child: Child, group: Group, admin: User, *, sign: bool = True
 ) -> Application:
     application = enrollment_services.application_submit(
-        parent=parent, child=child, group=group, today=group.start_date
+        parent=parent, child_id=child.pk, group_id=group.pk, today=group.start_date
     )
     if application.status == "submitted":
         enrollment_services.application_accept(actor=admin, application=application)
@@ -391,10 +391,10 @@ def demo_load() -> list[DemoLogin]:
             if n % 7 == 3:
                 enrollment_services.application_submit(
                     parent=parent,
-                    child=child,
-                    group=_group("Робототехника")
-                    if 8 <= child.age_on(GROUPS_START) <= 14
-                    else group,
+                    child_id=child.pk,
+                    group_id=(
+                        _group("Робототехника") if 8 <= child.age_on(GROUPS_START) <= 14 else group
+                    ).pk,
                 )
                 continue
             application = _enrol(parent, child, group, admin_of(group), sign=n % 7 != 5)

@@ -1,16 +1,32 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.families.models import Child
 
 
+class ChildChoiceField(forms.ModelChoiceField):
+    """Offers the parent's children; cleans to the chosen child's id without a query. Whose
+    child it is, the submission checks anyway, in the statement that reads the child."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
 class ApplyForm(forms.Form):
     bound_field_class = BootstrapBoundField
 
-    child = forms.ModelChoiceField(
+    child = ChildChoiceField(
         label="Ребёнок",
         queryset=Child.objects.none(),
         empty_label="Выберите ребёнка",
@@ -23,8 +39,11 @@ class ApplyForm(forms.Form):
     def __init__(self, *args: Any, children: QuerySet[Child], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = children  # type: ignore[attr-defined]
-        if children.count() == 1 and not self.is_bound:
-            self.initial["child"] = children.first()
+        if not self.is_bound:
+            # An only child is chosen already.
+            first_two = list(children[:2])
+            if len(first_two) == 1:
+                self.initial["child"] = first_two[0]
 
 
 class RejectForm(forms.Form):

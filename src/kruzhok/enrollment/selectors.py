@@ -193,7 +193,14 @@ def enrollment_window_for_group(*, group: Group) -> EnrollmentWindow | None:
 def enrollment_state_for_group(
     group: Group, *, now: datetime.datetime | None = None
 ) -> EnrollmentState:
-    """Open or closed now, with the message the catalogue and the apply page show.
+    """Open or closed now, with the message the catalogue and the apply page show."""
+    return enrollment_state(group, enrollment_window_for_group(group=group), now=now)
+
+
+def enrollment_state(
+    group: Group, window: EnrollmentWindow | None, *, now: datetime.datetime | None = None
+) -> EnrollmentState:
+    """The state of a group under the window that governs it (see the selector above).
 
     The group's manual switch closes it whatever the window says; a window opening later
     says when («Запись откроется 25.08.2026 в 09:00»).
@@ -201,7 +208,6 @@ def enrollment_state_for_group(
     now = now or timezone.now()
     if not group.enrollment_open or group.end_date < timezone.localdate(now):
         return EnrollmentState(False, "Запись закрыта")
-    window = enrollment_window_for_group(group=group)
     if window is not None:
         if window.opens_at is not None and now < window.opens_at:
             return EnrollmentState(False, f"Запись откроется {_local(window.opens_at)}")

@@ -36,19 +36,17 @@ from kruzhok.catalog.models import (
     StaffRole,
 )
 from kruzhok.certificates import ledger
-from kruzhok.certificates import services as certificate_services
-from kruzhok.common.services import audit_record
+from kruzhok.common.services import AuditEntry, audit_record, audit_record_many
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.contracts import contract_conclude, reserve_still_needed
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import (
-    LIVE_STATUSES,
-    SEAT_STATUSES,
     Application,
     ApplicationStatus,
     Contract,
 )
 from kruzhok.enrollment.offers import Offer, offer_compute
+from kruzhok.enrollment.submission_facts import SubmissionFacts, submission_facts
 from kruzhok.enrollment.workdays import working_day_add
 from kruzhok.families.models import Child
 
@@ -141,19 +139,6 @@ def _state_refusal(application: Application, action: str) -> EnrollmentError:
     )
 
 
-def _certificate_programs_in_use(child: Child) -> int:
-    return (
-        Application.objects.filter(
-            child=child,
-            status__in=SEAT_STATUSES,
-            group__program__financing_source=FinancingSource.CERTIFICATE,
-        )
-        .values("group__program")
-        .distinct()
-        .count()
-    )
-
-
 def _years(n: int) -> str:
     if n % 10 == 1 and n % 100 != 11:
         return f"{n} год"
@@ -220,88 +205,116 @@ def waitlist_promote_group(*, group_id: int) -> list[Application]:
 # Submission and the provider's decision -------------------------------------------------------
 
 
+def _submission_refusal(facts: SubmissionFacts, now: datetime.datetime) -> EnrollmentError | None:
+    """Why the child cannot apply to the group now, or None."""
+    group, child = facts.group, facts.child
+    program = group.program
+    if not facts.is_guardian:
+        return EnrollmentError("Выберите своего ребёнка.", field="child")
+    if (
+        program.state != ProgramState.PUBLISHED
+        or program.provider.status != ProviderStatus.APPROVED
+    ):
+        return EnrollmentError("Программа сейчас не принимает заявки: она не опубликована.")
+    state = selectors.enrollment_state(group, facts.window, now=now)
+    if not state.is_open:
+        return EnrollmentError(f"{state.message}. Подать заявку в эту группу сейчас нельзя.")
+    age = child.age_on(group.start_date)
+    if not program.age_min <= age <= program.age_max:
+        return EnrollmentError(
+            f"Программа рассчитана на детей {program.age_min}–{program.age_max} лет, а "
+            f"{child.first_name} на начало занятий ({group.start_date:%d.%m.%Y}) будет "
+            f"{_years(age)}. Выберите программу по возрасту.",
+            field="child",
+        )
+    if facts.applied_here:
+        return _already_applied(child)
+    limit = facts.programs_limit
+    if (
+        program.financing_source == FinancingSource.CERTIFICATE
+        and limit is not None
+        and facts.certificate_programs_in_use >= limit
+    ):
+        return EnrollmentError(
+            f"По сертификату можно одновременно заниматься не более чем по {limit} "
+            "программам. Чтобы записаться сюда, сначала завершите одну из текущих.",
+            field="child",
+        )
+    return None
+
+
 def application_submit(
-    *, parent: User, child: Child, group: Group, today: datetime.date | None = None
+    *, parent: User, child_id: int, group_id: int, today: datetime.date | None = None
 ) -> Application:
     """Submit an application of a parent's child to a group.
 
-    Refused with a clear reason when the child is not the parent's, the program or provider is
-    not published/approved, enrolment is closed (switch or window), the child's age at the
-    group's start is out of the program's range, the child already has a live application in
-    the group (a double click included), or the per-child limit of certificate-paid programs
-    is reached. A full group puts the application on its waiting line instead of refusing;
-    with auto-accept on, a free seat is taken at once; otherwise the provider has three
-    working days to decide. `today` is for back-filled data and tests.
+    Refused with a clear reason when the group or child does not exist, the child is not the
+    parent's, the program or provider is not published/approved, enrolment is closed (switch
+    or window), the child's age at the group's start is out of the program's range, the child
+    already has a live application in the group (a double click included), or the per-child
+    limit of certificate-paid programs is reached. A full group puts the application on its
+    waiting line instead of refusing; with auto-accept on, a free seat is taken at once;
+    otherwise the provider has three working days to decide. `today` is for back-filled data
+    and tests.
+
+    The rush path: the checks read everything in one statement without locks, then one short
+    transaction takes the seat (a conditional UPDATE that also locks the group row) or, for a
+    full group or one decided by a person, locks the row to read its free seats, and inserts
+    the application in its final state. The row lock orders everyone behind the same group,
+    so the waiting line is in arrival order and nobody waits while a seat is free.
     """
     now = timezone.now()
     if today is not None and today != timezone.localdate(now):
         now = timezone.make_aware(datetime.datetime.combine(today, datetime.time(12, 0)))
     today = timezone.localdate(now)
+    facts = submission_facts(user_id=parent.pk, child_id=child_id, group_id=group_id, today=today)
+    if facts is None:
+        raise EnrollmentError("Такой группы или такого ребёнка нет: выберите их заново.")
+    refusal = _submission_refusal(facts, now)
+    if refusal is not None:
+        raise refusal
+    group, child = facts.group, facts.child
     with transaction.atomic(durable=True):
-        group = _lock_group(group.pk)
-        program = group.program
-        if not _is_guardian(parent, child):
-            raise EnrollmentError("Выберите своего ребёнка.", field="child")
-        if (
-            program.state != ProgramState.PUBLISHED
-            or program.provider.status != ProviderStatus.APPROVED
-        ):
-            raise EnrollmentError("Программа сейчас не принимает заявки: она не опубликована.")
-        state = selectors.enrollment_state_for_group(group, now=now)
-        if not state.is_open:
-            raise EnrollmentError(f"{state.message}. Подать заявку в эту группу сейчас нельзя.")
-        age = child.age_on(group.start_date)
-        if not program.age_min <= age <= program.age_max:
-            raise EnrollmentError(
-                f"Программа рассчитана на детей {program.age_min}–{program.age_max} лет, а "
-                f"{child.first_name} на начало занятий ({group.start_date:%d.%m.%Y}) будет "
-                f"{_years(age)}. Выберите программу по возрасту.",
-                field="child",
-            )
-        if Application.objects.filter(child=child, group=group, status__in=LIVE_STATUSES).exists():
-            raise _already_applied(child)
-        if program.financing_source == FinancingSource.CERTIFICATE:
-            financing = certificate_services.financing_program_current(
-                municipality=child.municipality_id, day=today
-            )
-            limit = financing.max_programs_per_child if financing else None
-            if limit is not None and _certificate_programs_in_use(child) >= limit:
-                raise EnrollmentError(
-                    f"По сертификату можно одновременно заниматься не более чем по {limit} "
-                    "программам. Чтобы записаться сюда, сначала завершите одну из текущих.",
-                    field="child",
-                )
-        full = group.free_seats <= 0
-        try:
-            with transaction.atomic():
-                application = Application.objects.create(
-                    child=child,
-                    group=group,
-                    applicant=parent,
-                    status=ApplicationStatus.WAITLISTED if full else ApplicationStatus.SUBMITTED,
-                    status_changed_by=parent,
-                    decide_by=None
-                    if full or group.auto_accept
-                    else working_day_add(today, DECISION_WORKING_DAYS),
-                )
-        except IntegrityError as exc:
-            # The unique live-application index is the backstop behind the check above.
-            raise _already_applied(child) from exc
-        audit_record(
-            actor=parent, action="application_submit", obj=application, status=application.status
-        )
-        if group.auto_accept and not full:
-            if catalog_services.group_seat_take(group_id=group.pk):
-                _accept(application, actor=None, action="application_accept")
-                notices.accepted(application)
+        if group.auto_accept and catalog_services.group_seat_take(group_id=group.pk):
+            status = ApplicationStatus.ACCEPTED
+        else:
+            free = catalog_services.group_seats_lock(group_id=group.pk)
+            if free > 0 and group.auto_accept:
+                # A seat was freed between the two statements; the lock keeps it for us.
+                catalog_services.group_seat_take(group_id=group.pk)
+                status = ApplicationStatus.ACCEPTED
             else:
-                # Unreachable while the group lock is held; kept so that a lost race could
-                # never leave an auto-accept application waiting for a person.
-                full = True
-                _set_status(application, ApplicationStatus.WAITLISTED, actor=None)
-        if full:
+                status = ApplicationStatus.SUBMITTED if free > 0 else ApplicationStatus.WAITLISTED
+        accepted = status == ApplicationStatus.ACCEPTED
+        try:
+            application = Application.objects.create(
+                child=child,
+                group=group,
+                applicant=parent,
+                status=status,
+                status_changed_by=None if accepted else parent,
+                offer_expires_at=now + datetime.timedelta(days=settings.KRUZHOK_OFFER_VALID_DAYS)
+                if accepted
+                else None,
+                decide_by=working_day_add(today, DECISION_WORKING_DAYS)
+                if status == ApplicationStatus.SUBMITTED
+                else None,
+            )
+        except IntegrityError as exc:
+            # The unique live-application index is the backstop behind the check above (two
+            # clicks at once); raising rolls the whole transaction back, the seat included.
+            raise _already_applied(child) from exc
+        audit = [AuditEntry(parent, "application_submit", application, {"status": status})]
+        if accepted:
+            audit.append(AuditEntry(None, "application_accept", application))
+        audit_record_many(audit)
+        if accepted:
+            notices.accepted(application)
+        elif status == ApplicationStatus.WAITLISTED:
             notices.waitlisted(application)
-        notices.submitted(application)
+        if not group.auto_accept:
+            # A person decides: the provider's administrators are told there is work.
+            notices.submitted(application)
         return application
 
 

@@ -22,20 +22,16 @@ MANAGERS = (Role.PROVIDER, Role.OPERATOR, Role.REGIONAL_ADMIN)
 
 @role_required(Role.PARENT)
 def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
-    group = get_object_or_404(
-        Group.objects.select_related("program__provider").prefetch_related("schedule"),
-        pk=group_id,
-    )
     children = child_list_for_guardian(user=request.user)
     form = ApplyForm(request.POST or None, children=children)
     status = 200
     if request.method == "POST":
+        # At a rush this is the hot path: the service reads the group and the child itself,
+        # so nothing else is read here unless the page has to be shown again.
         if form.is_valid():
             try:
                 application = services.application_submit(
-                    parent=request.user,
-                    child=form.cleaned_data["child"],
-                    group=group,
+                    parent=request.user, child_id=form.cleaned_data["child"], group_id=group_id
                 )
             except services.EnrollmentError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -54,6 +50,10 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
                     messages.success(request, "Заявка подана. Организация рассмотрит её и ответит.")
                 return redirect("enrollment:application_detail", pk=application.pk)
         status = 400
+    group = get_object_or_404(
+        Group.objects.select_related("program__provider").prefetch_related("schedule"),
+        pk=group_id,
+    )
     clashes = [
         (child, warnings)
         for child in children
@@ -66,7 +66,7 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
             "group": group,
             "program": group.program,
             "form": form,
-            "has_children": children.exists(),
+            "has_children": bool(children),
             "state": selectors.enrollment_state_for_group(group),
             "clashes": clashes,
         },

@@ -17,7 +17,7 @@ from kruzhok.enrollment.tests.world import TODAY, group_make, provider_make, use
 @pytest.fixture
 def contract(world):
     application = enrollment_services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     enrollment_services.application_accept(actor=world.admin, application=application)
     return enrollment_services.contract_accept(parent=world.parent, application=application)
@@ -118,7 +118,7 @@ def test_the_providers_administrator_may_keep_any_of_its_journals(world, contrac
 
 def test_every_lesson_attended_charges_exactly_the_certificate_part(world, time_machine):
     application = enrollment_services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     enrollment_services.application_accept(actor=world.admin, application=application)
     contract = enrollment_services.contract_accept(parent=world.parent, application=application)

@@ -10,7 +10,7 @@ from kruzhok.enrollment.tests.world import TODAY, provider_make
 @pytest.fixture
 def contract(world):
     application = enrollment_services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     enrollment_services.application_accept(actor=world.admin, application=application)
     return enrollment_services.contract_accept(parent=world.parent, application=application)

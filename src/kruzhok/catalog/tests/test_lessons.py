@@ -30,7 +30,7 @@ def lesson_notes():
 @pytest.fixture
 def contract(world):
     application = enrollment_services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     enrollment_services.application_accept(actor=world.admin, application=application)
     return enrollment_services.contract_accept(parent=world.parent, application=application)
@@ -70,13 +70,13 @@ def test_only_families_under_contract_in_the_group_are_told(world, contract, nex
     other_child = child_make(other_parent)
     other_group = group_make(world.program, world.teacher)
     application = enrollment_services.application_submit(
-        parent=other_parent, child=other_child, group=other_group
+        parent=other_parent, child_id=other_child.pk, group_id=other_group.pk
     )
     enrollment_services.application_accept(actor=world.admin, application=application)
     enrollment_services.contract_accept(parent=other_parent, application=application)
     applicant = user_make(Role.PARENT, world.municipality)  # applied, no contract yet
     enrollment_services.application_submit(
-        parent=applicant, child=child_make(applicant), group=world.group
+        parent=applicant, child_id=child_make(applicant).pk, group_id=world.group.pk
     )
     lesson_cancel(actor=world.admin, lesson=next_lesson, reason="Ремонт зала")
     assert list(lesson_notes().values_list("user_id", flat=True)) == [world.parent.pk]

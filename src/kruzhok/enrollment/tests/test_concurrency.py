@@ -52,13 +52,17 @@ def test_fifty_parents_racing_for_the_last_three_seats(ticking_clock):
     group = group_make(world.program, world.teacher, capacity=10, auto_accept=True)
     for _ in range(7):
         services.application_submit(
-            parent=world.parent, child=child_make(world.parent), group=group
+            parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
         )
     racers = [child_make(world.parent) for _ in range(50)]
 
     results = run_together(
         [
-            (lambda c=c: services.application_submit(parent=world.parent, child=c, group=group))
+            (
+                lambda c=c: services.application_submit(
+                    parent=world.parent, child_id=c.pk, group_id=group.pk
+                )
+            )
             for c in racers
         ]
     )
@@ -89,12 +93,12 @@ def test_two_seats_freed_at_the_same_moment_go_to_the_first_two_in_line_once_eac
     contracts = []
     for _ in range(2):
         application = services.application_submit(
-            parent=world.parent, child=child_make(world.parent), group=group
+            parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
         )
         contracts.append(services.contract_accept(parent=world.parent, application=application))
     waiting = [
         services.application_submit(
-            parent=world.parent, child=child_make(world.parent), group=group
+            parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
         )
         for _ in range(4)
     ]
@@ -131,7 +135,7 @@ def test_a_double_click_racing_itself_keeps_one_application(ticking_clock):
     results = run_together(
         [
             lambda: services.application_submit(
-                parent=world.parent, child=world.child, group=world.group
+                parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
             )
         ]
         * 4

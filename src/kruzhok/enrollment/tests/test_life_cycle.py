@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kruzhok.catalog.models import Group
 from kruzhok.common.models import AuditEvent
 from kruzhok.enrollment import clock, services
 from kruzhok.enrollment.models import SEAT_STATUSES, Application, ApplicationStatus
@@ -41,7 +42,7 @@ def _audit(application, action):
 
 def _submitted(world, group=None):
     return services.application_submit(
-        parent=world.parent, child=world.child, group=group or world.group
+        parent=world.parent, child_id=world.child.pk, group_id=(group or world.group).pk
     )
 
 
@@ -90,7 +91,7 @@ def test_accepting_records_the_provider_and_the_time(world):
 def test_accepting_with_no_free_seat_puts_the_application_on_the_waiting_line(world):
     group = group_make(world.program, world.teacher, capacity=1)
     first = services.application_submit(
-        parent=world.parent, child=child_make(world.parent), group=group
+        parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
     )
     second = _submitted(world, group)
     services.application_accept(actor=world.admin, application=first)
@@ -172,6 +173,26 @@ def test_the_provider_is_told_of_a_new_application_and_of_a_cancellation(world):
     assert not Notification.objects.filter(user=world.teacher).exists()
 
 
+def test_an_auto_accepted_application_tells_the_parent_not_the_provider(world):
+    Group.objects.filter(pk=world.group.pk).update(auto_accept=True)
+    application = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
+    assert application.status == ApplicationStatus.ACCEPTED
+    assert application.status_changed_by is None  # the system accepted it, not a person
+    assert Notification.objects.filter(user=world.parent, subject="Заявка принята").count() == 1
+    # Nobody at the provider has anything to decide: its queue shows the application.
+    assert not Notification.objects.filter(user=world.admin).exists()
+    actions = list(
+        AuditEvent.objects.filter(
+            object_type="enrollment.application", object_id=str(application.pk)
+        )
+        .order_by("pk")
+        .values_list("action", "actor_id")
+    )
+    assert actions == [("application_submit", world.parent.pk), ("application_accept", None)]
+
+
 def test_the_parent_is_told_when_the_application_is_accepted(world):
     application = application_accepted(world)
     note = Notification.objects.get(user=world.parent, subject="Заявка принята")
@@ -208,7 +229,7 @@ def test_accepting_an_expired_offer_expires_it_and_gives_the_seat_to_the_next(wo
     mine = _submitted(world, group)
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=1), tick=False)
     next_in_line = services.application_submit(
-        parent=world.parent, child=child_make(world.parent), group=group
+        parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
     )
     time_machine.move_to(timezone.now() + datetime.timedelta(days=6), tick=False)
     with pytest.raises(EnrollmentError, match="истёк"):
@@ -275,7 +296,8 @@ def test_seats_taken_always_equal_the_applications_that_hold_one(world, time_mac
     group = group_make(world.program, world.teacher, capacity=2, auto_accept=True)
     children = [child_make(world.parent) for _ in range(5)]
     applications = [
-        services.application_submit(parent=world.parent, child=c, group=group) for c in children
+        services.application_submit(parent=world.parent, child_id=c.pk, group_id=group.pk)
+        for c in children
     ]
     services.application_cancel(parent=world.parent, application=applications[0])
     services.application_reject(actor=world.admin, application=applications[1], reason="Нет")

@@ -61,7 +61,7 @@ def test_a_clash_is_a_warning_not_a_refusal(world):
     chess = _group(world, [(3, datetime.time(15, 30), 1)])
     contract_made(world, group=chess)
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     assert application.status == ApplicationStatus.SUBMITTED
     assert len(schedule_clashes(child=world.child, group=world.group)) == 1
@@ -69,7 +69,7 @@ def test_a_clash_is_a_warning_not_a_refusal(world):
 
 def test_every_state_has_a_next_step(world, time_machine):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     assert application_next_step(application=application).text.startswith(
         "Заявку рассматривает организация до 20.10.2026"
@@ -94,10 +94,14 @@ def test_the_next_step_of_a_contract_says_when_lessons_start(world):
 def test_the_queue_marks_and_filters_applications_not_answered_in_three_working_days(
     world, time_machine
 ):
-    old = services.application_submit(parent=world.parent, child=world.child, group=world.group)
+    old = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
     time_machine.move_to(datetime.datetime(2026, 10, 21, 9, 0, tzinfo=datetime.UTC), tick=False)
     fresh = services.application_submit(
-        parent=world.parent, child=world.child, group=group_make(world.program, world.teacher)
+        parent=world.parent,
+        child_id=world.child.pk,
+        group_id=group_make(world.program, world.teacher).pk,
     )
     queue = {a.pk: a.is_overdue for a in application_queue_for_staff(user=world.admin)}
     assert queue == {old.pk: True, fresh.pk: False}

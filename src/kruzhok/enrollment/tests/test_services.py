@@ -29,14 +29,14 @@ def _seats(group: Group) -> int:
 
 def _accepted(world, child=None, group=None):
     application = services.application_submit(
-        parent=world.parent, child=child or world.child, group=group or world.group
+        parent=world.parent, child_id=(child or world.child).pk, group_id=(group or world.group).pk
     )
     return services.application_accept(actor=world.admin, application=application)
 
 
 def test_submitted_application_waits_for_the_provider_without_taking_a_seat(world):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     assert application.status == ApplicationStatus.SUBMITTED
     assert _seats(world.group) == 0
@@ -44,7 +44,9 @@ def test_submitted_application_waits_for_the_provider_without_taking_a_seat(worl
 
 def test_auto_accept_takes_a_free_seat_at_once(world):
     group = group_make(world.program, world.teacher, auto_accept=True)
-    application = services.application_submit(parent=world.parent, child=world.child, group=group)
+    application = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=group.pk
+    )
     assert application.status == ApplicationStatus.ACCEPTED
     assert application.offer_expires_at == timezone.now() + datetime.timedelta(days=5)
     assert _seats(group) == 1
@@ -53,7 +55,7 @@ def test_auto_accept_takes_a_free_seat_at_once(world):
 def test_a_child_too_young_for_the_program_is_refused_with_the_ages(world):
     young = child_make(world.parent, birth_date=datetime.date(2021, 1, 10))
     with pytest.raises(EnrollmentError) as error:
-        services.application_submit(parent=world.parent, child=young, group=world.group)
+        services.application_submit(parent=world.parent, child_id=young.pk, group_id=world.group.pk)
     assert "7–14 лет" in error.value.message
     assert "5 лет" in error.value.message
     assert error.value.field == "child"
@@ -62,26 +64,34 @@ def test_a_child_too_young_for_the_program_is_refused_with_the_ages(world):
 def test_a_child_too_old_for_the_program_is_refused(world):
     old = child_make(world.parent, birth_date=datetime.date(2010, 1, 10))
     with pytest.raises(EnrollmentError, match="7–14 лет"):
-        services.application_submit(parent=world.parent, child=old, group=world.group)
+        services.application_submit(parent=world.parent, child_id=old.pk, group_id=world.group.pk)
 
 
 def test_a_second_application_to_the_same_group_is_refused(world):
-    services.application_submit(parent=world.parent, child=world.child, group=world.group)
+    services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
     with pytest.raises(EnrollmentError, match="уже записан"):
-        services.application_submit(parent=world.parent, child=world.child, group=world.group)
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        )
 
 
 def test_a_closed_group_refuses_applications(world):
     Group.objects.filter(pk=world.group.pk).update(enrollment_open=False)
     with pytest.raises(EnrollmentError, match="закрыта"):
-        services.application_submit(parent=world.parent, child=world.child, group=world.group)
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        )
 
 
 def test_a_full_group_puts_the_application_on_the_waiting_line_instead_of_refusing(world):
     group = group_make(world.program, world.teacher, capacity=1, auto_accept=True)
     other_child = child_make(world.parent)
-    services.application_submit(parent=world.parent, child=other_child, group=group)
-    application = services.application_submit(parent=world.parent, child=world.child, group=group)
+    services.application_submit(parent=world.parent, child_id=other_child.pk, group_id=group.pk)
+    application = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=group.pk
+    )
     assert application.status == ApplicationStatus.WAITLISTED
     assert _seats(group) == 1
 
@@ -90,13 +100,17 @@ def test_an_unpublished_program_refuses_applications(world):
     world.program.state = ProgramState.RETURNED
     world.program.save(update_fields=["state"])
     with pytest.raises(EnrollmentError, match="не опубликована"):
-        services.application_submit(parent=world.parent, child=world.child, group=world.group)
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        )
 
 
 def test_a_parent_cannot_apply_for_another_familys_child(world):
     stranger = user_make(municipality=world.municipality)
     with pytest.raises(EnrollmentError):
-        services.application_submit(parent=stranger, child=world.child, group=world.group)
+        services.application_submit(
+            parent=stranger, child_id=world.child.pk, group_id=world.group.pk
+        )
 
 
 def test_the_limit_of_certificate_programs_per_child_is_enforced(db, frozen_now):
@@ -105,7 +119,7 @@ def test_the_limit_of_certificate_programs_per_child_is_enforced(db, frozen_now)
     second = program_make(world.provider, title="Шахматы")
     group = group_make(second, world.teacher)
     with pytest.raises(EnrollmentError, match="не более чем по 1"):
-        services.application_submit(parent=world.parent, child=world.child, group=group)
+        services.application_submit(parent=world.parent, child_id=world.child.pk, group_id=group.pk)
 
 
 def test_accepting_takes_a_seat_and_opens_the_offer(world):
@@ -116,7 +130,7 @@ def test_accepting_takes_a_seat_and_opens_the_offer(world):
 
 def test_another_providers_staff_cannot_accept(world):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     _, other_admin, _ = provider_make(world.municipality)
     with pytest.raises(EnrollmentError, match="другую организацию"):
@@ -141,7 +155,9 @@ def test_cancelling_before_the_contract_frees_the_seat(world):
     services.application_cancel(parent=world.parent, application=application)
     assert _seats(world.group) == 0
     # ...and the child may apply again.
-    again = services.application_submit(parent=world.parent, child=world.child, group=world.group)
+    again = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
     assert again.status == ApplicationStatus.SUBMITTED
 
 

@@ -17,7 +17,7 @@ def parent_client(client, world):
 
 def _accepted(world):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     return services.application_accept(actor=world.admin, application=application)
 
@@ -115,7 +115,7 @@ def test_a_parent_opening_another_familys_application_gets_404(client, world):
 
 def test_the_provider_queue_lists_its_applications_and_accepts(client, world):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     client.force_login(world.admin)
     page = client.get(reverse("enrollment:provider_queue")).content.decode()
@@ -128,7 +128,7 @@ def test_the_provider_queue_lists_its_applications_and_accepts(client, world):
 
 def test_another_providers_staff_cannot_see_or_accept_the_application(client, world):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     _, other_admin, _ = provider_make(world.municipality)
     client.force_login(other_admin)
@@ -142,7 +142,7 @@ def test_another_providers_staff_cannot_see_or_accept_the_application(client, wo
 
 def test_rejecting_without_a_reason_keeps_the_form_with_a_message(client, world):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     client.force_login(world.admin)
     response = client.post(
@@ -171,7 +171,9 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, world):
 
 def test_applying_to_a_full_group_says_the_application_is_on_the_waiting_line(parent_client, world):
     group = group_make(world.program, world.teacher, capacity=1, auto_accept=True)
-    services.application_submit(parent=world.parent, child=child_make(world.parent), group=group)
+    services.application_submit(
+        parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
+    )
     page = parent_client.get(reverse("enrollment:apply", args=[group.pk])).content.decode()
     assert "встанет в лист ожидания" in page
     response = parent_client.post(

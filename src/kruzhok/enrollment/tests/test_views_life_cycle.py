@@ -55,7 +55,9 @@ def test_the_parent_sees_every_application_of_every_child_with_its_next_step(cli
     sister = child_make(world.parent)
     application_accepted(world)
     services.application_submit(
-        parent=world.parent, child=sister, group=group_make(world.program, world.teacher)
+        parent=world.parent,
+        child_id=sister.pk,
+        group_id=group_make(world.program, world.teacher).pk,
     )
     client.force_login(world.parent)
     cabinet = client.get(reverse("families:cabinet")).content.decode()
@@ -84,7 +86,7 @@ def test_the_application_page_warns_of_a_schedule_clash(client, world):
     chess = group_make(world.program, world.teacher, schedule=[(3, datetime.time(16, 0), 1)])
     contract_made(world, group=chess)
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     page = _get(client, world.parent, "application_detail", application.pk).content.decode()
     assert 'data-testid="schedule-clash"' in page
@@ -271,7 +273,9 @@ def test_the_pdf_is_404_for_strangers_and_without_an_offer_and_403_for_the_opera
     operator = user_make(Role.OPERATOR, world.municipality)
     assert _get(client, operator, "contract_pdf", pk).status_code == 403
     submitted = services.application_submit(
-        parent=world.parent, child=world.child, group=group_make(world.program, world.teacher)
+        parent=world.parent,
+        child_id=world.child.pk,
+        group_id=group_make(world.program, world.teacher).pk,
     )
     assert _get(client, world.parent, "contract_pdf", submitted.pk).status_code == 404
 
@@ -283,7 +287,7 @@ def test_bulk_accept_reports_how_many_were_accepted_and_how_many_wait(client, wo
     group = group_make(world.program, world.teacher, capacity=2)
     applications = [
         services.application_submit(
-            parent=world.parent, child=child_make(world.parent), group=group
+            parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
         )
         for _ in range(3)
     ]
@@ -303,7 +307,7 @@ def test_bulk_accept_reports_how_many_were_accepted_and_how_many_wait(client, wo
 
 def test_bulk_accept_cannot_touch_another_providers_applications(client, world, other_admin):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     response = _post(
         client,
@@ -324,10 +328,12 @@ def test_bulk_accept_is_for_provider_staff_only(client, world):
 
 def test_the_queue_filters_by_group_and_overdue_and_highlights_overdue(client, world, time_machine):
     other = group_make(world.program, world.teacher)
-    late = services.application_submit(parent=world.parent, child=world.child, group=world.group)
+    late = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
     time_machine.move_to(datetime.datetime(2026, 10, 21, 9, 0, tzinfo=datetime.UTC), tick=False)
     fresh = services.application_submit(
-        parent=world.parent, child=child_make(world.parent), group=other
+        parent=world.parent, child_id=child_make(world.parent).pk, group_id=other.pk
     )
     client.force_login(world.admin)
     url = reverse("enrollment:provider_queue")

@@ -24,7 +24,7 @@ def line(world, time_machine):
     for _ in range(4):
         applications.append(
             services.application_submit(
-                parent=world.parent, child=child_make(world.parent), group=group
+                parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
             )
         )
         time_machine.move_to(timezone.now() + datetime.timedelta(minutes=1), tick=False)

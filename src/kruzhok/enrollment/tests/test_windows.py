@@ -40,10 +40,12 @@ def test_applying_before_the_window_opens_is_refused_with_the_time(world, time_m
     windows.enrollment_window_open(actor=world.admin, group=world.group, at=OPENS)
     refusal = re.escape("Запись откроется 20.10.2026 в 09:00. Подать")
     with pytest.raises(EnrollmentError, match=refusal):
-        services.application_submit(parent=world.parent, child=world.child, group=world.group)
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        )
     time_machine.move_to(OPENS, tick=False)
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     assert application.status == "submitted"
 
@@ -57,7 +59,9 @@ def test_a_window_closes_at_its_time(world, time_machine):
     time_machine.move_to(closes, tick=False)
     assert _state(world.group) == (False, "Запись закрыта 16.10.2026 в 18:00")
     with pytest.raises(EnrollmentError, match="закрыта"):
-        services.application_submit(parent=world.parent, child=world.child, group=world.group)
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        )
 
 
 def test_a_groups_window_wins_over_its_programs(world):

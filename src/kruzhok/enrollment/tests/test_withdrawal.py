@@ -155,7 +155,7 @@ def test_a_reason_is_required(world, contract):
 
 def test_only_a_concluded_contract_can_be_withdrawn(world):
     application = services.application_submit(
-        parent=world.parent, child=world.child, group=world.group
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
     with pytest.raises(EnrollmentError, match="Отзовите её"):
         services.contract_withdraw(
@@ -178,11 +178,11 @@ def test_the_freed_seat_goes_to_the_first_in_line(world, time_machine):
     contract = contract_made(world, group=group)
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=1), tick=False)
     first = services.application_submit(
-        parent=world.parent, child=child_make(world.parent), group=group
+        parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
     )
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=1), tick=False)
     second = services.application_submit(
-        parent=world.parent, child=child_make(world.parent), group=group
+        parent=world.parent, child_id=child_make(world.parent).pk, group_id=group.pk
     )
     _withdraw(world, contract)
     first.refresh_from_db()

@@ -183,7 +183,7 @@ def application_accepted(world: World, *, child: Child | None = None, group: Gro
     from kruzhok.enrollment import services
 
     application = services.application_submit(
-        parent=world.parent, child=child or world.child, group=group or world.group
+        parent=world.parent, child_id=(child or world.child).pk, group_id=(group or world.group).pk
     )
     if application.status == "submitted":
         application = services.application_accept(actor=world.admin, application=application)
@@ -206,5 +206,5 @@ def full_group(world: World, *, capacity: int = 1, waiting: int = 0, **kwargs) -
     group = group_make(world.program, world.teacher, capacity=capacity, auto_accept=True, **kwargs)
     for _ in range(capacity + waiting):
         child = child_make(world.parent)
-        services.application_submit(parent=world.parent, child=child, group=group)
+        services.application_submit(parent=world.parent, child_id=child.pk, group_id=group.pk)
     return group

@@ -1,0 +1,188 @@
+"""What a new application is checked against, read in one statement.
+
+At a rush every parent's click runs these checks, and building the half-dozen ORM queries
+they used to take cost more CPU than everything else in the request together. This is the
+same reading as one plain parameterised SELECT, built once per database vendor (PostgreSQL
+and SQLite speak this dialect): the group with its program and provider, the child, whether
+the user is the child's guardian, the enrolment windows of the group and of its program,
+whether the child already has a live application in the group, how many certificate-paid
+programs the child already holds a seat in, and the per-child limit of the financing program
+in force. Nothing here locks: what a race could change is settled by the seat counter and the
+unique live-application index when the application is written.
+
+The rows become model instances with `Model.from_db`, so a field not read here is loaded
+lazily if someone asks for it, never invented. `enrollment_window_for_group` and
+`certificates.services.financing_program_current` answer the same questions through the ORM
+elsewhere; enrollment/tests/test_submission_facts.py holds the two readings equal.
+"""
+
+import datetime
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+
+from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
+from kruzhok.certificates.models import FinancingProgram
+from kruzhok.enrollment.models import (
+    LIVE_STATUSES,
+    SEAT_STATUSES,
+    Application,
+    EnrollmentWindow,
+)
+from kruzhok.families.models import Child, Guardianship
+
+
+def _fields(model: type[Model], *names: str) -> tuple[str, ...]:
+    """The named columns in the model's own order, which `Model.from_db` expects."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+GROUP_FIELDS = _fields(
+    Group,
+    "id",
+    "program_id",
+    "name",
+    "teacher_id",
+    "capacity",
+    "seats_taken",
+    "start_date",
+    "end_date",
+    "enrollment_open",
+    "auto_accept",
+)
+PROGRAM_FIELDS = _fields(
+    Program, "id", "provider_id", "title", "age_min", "age_max", "financing_source", "state"
+)
+PROVIDER_FIELDS = _fields(Provider, "id", "short_name", "status", "municipality_id")
+CHILD_FIELDS = _fields(
+    Child, "id", "last_name", "first_name", "patronymic", "birth_date", "municipality_id"
+)
+WINDOW_FIELDS = _fields(EnrollmentWindow, "id", "program_id", "group_id", "opens_at", "closes_at")
+# Where the window's timestamps sit in its row.
+_OPENS, _CLOSES = WINDOW_FIELDS.index("opens_at"), WINDOW_FIELDS.index("closes_at")
+
+
+@dataclass(frozen=True)
+class SubmissionFacts:
+    group: Group  # its program and the program's provider attached
+    child: Child
+    is_guardian: bool
+    # The window that governs the group: its own, else its program's, else None.
+    window: EnrollmentWindow | None
+    applied_here: bool
+    certificate_programs_in_use: int
+    # The financing program in force for the child's municipality: its per-child limit of
+    # certificate-paid programs (None: no financing program, or no limit).
+    programs_limit: int | None
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _columns(alias: str, fields: tuple[str, ...]) -> str:
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f)}" for f in fields)
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+@functools.cache
+def _statement(vendor: str) -> str:
+    # The status lists are the models' constants, not user input: inlined, they let the
+    # database plan the partial index of live applications.
+    return f"""
+SELECT {_columns("g", GROUP_FIELDS)},
+       {_columns("p", PROGRAM_FIELDS)},
+       {_columns("v", PROVIDER_FIELDS)},
+       {_columns("c", CHILD_FIELDS)},
+       {_columns("wg", WINDOW_FIELDS)},
+       {_columns("wp", WINDOW_FIELDS)},
+       EXISTS (SELECT 1 FROM {_table(Guardianship)} gu
+               WHERE gu.child_id = c.id AND gu.user_id = %(user)s) AS is_guardian,
+       EXISTS (SELECT 1 FROM {_table(Application)} a
+               WHERE a.child_id = c.id AND a.group_id = g.id
+                 AND a.status IN ({_in(LIVE_STATUSES)})) AS applied_here,
+       (SELECT COUNT(DISTINCT g2.program_id)
+          FROM {_table(Application)} a
+          JOIN {_table(Group)} g2 ON g2.id = a.group_id
+          JOIN {_table(Program)} p2 ON p2.id = g2.program_id
+         WHERE a.child_id = c.id AND a.status IN ({_in(SEAT_STATUSES)})
+           AND p2.financing_source = '{FinancingSource.CERTIFICATE.value}') AS in_use,
+       (SELECT f.max_programs_per_child FROM {_table(FinancingProgram)} f
+         WHERE f.municipality_id = c.municipality_id AND f.closed_at IS NULL
+           AND f.period_start <= %(today)s AND f.period_end >= %(today)s
+         ORDER BY f.period_start DESC LIMIT 1) AS programs_limit
+  FROM {_table(Group)} g
+  JOIN {_table(Program)} p ON p.id = g.program_id
+  JOIN {_table(Provider)} v ON v.id = p.provider_id
+  JOIN {_table(Child)} c ON c.id = %(child)s
+  LEFT JOIN {_table(EnrollmentWindow)} wg ON wg.group_id = g.id
+  LEFT JOIN {_table(EnrollmentWindow)} wp ON wp.program_id = g.program_id
+ WHERE g.id = %(group)s
+"""
+
+
+def _moment(value: Any) -> datetime.datetime | None:
+    """A timestamp as the ORM would give it: aware (SQLite hands back naive UTC)."""
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value, datetime.UTC)
+
+
+def _window(values: list[Any]) -> EnrollmentWindow | None:
+    if values[0] is None:
+        return None
+    values[_OPENS], values[_CLOSES] = _moment(values[_OPENS]), _moment(values[_CLOSES])
+    return EnrollmentWindow.from_db(connection.alias, list(WINDOW_FIELDS), values)
+
+
+def submission_facts(
+    *, user_id: int, child_id: int, group_id: int, today: datetime.date
+) -> SubmissionFacts | None:
+    """The facts, or None when the group or the child does not exist."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _statement(connection.vendor),
+            {
+                "user": user_id,
+                "child": child_id,
+                "group": group_id,
+                "today": connection.ops.adapt_datefield_value(today),
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    parts = []
+    for fields in (
+        GROUP_FIELDS,
+        PROGRAM_FIELDS,
+        PROVIDER_FIELDS,
+        CHILD_FIELDS,
+        WINDOW_FIELDS,
+        WINDOW_FIELDS,
+    ):
+        parts.append(values[: len(fields)])
+        del values[: len(fields)]
+    group_values, program_values, provider_values, child_values, own, programs = parts
+    group = Group.from_db(connection.alias, list(GROUP_FIELDS), group_values)
+    program = Program.from_db(connection.alias, list(PROGRAM_FIELDS), program_values)
+    program.provider = Provider.from_db(connection.alias, list(PROVIDER_FIELDS), provider_values)
+    group.program = program
+    is_guardian, applied_here, in_use, programs_limit = values
+    return SubmissionFacts(
+        group=group,
+        child=Child.from_db(connection.alias, list(CHILD_FIELDS), child_values),
+        is_guardian=bool(is_guardian),
+        window=_window(own) or _window(programs),
+        applied_here=bool(applied_here),
+        certificate_programs_in_use=int(in_use),
+        programs_limit=programs_limit,
+    )

@@ -1,0 +1,105 @@
+"""The one-statement reading behind a submission agrees with the ORM's selectors."""
+
+import datetime
+
+from django.utils import timezone
+
+from kruzhok.catalog.models import FinancingSource
+from kruzhok.certificates.models import FinancingProgram
+from kruzhok.certificates.services import financing_program_current
+from kruzhok.enrollment import services, windows
+from kruzhok.enrollment.selectors import enrollment_window_for_group
+from kruzhok.enrollment.submission_facts import submission_facts
+from kruzhok.enrollment.tests.world import (
+    TODAY,
+    child_make,
+    group_make,
+    program_make,
+    user_make,
+)
+
+OPENS = datetime.datetime(2026, 10, 20, 9, 0, tzinfo=datetime.UTC)
+CLOSES = datetime.datetime(2026, 11, 1, 6, 30, 15, 123456, tzinfo=datetime.UTC)
+
+
+def _facts(world, *, group=None, child=None, user=None, today=TODAY):
+    return submission_facts(
+        user_id=(user or world.parent).pk,
+        child_id=(child or world.child).pk,
+        group_id=(group or world.group).pk,
+        today=today,
+    )
+
+
+def test_the_group_program_provider_and_child_are_read_as_stored(world):
+    facts = _facts(world)
+    assert (facts.group.pk, facts.group.capacity, facts.group.start_date) == (
+        world.group.pk,
+        world.group.capacity,
+        world.group.start_date,
+    )
+    assert facts.group.auto_accept is world.group.auto_accept
+    assert facts.group.program.title == world.program.title
+    assert facts.group.program.provider.short_name == world.provider.short_name
+    assert facts.child.birth_date == world.child.birth_date
+    assert facts.child.initials_name == world.child.initials_name
+    # A field the statement does not read is loaded on demand, never made up.
+    assert facts.group.program.description == world.program.description
+
+
+def test_a_missing_group_or_child_gives_nothing(world):
+    assert _facts(world, group=type(world.group)(pk=10**9)) is None
+    assert _facts(world, child=type(world.child)(pk=10**9)) is None
+
+
+def test_another_familys_child_is_not_ones_own(world):
+    assert _facts(world).is_guardian
+    assert not _facts(world, user=user_make()).is_guardian
+
+
+def test_the_governing_window_is_the_one_the_selector_finds(world):
+    other = group_make(world.program, world.teacher)
+    assert _facts(world).window is None
+    windows.enrollment_window_set(
+        actor=world.admin, program=world.program, opens_at=OPENS, closes_at=CLOSES
+    )
+    for group in (world.group, other):
+        read = _facts(world, group=group).window
+        assert read == enrollment_window_for_group(group=group)
+        assert (read.opens_at, read.closes_at) == (OPENS, CLOSES)
+        assert timezone.is_aware(read.opens_at)
+    windows.enrollment_window_close(actor=world.admin, group=world.group)
+    own = _facts(world).window
+    assert own == enrollment_window_for_group(group=world.group) and own.group_id is not None
+    assert _facts(world, group=other).window.program_id == world.program.pk
+
+
+def test_the_programs_limit_is_the_financing_program_in_force(world):
+    assert _facts(world).programs_limit == 3
+    assert financing_program_current(municipality=world.municipality, day=TODAY).pk == (
+        world.financing.pk
+    )
+    before = world.financing.period_start - datetime.timedelta(days=1)
+    assert _facts(world, today=before).programs_limit is None
+    assert financing_program_current(municipality=world.municipality, day=before) is None
+    FinancingProgram.objects.filter(pk=world.financing.pk).update(closed_at=timezone.now())
+    assert _facts(world).programs_limit is None
+
+
+def test_programs_in_use_count_certificate_seats_by_program(world):
+    assert _facts(world).certificate_programs_in_use == 0
+    second_group = group_make(world.program, world.teacher)
+    paid = group_make(
+        program_make(world.provider, financing_source=FinancingSource.PAID), world.teacher
+    )
+    for group in (world.group, second_group, paid):
+        application = services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=group.pk
+        )
+        services.application_accept(actor=world.admin, application=application)
+    facts = _facts(world, group=second_group)
+    # Two groups of one certificate program count once; the paid program not at all.
+    assert facts.certificate_programs_in_use == 1
+    assert facts.applied_here
+    sister = child_make(world.parent)
+    assert not _facts(world, child=sister).applied_here
