@@ -38,9 +38,10 @@ lock). With other load on the machine, 5 sync kept the lowest p99 (2320-2695 ms 
 Throughput is bound by CPU, not by the server's shape: the run prints CPU milliseconds per
 application (gunicorn, PostgreSQL, the load generator) and how much of the machine other
 processes took meanwhile, since apps/s ~ free cores / CPU per application. `--workers`,
-`--worker-class` and `--threads` try other shapes. E-mails go to Django's dummy backend (the
-notification rows and their `emailed_at` updates are still written): an SMTP round trip
-inside the request would measure the mail server, not the portal.
+`--worker-class` and `--threads` try other shapes. E-mails are sent as in production by the worker
+`kruzhok notifications_send --loop`, run beside gunicorn at a lower priority (nice 10), into
+Django's dummy backend (an SMTP server would measure itself, not the portal); its CPU is
+counted, and the run reports when the last letter went out.
 
 The whole run is bounded: a hard cap of 10 minutes (the load stops earlier, at its own
 deadline), and gunicorn is stopped whatever happens. The last line is
@@ -102,6 +103,7 @@ from django.db import connection  # noqa: E402
 from kruzhok.accounts.models import User  # noqa: E402
 from kruzhok.catalog.models import Group  # noqa: E402
 from kruzhok.enrollment.models import Application  # noqa: E402
+from kruzhok.notifications.models import Notification  # noqa: E402
 
 sys.path.insert(0, str(BENCH))
 from rush_seed import Family, families_seed, groups_seed  # noqa: E402
@@ -180,6 +182,35 @@ def gunicorn(
                 process.wait()
 
 
+@contextmanager
+def mail_worker() -> Iterator[int]:
+    """The e-mail worker (`kruzhok notifications_send --loop`), as production runs it beside
+    the portal, at a lower priority than the portal's workers: a letter may wait a few
+    seconds, a parent's answer should not."""
+    process = subprocess.Popen(
+        ["nice", "-n", "10", str(BIN / "kruzhok"), "notifications_send", "--loop"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield process.pid
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def mail_drain(limit_s: float = 120) -> float:
+    """Seconds from the end of the rush until the worker has sent every letter."""
+    started = time.monotonic()
+    while Notification.objects.filter(emailed_at=None, email_error="").exists():
+        if time.monotonic() - started > limit_s:
+            raise RuntimeError(f"mail: letters still queued {limit_s:.0f} s after the rush")
+        time.sleep(0.2)
+    connection.close()
+    return time.monotonic() - started
+
+
 def _warm_up(url: str, families: list[Family], workers: int, threads: int) -> None:
     """GET the apply page a few times per worker thread: URLconf, templates and connections
     are ready before the rush, as on a portal that has been serving all morning."""
@@ -242,14 +273,17 @@ class CpuWindow:
 
     gunicorn_pid: int
     postmaster_pid: int | None
+    worker_pid: int
     started: float = 0.0
     marks: dict[str, float] = field(default_factory=dict)
+    stopped: bool = False
 
     def _read(self) -> dict[str, float]:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
             "gunicorn": _tree_cpu_s(self.gunicorn_pid),
             "postgres": _tree_cpu_s(self.postmaster_pid) if self.postmaster_pid else 0.0,
+            "mail": _tree_cpu_s(self.worker_pid),
             "load": children.ru_utime + children.ru_stime,
             "machine": _machine_busy_s(),
         }
@@ -259,18 +293,25 @@ class CpuWindow:
         self.started = time.monotonic()
         return self
 
+    def stop(self) -> None:
+        """Close the window (the rush is over) before the block ends."""
+        if not self.stopped:
+            after = self._read()
+            self.marks = {k: after[k] - self.marks[k] for k in after}
+            self.marks["wall"] = time.monotonic() - self.started
+            self.stopped = True
+
     def __exit__(self, *exc: object) -> None:
-        after = self._read()
-        self.marks = {k: after[k] - self.marks[k] for k in after}
-        self.marks["wall"] = time.monotonic() - self.started
+        self.stop()
 
     def line(self, applications: int) -> str:
         per = {k: 1000 * self.marks[k] / max(applications, 1) for k in self.marks}
-        ours = sum(self.marks[k] for k in ("gunicorn", "postgres", "load"))
+        ours = sum(self.marks[k] for k in ("gunicorn", "postgres", "mail", "load"))
         others = max(0.0, self.marks["machine"] - ours) / max(self.marks["wall"], 1e-9)
         return (
             f"  cpu ms per application: gunicorn={per['gunicorn']:.1f} "
-            f"postgres={per['postgres']:.1f} load generator={per['load']:.1f}; "
+            f"postgres={per['postgres']:.1f} mail worker={per['mail']:.1f} "
+            f"load generator={per['load']:.1f}; "
             f"other processes used {others:.2f} of {os.cpu_count()} cores meanwhile"
         )
 
@@ -443,12 +484,19 @@ def main() -> int:
                 "families": [[f.session_key, f.group_id, f.child_id] for f in families],
             }
             plan_path.write_text(json.dumps(plan))
-            with CpuWindow(gunicorn_pid=gunicorn_pid, postmaster_pid=postmaster) as cpu:
+            with (
+                mail_worker() as worker_pid,
+                CpuWindow(
+                    gunicorn_pid=gunicorn_pid, postmaster_pid=postmaster, worker_pid=worker_pid
+                ) as cpu,
+            ):
                 subprocess.run(
                     [sys.executable, str(BENCH / "rush_load.py"), str(plan_path), str(result_path)],
                     check=True,
                     timeout=load_deadline + 60,
                 )
+                cpu.stop()
+                drain_s = mail_drain()
         result = json.loads(result_path.read_text())
         server_log = (work / "gunicorn.log").read_text()
     finally:
@@ -474,6 +522,8 @@ def main() -> int:
         else "  latency: no requests answered"
     )
     print(cpu.line(len(latencies)))
+    letters = Notification.objects.exclude(emailed_at=None).count()
+    print(f"  mail: {letters} letters sent by the worker, the last {drain_s:.1f} s after the rush")
     for message, n in sorted(result["refusals"].items(), key=lambda item: -item[1]):
         print(f"  refused {n}x: {message}")
     for line in result["unexpected"]:

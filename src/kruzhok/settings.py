@@ -138,8 +138,10 @@ if _env_bool("KRUZHOK_FAST_PASSWORD_HASHER", False):
 # pair out for 15 minutes; other people on the same school or library network are not affected.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the per-request user read by hand (accounts/backends.py).
+    "kruzhok.accounts.backends.UserBackend",
 ]
+SESSION_ENGINE = "kruzhok.common.sessions"
 AXES_FAILURE_LIMIT = int(os.environ.get("KRUZHOK_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

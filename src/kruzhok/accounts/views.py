@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from kruzhok.accounts import services
 from kruzhok.accounts.access import request_user
+from kruzhok.accounts.backends import LOGIN_BACKEND
 from kruzhok.accounts.forms import LoginForm, RegistrationForm
 from kruzhok.accounts.models import User
 from kruzhok.common.forms import add_service_errors
@@ -44,7 +45,7 @@ def register(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc, field_map={"password": "password1"})
         else:
-            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            auth_login(request, user, backend=LOGIN_BACKEND)
             messages.success(
                 request,
                 f"Вы зарегистрированы. Мы отправили письмо на {user.email}: откройте ссылку "

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.access import request_user
+from kruzhok.accounts.backends import LOGIN_BACKEND
 from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.catalog import cabinet, moderation, onboarding, services
@@ -33,8 +34,6 @@ from kruzhok.catalog.forms_provider import (
 from kruzhok.catalog.models import Group, Program, ProgramState, StaffInvitation, StaffRole
 from kruzhok.common.forms import add_service_errors
 from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
-
-_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _require_admin(access: StaffAccess) -> None:
@@ -87,7 +86,7 @@ def join(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc, field_map={"password": "password1"})
         else:
-            auth_login(request, staff.user, backend=_MODEL_BACKEND)
+            auth_login(request, staff.user, backend=LOGIN_BACKEND)
             messages.success(
                 request,
                 f"Заявка «{staff.provider.short_name}» отправлена оператору на проверку. "
@@ -280,7 +279,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     status=400,
                 )
         else:
-            auth_login(request, staff_member.user, backend=_MODEL_BACKEND)
+            auth_login(request, staff_member.user, backend=LOGIN_BACKEND)
             messages.success(
                 request, f"Добро пожаловать в команду «{invitation.provider.short_name}»."
             )

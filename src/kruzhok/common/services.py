@@ -4,6 +4,7 @@ from typing import Any, NamedTuple
 from django.db import models
 from django.db.models import F
 
+from kruzhok.common import rawsql
 from kruzhok.common.models import AuditEvent, NumberSequence, audit_details
 
 
@@ -45,9 +46,7 @@ class AuditEntry(NamedTuple):
 
 def audit_record_many(entries: Iterable[AuditEntry]) -> None:
     """Record several actions in one INSERT; call it inside the transaction that makes them."""
-    AuditEvent.objects.bulk_create(
-        [_audit_event(e.actor, e.action, e.obj, None, e.details) for e in entries]
-    )
+    rawsql.insert(*(_audit_event(e.actor, e.action, e.obj, None, e.details) for e in entries))
 
 
 def sequence_next(*, name: str) -> int:

@@ -36,6 +36,7 @@ from kruzhok.catalog.models import (
     StaffRole,
 )
 from kruzhok.certificates import ledger
+from kruzhok.common import rawsql
 from kruzhok.common.services import AuditEntry, audit_record, audit_record_many
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.contracts import contract_conclude, reserve_still_needed
@@ -286,20 +287,21 @@ def application_submit(
             else:
                 status = ApplicationStatus.SUBMITTED if free > 0 else ApplicationStatus.WAITLISTED
         accepted = status == ApplicationStatus.ACCEPTED
+        application = Application(
+            child=child,
+            group=group,
+            applicant=parent,
+            status=status,
+            status_changed_by=None if accepted else parent,
+            offer_expires_at=now + datetime.timedelta(days=settings.KRUZHOK_OFFER_VALID_DAYS)
+            if accepted
+            else None,
+            decide_by=working_day_add(today, DECISION_WORKING_DAYS)
+            if status == ApplicationStatus.SUBMITTED
+            else None,
+        )
         try:
-            application = Application.objects.create(
-                child=child,
-                group=group,
-                applicant=parent,
-                status=status,
-                status_changed_by=None if accepted else parent,
-                offer_expires_at=now + datetime.timedelta(days=settings.KRUZHOK_OFFER_VALID_DAYS)
-                if accepted
-                else None,
-                decide_by=working_day_add(today, DECISION_WORKING_DAYS)
-                if status == ApplicationStatus.SUBMITTED
-                else None,
-            )
+            rawsql.insert(application)
         except IntegrityError as exc:
             # The unique live-application index is the backstop behind the check above (two
             # clicks at once); raising rolls the whole transaction back, the seat included.

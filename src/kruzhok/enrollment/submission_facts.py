@@ -10,8 +10,8 @@ programs the child already holds a seat in, and the per-child limit of the finan
 in force. Nothing here locks: what a race could change is settled by the seat counter and the
 unique live-application index when the application is written.
 
-The rows become model instances with `Model.from_db`, so a field not read here is loaded
-lazily if someone asks for it, never invented. `enrollment_window_for_group` and
+The rows become model instances as the ORM would load them (`common.rawsql`), so a field not
+read here is loaded lazily if someone asks for it, never invented. `enrollment_window_for_group` and
 `certificates.services.financing_program_current` answer the same questions through the ORM
 elsewhere; enrollment/tests/test_submission_facts.py holds the two readings equal.
 """
@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
-from django.utils import timezone
 
 from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
 from kruzhok.certificates.models import FinancingProgram
+from kruzhok.common.rawsql import columns, instance_from_row, model_fields, table
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     SEAT_STATUSES,
@@ -35,13 +34,7 @@ from kruzhok.enrollment.models import (
 )
 from kruzhok.families.models import Child, Guardianship
 
-
-def _fields(model: type[Model], *names: str) -> tuple[str, ...]:
-    """The named columns in the model's own order, which `Model.from_db` expects."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-
-
-GROUP_FIELDS = _fields(
+GROUP_FIELDS = model_fields(
     Group,
     "id",
     "program_id",
@@ -54,16 +47,16 @@ GROUP_FIELDS = _fields(
     "enrollment_open",
     "auto_accept",
 )
-PROGRAM_FIELDS = _fields(
+PROGRAM_FIELDS = model_fields(
     Program, "id", "provider_id", "title", "age_min", "age_max", "financing_source", "state"
 )
-PROVIDER_FIELDS = _fields(Provider, "id", "short_name", "status", "municipality_id")
-CHILD_FIELDS = _fields(
+PROVIDER_FIELDS = model_fields(Provider, "id", "short_name", "status", "municipality_id")
+CHILD_FIELDS = model_fields(
     Child, "id", "last_name", "first_name", "patronymic", "birth_date", "municipality_id"
 )
-WINDOW_FIELDS = _fields(EnrollmentWindow, "id", "program_id", "group_id", "opens_at", "closes_at")
-# Where the window's timestamps sit in its row.
-_OPENS, _CLOSES = WINDOW_FIELDS.index("opens_at"), WINDOW_FIELDS.index("closes_at")
+WINDOW_FIELDS = model_fields(
+    EnrollmentWindow, "id", "program_id", "group_id", "opens_at", "closes_at"
+)
 
 
 @dataclass(frozen=True)
@@ -80,14 +73,6 @@ class SubmissionFacts:
     programs_limit: int | None
 
 
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _columns(alias: str, fields: tuple[str, ...]) -> str:
-    return ", ".join(f"{alias}.{connection.ops.quote_name(f)}" for f in fields)
-
-
 def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -97,49 +82,39 @@ def _statement(vendor: str) -> str:
     # The status lists are the models' constants, not user input: inlined, they let the
     # database plan the partial index of live applications.
     return f"""
-SELECT {_columns("g", GROUP_FIELDS)},
-       {_columns("p", PROGRAM_FIELDS)},
-       {_columns("v", PROVIDER_FIELDS)},
-       {_columns("c", CHILD_FIELDS)},
-       {_columns("wg", WINDOW_FIELDS)},
-       {_columns("wp", WINDOW_FIELDS)},
-       EXISTS (SELECT 1 FROM {_table(Guardianship)} gu
+SELECT {columns("g", Group, GROUP_FIELDS)},
+       {columns("p", Program, PROGRAM_FIELDS)},
+       {columns("v", Provider, PROVIDER_FIELDS)},
+       {columns("c", Child, CHILD_FIELDS)},
+       {columns("wg", EnrollmentWindow, WINDOW_FIELDS)},
+       {columns("wp", EnrollmentWindow, WINDOW_FIELDS)},
+       EXISTS (SELECT 1 FROM {table(Guardianship)} gu
                WHERE gu.child_id = c.id AND gu.user_id = %(user)s) AS is_guardian,
-       EXISTS (SELECT 1 FROM {_table(Application)} a
+       EXISTS (SELECT 1 FROM {table(Application)} a
                WHERE a.child_id = c.id AND a.group_id = g.id
                  AND a.status IN ({_in(LIVE_STATUSES)})) AS applied_here,
        (SELECT COUNT(DISTINCT g2.program_id)
-          FROM {_table(Application)} a
-          JOIN {_table(Group)} g2 ON g2.id = a.group_id
-          JOIN {_table(Program)} p2 ON p2.id = g2.program_id
+          FROM {table(Application)} a
+          JOIN {table(Group)} g2 ON g2.id = a.group_id
+          JOIN {table(Program)} p2 ON p2.id = g2.program_id
          WHERE a.child_id = c.id AND a.status IN ({_in(SEAT_STATUSES)})
            AND p2.financing_source = '{FinancingSource.CERTIFICATE.value}') AS in_use,
-       (SELECT f.max_programs_per_child FROM {_table(FinancingProgram)} f
+       (SELECT f.max_programs_per_child FROM {table(FinancingProgram)} f
          WHERE f.municipality_id = c.municipality_id AND f.closed_at IS NULL
            AND f.period_start <= %(today)s AND f.period_end >= %(today)s
          ORDER BY f.period_start DESC LIMIT 1) AS programs_limit
-  FROM {_table(Group)} g
-  JOIN {_table(Program)} p ON p.id = g.program_id
-  JOIN {_table(Provider)} v ON v.id = p.provider_id
-  JOIN {_table(Child)} c ON c.id = %(child)s
-  LEFT JOIN {_table(EnrollmentWindow)} wg ON wg.group_id = g.id
-  LEFT JOIN {_table(EnrollmentWindow)} wp ON wp.program_id = g.program_id
+  FROM {table(Group)} g
+  JOIN {table(Program)} p ON p.id = g.program_id
+  JOIN {table(Provider)} v ON v.id = p.provider_id
+  JOIN {table(Child)} c ON c.id = %(child)s
+  LEFT JOIN {table(EnrollmentWindow)} wg ON wg.group_id = g.id
+  LEFT JOIN {table(EnrollmentWindow)} wp ON wp.program_id = g.program_id
  WHERE g.id = %(group)s
 """
 
 
-def _moment(value: Any) -> datetime.datetime | None:
-    """A timestamp as the ORM would give it: aware (SQLite hands back naive UTC)."""
-    if value is None or timezone.is_aware(value):
-        return value
-    return timezone.make_aware(value, datetime.UTC)
-
-
 def _window(values: list[Any]) -> EnrollmentWindow | None:
-    if values[0] is None:
-        return None
-    values[_OPENS], values[_CLOSES] = _moment(values[_OPENS]), _moment(values[_CLOSES])
-    return EnrollmentWindow.from_db(connection.alias, list(WINDOW_FIELDS), values)
+    return None if values[0] is None else instance_from_row(EnrollmentWindow, WINDOW_FIELDS, values)
 
 
 def submission_facts(
@@ -172,14 +147,14 @@ def submission_facts(
         parts.append(values[: len(fields)])
         del values[: len(fields)]
     group_values, program_values, provider_values, child_values, own, programs = parts
-    group = Group.from_db(connection.alias, list(GROUP_FIELDS), group_values)
-    program = Program.from_db(connection.alias, list(PROGRAM_FIELDS), program_values)
-    program.provider = Provider.from_db(connection.alias, list(PROVIDER_FIELDS), provider_values)
+    group = instance_from_row(Group, GROUP_FIELDS, group_values)
+    program = instance_from_row(Program, PROGRAM_FIELDS, program_values)
+    program.provider = instance_from_row(Provider, PROVIDER_FIELDS, provider_values)
     group.program = program
     is_guardian, applied_here, in_use, programs_limit = values
     return SubmissionFacts(
         group=group,
-        child=Child.from_db(connection.alias, list(CHILD_FIELDS), child_values),
+        child=instance_from_row(Child, CHILD_FIELDS, child_values),
         is_guardian=bool(is_guardian),
         window=_window(own) or _window(programs),
         applied_here=bool(applied_here),
