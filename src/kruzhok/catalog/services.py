@@ -1,8 +1,8 @@
-"""Catalogue writes: providers and their staff, programs, groups, schedules, lessons and seats.
+"""Catalogue writes: providers and their staff, programs, groups, schedules and lessons (the
+groups' seats are counted in `catalog.seats`).
 
 Every function validates what a user could get wrong and raises django's ValidationError keyed by
-field, in Russian, so that forms and the API can show the message next to the field. What a user
-cannot get wrong (a seat released twice) is a programming error and raises `NothingToRelease`.
+field, in Russian, so that forms and the API can show the message next to the field.
 """
 
 import datetime
@@ -12,7 +12,6 @@ from typing import Any
 import holidays
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
@@ -70,10 +69,6 @@ PROGRAM_EDITABLE_FIELDS = frozenset(
 
 Errors = dict[str, list[str]]
 ScheduleEntry = tuple[int, datetime.time, int]
-
-
-class NothingToRelease(RuntimeError):
-    """A seat was released in a group where none is taken: the caller's bookkeeping is wrong."""
 
 
 def _add(errors: Errors, field: str, message: str) -> None:
@@ -614,47 +609,3 @@ def lessons_generate(*, group: Group, date_from: datetime.date | None = None) ->
         day += datetime.timedelta(days=1)
     Lesson.objects.bulk_create(new_lessons, batch_size=500)
     return len(new_lessons)
-
-
-# Seats -------------------------------------------------------------------------------------
-
-
-def group_seat_take(*, group_id: int) -> bool:
-    """Take one seat if one is free, in a single conditional UPDATE; True if taken.
-
-    Safe under any concurrency: the row is re-checked by the database as it is updated, and the
-    CHECK constraint group_seats_within_capacity refuses any overbooking that slips past.
-    """
-    return (
-        Group.objects.filter(pk=group_id, seats_taken__lt=F("capacity")).update(
-            seats_taken=F("seats_taken") + 1
-        )
-        == 1
-    )
-
-
-def group_seats_lock(*, group_id: int) -> int:
-    """Lock the group's row until the transaction ends and return its free seats.
-
-    While the lock is held no other transaction can take or free a seat of the group (every
-    seat change updates this row), so the figure stays true until the commit. On SQLite the
-    IMMEDIATE transaction already serialises writers and the lock clause is dropped.
-    """
-    capacity, taken = (
-        Group.objects.select_for_update(of=("self",))
-        .values_list("capacity", "seats_taken")
-        .get(pk=group_id)
-    )
-    return int(capacity - taken)
-
-
-def group_seat_release(*, group_id: int) -> None:
-    """Free one taken seat, in a single conditional UPDATE; never goes below zero.
-
-    Raises NothingToRelease when the group has no taken seat (or does not exist).
-    """
-    released = Group.objects.filter(pk=group_id, seats_taken__gt=0).update(
-        seats_taken=F("seats_taken") - 1
-    )
-    if released != 1:
-        raise NothingToRelease(f"group {group_id} has no taken seat to release")

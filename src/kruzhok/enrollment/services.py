@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.billing.models import Charge
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import seats
 from kruzhok.catalog.models import (
     FinancingSource,
     Group,
@@ -182,7 +182,7 @@ def _waitlist_promote(group: Group) -> list[Application]:
             .select_related("child", "applicant")
             .first()
         )
-        if candidate is None or not catalog_services.group_seat_take(group_id=group.pk):
+        if candidate is None or not seats.group_seat_take(group_id=group.pk):
             return promoted
         candidate.group = group
         _accept(candidate, actor=None, action="application_promote")
@@ -192,7 +192,7 @@ def _waitlist_promote(group: Group) -> list[Application]:
 
 def _seat_free(group: Group) -> list[Application]:
     """Release a seat of a locked group and hand it to the waiting line at once."""
-    catalog_services.group_seat_release(group_id=group.pk)
+    seats.group_seat_release(group_id=group.pk)
     return _waitlist_promote(group)
 
 
@@ -276,13 +276,13 @@ def application_submit(
         raise refusal
     group, child = facts.group, facts.child
     with transaction.atomic(durable=True):
-        if group.auto_accept and catalog_services.group_seat_take(group_id=group.pk):
+        if group.auto_accept and seats.group_seat_take(group_id=group.pk):
             status = ApplicationStatus.ACCEPTED
         else:
-            free = catalog_services.group_seats_lock(group_id=group.pk)
+            free = seats.group_seats_lock(group_id=group.pk)
             if free > 0 and group.auto_accept:
                 # A seat was freed between the two statements; the lock keeps it for us.
-                catalog_services.group_seat_take(group_id=group.pk)
+                seats.group_seat_take(group_id=group.pk)
                 status = ApplicationStatus.ACCEPTED
             else:
                 status = ApplicationStatus.SUBMITTED if free > 0 else ApplicationStatus.WAITLISTED
@@ -331,7 +331,7 @@ def application_accept(*, actor: User, application: Application) -> Application:
         application = _lock(application)
         _check_provider_staff(actor, application)
         if application.status == ApplicationStatus.SUBMITTED:
-            if catalog_services.group_seat_take(group_id=application.group_id):
+            if seats.group_seat_take(group_id=application.group_id):
                 _accept(application, actor=actor, action="application_accept")
                 notices.accepted(application)
             else:
@@ -550,7 +550,7 @@ def application_finish(*, application: Application, today: datetime.date) -> App
             )
         _set_status(application, ApplicationStatus.FINISHED, actor=None)
         audit_record(actor=None, action="application_finish", obj=application)
-        catalog_services.group_seat_release(group_id=application.group_id)
+        seats.group_seat_release(group_id=application.group_id)
         return application
 
 

@@ -1,11 +1,12 @@
 """Seats under real concurrency: PostgreSQL only (SQLite serialises writers anyway)."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from kruzhok.catalog import services
+from kruzhok.catalog import seats
 from kruzhok.catalog.models import Group
 from kruzhok.catalog.tests.factories import GroupFactory
 
@@ -34,7 +35,7 @@ def run_at_once(n: int, work) -> list:
 def test_twenty_parents_racing_for_five_seats_get_exactly_five():
     group = GroupFactory.create(capacity=5)
 
-    taken = run_at_once(20, lambda: services.group_seat_take(group_id=group.pk))
+    taken = run_at_once(20, lambda: seats.group_seat_take(group_id=group.pk))
 
     assert taken.count(True) == 5
     assert Group.objects.get(pk=group.pk).seats_taken == 5
@@ -43,12 +44,12 @@ def test_twenty_parents_racing_for_five_seats_get_exactly_five():
 def test_racing_releases_never_go_below_zero():
     group = GroupFactory.create(capacity=5)
     for _ in range(3):
-        services.group_seat_take(group_id=group.pk)
+        seats.group_seat_take(group_id=group.pk)
 
     def release() -> bool:
         try:
-            services.group_seat_release(group_id=group.pk)
-        except services.NothingToRelease:
+            seats.group_seat_release(group_id=group.pk)
+        except seats.NothingToRelease:
             return False
         return True
 
@@ -56,3 +57,36 @@ def test_racing_releases_never_go_below_zero():
 
     assert released.count(True) == 3
     assert Group.objects.get(pk=group.pk).seats_taken == 0
+
+
+def test_a_locked_group_keeps_its_free_seats_until_the_lock_holder_commits():
+    group = GroupFactory.create(capacity=2)
+    locked, taken_at = threading.Event(), []
+    committed_at: list[float] = []
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                assert seats.group_seats_lock(group_id=group.pk) == 2
+                locked.set()
+                time.sleep(0.3)
+                committed_at.append(time.monotonic())
+        finally:
+            connection.close()
+
+    def taker() -> None:
+        try:
+            locked.wait()
+            with transaction.atomic():
+                assert seats.group_seat_take(group_id=group.pk)
+            taken_at.append(time.monotonic())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=taker)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert taken_at[0] >= committed_at[0]
+    assert Group.objects.get(pk=group.pk).seats_taken == 1

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from kruzhok.attendance import services as attendance_services
 from kruzhok.attendance.models import AttendanceMark
-from kruzhok.catalog import services
+from kruzhok.catalog import seats, services
 from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.enrollment.tests.world import TODAY, contract_made, user_make
 
@@ -151,8 +151,8 @@ def test_a_longer_group_gets_more_lessons_and_a_shorter_one_loses_the_unheld(wor
 
 def test_capacity_never_drops_below_the_seats_taken(world):
     group = world.group
-    assert services.group_seat_take(group_id=group.pk)
-    assert services.group_seat_take(group_id=group.pk)
+    assert seats.group_seat_take(group_id=group.pk)
+    assert seats.group_seat_take(group_id=group.pk)
     group.refresh_from_db()
     with pytest.raises(ValidationError) as error:
         services.group_update(group=group, **_arguments(group, capacity=1))

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kruzhok.catalog import selectors, services
+from kruzhok.catalog import seats, selectors
 from kruzhok.catalog.models import (
     Direction,
     FinancingSource,
@@ -198,7 +198,7 @@ def test_weekday_filter_finds_programs_with_a_class_on_that_day():
 def test_free_seats_count_open_unfinished_groups_only():
     program = ProgramFactory.create(title="Кружок")
     full = GroupFactory.create(program=program, capacity=2)
-    services.group_seat_take(group_id=full.pk)
+    seats.group_seat_take(group_id=full.pk)
     GroupFactory.create(program=program, capacity=5)
     GroupFactory.create(program=program, capacity=7, enrollment_open=False)
     today = timezone.localdate()
@@ -217,7 +217,7 @@ def test_free_seats_count_open_unfinished_groups_only():
 
 def test_free_seats_filter_leaves_out_full_programs_and_programs_without_groups():
     full = GroupFactory.create(program=ProgramFactory.create(title="Полная"), capacity=1)
-    services.group_seat_take(group_id=full.pk)
+    seats.group_seat_take(group_id=full.pk)
     GroupFactory.create(program=ProgramFactory.create(title="Есть места"), capacity=1)
     ProgramFactory.create(title="Без групп")
 

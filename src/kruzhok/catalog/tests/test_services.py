@@ -8,7 +8,7 @@ from django.db.models import F
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
-from kruzhok.catalog import services
+from kruzhok.catalog import seats, services
 from kruzhok.catalog.models import (
     Direction,
     FinancingSource,
@@ -427,7 +427,7 @@ def test_generation_keeps_a_cancelled_lesson_cancelled_and_fills_a_new_slot():
 def test_taking_seats_stops_exactly_at_capacity():
     group = GroupFactory.create(capacity=2)
 
-    taken = [services.group_seat_take(group_id=group.pk) for _ in range(3)]
+    taken = [seats.group_seat_take(group_id=group.pk) for _ in range(3)]
 
     assert taken == [True, True, False]
     group.refresh_from_db()
@@ -436,18 +436,18 @@ def test_taking_seats_stops_exactly_at_capacity():
 
 def test_a_released_seat_can_be_taken_again():
     group = GroupFactory.create(capacity=1)
-    assert services.group_seat_take(group_id=group.pk)
+    assert seats.group_seat_take(group_id=group.pk)
 
-    services.group_seat_release(group_id=group.pk)
+    seats.group_seat_release(group_id=group.pk)
 
-    assert services.group_seat_take(group_id=group.pk)
+    assert seats.group_seat_take(group_id=group.pk)
 
 
 def test_releasing_a_seat_that_was_not_taken_raises_and_never_goes_below_zero():
     group = GroupFactory.create()
 
-    with pytest.raises(services.NothingToRelease):
-        services.group_seat_release(group_id=group.pk)
+    with pytest.raises(seats.NothingToRelease):
+        seats.group_seat_release(group_id=group.pk)
 
     group.refresh_from_db()
     assert group.seats_taken == 0
@@ -465,8 +465,8 @@ def test_the_database_refuses_more_seats_taken_than_capacity_even_by_a_raw_updat
 
 def test_the_database_refuses_a_capacity_below_the_seats_taken():
     group = GroupFactory.create(capacity=3)
-    services.group_seat_take(group_id=group.pk)
-    services.group_seat_take(group_id=group.pk)
+    seats.group_seat_take(group_id=group.pk)
+    seats.group_seat_take(group_id=group.pk)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Group.objects.filter(pk=group.pk).update(capacity=1)

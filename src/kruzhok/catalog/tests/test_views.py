@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
-from kruzhok.catalog import services
+from kruzhok.catalog import seats
 from kruzhok.catalog.models import Direction, ProgramState, ProviderStatus
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory, ProviderFactory
 from kruzhok.families.tests.factories import ChildFactory
@@ -154,7 +154,7 @@ def test_program_page_shows_the_program_its_provider_and_free_seats(client):
         schedule=[(1, datetime.time(15), 2), (3, datetime.time(15), 2)],
     )
     for _ in range(12):
-        services.group_seat_take(group_id=group.pk)
+        seats.group_seat_take(group_id=group.pk)
 
     page = text(client.get(detail_url(program)))
 
@@ -170,7 +170,7 @@ def test_program_page_shows_the_program_its_provider_and_free_seats(client):
 def test_a_full_group_says_there_are_no_seats_and_a_closed_one_that_enrolment_is_closed(client):
     program = ProgramFactory.create()
     full = GroupFactory.create(program=program, capacity=1)
-    services.group_seat_take(group_id=full.pk)
+    seats.group_seat_take(group_id=full.pk)
     GroupFactory.create(program=program, enrollment_open=False)
 
     page = text(client.get(detail_url(program)))
