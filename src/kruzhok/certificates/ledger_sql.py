@@ -8,15 +8,9 @@ Only `certificates.ledger` uses them.
 """
 
 import functools
-from typing import Any
-
-from django.db import connection
 
 from kruzhok.certificates.models import Account, Hold, Transfer
-
-
-def table(model: type[Any]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+from kruzhok.common.rawsql import table
 
 
 @functools.cache

@@ -270,7 +270,9 @@ def application_submit(
     today = timezone.localdate(now)
     facts = submission_facts(user_id=parent.pk, child_id=child_id, group_id=group_id, today=today)
     if facts is None:
-        raise EnrollmentError("Такой группы или такого ребёнка нет: выберите их заново.")
+        if Group.objects.filter(pk=group_id).exists():
+            raise EnrollmentError("Выберите ребёнка из списка.", field="child")
+        raise EnrollmentError("Такой группы нет: выберите группу в каталоге.")
     refusal = _submission_refusal(facts, now)
     if refusal is not None:
         raise refusal
@@ -280,12 +282,13 @@ def application_submit(
             status = ApplicationStatus.ACCEPTED
         else:
             free = seats.group_seats_lock(group_id=group.pk)
-            if free > 0 and group.auto_accept:
-                # A seat was freed between the two statements; the lock keeps it for us.
-                seats.group_seat_take(group_id=group.pk)
+            if group.auto_accept and free > 0 and seats.group_seat_take(group_id=group.pk):
+                # A seat was freed between the two statements, and the lock kept it for us.
                 status = ApplicationStatus.ACCEPTED
+            elif not group.auto_accept and free > 0:
+                status = ApplicationStatus.SUBMITTED
             else:
-                status = ApplicationStatus.SUBMITTED if free > 0 else ApplicationStatus.WAITLISTED
+                status = ApplicationStatus.WAITLISTED
         accepted = status == ApplicationStatus.ACCEPTED
         application = Application(
             child=child,

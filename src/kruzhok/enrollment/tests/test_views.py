@@ -63,11 +63,33 @@ def test_a_double_click_on_apply_keeps_one_application(parent_client, world):
 
 def test_applying_for_another_familys_child_is_refused(client, world):
     stranger = user_make(municipality=world.municipality)
+    child_make(stranger)
     client.force_login(stranger)
     response = client.post(
         reverse("enrollment:apply", args=[world.group.pk]), {"child": world.child.pk}
     )
     assert response.status_code == 400
+    assert "Выберите своего ребёнка." in response.content.decode()
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize("child", ["10000000", "первый", ""])
+def test_a_child_not_in_the_list_is_asked_for_again(parent_client, world, child):
+    response = parent_client.post(
+        reverse("enrollment:apply", args=[world.group.pk]), {"child": child}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Выберите ребёнка из списка." in page or "Выберите, кого записать." in page
+    assert world.child.first_name in page  # the list is offered again
+    assert not Application.objects.exists()
+
+
+def test_applying_to_a_group_that_does_not_exist_is_404(parent_client, world):
+    response = parent_client.post(
+        reverse("enrollment:apply", args=[10**9]), {"child": world.child.pk}
+    )
+    assert response.status_code == 404
     assert not Application.objects.exists()
 
 
@@ -105,6 +127,7 @@ def test_accepting_an_offer_twice_says_it_is_already_accepted(parent_client, wor
 def test_a_parent_opening_another_familys_application_gets_404(client, world):
     application = _accepted(world)
     stranger = user_make(municipality=world.municipality)
+    child_make(stranger)
     client.force_login(stranger)
     detail = reverse("enrollment:application_detail", args=[application.pk])
     assert client.get(detail).status_code == 404
