@@ -47,7 +47,11 @@ from kruzhok.enrollment.models import (
     Contract,
 )
 from kruzhok.enrollment.offers import Offer, offer_compute
-from kruzhok.enrollment.submission_facts import SubmissionFacts, submission_facts
+from kruzhok.enrollment.submission_facts import (
+    SubmissionFacts,
+    other_certificate_programs_locked,
+    submission_facts,
+)
 from kruzhok.enrollment.workdays import working_day_add
 from kruzhok.families.models import Child
 
@@ -230,18 +234,26 @@ def _submission_refusal(facts: SubmissionFacts, now: datetime.datetime) -> Enrol
         )
     if facts.applied_here:
         return _already_applied(child)
-    limit = facts.programs_limit
-    if (
-        program.financing_source == FinancingSource.CERTIFICATE
-        and limit is not None
-        and facts.certificate_programs_in_use >= limit
-    ):
-        return EnrollmentError(
-            f"По сертификату можно одновременно заниматься не более чем по {limit} "
-            "программам. Чтобы записаться сюда, сначала завершите одну из текущих.",
-            field="child",
-        )
+    if _limited(facts) and facts.other_certificate_programs >= (facts.programs_limit or 0):
+        return _over_limit(facts)
     return None
+
+
+def _limited(facts: SubmissionFacts) -> bool:
+    """Whether the financing program's per-child limit applies to this submission."""
+    return (
+        facts.group.program.financing_source == FinancingSource.CERTIFICATE
+        and facts.programs_limit is not None
+    )
+
+
+def _over_limit(facts: SubmissionFacts) -> EnrollmentError:
+    return EnrollmentError(
+        f"По сертификату можно одновременно подавать заявки и заниматься не более чем по "
+        f"{facts.programs_limit} программам. Чтобы записаться сюда, отзовите одну из заявок "
+        "или завершите обучение по одной из программ.",
+        field="child",
+    )
 
 
 def application_submit(
@@ -278,6 +290,12 @@ def application_submit(
         raise refusal
     group, child = facts.group, facts.child
     with transaction.atomic(durable=True):
+        # The child's row first (only the same child's other clicks wait for it), then the
+        # group's: the limit is counted again where no concurrent submission can slip past.
+        if _limited(facts) and other_certificate_programs_locked(
+            child_id=child.pk, program_id=group.program_id
+        ) >= (facts.programs_limit or 0):
+            raise _over_limit(facts)
         if group.auto_accept and seats.group_seat_take(group_id=group.pk):
             status = ApplicationStatus.ACCEPTED
         else:

@@ -5,10 +5,11 @@ they used to take cost more CPU than everything else in the request together. Th
 same reading as one plain parameterised SELECT, built once per database vendor (PostgreSQL
 and SQLite speak this dialect): the group with its program and provider, the child, whether
 the user is the child's guardian, the enrolment windows of the group and of its program,
-whether the child already has a live application in the group, how many certificate-paid
-programs the child already holds a seat in, and the per-child limit of the financing program
-in force. Nothing here locks: what a race could change is settled by the seat counter and the
-unique live-application index when the application is written.
+whether the child already has a live application in the group, in how many other
+certificate-paid programs the child has a live application, and the per-child limit of the
+financing program in force. The reading takes no lock: what a race could change is settled
+when the application is written, by the seat counter, the unique live-application index and
+`other_certificate_programs_locked`.
 
 The rows become model instances as the ORM would load them (`common.rawsql`), so a field not
 read here is loaded lazily if someone asks for it, never invented. `enrollment_window_for_group` and
@@ -28,7 +29,6 @@ from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.rawsql import columns, instance_from_row, model_fields, table
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
-    SEAT_STATUSES,
     Application,
     EnrollmentWindow,
 )
@@ -67,7 +67,9 @@ class SubmissionFacts:
     # The window that governs the group: its own, else its program's, else None.
     window: EnrollmentWindow | None
     applied_here: bool
-    certificate_programs_in_use: int
+    # Certificate-paid programs other than this group's in which the child has a live
+    # application (submitted, waiting, accepted, under contract or attending).
+    other_certificate_programs: int
     # The financing program in force for the child's municipality: its per-child limit of
     # certificate-paid programs (None: no financing program, or no limit).
     programs_limit: int | None
@@ -75,6 +77,17 @@ class SubmissionFacts:
 
 def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
+
+
+def _other_certificate_programs(child: str, program: str) -> str:
+    """How many other certificate-paid programs the child has a live application in."""
+    return f"""(SELECT COUNT(DISTINCT g2.program_id)
+          FROM {table(Application)} a
+          JOIN {table(Group)} g2 ON g2.id = a.group_id
+          JOIN {table(Program)} p2 ON p2.id = g2.program_id
+         WHERE a.child_id = {child} AND a.status IN ({_in(LIVE_STATUSES)})
+           AND p2.financing_source = '{FinancingSource.CERTIFICATE.value}'
+           AND g2.program_id <> {program})"""
 
 
 @functools.cache
@@ -93,12 +106,7 @@ SELECT {columns("g", Group, GROUP_FIELDS)},
        EXISTS (SELECT 1 FROM {table(Application)} a
                WHERE a.child_id = c.id AND a.group_id = g.id
                  AND a.status IN ({_in(LIVE_STATUSES)})) AS applied_here,
-       (SELECT COUNT(DISTINCT g2.program_id)
-          FROM {table(Application)} a
-          JOIN {table(Group)} g2 ON g2.id = a.group_id
-          JOIN {table(Program)} p2 ON p2.id = g2.program_id
-         WHERE a.child_id = c.id AND a.status IN ({_in(SEAT_STATUSES)})
-           AND p2.financing_source = '{FinancingSource.CERTIFICATE.value}') AS in_use,
+       {_other_certificate_programs("c.id", "g.program_id")} AS other_programs,
        (SELECT f.max_programs_per_child FROM {table(FinancingProgram)} f
          WHERE f.municipality_id = c.municipality_id AND f.closed_at IS NULL
            AND f.period_start <= %(today)s AND f.period_end >= %(today)s
@@ -111,6 +119,29 @@ SELECT {columns("g", Group, GROUP_FIELDS)},
   LEFT JOIN {table(EnrollmentWindow)} wp ON wp.program_id = g.program_id
  WHERE g.id = %(group)s
 """
+
+
+@functools.cache
+def _lock_child(vendor: str) -> str:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return f"SELECT 1 FROM {table(Child)} c WHERE c.id = %s{lock}"
+
+
+@functools.cache
+def _count(vendor: str) -> str:
+    return f"SELECT {_other_certificate_programs('%(child)s', '%(program)s')}"
+
+
+def other_certificate_programs_locked(*, child_id: int, program_id: int) -> int:
+    """Lock the child's row until the transaction ends, then count again the other
+    certificate-paid programs the child has a live application in. Every submission under
+    the limit takes this lock, so two clicks at once on two groups cannot both pass it. Two
+    statements: on PostgreSQL a statement that waited for a lock still reads with the
+    snapshot it started with, so the count must start after the lock is held."""
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_child(connection.vendor), [child_id])
+        cursor.execute(_count(connection.vendor), {"child": child_id, "program": program_id})
+        return int(cursor.fetchone()[0])
 
 
 def _window(values: list[Any]) -> EnrollmentWindow | None:
@@ -151,13 +182,13 @@ def submission_facts(
     program = instance_from_row(Program, PROGRAM_FIELDS, program_values)
     program.provider = instance_from_row(Provider, PROVIDER_FIELDS, provider_values)
     group.program = program
-    is_guardian, applied_here, in_use, programs_limit = values
+    is_guardian, applied_here, other_programs, programs_limit = values
     return SubmissionFacts(
         group=group,
         child=instance_from_row(Child, CHILD_FIELDS, child_values),
         is_guardian=bool(is_guardian),
         window=_window(own) or _window(programs),
         applied_here=bool(applied_here),
-        certificate_programs_in_use=int(in_use),
+        other_certificate_programs=int(other_programs),
         programs_limit=programs_limit,
     )

@@ -12,7 +12,14 @@ from kruzhok.common.models import AuditEvent
 from kruzhok.enrollment import services
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.enrollment.selectors import waitlist, waitlist_position
-from kruzhok.enrollment.tests.world import NOW, TODAY, child_make, group_make, world_make
+from kruzhok.enrollment.tests.world import (
+    NOW,
+    TODAY,
+    child_make,
+    group_make,
+    program_make,
+    world_make,
+)
 from kruzhok.notifications.models import Notification
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -144,3 +151,28 @@ def test_a_double_click_racing_itself_keeps_one_application(ticking_clock):
     assert len(refused) == 3, results
     assert all("уже записан" in r.message for r in refused)
     assert Application.objects.filter(child=world.child).count() == 1
+
+
+def test_clicks_on_many_programs_at_once_stay_within_the_childs_limit(ticking_clock):
+    world = world_make(max_programs_per_child=3)
+    groups = [
+        group_make(program_make(world.provider, title=f"Программа {n}"), world.teacher)
+        for n in range(12)
+    ]
+
+    results = run_together(
+        [
+            (
+                lambda g=g: services.application_submit(
+                    parent=world.parent, child_id=world.child.pk, group_id=g.pk
+                )
+            )
+            for g in groups
+        ]
+    )
+
+    made = [r for r in results if isinstance(r, Application)]
+    refused = [r for r in results if isinstance(r, services.EnrollmentError)]
+    assert (len(made), len(refused)) == (3, 9), results
+    assert all("не более чем по 3" in r.message for r in refused)
+    assert Application.objects.filter(child=world.child).count() == 3

@@ -86,20 +86,26 @@ def test_the_programs_limit_is_the_financing_program_in_force(world):
     assert _facts(world).programs_limit is None
 
 
-def test_programs_in_use_count_certificate_seats_by_program(world):
-    assert _facts(world).certificate_programs_in_use == 0
+def test_other_programs_count_live_certificate_applications_by_program(world):
+    assert _facts(world).other_certificate_programs == 0
     second_group = group_make(world.program, world.teacher)
+    chess = group_make(program_make(world.provider, title="Шахматы"), world.teacher)
     paid = group_make(
         program_make(world.provider, financing_source=FinancingSource.PAID), world.teacher
     )
-    for group in (world.group, second_group, paid):
-        application = services.application_submit(
-            parent=world.parent, child_id=world.child.pk, group_id=group.pk
-        )
-        services.application_accept(actor=world.admin, application=application)
+    for group in (world.group, chess, paid):
+        services.application_submit(parent=world.parent, child_id=world.child.pk, group_id=group.pk)
+    # Another group of a program the child has applied to adds no program; the paid one
+    # does not count; a submitted (not yet accepted) application does.
     facts = _facts(world, group=second_group)
-    # Two groups of one certificate program count once; the paid program not at all.
-    assert facts.certificate_programs_in_use == 1
-    assert facts.applied_here
+    assert facts.other_certificate_programs == 1
+    assert not facts.applied_here
+    assert (
+        _facts(
+            world, group=group_make(program_make(world.provider), world.teacher)
+        ).other_certificate_programs
+        == 2
+    )
+    assert _facts(world).applied_here
     sister = child_make(world.parent)
-    assert not _facts(world, child=sister).applied_here
+    assert _facts(world, child=sister).other_certificate_programs == 0
