@@ -36,8 +36,11 @@ The server: 5 sync workers. Measured on this 2-core machine (5,000 families, 64 
 machine, medians of 3 rounds): 4 sync 205/s, 5 sync 208-210/s p99 398-403 ms, 6 sync 219/s
 p99 406 ms — within the noise of each other; pgbench_tps 5,500-6,500. Per application:
 gunicorn 5.3-5.7 ms of CPU, PostgreSQL 3.0-3.2 ms, the load generator 1.0 ms, the mail worker
-0.2 ms, so apps/s ~ 2 cores / ~10 ms. Before the submission's statements were written by hand
-the same run gave 63-72/s (gunicorn 20.6 ms per application, 28 statements against 9 now).
+0.2 ms, so apps/s ~ 2 cores / ~10 ms. Locking the child's row for the per-child programme
+limit (two more statements) then gave 177/s p99 486 ms with pgbench_tps 4,989 (the machine's
+speed varies by a quarter from hour to hour: compare apps_per_s / pgbench_tps, 0.032-0.036).
+Before the submission's statements were written by hand the same run gave 63-72/s (gunicorn
+20.6 ms per application, 28 statements against 11 now).
 Throughput is bound by CPU, not by the server's shape: the run prints CPU milliseconds per
 application (gunicorn, PostgreSQL, the mail worker, the load generator) and how much of the
 machine other processes took meanwhile. `--workers`, `--worker-class` and `--threads` try
