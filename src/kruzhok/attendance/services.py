@@ -10,6 +10,7 @@ from kruzhok.attendance.models import AttendanceMark, LessonChange, LessonChange
 from kruzhok.billing import selectors as billing_selectors
 from kruzhok.billing import services as billing_services
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
+from kruzhok.certificates import ledger
 from kruzhok.enrollment.models import ApplicationStatus, Contract
 
 
@@ -38,7 +39,8 @@ def attendance_mark(
 
     A repeated mark (double tap, retry) changes nothing; un-marking reverses the charge.
     Refused for another teacher's group, a future or cancelled lesson, a lesson in a month the
-    operator has closed, or a child who was not under contract in the group on that day.
+    operator has closed, a lesson of a financing period already closed, or a child who was not
+    under contract in the group on that day.
     `today` is for back-filled data and tests.
     """
     today = today or timezone.localdate()
@@ -90,7 +92,16 @@ def attendance_mark(
             mark.marked_by = actor
             mark.save(update_fields=["present", "marked_by", "marked_at"])
         if present:
-            billing_services.lesson_charge(contract=contract, lesson=lesson)
+            try:
+                billing_services.lesson_charge(contract=contract, lesson=lesson)
+            except ledger.HoldExceeded as exc:
+                # The reserve is gone only when the financing period was closed (its unused
+                # money went back to the budget); the mark is not kept either.
+                raise AttendanceError(
+                    "Отметить посещение нельзя: период финансирования, к которому относится "
+                    "занятие, закрыт, и резерв сертификата по договору уже освобождён. "
+                    "Если ребёнок был на занятии, сообщите муниципальному оператору."
+                ) from exc
         else:
             billing_services.lesson_charge_reverse(contract=contract, lesson=lesson)
         return mark

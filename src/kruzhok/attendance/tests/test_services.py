@@ -9,9 +9,16 @@ from kruzhok.billing.models import Charge
 from kruzhok.catalog.models import Lesson, LessonStatus, StaffRole
 from kruzhok.catalog.services import provider_staff_add
 from kruzhok.certificates.models import Transfer
+from kruzhok.certificates.periods import financing_period_close
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services as enrollment_services
-from kruzhok.enrollment.tests.world import TODAY, group_make, provider_make, user_make
+from kruzhok.enrollment.tests.world import (
+    MOSCOW,
+    TODAY,
+    group_make,
+    provider_make,
+    user_make,
+)
 
 
 @pytest.fixture
@@ -131,3 +138,13 @@ def test_every_lesson_attended_charges_exactly_the_certificate_part(world, time_
     contract.hold.refresh_from_db()
     assert contract.hold.remaining == 0
     assert _money(contract).reserved == 0
+
+
+def test_a_lesson_of_a_closed_financing_period_cannot_be_marked(world, contract, time_machine):
+    lesson = world.group.lessons.get(date=TODAY)
+    time_machine.move_to(datetime.datetime(2027, 9, 1, 12, 0, tzinfo=MOSCOW), tick=False)
+    financing_period_close(financing_program=world.financing)
+    with pytest.raises(AttendanceError, match="период финансирования, к которому относится"):
+        attendance_mark(actor=world.teacher, lesson=lesson, contract=contract, present=True)
+    assert not AttendanceMark.objects.filter(lesson=lesson).exists()
+    assert not Charge.objects.filter(lesson=lesson).exists()
