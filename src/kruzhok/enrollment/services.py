@@ -14,30 +14,28 @@ PostgreSQL; on SQLite the IMMEDIATE transactions serialise writers anyway. Seats
 only by the catalog's conditional updates, whose CHECK constraint is the backstop, so a group
 is never overbooked. Money moves only through the certificates ledger.
 
-The clock's batch jobs (expiry, the group's start and end) are in `clock.py`; the contract's
-money (conclusion, what a withdrawal keeps in reserve) in `contracts.py`.
+The submission (the rush's hot path, which locks the child's row before the group's) is in
+`submission.py` and re-exported here; the clock's batch jobs (expiry, the group's start and
+end) are in `clock.py`; the contract's money (conclusion, what a withdrawal keeps in reserve)
+in `contracts.py`.
 """
 
 import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.billing.models import Charge
 from kruzhok.catalog import seats
 from kruzhok.catalog.models import (
-    FinancingSource,
     Group,
-    ProgramState,
-    ProviderStatus,
     StaffRole,
 )
 from kruzhok.certificates import ledger
-from kruzhok.common import rawsql
-from kruzhok.common.services import AuditEntry, audit_record, audit_record_many
+from kruzhok.common.services import audit_record
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.contracts import contract_conclude, reserve_still_needed
 from kruzhok.enrollment.errors import EnrollmentError
@@ -47,12 +45,7 @@ from kruzhok.enrollment.models import (
     Contract,
 )
 from kruzhok.enrollment.offers import Offer, offer_compute
-from kruzhok.enrollment.submission_facts import (
-    SubmissionFacts,
-    other_certificate_programs_locked,
-    submission_facts,
-)
-from kruzhok.enrollment.workdays import working_day_add
+from kruzhok.enrollment.submission import application_submit
 from kruzhok.families.models import Child
 
 __all__ = [
@@ -71,9 +64,6 @@ __all__ = [
     "provider_role_of",
     "waitlist_promote_group",
 ]
-
-# Working days the provider has to answer an application (not auto-accepted).
-DECISION_WORKING_DAYS = 3
 
 
 def _is_guardian(user: User, child: Child) -> bool:
@@ -144,21 +134,6 @@ def _state_refusal(application: Application, action: str) -> EnrollmentError:
     )
 
 
-def _years(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} год"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} года"
-    return f"{n} лет"
-
-
-def _already_applied(child: Child) -> EnrollmentError:
-    return EnrollmentError(
-        f"{child.first_name} уже записан(а) в эту группу: заявка есть в личном кабинете.",
-        field="child",
-    )
-
-
 # Seats and the waiting line -------------------------------------------------------------------
 
 
@@ -207,138 +182,7 @@ def waitlist_promote_group(*, group_id: int) -> list[Application]:
         return _waitlist_promote(_lock_group(group_id))
 
 
-# Submission and the provider's decision -------------------------------------------------------
-
-
-def _submission_refusal(facts: SubmissionFacts, now: datetime.datetime) -> EnrollmentError | None:
-    """Why the child cannot apply to the group now, or None."""
-    group, child = facts.group, facts.child
-    program = group.program
-    if not facts.is_guardian:
-        return EnrollmentError("Выберите своего ребёнка.", field="child")
-    if (
-        program.state != ProgramState.PUBLISHED
-        or program.provider.status != ProviderStatus.APPROVED
-    ):
-        return EnrollmentError("Программа сейчас не принимает заявки: она не опубликована.")
-    state = selectors.enrollment_state(group, facts.window, now=now)
-    if not state.is_open:
-        return EnrollmentError(f"{state.message}. Подать заявку в эту группу сейчас нельзя.")
-    age = child.age_on(group.start_date)
-    if not program.age_min <= age <= program.age_max:
-        return EnrollmentError(
-            f"Программа рассчитана на детей {program.age_min}–{program.age_max} лет, а "
-            f"{child.first_name} на начало занятий ({group.start_date:%d.%m.%Y}) будет "
-            f"{_years(age)}. Выберите программу по возрасту.",
-            field="child",
-        )
-    if facts.applied_here:
-        return _already_applied(child)
-    if _limited(facts) and facts.other_certificate_programs >= (facts.programs_limit or 0):
-        return _over_limit(facts)
-    return None
-
-
-def _limited(facts: SubmissionFacts) -> bool:
-    """Whether the financing program's per-child limit applies to this submission."""
-    return (
-        facts.group.program.financing_source == FinancingSource.CERTIFICATE
-        and facts.programs_limit is not None
-    )
-
-
-def _over_limit(facts: SubmissionFacts) -> EnrollmentError:
-    return EnrollmentError(
-        f"По сертификату можно одновременно подавать заявки и заниматься не более чем по "
-        f"{facts.programs_limit} программам. Чтобы записаться сюда, отзовите одну из заявок "
-        "или завершите обучение по одной из программ.",
-        field="child",
-    )
-
-
-def application_submit(
-    *, parent: User, child_id: int, group_id: int, today: datetime.date | None = None
-) -> Application:
-    """Submit an application of a parent's child to a group.
-
-    Refused with a clear reason when the group or child does not exist, the child is not the
-    parent's, the program or provider is not published/approved, enrolment is closed (switch
-    or window), the child's age at the group's start is out of the program's range, the child
-    already has a live application in the group (a double click included), or the per-child
-    limit of certificate-paid programs is reached. A full group puts the application on its
-    waiting line instead of refusing; with auto-accept on, a free seat is taken at once;
-    otherwise the provider has three working days to decide. `today` is for back-filled data
-    and tests.
-
-    The rush path: the checks read everything in one statement without locks, then one short
-    transaction takes the seat (a conditional UPDATE that also locks the group row) or, for a
-    full group or one decided by a person, locks the row to read its free seats, and inserts
-    the application in its final state. The row lock orders everyone behind the same group,
-    so the waiting line is in arrival order and nobody waits while a seat is free.
-    """
-    now = timezone.now()
-    if today is not None and today != timezone.localdate(now):
-        now = timezone.make_aware(datetime.datetime.combine(today, datetime.time(12, 0)))
-    today = timezone.localdate(now)
-    facts = submission_facts(user_id=parent.pk, child_id=child_id, group_id=group_id, today=today)
-    if facts is None:
-        if Group.objects.filter(pk=group_id).exists():
-            raise EnrollmentError("Выберите ребёнка из списка.", field="child")
-        raise EnrollmentError("Такой группы нет: выберите группу в каталоге.")
-    refusal = _submission_refusal(facts, now)
-    if refusal is not None:
-        raise refusal
-    group, child = facts.group, facts.child
-    with transaction.atomic(durable=True):
-        # The child's row first (only the same child's other clicks wait for it), then the
-        # group's: the limit is counted again where no concurrent submission can slip past.
-        if _limited(facts) and other_certificate_programs_locked(
-            child_id=child.pk, program_id=group.program_id
-        ) >= (facts.programs_limit or 0):
-            raise _over_limit(facts)
-        if group.auto_accept and seats.group_seat_take(group_id=group.pk):
-            status = ApplicationStatus.ACCEPTED
-        else:
-            free = seats.group_seats_lock(group_id=group.pk)
-            if group.auto_accept and free > 0 and seats.group_seat_take(group_id=group.pk):
-                # A seat was freed between the two statements, and the lock kept it for us.
-                status = ApplicationStatus.ACCEPTED
-            elif not group.auto_accept and free > 0:
-                status = ApplicationStatus.SUBMITTED
-            else:
-                status = ApplicationStatus.WAITLISTED
-        accepted = status == ApplicationStatus.ACCEPTED
-        application = Application(
-            child=child,
-            group=group,
-            applicant=parent,
-            status=status,
-            status_changed_by=None if accepted else parent,
-            offer_expires_at=now + datetime.timedelta(days=settings.KRUZHOK_OFFER_VALID_DAYS)
-            if accepted
-            else None,
-            decide_by=working_day_add(today, DECISION_WORKING_DAYS)
-            if status == ApplicationStatus.SUBMITTED
-            else None,
-        )
-        try:
-            rawsql.insert(application)
-        except IntegrityError as exc:
-            # The unique live-application index is the backstop behind the check above (two
-            # clicks at once); raising rolls the whole transaction back, the seat included.
-            raise _already_applied(child) from exc
-        audit = [AuditEntry(parent, "application_submit", application, {"status": status})]
-        if accepted:
-            audit.append(AuditEntry(None, "application_accept", application))
-        audit_record_many(audit)
-        if accepted:
-            notices.accepted(application)
-        elif status == ApplicationStatus.WAITLISTED:
-            notices.waitlisted(application)
-        if not group.auto_accept:
-            # A person decides: the provider's administrators are told there is work.
-            notices.submitted(application)
-        return application
+# The provider's decision (the submission itself is in submission.py) ---------------------------
 
 
 def application_accept(*, actor: User, application: Application) -> Application:
