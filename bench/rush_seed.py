@@ -34,7 +34,7 @@ from kruzhok.catalog.models import (
 )
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
-from kruzhok.demo.load import inn_make, ogrn_make, snils_make
+from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.families.models import Child, Guardianship
 
 MUNICIPALITY_NAME = "Бенчмарк «Запись»"
@@ -101,8 +101,8 @@ def groups_seed(*, groups: int, capacity: int, rng: random.Random) -> list[Group
                 kind=ProviderKind.ORGANIZATION,
                 full_name=f"АНО ДО «Бенчмарк-{p + 1}»",
                 short_name=f"Бенчмарк-{p + 1}",
-                inn=inn_make(ProviderKind.ORGANIZATION, serial),
-                ogrn=ogrn_make(ProviderKind.ORGANIZATION, serial),
+                inn=inn_sample(serial, prefix="2616"),
+                ogrn=ogrn_sample(serial, prefix="2616"),
                 license_number=f"Л035-01210-26/{serial:08d}",
                 address=f"г. Нефтекумск, ул. Ленина, д. {p + 1}",
                 municipality=municipality,
@@ -204,7 +204,7 @@ def families_seed(
                 last_name="Ребёнок",
                 first_name=str(n + 1),
                 birth_date=_birth_date(rng, age, group.start_date),
-                snils=snils_make(100_000 + n),
+                snils=snils_sample(100_000 + n),
                 municipality=municipality,
             )
         )

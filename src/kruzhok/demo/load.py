@@ -15,8 +15,6 @@ from django.contrib.auth.models import Group as PermissionGroup
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
-from stdnum.ru import inn as stdnum_inn
-from stdnum.ru import ogrn as stdnum_ogrn
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.attendance import services as attendance_services
@@ -34,7 +32,7 @@ from kruzhok.catalog.models import (
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
-from kruzhok.common.validators import snils_check_digits
+from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.demo import data
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Application
@@ -73,29 +71,16 @@ def demo_exists() -> bool:
     return Municipality.objects.filter(name=MUNICIPALITY_NAME).exists()
 
 
+# The demo's identifiers: ИНН 2614… and ОГРН 1022614… of the Нефтекумский district.
+DEMO_PREFIX = "2614"
+
+
 def inn_make(kind: str, serial: int) -> str:
-    if kind == ProviderKind.ORGANIZATION:
-        body = f"2614{serial:05d}"
-        return body + stdnum_inn.calc_company_check_digit(body)
-    body = f"2614{serial:06d}"
-    return body + stdnum_inn.calc_personal_check_digits(body)
+    return inn_sample(serial, prefix=DEMO_PREFIX, entrepreneur=kind == ProviderKind.ENTREPRENEUR)
 
 
 def ogrn_make(kind: str, serial: int) -> str:
-    """A checksummed ОГРН (13 digits) or ОГРНИП (15 digits, skipping serials whose
-    remainder mod 13 is two digits long, which no valid ОГРНИП has)."""
-    while True:
-        body = f"10226{serial:07d}" if kind == ProviderKind.ORGANIZATION else f"3142614{serial:07d}"
-        number = body + stdnum_ogrn.calc_check_digit(body + "0")
-        if stdnum_ogrn.is_valid(number):
-            return number
-        serial += 1000
-
-
-def snils_make(serial: int) -> str:
-    """A СНИЛС with a valid checksum (numbers above 001-001-998 are checksummed)."""
-    number = f"{1_002_000 + serial * 7919:09d}"
-    return number + snils_check_digits(number)
+    return ogrn_sample(serial, prefix=DEMO_PREFIX, entrepreneur=kind == ProviderKind.ENTREPRENEUR)
 
 
 @lru_cache(maxsize=1)
@@ -246,11 +231,11 @@ def _build_families(municipality: Municipality) -> list[tuple[User, list[Child]]
     kids = [
         family_services.child_add(
             parent=demo_parent, last_name="Петров", first_name="Михаил",
-            patronymic="Андреевич", birth_date=datetime.date(2016, 3, 14), snils=snils_make(1),
+            patronymic="Андреевич", birth_date=datetime.date(2016, 3, 14), snils=snils_sample(1),
         ),
         family_services.child_add(
             parent=demo_parent, last_name="Петрова", first_name="Софья",
-            patronymic="Андреевна", birth_date=datetime.date(2019, 6, 2), snils=snils_make(2),
+            patronymic="Андреевна", birth_date=datetime.date(2019, 6, 2), snils=snils_sample(2),
         ),
     ]  # fmt: skip
     families.append((demo_parent, kids))
@@ -275,7 +260,7 @@ def _build_families(municipality: Municipality) -> list[tuple[User, list[Child]]
                     first_name=rng.choice(data.BOY_NAMES if boy else data.GIRL_NAMES),
                     patronymic=_patronymic(rng.choice(data.FATHER_NAMES), boy),
                     birth_date=birth,
-                    snils=snils_make(serial),
+                    snils=snils_sample(serial),
                 )
             )
         families.append((parent, children))

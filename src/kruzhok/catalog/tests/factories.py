@@ -10,8 +10,6 @@ import itertools
 
 import factory
 from django.utils import timezone
-from stdnum.ru import inn as stdnum_inn
-from stdnum.ru import ogrn as stdnum_ogrn
 
 from kruzhok.catalog import services
 from kruzhok.catalog.models import (
@@ -25,6 +23,7 @@ from kruzhok.catalog.models import (
     ProviderStatus,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.common.sample_numbers import inn_sample, ogrn_sample
 
 MUNICIPALITY_NAME = "Нефтекумский городской округ"
 
@@ -37,32 +36,24 @@ def municipality_default() -> Municipality:
     return municipality
 
 
+# ИНН 78…, ОГРН 10278…: apart from the demo's and the tests' world.
+PREFIX = "78"
+
+
 def inn_organization(number: int) -> str:
-    """A 10-digit organisation ИНН with its check digit."""
-    body = f"78{number:07d}"
-    return body + stdnum_inn.calc_company_check_digit(body)
+    return inn_sample(number, prefix=PREFIX)
 
 
 def ogrn_organization(number: int) -> str:
-    """A 13-digit ОГРН with its check digit (remainder of the first 12 by 11, last digit)."""
-    body = f"10278{number:07d}"
-    return body + stdnum_ogrn.calc_check_digit(body + "0")
+    return ogrn_sample(number, prefix=PREFIX)
 
 
 def inn_entrepreneur(number: int) -> str:
-    """A 12-digit personal ИНН with its two check digits."""
-    body = f"78{number:08d}"
-    return body + stdnum_inn.calc_personal_check_digits(body)
+    return inn_sample(number, prefix=PREFIX, entrepreneur=True)
 
 
 def ogrnip(number: int) -> str:
-    """A 15-digit ОГРНИП with its check digit; bodies whose remainder by 13 is 10..12 skipped."""
-    while True:
-        body = f"30478{number:09d}"
-        remainder = int(body) % 13
-        if remainder < 10:
-            return body + str(remainder)
-        number += 1_000_000
+    return ogrn_sample(number, prefix=PREFIX, entrepreneur=True)
 
 
 class ProviderFactory(factory.django.DjangoModelFactory[Provider]):

@@ -8,35 +8,21 @@ import datetime
 import itertools
 
 import factory
-from stdnum.ru import inn as stdnum_inn
 
 from kruzhok.catalog.models import Provider, ProviderKind, ProviderStatus
 from kruzhok.certificates import services
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.models import Municipality
-from kruzhok.common.validators import snils_check_digits
+from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.families.models import Child
 
 # The checksum of a СНИЛС is verified only above 001-001-998; start well past it.
-_snils_numbers = itertools.count(100_000_000)
+_snils_numbers = itertools.count(50_000)
 _org_numbers = itertools.count(1)
 
 
-def snils_make(number: int) -> str:
-    body = f"{number:09d}"
-    return body + snils_check_digits(body)
-
-
-def inn_make(number: int) -> str:
-    """A 10-digit organisation ИНН with a correct check digit."""
-    body = f"26{number:07d}"
-    return body + stdnum_inn.calc_company_check_digit(body)
-
-
-def ogrn_make(number: int) -> str:
-    """A 13-digit ОГРН with a correct check digit."""
-    body = f"102260{number:06d}"
-    return body + str(int(body) % 11 % 10)
+# ИНН 2699…, ОГРН 1022699…: apart from the demo's and the tests' world.
+PREFIX = "2699"
 
 
 class MunicipalityFactory(factory.django.DjangoModelFactory):
@@ -55,7 +41,7 @@ class ChildFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"Пётр{n}")
     patronymic = "Сергеевич"
     birth_date = datetime.date(2016, 3, 15)
-    snils = factory.LazyFunction(lambda: snils_make(next(_snils_numbers)))
+    snils = factory.LazyFunction(lambda: snils_sample(next(_snils_numbers)))
     municipality = factory.SubFactory(MunicipalityFactory)
 
 
@@ -69,8 +55,8 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     kind = ProviderKind.ORGANIZATION
     full_name = factory.Sequence(lambda n: f"Муниципальное бюджетное учреждение ДО №{n}")
     short_name = factory.Sequence(lambda n: f"МБУ ДО №{n}")
-    inn = factory.LazyAttribute(lambda o: inn_make(o.seq))
-    ogrn = factory.LazyAttribute(lambda o: ogrn_make(o.seq))
+    inn = factory.LazyAttribute(lambda o: inn_sample(o.seq, prefix=PREFIX))
+    ogrn = factory.LazyAttribute(lambda o: ogrn_sample(o.seq, prefix=PREFIX))
     address = "г. Нефтекумск, ул. Ленина, 1"
     municipality = factory.SubFactory(MunicipalityFactory)
     status = ProviderStatus.APPROVED

@@ -22,7 +22,7 @@ from kruzhok.catalog.models import (
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.models import Municipality
-from kruzhok.demo.load import inn_make, ogrn_make, snils_make
+from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.families import services as family_services
 from kruzhok.families.models import Child
 
@@ -34,6 +34,8 @@ TODAY = NOW.date()
 PERIOD_START = datetime.date(2026, 9, 1)
 
 _serial = itertools.count(1)
+# ИНН and ОГРН of the world's providers, apart from the demo's and the factories'.
+WORLD_PREFIX = "2615"
 
 
 def user_make(role: str = Role.PARENT, municipality: Municipality | None = None) -> User:
@@ -54,8 +56,8 @@ def provider_make(municipality: Municipality) -> tuple[Provider, User, User]:
         kind=ProviderKind.ORGANIZATION,
         full_name=f"Центр дополнительного образования № {n}",
         short_name=f"ЦДО № {n}",
-        inn=inn_make(ProviderKind.ORGANIZATION, 500 + n),
-        ogrn=ogrn_make(ProviderKind.ORGANIZATION, 500 + n),
+        inn=inn_sample(n, prefix=WORLD_PREFIX),
+        ogrn=ogrn_sample(n, prefix=WORLD_PREFIX),
         license_number="Л035-01",
         address="г. Нефтекумск, ул. Ленина, 1",
         municipality=municipality,
@@ -124,7 +126,7 @@ def child_make(parent: User, *, birth_date: datetime.date = datetime.date(2016, 
         first_name="Артём",
         patronymic="Игоревич",
         birth_date=birth_date,
-        snils=snils_make(next(_serial) + 3000),
+        snils=snils_sample(next(_serial) + 3000),
         today=TODAY,
     )
 
