@@ -4,6 +4,9 @@ Access: operators and regional administrators only (403 for other roles); an ope
 only the providers of their municipality and those providers' programs (404 for the rest).
 """
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -65,13 +68,12 @@ def provider_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(*OPERATOR_ROLES)
 def provider_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     provider = cabinet.provider_get_for_operator(user=request.user, pk=pk)
-    try:
-        moderation.provider_approve(operator=request.user, provider=provider)
-    except ValidationError as exc:
-        messages.info(request, " ".join(exc.messages))
-        return redirect("operator:provider_detail", pk=provider.pk)
-    messages.success(request, f"«{provider.short_name}» допущена к работе на портале.")
-    return redirect("operator:queue")
+    return _approve(
+        request,
+        lambda: moderation.provider_approve(operator=request.user, provider=provider),
+        detail=redirect("operator:provider_detail", pk=provider.pk),
+        done=f"«{provider.short_name}» допущена к работе на портале.",
+    )
 
 
 @require_POST
@@ -79,21 +81,17 @@ def provider_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def provider_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     provider = cabinet.provider_get_for_operator(user=request.user, pk=pk)
     form = ProviderRejectForm(request.POST)
-    if form.is_valid():
-        try:
-            moderation.provider_reject(
-                operator=request.user, provider=provider, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                messages.info(request, " ".join(exc.messages))
-                return redirect("operator:provider_detail", pk=provider.pk)
-        else:
-            messages.success(request, f"Заявка «{provider.short_name}» отклонена.")
-            return redirect("operator:queue")
-    return _provider_page(request, provider, reject_form=form, status=400)
+    return _send_back(
+        request,
+        form,
+        lambda text: moderation.provider_reject(
+            operator=request.user, provider=provider, reason=text
+        ),
+        field="reason",
+        detail=redirect("operator:provider_detail", pk=provider.pk),
+        done=f"Заявка «{provider.short_name}» отклонена.",
+        page=lambda: _provider_page(request, provider, reject_form=form, status=400),
+    )
 
 
 def _program_page(
@@ -128,13 +126,12 @@ def program_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(*OPERATOR_ROLES)
 def program_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = cabinet.program_get_for_operator(user=request.user, pk=pk)
-    try:
-        moderation.program_approve(operator=request.user, program=program)
-    except ValidationError as exc:
-        messages.info(request, " ".join(exc.messages))
-        return redirect("operator:program_detail", pk=program.pk)
-    messages.success(request, f"Программа «{program.title}» опубликована.")
-    return redirect("operator:queue")
+    return _approve(
+        request,
+        lambda: moderation.program_approve(operator=request.user, program=program),
+        detail=redirect("operator:program_detail", pk=program.pk),
+        done=f"Программа «{program.title}» опубликована.",
+    )
 
 
 @require_POST
@@ -142,18 +139,61 @@ def program_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def program_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = cabinet.program_get_for_operator(user=request.user, pk=pk)
     form = ProgramReturnForm(request.POST)
+    return _send_back(
+        request,
+        form,
+        lambda text: moderation.program_return(
+            operator=request.user, program=program, remarks=text
+        ),
+        field="remarks",
+        detail=redirect("operator:program_detail", pk=program.pk),
+        done=f"Программа «{program.title}» возвращена на доработку.",
+        page=lambda: _program_page(request, program, return_form=form, status=400),
+    )
+
+
+# One shape for every decision -----------------------------------------------------------------
+
+
+def _approve(
+    request: AuthenticatedHttpRequest,
+    decide: Callable[[], object],
+    *,
+    detail: HttpResponse,
+    done: str,
+) -> HttpResponse:
+    """Approve, then back to the queue; a refusal (say, decided already) is shown on the
+    object's page."""
+    try:
+        decide()
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+        return detail
+    messages.success(request, done)
+    return redirect("operator:queue")
+
+
+def _send_back(
+    request: AuthenticatedHttpRequest,
+    form: forms.Form,
+    decide: Callable[[str], object],
+    *,
+    field: str,
+    detail: HttpResponse,
+    done: str,
+    page: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """Reject or return with the operator's text; an error in the text stays on the form
+    with what was typed, a refusal of the decision itself is shown on the object's page."""
     if form.is_valid():
         try:
-            moderation.program_return(
-                operator=request.user, program=program, remarks=form.cleaned_data["remarks"]
-            )
+            decide(form.cleaned_data[field])
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
+            if not hasattr(exc, "error_dict"):
                 messages.info(request, " ".join(exc.messages))
-                return redirect("operator:program_detail", pk=program.pk)
+                return detail
+            add_service_errors(form, exc)
         else:
-            messages.success(request, f"Программа «{program.title}» возвращена на доработку.")
+            messages.success(request, done)
             return redirect("operator:queue")
-    return _program_page(request, program, return_form=form, status=400)
+    return page()
