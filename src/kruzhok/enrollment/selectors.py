@@ -36,11 +36,14 @@ def application_list_for_parent(*, user: User) -> QuerySet[Application]:
 
 
 def application_get_for_parent(*, user: User, pk: int) -> Application:
-    """The application of one of the user's children; 404 for anyone else's."""
-    application = application_list_for_parent(user=user).filter(pk=pk).first()
-    if application is None:
-        raise Http404("Заявка не найдена")
-    return application
+    """The application of one of the user's children, with the child's certificate (the
+    offer needs it); 404 for anyone else's."""
+    try:
+        return (
+            application_list_for_parent(user=user).select_related("child__certificate").get(pk=pk)
+        )
+    except Application.DoesNotExist:
+        raise Http404("Заявка не найдена") from None
 
 
 def _staff_scope(user: User) -> Q:
