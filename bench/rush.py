@@ -529,6 +529,11 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="rushes in a row; the figures are their medians"
     )
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="also fetch the page each POST redirects to and time the pair as the answer",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(HARD_CAP_S)
@@ -537,7 +542,8 @@ def main() -> int:
     print(
         f"rush bench: families={args.families} groups={args.groups}x{args.capacity} "
         f"users={args.users} gunicorn={args.workers} {args.worker_class} workers"
-        + (f" x {threads} threads" if args.worker_class == "gthread" else ""),
+        + (f" x {threads} threads" if args.worker_class == "gthread" else "")
+        + ("; an answer is the POST and the page it redirects to" if args.follow else ""),
         flush=True,
     )
 
@@ -578,6 +584,7 @@ def main() -> int:
                 "csrf": csrf,
                 "users": args.users,
                 "deadline_s": load_deadline,
+                "follow": args.follow,
                 "families": [[f.session_key, f.group_id, f.child_id] for f in families],
             }
             plan_path.write_text(json.dumps(plan))

@@ -9,8 +9,11 @@ PLAN.json: {"host": "http://127.0.0.1:PORT", "csrf": "<32 chars>", "users": 64,
 Every family applies exactly once: `users` FastHttpUsers (all spawned at once, no think time)
 take the next family from one shared line and POST /enrollment/apply/<group_id>/ with that
 parent's session cookie, the CSRF cookie and the same unmasked 32-character secret as the
-form field. Redirects are not followed: the POST alone is timed. The run ends when every
-family has been answered or at the deadline, whichever comes first.
+form field. Redirects are not followed: the POST alone is timed — unless "follow" is true in
+the plan, when the page the POST redirects to (the application with its offer or its place in
+the waiting line) is fetched too, with the flash-message cookie, and the pair is timed as one
+answer. The run ends when every family has been answered or at the deadline, whichever comes
+first.
 
 RESULT.json: {"started": t0, "finished": t1, "latencies_ms": [...], "statuses": {code: n},
 "refusals": {message: n}, "unexpected": [first few non-302/400/409 answers]}.
@@ -40,6 +43,7 @@ class Rush:
 
     def __init__(self, plan: dict[str, Any]) -> None:
         self.csrf: str = plan["csrf"]
+        self.follow: bool = bool(plan.get("follow"))
         self.line: deque[list[Any]] = deque(plan["families"])
         self.total = len(self.line)
         self.done = 0
@@ -97,12 +101,31 @@ class Parent(FastHttpUser):
             else:
                 body = response.text or ""
                 response.failure(f"HTTP {status}")
+        if status == 302 and RUSH.follow:
+            # The page the parent lands on, with the flash message the POST left in a cookie.
+            location = response.headers.get("Location", "")
+            flash = response.headers.get("Set-Cookie", "").split(";", 1)[0]
+            cookie = f"sessionid={session_key}; csrftoken={RUSH.csrf}"
+            with self.client.get(
+                location,
+                headers={"Cookie": f"{cookie}; {flash}" if flash else cookie},
+                allow_redirects=False,
+                catch_response=True,
+                name="/enrollment/applications/[pk]/",
+            ) as page:
+                if page.status_code == 200:
+                    page.success()
+                else:
+                    page.failure(f"HTTP {page.status_code}")
+                    status = page.status_code or 0
+                    body = page.text or ""
+            elapsed_ms = (time.perf_counter() - started) * 1000
         RUSH.last_answered = time.perf_counter()
         RUSH.latencies_ms.append(elapsed_ms)
         RUSH.statuses[status] += 1
         if status in (400, 409):
             RUSH.refusals[_refusal_message(body)] += 1
-        elif status != 302 and len(RUSH.unexpected) < 5:
+        elif status not in (302, 200) and len(RUSH.unexpected) < 5:
             RUSH.unexpected.append(f"HTTP {status} /enrollment/apply/{group_id}/: {body[:300]}")
         RUSH.done += 1
 
