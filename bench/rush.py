@@ -40,7 +40,12 @@ gunicorn 5.3-5.7 ms of CPU, PostgreSQL 3.0-3.2 ms, the load generator 1.0 ms, th
 limit (two more statements) then gave 177/s p99 486 ms with pgbench_tps 4,989 (the machine's
 speed varies by a quarter from hour to hour: compare apps_per_s / pgbench_tps, 0.032-0.036).
 Before the submission's statements were written by hand the same run gave 63-72/s (gunicorn
-20.6 ms per application, 28 statements against 11 now).
+20.6 ms per application, 28 statements against 11 now). With `--follow` (each parent also
+loads the page the POST redirects to: the application with its offer or its place in the
+line) one rush gave 54 answers/s p99 1,449 ms at first, 76/s p99 999 ms once that page's
+reads were written by hand (gunicorn 16.3 ms, PostgreSQL 7.7 ms per POST and page): the page
+still costs about twice the submission, most of it the offer's four ORM queries and the
+template.
 Throughput is bound by CPU, not by the server's shape: the run prints CPU milliseconds per
 application (gunicorn, PostgreSQL, the mail worker, the load generator) and how much of the
 machine other processes took meanwhile. `--workers`, `--worker-class` and `--threads` try
