@@ -153,6 +153,24 @@ def test_a_double_click_racing_itself_keeps_one_application(ticking_clock):
     assert Application.objects.filter(child=world.child).count() == 1
 
 
+def test_a_double_click_into_an_auto_accept_group_takes_one_seat(ticking_clock):
+    world = world_make()
+    group = group_make(world.program, world.teacher, capacity=5, auto_accept=True)
+    results = run_together(
+        [
+            lambda: services.application_submit(
+                parent=world.parent, child_id=world.child.pk, group_id=group.pk
+            )
+        ]
+        * 6
+    )
+    made = [r for r in results if isinstance(r, Application)]
+    assert len(made) == 1 and made[0].status == ApplicationStatus.ACCEPTED, results
+    # The losers' seats went back with their rolled-back transactions.
+    group.refresh_from_db()
+    assert group.seats_taken == 1
+
+
 def test_clicks_on_many_programs_at_once_stay_within_the_childs_limit(ticking_clock):
     world = world_make(max_programs_per_child=3)
     groups = [
