@@ -11,6 +11,7 @@ from django.urls import reverse
 from kruzhok.accounts.models import User
 from kruzhok.enrollment.tests.world import user_make
 from kruzhok.notifications.models import Notification
+from kruzhok.notifications.selectors import notification_unread_count
 from kruzhok.notifications.services import (
     notification_emails_send,
     notification_mark_read,
@@ -109,3 +110,16 @@ def test_the_cabinet_lists_only_ones_own_notifications(client, db):
     client.post(reverse("notifications:read_all"))
     assert notification_mark_read(user=me) == 0
     assert Notification.objects.get(user=other).read_at is None
+
+
+def test_the_unread_badge_counts_ones_own_unread_notifications(db):
+    me, other = user_make(), user_make()
+    for n in range(3):
+        notify(user=me, subject=f"Моё {n}", body="Текст")
+    notify(user=other, subject="Чужое", body="Текст")
+    assert notification_unread_count(user=me) == 3
+    notification_mark_read(user=me, notification_id=Notification.objects.filter(user=me).first().pk)
+    assert notification_unread_count(user=me) == 2
+    notification_mark_read(user=me)
+    assert notification_unread_count(user=me) == 0
+    assert notification_unread_count(user=other) == 1
