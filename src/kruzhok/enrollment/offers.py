@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from kruzhok.catalog.models import FinancingSource, LessonStatus
-from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.models import CertificateStatus
-from kruzhok.certificates.selectors import certificate_money, financing_budget_available
+from kruzhok.certificates.selectors import certificate_money, funding_outlook
 from kruzhok.enrollment.models import Application
 from kruzhok.families.models import Child
 
@@ -76,16 +75,14 @@ def _certificate_money_for_offer(
     certificate = getattr(child, "certificate", None)
     if certificate is not None and certificate.status == CertificateStatus.FUNDED:
         return certificate_money(certificate=certificate).available, ""
-    financing = certificate_services.financing_program_current(
-        municipality=child.municipality_id, day=today
-    )
-    if financing is None:
+    outlook = funding_outlook(municipality_id=child.municipality_id, day=today)
+    if outlook is None:
         return 0, "В муниципалитете сейчас нет действующей программы финансирования."
-    nominal = certificate_services.nominal_for(financing_program=financing, child=child)
+    nominal = outlook.nominal_for_age(child.age_on(outlook.period_start))
     if nominal is None:
         return 0, "Возраст ребёнка не входит в возрастные группы программы финансирования."
-    if financing.funded_count >= financing.max_funded_certificates:
+    if not outlook.quota_left:
         return 0, "Лимит сертификатов персонифицированного финансирования исчерпан."
-    if financing_budget_available(financing_program=financing) < nominal:
+    if outlook.budget_available < nominal:
         return 0, "Средства программы персонифицированного финансирования исчерпаны."
     return nominal, "Сертификат будет выдан и пополнен при заключении договора."
