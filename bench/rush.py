@@ -43,9 +43,9 @@ Before the submission's statements were written by hand the same run gave 63-72/
 20.6 ms per application, 28 statements against 11 now). With `--follow` (each parent also
 loads the page the POST redirects to: the application with its offer or its place in the
 line) one rush gave 54 answers/s p99 1,449 ms at first, 76/s p99 999 ms once that page's
-reads were written by hand (gunicorn 16.3 ms, PostgreSQL 7.7 ms per POST and page): the page
-still costs about twice the submission, most of it the offer's four ORM queries and the
-template.
+application and clashes were read by hand, 86/s p99 924 ms with the offer's funding outlook
+too (gunicorn 14.0 ms, PostgreSQL 7.0 ms per POST and page; pgbench_tps 5,514): the page
+still costs about as much as the submission, a third of it the template.
 Throughput is bound by CPU, not by the server's shape: the run prints CPU milliseconds per
 application (gunicorn, PostgreSQL, the mail worker, the load generator) and how much of the
 machine other processes took meanwhile. `--workers`, `--worker-class` and `--threads` try
