@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kruzhok.common.money import format_kopecks
@@ -206,3 +208,11 @@ def test_applying_to_a_full_group_says_the_application_is_on_the_waiting_line(pa
     assert "поставлена в лист ожидания" in page
     assert "место в очереди — 1" in page
     assert Application.objects.get(child=world.child).status == ApplicationStatus.WAITLISTED
+
+
+@pytest.mark.postgres
+def test_the_apply_page_reads_the_children_without_a_server_side_cursor(parent_client, world):
+    with CaptureQueriesContext(connection) as queries:
+        response = parent_client.get(reverse("enrollment:apply", args=[world.group.pk]))
+    assert response.status_code == 200 and world.child.first_name in response.content.decode()
+    assert not [q["sql"] for q in queries.captured_queries if "DECLARE" in q["sql"]]
