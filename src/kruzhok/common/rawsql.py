@@ -61,6 +61,15 @@ def instance_from_row(model: type[M], fields: tuple[str, ...], values: list[Any]
     return model.from_db(connection.alias, list(fields), values)
 
 
+def split_row(row: tuple[Any, ...], *widths: int) -> list[list[Any]]:
+    """Cut a joined row into its tables' parts, then what is left (possibly nothing)."""
+    values, parts = list(row), []
+    for width in widths:
+        parts.append(values[:width])
+        del values[:width]
+    return [*parts, values]
+
+
 @functools.cache
 def _insert_statement(model: type[Model], vendor: str, rows: int) -> tuple[str, list[Field]]:
     meta = model._meta

@@ -19,7 +19,7 @@ from django.db.models import Model
 from kruzhok.accounts.models import User
 from kruzhok.catalog.models import Group, Program, Provider
 from kruzhok.certificates.models import Certificate
-from kruzhok.common.rawsql import columns, instance_from_row, model_fields, table
+from kruzhok.common.rawsql import columns, instance_from_row, model_fields, split_row, table
 from kruzhok.enrollment.models import Application, Contract
 from kruzhok.families.models import Child, Guardianship
 
@@ -61,14 +61,6 @@ SELECT {columns("g", Group, GROUP)}, {columns("p", Program, PROGRAM)},
 """
 
 
-def _split(row: tuple[Any, ...], *widths: int) -> list[list[Any]]:
-    values, parts = list(row), []
-    for width in widths:
-        parts.append(values[:width])
-        del values[:width]
-    return parts
-
-
 def _optional(model: type[Model], fields: tuple[str, ...], values: list[Any]) -> Any:
     return None if values[0] is None else instance_from_row(model, fields, values)
 
@@ -89,7 +81,7 @@ def application_for_guardian(*, user_id: int, pk: int) -> Application | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    own, child_values, certificate_values, contract_values = _split(
+    own, child_values, certificate_values, contract_values, _ = split_row(
         row, len(APPLICATION), len(CHILD), len(CERTIFICATE), len(CONTRACT)
     )
     application = instance_from_row(Application, APPLICATION, own)
@@ -105,7 +97,7 @@ def _group_read(group_id: int) -> Group:
     with connection.cursor() as cursor:
         cursor.execute(_group(connection.vendor), [group_id])
         row = cursor.fetchone()
-    group_values, program_values, provider_values, teacher_values = _split(
+    group_values, program_values, provider_values, teacher_values, _ = split_row(
         row, len(GROUP), len(PROGRAM), len(PROVIDER), len(TEACHER)
     )
     group = instance_from_row(Group, GROUP, group_values)

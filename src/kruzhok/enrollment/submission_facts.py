@@ -26,7 +26,7 @@ from django.db import connection
 
 from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
 from kruzhok.certificates.models import FinancingProgram
-from kruzhok.common.rawsql import columns, instance_from_row, model_fields, table
+from kruzhok.common.rawsql import columns, instance_from_row, model_fields, split_row, table
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -165,19 +165,15 @@ def submission_facts(
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    parts = []
-    for fields in (
-        GROUP_FIELDS,
-        PROGRAM_FIELDS,
-        PROVIDER_FIELDS,
-        CHILD_FIELDS,
-        WINDOW_FIELDS,
-        WINDOW_FIELDS,
-    ):
-        parts.append(values[: len(fields)])
-        del values[: len(fields)]
-    group_values, program_values, provider_values, child_values, own, programs = parts
+    group_values, program_values, provider_values, child_values, own, programs, values = split_row(
+        row,
+        len(GROUP_FIELDS),
+        len(PROGRAM_FIELDS),
+        len(PROVIDER_FIELDS),
+        len(CHILD_FIELDS),
+        len(WINDOW_FIELDS),
+        len(WINDOW_FIELDS),
+    )
     group = instance_from_row(Group, GROUP_FIELDS, group_values)
     program = instance_from_row(Program, PROGRAM_FIELDS, program_values)
     program.provider = instance_from_row(Provider, PROVIDER_FIELDS, provider_values)
