@@ -5,19 +5,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.utils.functional import cached_property
 
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.families.models import Child
 
 
 class _ChildChoices(ModelChoiceIterator):
-    """A family's few children read in one plain query: Django's iterator() would open a
-    server-side cursor on PostgreSQL (DECLARE … WITH HOLD, FETCH, CLOSE) for two rows."""
+    """The children the form has read already (`ApplyForm.children`), else one plain query:
+    Django's iterator() would open a server-side cursor on PostgreSQL (DECLARE … WITH HOLD,
+    FETCH, CLOSE) for two rows."""
 
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for child in list(self.queryset):
+        known = getattr(self.field, "known_children", None)
+        for child in known if known is not None else list(self.queryset):
             yield self.choice(child)
 
 
@@ -53,12 +56,18 @@ class ApplyForm(forms.Form):
 
     def __init__(self, *args: Any, children: QuerySet[Child], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._children = children
         self.fields["child"].queryset = children  # type: ignore[attr-defined]
-        if not self.is_bound:
-            # An only child is chosen already.
-            first_two = list(children[:2])
-            if len(first_two) == 1:
-                self.initial["child"] = first_two[0]
+        if not self.is_bound and len(self.children) == 1:
+            self.initial["child"] = self.children[0]  # an only child is chosen already
+
+    @cached_property
+    def children(self) -> list[Child]:
+        """The parent's children, read once for the choices, the default and the page (a
+        successful submission never reads them)."""
+        children = list(self._children)
+        self.fields["child"].known_children = children  # type: ignore[attr-defined]
+        return children
 
 
 class RejectForm(forms.Form):

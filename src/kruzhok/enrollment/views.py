@@ -22,8 +22,7 @@ MANAGERS = (Role.PROVIDER, Role.OPERATOR, Role.REGIONAL_ADMIN)
 
 @role_required(Role.PARENT)
 def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
-    children = child_list_for_guardian(user=request.user)
-    form = ApplyForm(request.POST or None, children=children)
+    form = ApplyForm(request.POST or None, children=child_list_for_guardian(user=request.user))
     status = 200
     if request.method == "POST":
         # At a rush this is the hot path: the service reads the group and the child itself,
@@ -56,7 +55,7 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
     )
     clashes = [
         (child, warnings)
-        for child in children
+        for child in form.children
         if (warnings := selectors.schedule_clashes(child=child, group=group))
     ]
     return render(
@@ -66,7 +65,7 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
             "group": group,
             "program": group.program,
             "form": form,
-            "has_children": bool(children),
+            "has_children": bool(form.children),
             "state": selectors.enrollment_state_for_group(group),
             "clashes": clashes,
         },

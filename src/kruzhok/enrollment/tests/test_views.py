@@ -216,3 +216,13 @@ def test_the_apply_page_reads_the_children_without_a_server_side_cursor(parent_c
         response = parent_client.get(reverse("enrollment:apply", args=[world.group.pk]))
     assert response.status_code == 200 and world.child.first_name in response.content.decode()
     assert not [q["sql"] for q in queries.captured_queries if "DECLARE" in q["sql"]]
+
+
+def test_the_apply_page_reads_the_children_once(parent_client, world):
+    child_make(world.parent)
+    with CaptureQueriesContext(connection) as queries:
+        response = parent_client.get(reverse("enrollment:apply", args=[world.group.pk]))
+    page = response.content.decode()
+    assert page.count(world.child.first_name) >= 2  # both children offered
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "families_child"' in q["sql"]]
+    assert len(reads) == 1, reads
