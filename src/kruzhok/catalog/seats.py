@@ -12,7 +12,7 @@ import functools
 from django.db import connection
 
 from kruzhok.catalog.models import Group
-from kruzhok.common.rawsql import table
+from kruzhok.common.rawsql import for_update, table
 
 
 class NothingToRelease(RuntimeError):
@@ -36,8 +36,7 @@ def _release(vendor: str) -> str:
 
 @functools.cache
 def _lock(vendor: str) -> str:
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    return f"SELECT capacity - seats_taken FROM {table(Group)} WHERE id = %s{lock}"
+    return f"SELECT capacity - seats_taken FROM {table(Group)} WHERE id = %s{for_update()}"
 
 
 def _update(sql: str, group_id: int) -> int:

@@ -215,6 +215,16 @@ class FundingOutlook:
         return next((nominal for low, high, nominal in self.bands if low <= age <= high), None)
 
 
+def program_in_force_sql(*, municipality: str, day: str) -> str:
+    """FROM … LIMIT 1 of the financing program in force (alias f) for a municipality on a day,
+    as `services.financing_program_current` chooses it, for hand-written reads: the SQL
+    expressions (a column, a placeholder) are the caller's."""
+    return f"""FROM {table(FinancingProgram)} f
+ WHERE f.municipality_id = {municipality} AND f.closed_at IS NULL
+   AND f.period_start <= {day} AND f.period_end >= {day}
+ ORDER BY f.period_start DESC LIMIT 1"""
+
+
 @functools.cache
 def _outlook_statements(vendor: str) -> tuple[str, str]:
     program = f"""
@@ -223,10 +233,7 @@ SELECT f.id, f.period_start, f.funded_count < f.max_funded_certificates,
           FROM {table(Account)} a
          WHERE a.kind = '{AccountKind.BUDGET.value}' AND a.financing_program_id = f.id
          ORDER BY a.id LIMIT 1)
-  FROM {table(FinancingProgram)} f
- WHERE f.municipality_id = %s AND f.closed_at IS NULL
-   AND f.period_start <= %s AND f.period_end >= %s
- ORDER BY f.period_start DESC LIMIT 1
+  {program_in_force_sql(municipality="%(municipality)s", day="%(day)s")}
 """
     bands = (
         f"SELECT age_min, age_max, nominal FROM {table(NominalBand)} "
@@ -242,7 +249,7 @@ def funding_outlook(*, municipality_id: int, day: date) -> FundingOutlook | None
     program_sql, bands_sql = _outlook_statements(connection.vendor)
     day_value = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        cursor.execute(program_sql, [municipality_id, day_value, day_value])
+        cursor.execute(program_sql, {"municipality": municipality_id, "day": day_value})
         row = cursor.fetchone()
         if row is None:
             return None

@@ -48,6 +48,18 @@ def _timestamps(model: type[Model]) -> frozenset[str]:
     return frozenset(f.attname for f in model._meta.concrete_fields if isinstance(f, DateTimeField))
 
 
+def constants(values: tuple[str, ...]) -> str:
+    """A list of the models' own constants (say, the live statuses) to inline in an IN (…):
+    never user input; inlined, they let the database plan a partial index."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def for_update() -> str:
+    """The row-lock clause, or nothing on SQLite, whose IMMEDIATE transactions already
+    serialise writers."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
 def instance_from_row(model: type[M], fields: tuple[str, ...], values: list[Any]) -> M:
     """An instance as the ORM would load it; fields not read are loaded lazily on access.
     SQLite hands timestamps back naive (in UTC): they are made aware, as the ORM does."""
@@ -68,6 +80,12 @@ def split_row(row: tuple[Any, ...], *widths: int) -> list[list[Any]]:
         parts.append(values[:width])
         del values[:width]
     return [*parts, values]
+
+
+def instance_or_none(model: type[M], fields: tuple[str, ...], values: list[Any]) -> M | None:
+    """The instance of an outer-joined row, or None when the join found nothing (its first
+    field, the primary key, is NULL)."""
+    return None if values[0] is None else instance_from_row(model, fields, values)
 
 
 @functools.cache

@@ -11,7 +11,6 @@ on them (an absent certificate or contract as absent), and anything else loads l
 """
 
 import functools
-from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -19,7 +18,14 @@ from django.db.models import Model
 from kruzhok.accounts.models import User
 from kruzhok.catalog.models import Group, Program, Provider
 from kruzhok.certificates.models import Certificate
-from kruzhok.common.rawsql import columns, instance_from_row, model_fields, split_row, table
+from kruzhok.common.rawsql import (
+    columns,
+    instance_from_row,
+    instance_or_none,
+    model_fields,
+    split_row,
+    table,
+)
 from kruzhok.enrollment.models import Application, Contract
 from kruzhok.families.models import Child, Guardianship
 
@@ -61,10 +67,6 @@ SELECT {columns("g", Group, GROUP)}, {columns("p", Program, PROGRAM)},
 """
 
 
-def _optional(model: type[Model], fields: tuple[str, ...], values: list[Any]) -> Any:
-    return None if values[0] is None else instance_from_row(model, fields, values)
-
-
 def _cache_reverse(owner: Model, accessor: str, related: Model | None) -> None:
     """Cache a one-to-one seen from the other side (child.certificate, application.contract),
     absence included, as select_related would."""
@@ -87,8 +89,10 @@ def application_for_guardian(*, user_id: int, pk: int) -> Application | None:
     application = instance_from_row(Application, APPLICATION, own)
     child = instance_from_row(Child, CHILD, child_values)
     application.child = child
-    _cache_reverse(child, "certificate", _optional(Certificate, CERTIFICATE, certificate_values))
-    _cache_reverse(application, "contract", _optional(Contract, CONTRACT, contract_values))
+    _cache_reverse(
+        child, "certificate", instance_or_none(Certificate, CERTIFICATE, certificate_values)
+    )
+    _cache_reverse(application, "contract", instance_or_none(Contract, CONTRACT, contract_values))
     application.group = _group_read(application.group_id)
     return application
 
@@ -104,6 +108,6 @@ def _group_read(group_id: int) -> Group:
     program = instance_from_row(Program, PROGRAM, program_values)
     program.provider = instance_from_row(Provider, PROVIDER, provider_values)
     group.program = program
-    teacher = _optional(User, TEACHER, teacher_values)
+    teacher = instance_or_none(User, TEACHER, teacher_values)
     Group.teacher.field.set_cached_value(group, teacher)
     return group

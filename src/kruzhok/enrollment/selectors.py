@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog.models import Group, Program, ScheduleSlot, StaffRole, Weekday
-from kruzhok.common.rawsql import table
+from kruzhok.common.rawsql import constants, table
 from kruzhok.enrollment.application_read import application_for_guardian
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
@@ -250,7 +250,7 @@ SELECT g.id, g.name, p.title, s.weekday, s.start_time, s.hours
   JOIN {table(ScheduleSlot)} s ON s.group_id = g.id
  WHERE g.id IN (SELECT a.group_id FROM {table(Application)} a
                  WHERE a.child_id = %s
-                   AND a.status IN ({", ".join(f"'{v}'" for v in LIVE_STATUSES)}))
+                   AND a.status IN ({constants(LIVE_STATUSES)}))
    AND g.id <> %s AND g.start_date <= %s AND g.end_date >= %s
  ORDER BY g.id, s.weekday, s.start_time
 """

@@ -14,19 +14,28 @@ when the application is written, by the seat counter, the unique live-applicatio
 The rows become model instances as the ORM would load them (`common.rawsql`), so a field not
 read here is loaded lazily if someone asks for it, never invented. `enrollment_window_for_group` and
 `certificates.services.financing_program_current` answer the same questions through the ORM
-elsewhere; enrollment/tests/test_submission_facts.py holds the two readings equal.
+elsewhere (the program in force is the certificates app's SQL, `program_in_force_sql`);
+enrollment/tests/test_submission_facts.py holds the two readings equal.
 """
 
 import datetime
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 
 from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
-from kruzhok.certificates.models import FinancingProgram
-from kruzhok.common.rawsql import columns, instance_from_row, model_fields, split_row, table
+from kruzhok.certificates.selectors import program_in_force_sql
+from kruzhok.common.rawsql import (
+    columns,
+    constants,
+    for_update,
+    instance_from_row,
+    instance_or_none,
+    model_fields,
+    split_row,
+    table,
+)
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -75,17 +84,13 @@ class SubmissionFacts:
     programs_limit: int | None
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 def _other_certificate_programs(child: str, program: str) -> str:
     """How many other certificate-paid programs the child has a live application in."""
     return f"""(SELECT COUNT(DISTINCT g2.program_id)
           FROM {table(Application)} a
           JOIN {table(Group)} g2 ON g2.id = a.group_id
           JOIN {table(Program)} p2 ON p2.id = g2.program_id
-         WHERE a.child_id = {child} AND a.status IN ({_in(LIVE_STATUSES)})
+         WHERE a.child_id = {child} AND a.status IN ({constants(LIVE_STATUSES)})
            AND p2.financing_source = '{FinancingSource.CERTIFICATE.value}'
            AND g2.program_id <> {program})"""
 
@@ -105,12 +110,11 @@ SELECT {columns("g", Group, GROUP_FIELDS)},
                WHERE gu.child_id = c.id AND gu.user_id = %(user)s) AS is_guardian,
        EXISTS (SELECT 1 FROM {table(Application)} a
                WHERE a.child_id = c.id AND a.group_id = g.id
-                 AND a.status IN ({_in(LIVE_STATUSES)})) AS applied_here,
+                 AND a.status IN ({constants(LIVE_STATUSES)})) AS applied_here,
        {_other_certificate_programs("c.id", "g.program_id")} AS other_programs,
-       (SELECT f.max_programs_per_child FROM {table(FinancingProgram)} f
-         WHERE f.municipality_id = c.municipality_id AND f.closed_at IS NULL
-           AND f.period_start <= %(today)s AND f.period_end >= %(today)s
-         ORDER BY f.period_start DESC LIMIT 1) AS programs_limit
+       (SELECT f.max_programs_per_child
+         {program_in_force_sql(municipality="c.municipality_id", day="%(today)s")}
+       ) AS programs_limit
   FROM {table(Group)} g
   JOIN {table(Program)} p ON p.id = g.program_id
   JOIN {table(Provider)} v ON v.id = p.provider_id
@@ -123,8 +127,7 @@ SELECT {columns("g", Group, GROUP_FIELDS)},
 
 @functools.cache
 def _lock_child(vendor: str) -> str:
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    return f"SELECT 1 FROM {table(Child)} c WHERE c.id = %s{lock}"
+    return f"SELECT 1 FROM {table(Child)} c WHERE c.id = %s{for_update()}"
 
 
 @functools.cache
@@ -142,10 +145,6 @@ def other_certificate_programs_locked(*, child_id: int, program_id: int) -> int:
         cursor.execute(_lock_child(connection.vendor), [child_id])
         cursor.execute(_count(connection.vendor), {"child": child_id, "program": program_id})
         return int(cursor.fetchone()[0])
-
-
-def _window(values: list[Any]) -> EnrollmentWindow | None:
-    return None if values[0] is None else instance_from_row(EnrollmentWindow, WINDOW_FIELDS, values)
 
 
 def submission_facts(
@@ -183,7 +182,8 @@ def submission_facts(
         group=group,
         child=instance_from_row(Child, CHILD_FIELDS, child_values),
         is_guardian=bool(is_guardian),
-        window=_window(own) or _window(programs),
+        window=instance_or_none(EnrollmentWindow, WINDOW_FIELDS, own)
+        or instance_or_none(EnrollmentWindow, WINDOW_FIELDS, programs),
         applied_here=bool(applied_here),
         other_certificate_programs=int(other_programs),
         programs_limit=programs_limit,
