@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.attendance.models import AttendanceMark, LessonChange, LessonChangeKind
+from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
-from kruzhok.billing import services as billing_services
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
 from kruzhok.certificates import ledger
+from kruzhok.enrollment import charges
 from kruzhok.enrollment.models import ApplicationStatus, Contract
 
 
@@ -93,7 +93,7 @@ def attendance_mark(
             mark.save(update_fields=["present", "marked_by", "marked_at"])
         if present:
             try:
-                billing_services.lesson_charge(contract=contract, lesson=lesson)
+                charges.lesson_charge(contract=contract, lesson=lesson)
             except ledger.HoldExceeded as exc:
                 # The reserve is gone only when the financing period was closed (its unused
                 # money went back to the budget); the mark is not kept either.
@@ -103,32 +103,5 @@ def attendance_mark(
                     "Если ребёнок был на занятии, сообщите муниципальному оператору."
                 ) from exc
         else:
-            billing_services.lesson_charge_reverse(contract=contract, lesson=lesson)
+            charges.lesson_charge_reverse(contract=contract, lesson=lesson)
         return mark
-
-
-def lesson_change_record(
-    *,
-    lesson: Lesson,
-    kind: str,
-    from_date: datetime.date,
-    from_time: datetime.time,
-    actor: User,
-    reason: str = "",
-) -> LessonChange:
-    """Remember that a lesson was cancelled or moved (from where, by whom, why).
-
-    Called by catalog.lessons inside the transaction that changes the lesson; the lesson passed
-    already carries its new date and time when it was moved.
-    """
-    moved = kind == LessonChangeKind.MOVED
-    return LessonChange.objects.create(
-        lesson=lesson,
-        kind=kind,
-        from_date=from_date,
-        from_time=from_time,
-        to_date=lesson.date if moved else None,
-        to_time=lesson.start_time if moved else None,
-        reason=reason,
-        actor=actor,
-    )

@@ -8,9 +8,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.billing.models import Charge, MonthClosure
+from kruzhok.billing.models import MonthClosure
 from kruzhok.catalog.models import StaffRole
-from kruzhok.enrollment.models import Contract
+from kruzhok.enrollment.models import Charge, Contract
 
 MONTH_NAMES = (
     "январь",

@@ -415,3 +415,49 @@ class Lesson(models.Model):
     @property
     def starts_at(self) -> datetime.datetime:
         return datetime.datetime.combine(self.date, self.start_time)
+
+
+class LessonChangeKind(models.TextChoices):
+    CANCELLED = "cancelled", "Отменено"
+    MOVED = "moved", "Перенесено"
+
+
+class LessonChange(models.Model):
+    """A lesson cancelled or moved by the provider: who, when, why, and where it was before.
+
+    A moved lesson keeps its row (and its marks' history) and gets the new date and time; the
+    slot it left is remembered here so that generating lessons from the schedule again does not
+    put a lesson back there.
+    """
+
+    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField("что изменено", max_length=20, choices=LessonChangeKind.choices)
+    from_date = models.DateField("была дата")
+    from_time = models.TimeField("было время")
+    to_date = models.DateField("новая дата", null=True, blank=True)
+    to_time = models.TimeField("новое время", null=True, blank=True)
+    reason = models.TextField("причина", blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="кто", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        # The table keeps the name it was created with in attendance (see migration 0004).
+        db_table = "attendance_lessonchange"
+        verbose_name = "изменение занятия"
+        verbose_name_plural = "изменения занятий"
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="cancelled", to_date__isnull=True, to_time__isnull=True)
+                    | models.Q(kind="moved", to_date__isnull=False, to_time__isnull=False)
+                ),
+                name="lesson_change_target_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "from_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.lesson}: {self.get_kind_display().lower()}"

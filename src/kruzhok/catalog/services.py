@@ -15,9 +15,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.attendance.selectors import lesson_slots_vacated
 from kruzhok.catalog.bank_details import bank_details_errors
 from kruzhok.catalog.cabinet import lessons_with_history
+from kruzhok.catalog.lesson_changes import lesson_slots_vacated
 from kruzhok.catalog.models import (
     Direction,
     Group,
@@ -595,7 +595,7 @@ def lessons_generate(*, group: Group, date_from: datetime.date | None = None) ->
         slots_by_weekday.setdefault(slot.weekday, []).append(slot)
     days_off = _days_off(group.start_date, group.end_date)
     existing = set(group.lessons.values_list("date", "start_time"))
-    # A slot a lesson was moved away from stays empty (recorded by attendance.LessonChange).
+    # A slot a lesson was moved away from stays empty (recorded by catalog.LessonChange).
     existing |= lesson_slots_vacated(group_id=group.pk)
     new_lessons: list[Lesson] = []
     day = max(group.start_date, date_from) if date_from else group.start_date

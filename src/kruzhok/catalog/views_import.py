@@ -11,11 +11,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from kruzhok.accounts.models import Role
-from kruzhok.billing.xlsx import XLSX_CONTENT_TYPE
+from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.catalog import imports
 from kruzhok.catalog.models import Provider, StaffRole
 from kruzhok.common.forms import BootstrapBoundField
-from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
+from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 
 
 class ImportForm(forms.Form):

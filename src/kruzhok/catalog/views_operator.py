@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.models import Role
+from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.catalog import cabinet, moderation
 from kruzhok.catalog.forms_operator import ProgramReturnForm, ProviderRejectForm
 from kruzhok.catalog.models import Program, ProgramState, Provider, ProviderStatus
 from kruzhok.common.forms import add_service_errors
-from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
 
 OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.access import request_user
 from kruzhok.accounts.backends import LOGIN_BACKEND
 from kruzhok.accounts.models import Role, User
+from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.catalog import cabinet, moderation, onboarding, services
 from kruzhok.catalog.cabinet import StaffAccess
@@ -33,7 +34,6 @@ from kruzhok.catalog.forms_provider import (
 )
 from kruzhok.catalog.models import Group, Program, ProgramState, StaffInvitation, StaffRole
 from kruzhok.common.forms import add_service_errors
-from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
 
 
 def _require_admin(access: StaffAccess) -> None:

@@ -9,14 +9,13 @@ import datetime
 from django.db.models import Sum
 
 from kruzhok.accounts.models import User
-from kruzhok.billing.models import Charge
 from kruzhok.catalog.models import FinancingSource, LessonStatus
 from kruzhok.certificates import ledger
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.models import CertificateStatus
 from kruzhok.common.services import sequence_next
 from kruzhok.enrollment.errors import EnrollmentError
-from kruzhok.enrollment.models import Application, Contract
+from kruzhok.enrollment.models import Application, Charge, Contract
 from kruzhok.enrollment.offers import offer_compute
 
 

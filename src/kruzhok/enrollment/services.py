@@ -28,7 +28,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.billing.models import Charge
 from kruzhok.catalog import seats
 from kruzhok.catalog.models import (
     Group,
@@ -42,6 +41,7 @@ from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import (
     Application,
     ApplicationStatus,
+    Charge,
     Contract,
 )
 from kruzhok.enrollment.offers import Offer, offer_compute

@@ -5,11 +5,11 @@ import re
 
 from django.urls import reverse
 
+from kruzhok.attendance.lessons import lesson_cancel, lesson_move
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.attendance.tests.conftest import contract_make
-from kruzhok.billing.models import Charge
-from kruzhok.catalog.lessons import lesson_cancel, lesson_move
+from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import child_make
 
 

@@ -5,13 +5,13 @@ import pytest
 from kruzhok.accounts.models import Role
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.attendance.services import AttendanceError, attendance_mark
-from kruzhok.billing.models import Charge
+from kruzhok.billing.periods import financing_period_close
 from kruzhok.catalog.models import Lesson, LessonStatus, StaffRole
 from kruzhok.catalog.services import provider_staff_add
 from kruzhok.certificates.models import Transfer
-from kruzhok.certificates.periods import financing_period_close
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services as enrollment_services
+from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import (
     MOSCOW,
     TODAY,

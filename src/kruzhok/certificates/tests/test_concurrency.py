@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from kruzhok.billing.periods import financing_period_close
 from kruzhok.certificates import ledger, services
 from kruzhok.certificates.models import (
     Account,
@@ -22,7 +23,6 @@ from kruzhok.certificates.models import (
     Transfer,
     TransferKind,
 )
-from kruzhok.certificates.periods import financing_period_close
 from kruzhok.certificates.tests.crash import audit_failures
 from kruzhok.certificates.tests.factories import (
     NOMINAL_YOUNG,

@@ -4,7 +4,7 @@ the families of the children under contract in the group are told.
 A lesson with attendance marked present took place and was charged: it is neither cancelled nor
 moved. A cancelled lesson is never charged (attendance refuses marks on it). A moved lesson
 keeps its row with the new date and time; the slot it left is recorded in
-attendance.LessonChange so that generating lessons again does not put one back there.
+catalog.LessonChange so that generating lessons again does not put one back there.
 """
 
 import datetime
@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.attendance import services as attendance_services
-from kruzhok.attendance.models import AttendanceMark, LessonChangeKind
+from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
-from kruzhok.catalog.models import Lesson, LessonStatus
+from kruzhok.catalog.lesson_changes import lesson_change_record
+from kruzhok.catalog.models import Lesson, LessonChangeKind, LessonStatus
 from kruzhok.enrollment.models import ApplicationStatus, Contract
 from kruzhok.notifications.services import notify
 
@@ -76,7 +77,7 @@ def _families(*, lesson: Lesson, days: list[datetime.date]) -> list[User]:
 
 
 def _tell_families(*, lesson: Lesson, days: list[datetime.date], subject: str, body: str) -> int:
-    link = reverse("families:cabinet")
+    link = reverse("cabinet:home")
     users = _families(lesson=lesson, days=days)
     for user in users:
         notify(user=user, subject=subject, body=body, link=link)
@@ -104,7 +105,7 @@ def lesson_cancel(*, actor: User, lesson: Lesson, reason: str) -> Lesson:
     _check_can_change(actor=actor, lesson=lesson)
     lesson.status = LessonStatus.CANCELLED
     lesson.save(update_fields=["status"])
-    attendance_services.lesson_change_record(
+    lesson_change_record(
         lesson=lesson,
         kind=LessonChangeKind.CANCELLED,
         from_date=lesson.date,
@@ -175,7 +176,7 @@ def lesson_move(
         raise LessonChangeError(billing_selectors.month_closed_message(target_closure))
     lesson.date, lesson.start_time = new_date, new_start_time
     lesson.save(update_fields=["date", "start_time"])
-    attendance_services.lesson_change_record(
+    lesson_change_record(
         lesson=lesson,
         kind=LessonChangeKind.MOVED,
         from_date=old_date,

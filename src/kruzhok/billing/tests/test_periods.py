@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 from kruzhok.accounts.models import Role
 from kruzhok.attendance.services import attendance_mark
+from kruzhok.billing.periods import PeriodCloseError, financing_period_close
 from kruzhok.certificates import ledger, services
 from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.certificates.models import (
@@ -19,7 +20,6 @@ from kruzhok.certificates.models import (
     Transfer,
     TransferKind,
 )
-from kruzhok.certificates.periods import PeriodCloseError, financing_period_close
 from kruzhok.certificates.selectors import (
     ProviderMoney,
     certificate_money,

@@ -6,15 +6,14 @@ import pytest
 from django.urls import reverse
 
 from kruzhok.accounts.models import Role
-from kruzhok.attendance.models import LessonChange
+from kruzhok.attendance.lessons import LessonChangeError, lesson_cancel, lesson_move
 from kruzhok.attendance.services import AttendanceError, attendance_mark
 from kruzhok.billing import services as billing_services
-from kruzhok.billing.models import Charge
 from kruzhok.catalog import services as catalog_services
-from kruzhok.catalog.lessons import LessonChangeError, lesson_cancel, lesson_move
-from kruzhok.catalog.models import LessonStatus, StaffRole
+from kruzhok.catalog.models import LessonChange, LessonStatus, StaffRole
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services as enrollment_services
+from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import TODAY, child_make, group_make, provider_make, user_make
 from kruzhok.notifications.models import Notification
 

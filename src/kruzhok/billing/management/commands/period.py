@@ -1,13 +1,13 @@
 """`kruzhok period close <municipality> <period>`: close a financing period (see
-`certificates.periods`); safe to run again, a run with nothing left to do says so."""
+`billing.periods`); safe to run again, a run with nothing left to do says so."""
 
 import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kruzhok.billing.periods import PeriodCloseError, financing_period_close
 from kruzhok.certificates.models import FinancingProgram
-from kruzhok.certificates.periods import PeriodCloseError, financing_period_close
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks as rub
 
