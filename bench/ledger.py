@@ -60,17 +60,18 @@ HoldRef = tuple[int, int, int]
 
 def _setup(certificates: int, providers: int) -> tuple[list[HoldRef], HoldRef]:
     call_command("migrate", verbosity=0)
-    with transaction.atomic():
-        municipality = Municipality.objects.create(name=f"Бенчмарк {time.time_ns()}")
-        financing = certificate_services.financing_program_create(
-            municipality=municipality,
-            title="bench",
-            period_start=datetime.date(2026, 9, 1),
-            period_end=datetime.date(2027, 8, 31),
-            max_funded_certificates=certificates + 1,
-            budget_cap=(certificates + 1) * 10_000_000,
-            nominal_bands=[(0, 18, 10_000_000)],
-        )
+    municipality = Municipality.objects.create(name=f"Бенчмарк {time.time_ns()}")
+    financing = certificate_services.financing_program_create(
+        municipality=municipality,
+        title="bench",
+        period_start=datetime.date(2026, 9, 1),
+        period_end=datetime.date(2027, 8, 31),
+        max_funded_certificates=certificates + 1,
+        budget_cap=(certificates + 1) * 10_000_000,
+        nominal_bands=[(0, 18, 10_000_000)],
+    )
+    # Money moves only inside a durable transaction (the ledger refuses otherwise).
+    with transaction.atomic(durable=True):
         provider_rows = []
         # Numbers unique across runs against the same database.
         first = Provider.objects.count() + 1_000_000

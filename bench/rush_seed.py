@@ -79,20 +79,19 @@ def groups_seed(*, groups: int, capacity: int, rng: random.Random) -> list[Group
     programs = -(-groups // GROUPS_PER_PROGRAM)
     providers = -(-programs // PROGRAMS_PER_PROVIDER)
     created: list[Group] = []
+    municipality = Municipality.objects.create(name=MUNICIPALITY_NAME, children_population=50_000)
+    certificate_services.financing_program_create(
+        municipality=municipality,
+        title="Программа ПФДО бенчмарка",
+        period_start=today - datetime.timedelta(days=90),
+        period_end=today + datetime.timedelta(days=270),
+        max_funded_certificates=10_000,
+        budget_cap=10_000 * 1_200_000,
+        nominal_bands=[(5, 13, 1_200_000), (14, 18, 900_000)],
+        max_programs_per_child=3,
+    )
+    # Money moved above, in the budget's own durable transaction; the catalogue in one.
     with transaction.atomic():
-        municipality = Municipality.objects.create(
-            name=MUNICIPALITY_NAME, children_population=50_000
-        )
-        certificate_services.financing_program_create(
-            municipality=municipality,
-            title="Программа ПФДО бенчмарка",
-            period_start=today - datetime.timedelta(days=90),
-            period_end=today + datetime.timedelta(days=270),
-            max_funded_certificates=10_000,
-            budget_cap=10_000 * 1_200_000,
-            nominal_bands=[(5, 13, 1_200_000), (14, 18, 900_000)],
-            max_programs_per_child=3,
-        )
         password = make_password(None)
         times = [datetime.time(14, 0), datetime.time(15, 30), datetime.time(17, 0)]
         for p in range(providers):

@@ -19,7 +19,7 @@ from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks
 from kruzhok.enrollment import services as enrollment_services
-from kruzhok.enrollment.charges import certificate_share
+from kruzhok.enrollment.charges import lesson_certificate_share as certificate_share
 from kruzhok.enrollment.tests.world import child_make, program_make, provider_make, user_make
 from tests.browser.conftest import PHONE, PHONE_CONTEXT
 

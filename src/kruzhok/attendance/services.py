@@ -9,7 +9,7 @@ from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
-from kruzhok.certificates import ledger
+from kruzhok.certificates.errors import HoldExceeded, LedgerError
 from kruzhok.enrollment import charges
 from kruzhok.enrollment.models import ApplicationStatus, Contract
 
@@ -91,17 +91,19 @@ def attendance_mark(
             mark.present = present
             mark.marked_by = actor
             mark.save(update_fields=["present", "marked_by", "marked_at"])
-        if present:
-            try:
+        try:
+            if present:
                 charges.lesson_charge(contract=contract, lesson=lesson)
-            except ledger.HoldExceeded as exc:
-                # The reserve is gone only when the financing period was closed (its unused
-                # money went back to the budget); the mark is not kept either.
-                raise AttendanceError(
-                    "Отметить посещение нельзя: период финансирования, к которому относится "
-                    "занятие, закрыт, и резерв сертификата по договору уже освобождён. "
-                    "Если ребёнок был на занятии, сообщите муниципальному оператору."
-                ) from exc
-        else:
-            charges.lesson_charge_reverse(contract=contract, lesson=lesson)
+            else:
+                charges.lesson_charge_reverse(contract=contract, lesson=lesson)
+        except HoldExceeded as exc:
+            # The reserve is gone only when the financing period was closed (its unused
+            # money went back to the budget); the mark is not kept either.
+            raise AttendanceError(
+                "Отметить посещение нельзя: период финансирования, к которому относится "
+                "занятие, закрыт, и резерв сертификата по договору уже освобождён. "
+                "Если ребёнок был на занятии, сообщите муниципальному оператору."
+            ) from exc
+        except LedgerError as exc:
+            raise AttendanceError(f"Отметка не сохранена: {exc}") from exc
         return mark

@@ -1,8 +1,8 @@
 """The end of a financing period: unused money goes back to the budget, reserves are released.
 
-`financing_period_close` is its own module, not a part of `services`, because it is a workflow
-across apps (like billing's month close): it finishes the period's applications through the
-enrolment state machine, and `enrollment.services` itself imports `certificates.services`.
+`financing_period_close` is a workflow across apps: it finishes the period's applications
+through the enrolment state machine, and moves the money through `certificates.period_end`, the
+certificates app's door for the period's end (it owns the locks and the idempotency keys).
 
 Why batches and not one transaction. A municipality's close touches every funded certificate
 (thousands): a void per open reserve and an expiry per certificate. As one transaction it
@@ -20,8 +20,8 @@ transaction, and the whole is idempotent and resumable:
    reserves of their contracts of the period, then the accounts involved — each set in
    primary-key order, the order every other writer uses (certificate, hold, accounts), so a
    batch never deadlocks with an enrolment or an attendance mark — and in one transaction
-   voids each open reserve (key `void:period:<program>:<hold>`), returns each certificate's
-   unused balance to the program's budget (key `expire:<program>:<certificate>`) and sets the
+   voids each open reserve, returns each certificate's unused balance to the program's
+   budget (each once, by its idempotency key) and sets the
    certificates funded for the period back to accounting status with the reason the parent
    reads in the cabinet; a batch is all or nothing, per certificate too;
 3. the applications of the period's contracts are finished by `enrollment.services.
@@ -34,26 +34,16 @@ and a run with nothing left changes nothing.
 """
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.certificates import ledger
-from kruzhok.certificates.models import (
-    Account,
-    Certificate,
-    CertificateStatus,
-    FinancingProgram,
-    Hold,
-    Transfer,
-    TransferKind,
-)
-from kruzhok.certificates.services import PERIOD_CLOSED_REASON
+from kruzhok.certificates.models import FinancingProgram
+from kruzhok.certificates.period_end import period_batch_close, period_certificates_with_money
 from kruzhok.common.services import audit_record
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.errors import EnrollmentError
@@ -91,14 +81,6 @@ class PeriodCloseReport:
             or self.certificates_to_accounting
             or self.applications_finished
         )
-
-
-def void_key(program: FinancingProgram, hold_id: int) -> str:
-    return f"void:period:{program.pk}:{hold_id}"
-
-
-def expire_key(program: FinancingProgram, certificate_id: int) -> str:
-    return f"expire:{program.pk}:{certificate_id}"
 
 
 def _period_contracts(program: FinancingProgram, via: str = "") -> Q:
@@ -164,30 +146,13 @@ def _mark_closed(program: FinancingProgram, actor: User | None) -> bool:
 
 
 def _certificates_to_visit(program: FinancingProgram) -> list[int]:
-    """Certificates that may still have something to do (each batch re-checks exactly,
-    under its locks): funded for the period, credited from its budget and not expired yet,
-    or with an open reserve of a contract of the period."""
-    funded = Certificate.objects.filter(
-        financing_program=program, status=CertificateStatus.FUNDED
-    ).values_list("pk", flat=True)
-    budget_id = ledger.budget_account(financing_program=program).pk
-    expired_keys = set(
-        Transfer.objects.filter(
-            kind=TransferKind.EXPIRE,
-            credit_account_id=budget_id,
-            idempotency_key__startswith=f"expire:{program.pk}:",
-        ).values_list("idempotency_key", flat=True)
-    )
-    credited = (
-        Transfer.objects.filter(kind=TransferKind.CREDIT, debit_account_id=budget_id)
-        .values_list("credit_account__certificate_id", flat=True)
-        .distinct()
-    )
+    """Certificates that may still have something to do (each batch re-checks exactly, under
+    its locks): those holding the period's money, or with a reserve of a contract of the
+    period."""
     with_reserve = Contract.objects.filter(
         _period_contracts(program), hold__isnull=False
     ).values_list("certificate_id", flat=True)
-    ids = set(funded) | set(with_reserve)
-    ids |= {pk for pk in credited if pk is not None and expire_key(program, pk) not in expired_keys}
+    ids = period_certificates_with_money(financing_program=program) | set(with_reserve)
     return sorted(ids)
 
 
@@ -202,134 +167,28 @@ def _close_batch(
     report: PeriodCloseReport,
     actor: User | None,
 ) -> None:
-    """One durable transaction: void the open reserves of the period's contracts of these
-    certificates, expire their unused balances, set them back to accounting status."""
-    with transaction.atomic(durable=True):
-        certificates = list(
-            Certificate.objects.select_for_update(no_key=True, of=("self",))
-            .filter(pk__in=certificate_ids)
-            .order_by("pk")
-        )
-        holds = [
-            hold
-            for hold in Hold.objects.select_for_update(no_key=True, of=("self",))
-            .filter(_period_contracts(program, "contract__"))
-            .filter(contract__certificate_id__in=certificate_ids)
-            .order_by("pk")
-            if hold.remaining > 0
-        ]
-        already_voided = set(
-            Transfer.objects.filter(
-                idempotency_key__in=[void_key(program, h.pk) for h in holds]
-            ).values_list("idempotency_key", flat=True)
-        )
-        holds = [h for h in holds if void_key(program, h.pk) not in already_voided]
-        budget_id = ledger.budget_account(financing_program=program).pk
-        account_by_certificate = dict(
-            Account.objects.filter(certificate_id__in=certificate_ids).values_list(
-                "certificate_id", "pk"
-            )
-        )
-        account_ids = {budget_id, *account_by_certificate.values()}
-        account_ids |= {h.debit_account_id for h in holds} | {h.credit_account_id for h in holds}
-        list(
-            Account.objects.select_for_update(no_key=True)
-            .filter(pk__in=account_ids)
-            .order_by("pk")
-            .values_list("pk")
+    """One durable transaction (`certificates.period_end`): the reserves of the period's
+    contracts on these certificates released, their unused money returned, the certificates
+    set back to accounting status."""
+
+    def period_holds(ids: list[int]) -> list[int]:
+        return list(
+            Contract.objects.filter(
+                _period_contracts(program), certificate_id__in=ids, hold__isnull=False
+            ).values_list("hold_id", flat=True)
         )
 
-        voided = 0
-        for hold in holds:
-            transfer = ledger.hold_void(
-                hold=hold, key=void_key(program, hold.pk), amount=hold.remaining
-            )
-            voided += transfer.amount if transfer else 0
-        expirations = _expirations(program, budget_id, account_by_certificate)
-        expired_keys = set(
-            Transfer.objects.filter(
-                idempotency_key__in=[expire_key(program, pk) for pk in expirations]
-            ).values_list("idempotency_key", flat=True)
-        )
-        expired = expired_count = 0
-        for certificate in certificates:
-            amount = expirations.get(certificate.pk, 0)
-            key = expire_key(program, certificate.pk)
-            if amount > 0 and key not in expired_keys:
-                ledger.transfer_expire(
-                    certificate=certificate, financing_program=program, amount=amount, key=key
-                )
-                expired += amount
-                expired_count += 1
-        to_accounting = Certificate.objects.filter(
-            pk__in=certificate_ids,
-            financing_program=program,
-            status=CertificateStatus.FUNDED,
-        ).update(
-            status=CertificateStatus.ACCOUNTING,
-            nominal=0,
-            valid_from=None,
-            valid_to=None,
-            accounting_reason=PERIOD_CLOSED_REASON.format(program=program),
-        )
-        if holds or expired_count or to_accounting:
-            audit_record(
-                actor=actor,
-                action="financing_period_close_batch",
-                obj=program,
-                holds_voided=len(holds),
-                voided=voided,
-                certificates_expired=expired_count,
-                expired=expired,
-                certificates_to_accounting=to_accounting,
-            )
-    report.holds_voided += len(holds)
-    report.voided += voided
-    report.certificates_expired += expired_count
-    report.expired += expired
-    report.certificates_to_accounting += to_accounting
-
-
-def _expirations(
-    program: FinancingProgram, budget_id: int, account_by_certificate: dict[int, int]
-) -> dict[int, int]:
-    """What each certificate gives back (kopecks): what the period's budget put on it (net of
-    earlier returns) minus what the period's contracts spent of it, but never more than is
-    available on it. Money a later period credited (or an earlier one left) is not this
-    period's to take: a certificate already funded for the next period keeps that nominal,
-    and a contract of the next period spends the next period's money."""
-    accounts = list(account_by_certificate.values())
-    put: dict[int, int] = defaultdict(int)  # account → net money from this period's budget
-    for certificate_side, budget_side, sign in (
-        ("credit_account_id", "debit_account_id", 1),  # budget → certificate
-        ("debit_account_id", "credit_account_id", -1),  # certificate → budget
-    ):
-        rows = (
-            Transfer.objects.filter(**{f"{certificate_side}__in": accounts, budget_side: budget_id})
-            .values(certificate_side)
-            .annotate(total=Sum("amount"))
-            .order_by()
-        )
-        for row in rows:
-            put[row[certificate_side]] += sign * row["total"]
-    spent = dict(
-        Hold.objects.filter(_period_contracts(program, "contract__"))
-        .filter(debit_account_id__in=accounts)
-        .values("debit_account_id")
-        .annotate(total=Sum("posted"))
-        .order_by()
-        .values_list("debit_account_id", "total")
+    done = period_batch_close(
+        financing_program=program,
+        certificate_ids=certificate_ids,
+        period_holds=period_holds,
+        actor=actor,
     )
-    available = {
-        pk: credits - debits - pending
-        for pk, credits, debits, pending in Account.objects.filter(pk__in=accounts).values_list(
-            "pk", "credits_posted", "debits_posted", "debits_pending"
-        )
-    }
-    return {
-        certificate_id: max(0, min(put[pk] - spent.get(pk, 0), available[pk]))
-        for certificate_id, pk in account_by_certificate.items()
-    }
+    report.holds_voided += done.holds_voided
+    report.voided += done.voided
+    report.certificates_expired += done.certificates_expired
+    report.expired += done.expired
+    report.certificates_to_accounting += done.certificates_to_accounting
 
 
 def _finish_applications(

@@ -336,18 +336,18 @@ def demo_load() -> list[DemoLogin]:
         municipality = Municipality.objects.create(
             name=MUNICIPALITY_NAME, region_code="26", children_population=9_850
         )
-        certificate_services.financing_program_create(
-            municipality=municipality,
-            title="Программа персонифицированного финансирования Нефтекумского городского "
-            "округа на 2026/2027 учебный год",
-            period_start=PERIOD_START,
-            period_end=PERIOD_END,
-            max_funded_certificates=3_000,
-            budget_cap=rubles_to_kopecks(30_000_000),
-            nominal_bands=[(5, 13, rubles_to_kopecks(12_000)), (14, 18, rubles_to_kopecks(9_000))],
-            max_programs_per_child=3,
-        )
         _operator(municipality)
+    certificate_services.financing_program_create(
+        municipality=municipality,
+        title="Программа персонифицированного финансирования Нефтекумского городского "
+        "округа на 2026/2027 учебный год",
+        period_start=PERIOD_START,
+        period_end=PERIOD_END,
+        max_funded_certificates=3_000,
+        budget_cap=rubles_to_kopecks(30_000_000),
+        nominal_bands=[(5, 13, rubles_to_kopecks(12_000)), (14, 18, rubles_to_kopecks(9_000))],
+        max_programs_per_child=3,
+    )
     people = _build_catalog(municipality)
     families = _build_families(municipality)
     rng = random.Random(28)

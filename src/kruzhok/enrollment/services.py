@@ -33,10 +33,12 @@ from kruzhok.catalog.models import (
     Group,
     StaffRole,
 )
-from kruzhok.certificates import ledger
+from kruzhok.certificates import services as certificate_services
+from kruzhok.certificates.errors import LedgerError
 from kruzhok.common.services import audit_record
 from kruzhok.enrollment import notices, selectors
-from kruzhok.enrollment.contracts import contract_conclude, reserve_still_needed
+from kruzhok.enrollment.charges import reserve_still_needed
+from kruzhok.enrollment.contracts import contract_conclude
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import (
     Application,
@@ -455,60 +457,11 @@ def contract_withdraw(
             .filter(application=application)
             .first()
         )
-        if application.status == ApplicationStatus.WITHDRAWN:
-            since = (
-                f" с {contract.terminated_on:%d.%m.%Y}"
-                if contract and contract.terminated_on
-                else ""
-            )
-            raise EnrollmentError(
-                f"{application.child.first_name} уже отчислен(а) из группы{since}."
-            )
-        if (
-            application.status not in (ApplicationStatus.CONTRACTED, ApplicationStatus.ACTIVE)
-            or contract is None
-        ):
-            raise EnrollmentError(
-                f"Отчислить можно только по заключённому договору, а заявка в состоянии "
-                f"«{application.get_status_display()}»."
-                + (" Отзовите её, пока договор не заключён." if by_parent else "")
-            )
-        contract.application = application
-        if on > contract.end_date:
-            raise EnrollmentError(
-                f"Обучение по договору заканчивается {contract.end_date:%d.%m.%Y}: дата "
-                "отчисления не может быть позже.",
-                field="on",
-            )
-        if by_parent and on < today:
-            raise EnrollmentError(
-                "Дата отчисления не может быть раньше сегодняшнего дня.", field="on"
-            )
-        charged_after = (
-            Charge.objects.filter(contract=contract, reversed_at=None, lesson__date__gte=on)
-            .order_by("-lesson__date")
-            .values_list("lesson__date", flat=True)
-            .first()
-        )
-        if charged_after is not None:
-            raise EnrollmentError(
-                f"Занятие {charged_after:%d.%m.%Y} уже отмечено как посещённое и оплачено: "
-                f"отчислить можно с {charged_after + datetime.timedelta(days=1):%d.%m.%Y} "
-                "или позже.",
-                field="on",
-            )
+        contract = _withdrawable(application, contract, by_parent=by_parent)
+        _check_withdrawal_date(contract, on=on, today=today, by_parent=by_parent)
         contract.terminated_on = on
         contract.save(update_fields=["terminated_on"])
-        released = 0
-        if contract.hold is not None:
-            contract.hold.refresh_from_db()
-            released = contract.hold.remaining - min(
-                contract.hold.remaining, reserve_still_needed(contract=contract, on=on)
-            )
-            if released > 0:
-                ledger.hold_void(
-                    hold=contract.hold, key=f"void:contract:{contract.pk}", amount=released
-                )
+        released = _reserve_release(contract, on=on)
         _set_status(application, ApplicationStatus.WITHDRAWN, actor=actor, reason=reason)
         audit_record(
             actor=actor,
@@ -526,3 +479,74 @@ def contract_withdraw(
             notices.withdrawn_by_provider(application, on_text=on_text)
         _seat_free(application.group)
         return contract
+
+
+def _withdrawable(
+    application: Application, contract: Contract | None, *, by_parent: bool
+) -> Contract:
+    """The locked application's contract, if its child can be withdrawn; else why not."""
+    if application.status == ApplicationStatus.WITHDRAWN:
+        since = (
+            f" с {contract.terminated_on:%d.%m.%Y}" if contract and contract.terminated_on else ""
+        )
+        raise EnrollmentError(f"{application.child.first_name} уже отчислен(а) из группы{since}.")
+    if (
+        application.status not in (ApplicationStatus.CONTRACTED, ApplicationStatus.ACTIVE)
+        or contract is None
+    ):
+        raise EnrollmentError(
+            f"Отчислить можно только по заключённому договору, а заявка в состоянии "
+            f"«{application.get_status_display()}»."
+            + (" Отзовите её, пока договор не заключён." if by_parent else "")
+        )
+    contract.application = application
+    return contract
+
+
+def _check_withdrawal_date(
+    contract: Contract, *, on: datetime.date, today: datetime.date, by_parent: bool
+) -> None:
+    if on > contract.end_date:
+        raise EnrollmentError(
+            f"Обучение по договору заканчивается {contract.end_date:%d.%m.%Y}: дата "
+            "отчисления не может быть позже.",
+            field="on",
+        )
+    if by_parent and on < today:
+        raise EnrollmentError("Дата отчисления не может быть раньше сегодняшнего дня.", field="on")
+    charged_after = (
+        Charge.objects.filter(contract=contract, reversed_at=None, lesson__date__gte=on)
+        .order_by("-lesson__date")
+        .values_list("lesson__date", flat=True)
+        .first()
+    )
+    if charged_after is not None:
+        raise EnrollmentError(
+            f"Занятие {charged_after:%d.%m.%Y} уже отмечено как посещённое и оплачено: "
+            f"отчислить можно с {charged_after + datetime.timedelta(days=1):%d.%m.%Y} "
+            "или позже.",
+            field="on",
+        )
+
+
+def _reserve_release(contract: Contract, *, on: datetime.date) -> int:
+    """Release the contract's reserve but what lessons before `on` may still cost; kopecks."""
+    if contract.hold is None:
+        return 0
+    contract.hold.refresh_from_db()
+    released = contract.hold.remaining - min(
+        contract.hold.remaining, reserve_still_needed(contract=contract, on=on)
+    )
+    if released > 0:
+        try:
+            certificate_services.contract_release(
+                hold=contract.hold, contract_id=contract.pk, amount=released
+            )
+        except LedgerError as refusal:
+            # The hold was read under the contract's lock, but a period close releases
+            # reserves under the hold's own lock: it may have come first.
+            raise EnrollmentError(
+                "Резерв сертификата по договору только что изменился (закрыт период "
+                f"финансирования): {refusal} Обновите страницу и повторите отчисление."
+            ) from refusal
+    return released

@@ -26,6 +26,7 @@ from kruzhok.certificates.selectors import (
     hold_money,
     provider_money,
 )
+from kruzhok.certificates.tests.factories import certificate_fund_now
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.enrollment.tests.world import (
     MOSCOW,
@@ -286,9 +287,7 @@ def test_once_the_budget_is_exhausted_certificates_stay_for_accounting_and_the_p
     following = next_program(world, budget_cap=13_000_00 + 5_000_00)
     enrol_next_year(world, child=child_make(world.parent))  # leaves 5 000 ₽ in the budget
 
-    certificate = services.certificate_fund(
-        certificate=used.certificate, financing_program=following
-    )
+    certificate = certificate_fund_now(certificate=used.certificate, financing_program=following)
 
     assert certificate.status == CertificateStatus.ACCOUNTING
     assert "исчерпаны" in certificate.accounting_reason
@@ -317,9 +316,7 @@ def test_a_closed_period_funds_nobody(world, time_machine):
     financing_period_close(financing_program=world.financing)
     certificate = services.certificate_issue(child=child_make(world.parent))
 
-    certificate = services.certificate_fund(
-        certificate=certificate, financing_program=world.financing
-    )
+    certificate = certificate_fund_now(certificate=certificate, financing_program=world.financing)
 
     assert certificate.status == CertificateStatus.ACCOUNTING
     assert certificate.accounting_reason.startswith("Период финансирования завершён")

@@ -8,10 +8,10 @@ from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.certificates.models import CertificateStatus
 from kruzhok.certificates.services import (
-    certificate_fund,
     certificate_issue,
     financing_program_create,
 )
+from kruzhok.certificates.tests.factories import certificate_fund_now
 from kruzhok.families.models import Child
 from kruzhok.families.tests.factories import ChildFactory
 
@@ -50,7 +50,7 @@ def funded_child(child, municipality):
         budget_cap=10_000_000,
         nominal_bands=[(5, 13, 1_500_000), (14, 18, 2_000_000)],
     )
-    certificate = certificate_fund(
+    certificate = certificate_fund_now(
         certificate=certificate_issue(child=child), financing_program=program
     )
     assert certificate.status == CertificateStatus.FUNDED

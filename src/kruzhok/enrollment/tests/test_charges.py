@@ -3,7 +3,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kruzhok.enrollment.charges import certificate_share
+from kruzhok.enrollment.charges import lesson_certificate_share as certificate_share
 
 
 def _split(lesson_values: list[int], certificate_part: int) -> list[int]:
