@@ -10,6 +10,7 @@ admin.site.index_title = "Данные муниципалитета"
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
+    path("healthz/session", common_views.healthz_session, name="healthz-session"),
     path("admin/", admin.site.urls),
     path("accounts/", include("kruzhok.accounts.urls")),
     path("cabinet/", include("kruzhok.cabinet.urls")),
