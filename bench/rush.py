@@ -92,6 +92,11 @@ BENCH = ROOT / "bench"
 BIN = Path(sys.executable).parent
 HARD_CAP_S = 600
 sys.path.insert(0, str(ROOT / "src"))
+# gunicorn, the mail worker and `kruzhok ledger check` run from the virtualenv's scripts, whose
+# editable install may point at another checkout of the project: they import this one's code.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
+)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kruzhok.settings")
 os.environ["KRUZHOK_ENV"] = "production"
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
