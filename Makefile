@@ -68,7 +68,8 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # The rush (issue 4): 5,000 parents apply at once over HTTP to gunicorn on a throwaway
-# PostgreSQL; audits seats and waiting lines, runs `kruzhok ledger check` and pgbench.
+# PostgreSQL; audits seats and waiting lines; the same rush followed as a browser does, and
+# the session-only page for the framework's ceiling; runs `kruzhok ledger check` and pgbench.
 .PHONY: bench-rush
 bench-rush: $(BENCH_STAMP)
 	scripts/with-postgres.sh $(BIN)/python bench/rush.py
