@@ -99,21 +99,7 @@ def period_batch_close(
             .order_by("pk")
         )
         hold_ids = period_holds(certificate_ids)
-        period_holds_locked = list(
-            Hold.objects.select_for_update(no_key=True, of=("self",))
-            .filter(pk__in=hold_ids)
-            .order_by("pk")
-        )
-        already_voided = set(
-            Transfer.objects.filter(
-                idempotency_key__in=[_void_key(program, h.pk) for h in period_holds_locked]
-            ).values_list("idempotency_key", flat=True)
-        )
-        holds = [
-            h
-            for h in period_holds_locked
-            if h.remaining > 0 and _void_key(program, h.pk) not in already_voided
-        ]
+        holds = _holds_to_release(program, hold_ids)
         budget_id = ledger.budget_account(financing_program=program).pk
         account_by_certificate = dict(
             Account.objects.filter(certificate_id__in=certificate_ids).values_list(
@@ -131,17 +117,7 @@ def period_batch_close(
         expired, expired_count = _expire(
             program, certificates, budget_id, account_by_certificate, hold_ids
         )
-        to_accounting = Certificate.objects.filter(
-            pk__in=certificate_ids,
-            financing_program=program,
-            status=CertificateStatus.FUNDED,
-        ).update(
-            status=CertificateStatus.ACCOUNTING,
-            nominal=0,
-            valid_from=None,
-            valid_to=None,
-            accounting_reason=PERIOD_CLOSED_REASON.format(program=program),
-        )
+        to_accounting = _back_to_accounting(program, certificate_ids)
         result = PeriodBatchResult(
             holds_voided=len(holds),
             voided=voided,
@@ -161,6 +137,36 @@ def period_batch_close(
                 certificates_to_accounting=result.certificates_to_accounting,
             )
     return result
+
+
+def _holds_to_release(program: FinancingProgram, hold_ids: list[int]) -> list[Hold]:
+    """The period's reserves with money left that this close has not released yet, locked."""
+    locked = list(
+        Hold.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in=hold_ids)
+        .order_by("pk")
+    )
+    already_voided = set(
+        Transfer.objects.filter(
+            idempotency_key__in=[_void_key(program, h.pk) for h in locked]
+        ).values_list("idempotency_key", flat=True)
+    )
+    return [h for h in locked if h.remaining > 0 and _void_key(program, h.pk) not in already_voided]
+
+
+def _back_to_accounting(program: FinancingProgram, certificate_ids: list[int]) -> int:
+    """Certificates funded for the period become certificates of accounting; how many."""
+    return Certificate.objects.filter(
+        pk__in=certificate_ids,
+        financing_program=program,
+        status=CertificateStatus.FUNDED,
+    ).update(
+        status=CertificateStatus.ACCOUNTING,
+        nominal=0,
+        valid_from=None,
+        valid_to=None,
+        accounting_reason=PERIOD_CLOSED_REASON.format(program=program),
+    )
 
 
 def _lock_accounts(account_ids: set[int], holds: list[Hold]) -> None:

@@ -146,32 +146,14 @@ def certificate_fund(
         return certificate
     nominal = nominal_for(financing_program=financing_program, child=certificate.child)
     if nominal is None:
-        certificate.accounting_reason = (
+        return _left_for_accounting(
+            certificate,
             "Возраст ребёнка на начало периода не входит ни в одну возрастную группу "
-            "программы персонифицированного финансирования."
+            "программы персонифицированного финансирования.",
         )
-        certificate.save(update_fields=["accounting_reason"])
-        return certificate
-    # A closed period funds nobody: the condition is in the same UPDATE that takes the place,
-    # so funding and `financing_period_close` serialise on the program's row.
-    took_quota = FinancingProgram.objects.filter(
-        pk=financing_program.pk,
-        closed_at__isnull=True,
-        funded_count__lt=F("max_funded_certificates"),
-    ).update(funded_count=F("funded_count") + 1)
-    if not took_quota:
-        closed = FinancingProgram.objects.filter(
-            pk=financing_program.pk, closed_at__isnull=False
-        ).exists()
-        certificate.accounting_reason = (
-            PERIOD_CLOSED_REASON.format(program=financing_program)
-            if closed
-            else "Лимит сертификатов персонифицированного финансирования на этот период "
-            "исчерпан: сертификат действует как сертификат учёта. Бесплатные (бюджетные) "
-            "программы доступны по нему без ограничений."
-        )
-        certificate.save(update_fields=["accounting_reason"])
-        return certificate
+    refusal = _quota_place_take(financing_program)
+    if refusal:
+        return _left_for_accounting(certificate, refusal)
     try:
         with transaction.atomic():
             ledger.transfer_credit(
@@ -184,12 +166,11 @@ def certificate_fund(
         FinancingProgram.objects.filter(pk=financing_program.pk).update(
             funded_count=F("funded_count") - 1
         )
-        certificate.accounting_reason = (
+        return _left_for_accounting(
+            certificate,
             "Средства программы персонифицированного финансирования на этот период "
-            "исчерпаны: сертификат действует как сертификат учёта."
+            "исчерпаны: сертификат действует как сертификат учёта.",
         )
-        certificate.save(update_fields=["accounting_reason"])
-        return certificate
     certificate.status = CertificateStatus.FUNDED
     certificate.financing_program = financing_program
     certificate.nominal = nominal
@@ -206,6 +187,33 @@ def certificate_fund(
             "accounting_reason",
         ]
     )
+    return certificate
+
+
+def _quota_place_take(financing_program: FinancingProgram) -> str:
+    """Take a place of the period's quota of funded certificates; "" or why there is none.
+
+    A closed period funds nobody: the condition is in the same UPDATE that takes the place,
+    so funding and the period's close serialise on the program's row."""
+    took = FinancingProgram.objects.filter(
+        pk=financing_program.pk,
+        closed_at__isnull=True,
+        funded_count__lt=F("max_funded_certificates"),
+    ).update(funded_count=F("funded_count") + 1)
+    if took:
+        return ""
+    if FinancingProgram.objects.filter(pk=financing_program.pk, closed_at__isnull=False).exists():
+        return PERIOD_CLOSED_REASON.format(program=financing_program)
+    return (
+        "Лимит сертификатов персонифицированного финансирования на этот период исчерпан: "
+        "сертификат действует как сертификат учёта. Бесплатные (бюджетные) программы доступны "
+        "по нему без ограничений."
+    )
+
+
+def _left_for_accounting(certificate: Certificate, reason: str) -> Certificate:
+    certificate.accounting_reason = reason
+    certificate.save(update_fields=["accounting_reason"])
     return certificate
 
 

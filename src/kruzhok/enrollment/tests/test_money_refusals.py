@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from kruzhok.certificates import ledger
 from kruzhok.certificates.models import Hold
-from kruzhok.enrollment import services
+from kruzhok.enrollment import services, withdrawal
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.tests.world import TODAY, contract_made
 
@@ -15,14 +15,14 @@ def closed_meanwhile(world, monkeypatch):
     """A contract whose reserve a period close releases just after the withdrawal read it:
     the close commits between the withdrawal's read of the reserve and its release."""
     contract = contract_made(world)
-    still_needed = services.reserve_still_needed
+    still_needed = withdrawal.reserve_still_needed
 
     def the_close_comes_first(*, contract, on):
         hold = Hold.objects.get(pk=contract.hold_id)
         ledger.hold_void(hold=hold, key=f"void:period:test:{hold.pk}")
         return still_needed(contract=contract, on=on)
 
-    monkeypatch.setattr(services, "reserve_still_needed", the_close_comes_first)
+    monkeypatch.setattr(withdrawal, "reserve_still_needed", the_close_comes_first)
     return contract
 
 
