@@ -74,9 +74,10 @@ $(BENCH_STAMP): $(STAMP)
 bench-rush: $(BENCH_STAMP)
 	scripts/with-postgres.sh $(BIN)/python bench/rush.py
 
-# The ledger's throughput (issue 3): transfers per second through the ledger from worker
-# processes beside raw SQL over one connection, on SQLite and then on a throwaway PostgreSQL,
-# whose figures end the output: `ledger: db=postgresql many_tps=… hot_tps=… raw_tps=… ratio=…`.
+# The ledger's throughput (issues 3, 10): transfers per second through the ledger from worker
+# processes beside the same statements in raw SQL from as many processes (the floor: ratio
+# below 1), on SQLite and then on a throwaway PostgreSQL, whose figures end the output:
+# `ledger: db=postgresql many_tps=… hot_tps=… raw_tps=… ratio=…`.
 bench-ledger: install
 	$(BIN)/python bench/ledger.py
 	scripts/with-postgres.sh $(BIN)/python bench/ledger.py
