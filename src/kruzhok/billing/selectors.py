@@ -10,27 +10,8 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.billing.models import MonthClosure
 from kruzhok.catalog.models import StaffRole
+from kruzhok.common.months import month_name
 from kruzhok.enrollment.models import Charge, Contract
-
-MONTH_NAMES = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
-
-
-def month_name(day: datetime.date) -> str:
-    """«октябрь 2026»: the month a day belongs to, as people say it."""
-    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def month_closure_get(*, municipality_id: int, day: datetime.date) -> MonthClosure | None:

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing.models import MonthClosure
-from kruzhok.billing.selectors import month_name
 from kruzhok.common.models import Municipality
+from kruzhok.common.months import month_name
 from kruzhok.common.services import audit_record
 
 
