@@ -1,12 +1,13 @@
-"""1CClientBankExchange: payment orders out to a bank client.
+"""1CClientBankExchange: payment orders out to a bank client, statements back from it.
 
 The plain-text format that Russian accounting software and bank clients exchange documents in
 (1C's «Стандарт обмена с системами "Клиент банка"», version 1.03): Windows-1251, one
 `key=value` a line, a header, one `СекцияДокумент=…` … `КонецДокумента` section a document,
 `КонецФайла` last. The file writes rubles with a dot ("1200.00"); here amounts are integer
-kopecks, never floats.
+kopecks, read exactly, never through a float.
 """
 
+import codecs
 import datetime
 import re
 import unicodedata
@@ -22,6 +23,11 @@ FILE_MARKER = "1CClientBankExchange"
 FORMAT_VERSION = "1.03"
 PAYMENT_ORDER = "Платежное поручение"  # the format's own spelling, without «ё»
 ENCODING = "cp1251"
+
+# A statement is an upload: its size and its count of documents are capped so that one file
+# cannot hold a worker. A month of a municipality's payments is far below both.
+MAX_STATEMENT_BYTES = 5 * 1024 * 1024
+MAX_STATEMENT_DOCUMENTS = 20_000
 
 # The payment order form (Bank of Russia) gives a party's name 160 characters and the
 # purpose 210; a bank client refuses a longer one, so the export refuses it first.
@@ -49,6 +55,27 @@ class PaymentOrder:
     number: str
     date: datetime.date
     amount_kopecks: int
+    payer: BankDetails
+    payee: BankDetails
+    purpose: str
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    """One document of a bank statement.
+
+    A party's details hold what the bank wrote and "" for a key it left out; its name is
+    `Плательщик1` (`Получатель1`) when given, else `Плательщик`, which some banks prefix
+    with «ИНН …».
+    """
+
+    line: int  # where its section starts, for messages about it
+    kind: str  # «Платежное поручение», «Банковский ордер», …
+    number: str
+    date: datetime.date
+    amount_kopecks: int
+    written_off_on: datetime.date | None  # ДатаСписано: the payer's bank debited it
+    received_on: datetime.date | None  # ДатаПоступило: the payee's bank credited it
     payer: BankDetails
     payee: BankDetails
     purpose: str
@@ -240,3 +267,181 @@ def _rubles(kopecks: int) -> str:
 def _shorten(value: str, limit: int = 40) -> str:
     value = _one_line(value)
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# --- Statement ----------------------------------------------------------------------------
+
+_FIRST_LINE = re.compile(rb"[^\r\n]*")
+_AMOUNT = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
+_DATE = re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{4})")
+_SECTION_START = "СекцияДокумент"
+_SECTION_END = "КонецДокумента"
+_FILE_END = "КонецФайла"
+_MAX_DOCUMENTS_TEXT = f"{MAX_STATEMENT_DOCUMENTS:_}".replace("_", "\u00a0")  # «20 000»
+
+
+def statement_parse(data: bytes) -> list[StatementEntry]:
+    """The documents of a bank statement in 1CClientBankExchange, in the file's order.
+
+    Reads Windows-1251 (or DOS, or UTF-8 when the file is written in it), with CRLF, LF or
+    CR line ends. Skips the header and the account sections (`СекцияРасчСчет`). Raises
+    ValueError with a Russian message saying what is wrong and on which line: a file that is
+    not 1CClientBankExchange, larger than MAX_STATEMENT_BYTES or holding more than
+    MAX_STATEMENT_DOCUMENTS documents; a document left open or without Номер, Дата or Сумма;
+    a line in a document that is not `key=value` or repeats a key; a sum that is not rubles
+    with a dot and at most two decimals; a date not written dd.mm.yyyy; a file cut short
+    before `КонецФайла`.
+    """
+    if len(data) > MAX_STATEMENT_BYTES:
+        raise ValueError(
+            f"Файл больше {MAX_STATEMENT_BYTES // (1024 * 1024)} МБ: выгрузите выписку "
+            "за более короткий период и загрузите её по частям."
+        )
+    # The marker is ASCII: checked before decoding, a PDF or a spreadsheet is named for what
+    # it is not, rather than for a byte its encoding cannot read.
+    match = _FIRST_LINE.match(data.removeprefix(codecs.BOM_UTF8))
+    first = match[0].strip() if match else b""
+    if first != FILE_MARKER.encode():
+        shown = _shorten(first.decode(ENCODING, errors="replace"))
+        raise ValueError(
+            f"Строка 1: это не файл обмена с банком — он должен начинаться строкой "
+            f"«{FILE_MARKER}», а начинается «{shown}». Выгрузите из банка выписку "
+            "в формате 1С."
+        )
+    lines = _decode(data).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    entries: list[StatementEntry] = []
+    section: dict[str, tuple[str, int]] | None = None
+    kind, start = "", 0
+    for number, raw in enumerate(lines[1:], start=2):
+        line = raw.strip()
+        if not line:
+            continue
+        key, has_value, value = line.partition("=")
+        if section is None:
+            if key == _SECTION_START:
+                if len(entries) >= MAX_STATEMENT_DOCUMENTS:
+                    raise ValueError(
+                        f"Строка {number}: в файле больше {_MAX_DOCUMENTS_TEXT} документов. "
+                        "Выгрузите выписку за более короткий период и загрузите её по частям."
+                    )
+                section, kind, start = {}, value.strip(), number
+            elif line == _SECTION_END:
+                raise ValueError(
+                    f"Строка {number}: «{_SECTION_END}» без начала документа "
+                    f"(«{_SECTION_START}=…»)."
+                )
+            elif line == _FILE_END:
+                return entries
+            continue  # the header and the account sections: nothing a payment needs
+        if line == _SECTION_END:
+            entries.append(_entry(kind, start, section))
+            section = None
+        elif key == _SECTION_START or line == _FILE_END:
+            raise _unclosed(start, number)
+        elif not has_value:
+            raise ValueError(
+                f"Строка {number}: «{_shorten(line)}» — не пара «ключ=значение», "
+                f"а документ из строки {start} ещё не закрыт."
+            )
+        elif key in section:
+            raise ValueError(
+                f"Строка {number}: ключ «{_shorten(key)}» уже был в документе "
+                f"из строки {section[key][1]}."
+            )
+        else:
+            section[key] = (value.strip(), number)
+    if section is not None:
+        raise _unclosed(start, len(lines))
+    raise ValueError(
+        f"Файл оборван: в конце нет строки «{_FILE_END}». Выгрузите выписку из банка заново."
+    )
+
+
+def _unclosed(start: int, number: int) -> ValueError:
+    return ValueError(
+        f"Строка {number}: документ из строки {start} не закрыт строкой «{_SECTION_END}»."
+    )
+
+
+def _decode(data: bytes) -> str:
+    head = data[:4096]
+    if data.startswith(codecs.BOM_UTF8) or "Кодировка".encode() in head:
+        encoding, name = "utf-8-sig", "UTF-8"
+    elif "Кодировка=DOS".encode("cp866") in head:
+        encoding, name = "cp866", "DOS"
+    else:
+        encoding, name = ENCODING, "Windows-1251"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(
+            f"Строка {line}: байт 0x{data[exc.start]:02X} не читается в кодировке {name}. "
+            "Выгрузите выписку из банка заново, в кодировке Windows."
+        ) from exc
+
+
+def _entry(kind: str, start: int, fields: dict[str, tuple[str, int]]) -> StatementEntry:
+    def required(key: str) -> tuple[str, int]:
+        if key not in fields:
+            raise ValueError(f"Строка {start}: в документе нет ключа «{key}».")
+        return fields[key]
+
+    def optional(*keys: str) -> str:
+        return next((fields[key][0] for key in keys if fields.get(key, ("", 0))[0]), "")
+
+    def party(role: str) -> BankDetails:
+        return BankDetails(
+            name=optional(f"{role}1", role),
+            inn=optional(f"{role}ИНН"),
+            kpp=optional(f"{role}КПП"),
+            account=optional(f"{role}РасчСчет", f"{role}Счет"),
+            bank_name=optional(f"{role}Банк1"),
+            bik=optional(f"{role}БИК"),
+            correspondent_account=optional(f"{role}Корсчет"),
+        )
+
+    def day(key: str) -> datetime.date | None:
+        value, number = fields.get(key, ("", 0))
+        return _date(value, number, key) if value else None
+
+    number, _ = required("Номер")
+    date_value, date_line = required("Дата")
+    amount_value, amount_line = required("Сумма")
+    return StatementEntry(
+        line=start,
+        kind=kind,
+        number=number,
+        date=_date(date_value, date_line, "Дата"),
+        amount_kopecks=_kopecks(amount_value, amount_line),
+        written_off_on=day("ДатаСписано"),
+        received_on=day("ДатаПоступило"),
+        payer=party("Плательщик"),
+        payee=party("Получатель"),
+        purpose=optional("НазначениеПлатежа"),
+    )
+
+
+def _kopecks(value: str, line: int) -> int:
+    match = _AMOUNT.fullmatch(value)
+    if match is None:
+        raise ValueError(
+            f"Строка {line}: сумма «{_shorten(value)}» не читается — нужно число рублей "
+            "с точкой и не более чем двумя знаками после неё, например 1200.00."
+        )
+    rubles, kopecks = match.groups()
+    return int(rubles) * 100 + int((kopecks or "0").ljust(2, "0"))
+
+
+def _date(value: str, line: int, key: str) -> datetime.date:
+    match = _DATE.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        day, month, year = (int(part) for part in match.groups())
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ValueError(
+            f"Строка {line}: дата «{_shorten(value)}» в поле «{key}» не читается — "
+            "нужна дата вида 05.11.2026."
+        ) from None
