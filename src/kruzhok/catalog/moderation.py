@@ -9,8 +9,9 @@ States and who moves them (DOMAIN.md codes):
               any but archive → archive                       program_archive   (provider admin)
 
 Each transition is one function: it locks the row, checks the current state, records who made
-the change in the history (ProviderModerationEvent / ProgramModerationEvent) and in the audit
-log, and tells the people concerned; the e-mails leave after the transaction commits.
+the change in the entity's history (ProviderModerationEvent / ProgramModerationEvent: the one
+record of moderation, which the pages read; the audit log does not repeat it), and tells the
+people concerned; the e-mails leave after the transaction commits.
 
 A transition from the wrong state (a second click, a decision already made by a colleague)
 raises ValidationError with a message for the person. Acting outside one's reach (an operator
@@ -109,13 +110,6 @@ def _provider_move(
     )
     provider.status = to
     provider.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action=f"provider_{to}",
-        obj=provider,
-        from_status=event.from_status,
-        remarks=remarks,
-    )
     return event
 
 
@@ -201,13 +195,6 @@ def _program_move(
     )
     program.state = to
     program.save(update_fields=["state", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=f"program_{to}",
-        obj=program,
-        from_state=event.from_state,
-        remarks=remarks,
-    )
     return event
 
 

@@ -4,8 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from kruzhok.accounts.models import Role
 from kruzhok.catalog import moderation, onboarding, selectors
 from kruzhok.catalog.models import (
+    Program,
     ProgramModerationEvent,
     ProgramState,
+    Provider,
     ProviderModerationEvent,
     ProviderStatus,
 )
@@ -51,7 +53,8 @@ def test_the_operator_admits_a_provider_and_its_administrator_is_told(joined, op
     note = Notification.objects.get(user=joined.user)
     assert note.subject == "Организация допущена к работе на портале"
     assert note.link == "/provider/"
-    assert AuditEvent.objects.filter(action="provider_approved", actor=operator).exists()
+    # The decision and who made it are in the provider's history, the one record of it.
+    assert not AuditEvent.objects.filter(action="provider_approved").exists()
 
 
 def test_a_rejection_carries_its_reason_to_the_administrator(joined, operator):
@@ -144,6 +147,25 @@ def test_a_program_goes_from_draft_to_the_catalogue_with_its_history(world):
         (ProgramState.MODERATING, ProgramState.PUBLISHED, operator.pk),
     ]
     assert Notification.objects.filter(user=world.admin, subject="Программа опубликована").exists()
+
+
+def test_moderation_keeps_one_history_and_the_audit_log_does_not_repeat_it(world, joined, operator):
+    program = _draft(world.provider)
+    local_operator = operator_make(world.provider.municipality)
+    moderation.program_submit(actor=world.admin, program=program)
+    moderation.program_return(operator=local_operator, program=program, remarks="Исправьте.")
+    moderation.provider_reject(operator=operator, provider=joined.provider, reason="Нет лицензии.")
+    moderation.provider_resubmit(actor=joined.user, provider=joined.provider)
+
+    assert ProgramModerationEvent.objects.filter(program=program).count() == 2
+    assert ProviderModerationEvent.objects.filter(provider=joined.provider).count() == 2
+    assert (
+        not AuditEvent.objects.filter(
+            object_type__in=[Program._meta.label_lower, Provider._meta.label_lower]
+        )
+        .exclude(action="provider_join")
+        .exists()
+    )
 
 
 @pytest.fixture
