@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.billing.models import MonthClosure
-from kruzhok.catalog.models import StaffRole
 from kruzhok.enrollment.models import Charge, Contract
+from kruzhok.providers.models import StaffRole
 
 MONTH_NAMES = (
     "январь",

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from kruzhok.catalog.moderation import REMARKS_MAX_LENGTH
 from kruzhok.common.forms import BootstrapBoundField
+from kruzhok.providers.moderation import REMARKS_MAX_LENGTH
 
 
 class ProviderRejectForm(forms.Form):

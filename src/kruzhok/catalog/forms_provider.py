@@ -14,14 +14,11 @@ from django.core.exceptions import ValidationError
 from kruzhok.accounts.forms import RegistrationForm
 from kruzhok.accounts.models import User
 from kruzhok.accounts.validators import normalize_phone
-from kruzhok.catalog.bank_details import bank_details_errors
 from kruzhok.catalog.models import (
     Direction,
     FinancingSource,
     ProgramLevel,
     ProgramType,
-    ProviderKind,
-    StaffRole,
     StudyForm,
     Weekday,
 )
@@ -30,11 +27,13 @@ from kruzhok.catalog.services import (
     AGE_MIN,
     SLOT_HOURS_MAX,
     ScheduleEntry,
-    provider_identity_validate,
 )
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks, rubles_to_kopecks
+from kruzhok.providers.bank_details import bank_details_errors
+from kruzhok.providers.models import ProviderKind, StaffRole
+from kruzhok.providers.services import provider_identity_validate
 
 
 def _required(message: str) -> dict[str, str]:

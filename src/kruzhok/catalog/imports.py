@@ -36,16 +36,8 @@ from kruzhok.catalog.import_template import (
     fold,
     import_template,
 )
-from kruzhok.catalog.models import (
-    Direction,
-    FinancingSource,
-    Group,
-    Program,
-    ProgramState,
-    Provider,
-    ProviderStaff,
-    StaffRole,
-)
+from kruzhok.catalog.models import Direction, FinancingSource, Group, Program, ProgramState
+from kruzhok.providers.models import Provider, ProviderStaff, StaffRole
 
 __all__ = [
     "GROUPS_SHEET",

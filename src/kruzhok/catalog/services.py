@@ -1,5 +1,5 @@
-"""Catalogue writes: providers and their staff, programs, groups, schedules and lessons (the
-groups' seats are counted in `catalog.seats`).
+"""Catalogue writes: programs, groups, schedules and lessons (the groups' seats are counted in
+`catalog.seats`; providers and their staff are the `providers` app's).
 
 Every function validates what a user could get wrong and raises django's ValidationError keyed by
 field, in Russian, so that forms and the API can show the message next to the field.
@@ -10,12 +10,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import holidays
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from kruzhok.accounts.models import Role, User
-from kruzhok.catalog.bank_details import bank_details_errors
+from kruzhok.accounts.models import User
 from kruzhok.catalog.cabinet import lessons_with_history
 from kruzhok.catalog.lesson_changes import lesson_slots_vacated
 from kruzhok.catalog.models import (
@@ -26,26 +24,17 @@ from kruzhok.catalog.models import (
     ProgramLevel,
     ProgramState,
     ProgramType,
-    Provider,
-    ProviderKind,
-    ProviderStaff,
-    ProviderStatus,
     ScheduleSlot,
-    StaffRole,
     StudyForm,
     Weekday,
 )
-from kruzhok.common.models import Municipality
+from kruzhok.common.field_errors import Errors, error_add, full_clean_or_raise
 from kruzhok.common.search import search_document
-from kruzhok.common.validators import normalize_digits, validate_inn, validate_ogrn
+from kruzhok.providers.models import Provider, ProviderStaff
 
 AGE_MIN = 5
 AGE_MAX = 18
 SLOT_HOURS_MAX = 8
-
-# Lengths of ИНН and ОГРН/ОГРНИП by kind of provider.
-_INN_LENGTH = {ProviderKind.ORGANIZATION: 10, ProviderKind.ENTREPRENEUR: 12}
-_OGRN_LENGTH = {ProviderKind.ORGANIZATION: 13, ProviderKind.ENTREPRENEUR: 15}
 
 # Fields program_update may change; state and provider have their own transitions.
 PROGRAM_EDITABLE_FIELDS = frozenset(
@@ -67,162 +56,18 @@ PROGRAM_EDITABLE_FIELDS = frozenset(
     }
 )
 
-Errors = dict[str, list[str]]
 ScheduleEntry = tuple[int, datetime.time, int]
 
 
-def _add(errors: Errors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
-def _clean(instance: models.Model, errors: Errors) -> None:
-    """Run the model's own field checks on top of ours; raise everything found at once.
-
-    Our messages come first; database constraints are not checked here because each of them
-    has a clearer Russian message above, and the database still enforces them.
-    """
-    try:
-        instance.full_clean(exclude=list(errors), validate_constraints=False)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                _add(errors, field, message)
-    if errors:
-        raise ValidationError(errors)
-
-
-# Providers ---------------------------------------------------------------------------------
-
-
-def _identity_errors(*, kind: str, inn: str, ogrn: str) -> Errors:
-    errors: Errors = {}
-    if kind not in ProviderKind.values:
-        _add(errors, "kind", "Укажите, организация это или индивидуальный предприниматель.")
-        return errors
-    is_org = kind == ProviderKind.ORGANIZATION
-    if len(inn) != _INN_LENGTH[ProviderKind(kind)] and inn.isdigit():
-        _add(
-            errors,
-            "inn",
-            "ИНН организации состоит из 10 цифр."
-            if is_org
-            else "ИНН предпринимателя состоит из 12 цифр.",
-        )
-    else:
-        try:
-            validate_inn(inn)
-        except ValidationError as exc:
-            errors.setdefault("inn", []).extend(exc.messages)
-    if len(ogrn) != _OGRN_LENGTH[ProviderKind(kind)] and ogrn.isdigit():
-        _add(
-            errors,
-            "ogrn",
-            "ОГРН организации состоит из 13 цифр."
-            if is_org
-            else "ОГРНИП предпринимателя состоит из 15 цифр.",
-        )
-    else:
-        try:
-            validate_ogrn(ogrn)
-        except ValidationError as exc:
-            errors.setdefault("ogrn", []).extend(exc.messages)
-    return errors
-
-
-def provider_identity_validate(*, kind: str, inn: str, ogrn: str) -> tuple[str, str]:
-    """ИНН and ОГРН/ОГРНИП as bare digits, checked by length for the kind and by checksum.
-
-    Raises ValidationError keyed by "kind", "inn" and "ogrn".
-    """
-    inn, ogrn = normalize_digits(inn), normalize_digits(ogrn)
-    errors = _identity_errors(kind=kind, inn=inn, ogrn=ogrn)
-    if errors:
-        raise ValidationError(errors)
-    return inn, ogrn
-
-
-@transaction.atomic
-def provider_create(
-    *,
-    kind: str,
-    full_name: str,
-    short_name: str,
-    inn: str,
-    ogrn: str,
-    license_number: str,
-    address: str,
-    municipality: Municipality,
-    phone: str = "",
-    email: str = "",
-    website: str = "",
-    bank_name: str = "",
-    bik: str = "",
-    settlement_account: str = "",
-    correspondent_account: str = "",
-    status: str = ProviderStatus.MODERATING,
-) -> Provider:
-    """A new provider, on moderation unless told otherwise.
-
-    Guarantees: ИНН has 10 digits for an organisation and 12 for an entrepreneur, ОГРН 13 and
-    ОГРНИП 15, all with valid checksums; ИНН and ОГРН are not registered to another provider;
-    bank details, when given, are БИК of 9 digits and accounts of 20 whose control keys agree
-    with the БИК.
-    """
-    inn, ogrn = normalize_digits(inn), normalize_digits(ogrn)
-    errors = _identity_errors(kind=kind, inn=inn, ogrn=ogrn)
-    (bik, settlement_account, correspondent_account), bank_errors = bank_details_errors(
-        bik=bik,
-        settlement_account=settlement_account,
-        correspondent_account=correspondent_account,
-        required=False,
-    )
-    errors.update(bank_errors)
-    if "inn" not in errors and Provider.objects.filter(inn=inn).exists():
-        _add(errors, "inn", "Поставщик с таким ИНН уже зарегистрирован.")
-    if "ogrn" not in errors and Provider.objects.filter(ogrn=ogrn).exists():
-        _add(errors, "ogrn", "Поставщик с таким ОГРН уже зарегистрирован.")
-    provider = Provider(
-        kind=kind,
-        full_name=full_name.strip(),
-        short_name=short_name.strip(),
-        inn=inn,
-        ogrn=ogrn,
-        license_number=license_number.strip(),
-        address=address.strip(),
-        municipality=municipality,
-        phone=phone.strip(),
-        email=email.strip(),
-        website=website.strip(),
-        bank_name=bank_name.strip(),
-        bik=bik,
-        settlement_account=settlement_account,
-        correspondent_account=correspondent_account,
-        status=status,
-    )
-    _clean(provider, errors)
-    provider.save()
-    return provider
-
-
-@transaction.atomic
-def provider_staff_add(*, provider: Provider, user: User, role: str) -> ProviderStaff:
-    """Make the user an administrator or teacher of the provider; their role becomes provider.
-
-    Adding a person who already works there changes their role there; nothing is duplicated.
-    """
-    if role not in StaffRole.values:
-        raise ValidationError({"role": ["Укажите роль: администратор или педагог."]})
-    staff, _ = ProviderStaff.objects.update_or_create(
-        provider=provider, user=user, defaults={"role": role}
-    )
-    if user.role != Role.PROVIDER:
-        user.role = Role.PROVIDER
-        user.save(update_fields=["role"])
-    return staff
+# Providers' names in the programs' search documents ------------------------------------------
 
 
 def provider_search_refresh(*, provider: Provider) -> int:
-    """Rebuild the search documents of the provider's programs (its name is part of them)."""
+    """Rebuild the search documents of the provider's programs (its name is part of them).
+
+    Called when the provider is renamed (connected to providers.services.provider_renamed in
+    CatalogConfig.ready).
+    """
     programs = list(provider.programs.all())
     for program in programs:
         program.provider = provider
@@ -245,33 +90,33 @@ def _fill_search(program: Program) -> None:
 def _program_errors(program: Program) -> Errors:
     errors: Errors = {}
     if not program.title.strip():
-        _add(errors, "title", "Укажите название программы.")
+        error_add(errors, "title", "Укажите название программы.")
     if not program.description.strip():
-        _add(errors, "description", "Опишите программу: чему научится ребёнок.")
+        error_add(errors, "description", "Опишите программу: чему научится ребёнок.")
     if not program.address.strip() and program.study_form != StudyForm.DISTANCE:
-        _add(errors, "address", "Укажите адрес, где проходят занятия.")
+        error_add(errors, "address", "Укажите адрес, где проходят занятия.")
     for field in ("age_min", "age_max"):
         age = getattr(program, field)
         if not isinstance(age, int) or not AGE_MIN <= age <= AGE_MAX:
-            _add(errors, field, f"Возраст — целое число лет от {AGE_MIN} до {AGE_MAX}.")
+            error_add(errors, field, f"Возраст — целое число лет от {AGE_MIN} до {AGE_MAX}.")
     if "age_min" not in errors and "age_max" not in errors and program.age_min > program.age_max:
-        _add(errors, "age_max", "Возраст «до» не может быть меньше возраста «от».")
+        error_add(errors, "age_max", "Возраст «до» не может быть меньше возраста «от».")
     if not isinstance(program.duration_months, int) or program.duration_months < 1:
-        _add(errors, "duration_months", "Продолжительность — не меньше одного месяца.")
+        error_add(errors, "duration_months", "Продолжительность — не меньше одного месяца.")
     if not isinstance(program.hours_per_week, int) or program.hours_per_week < 1:
-        _add(errors, "hours_per_week", "Укажите хотя бы один академический час в неделю.")
+        error_add(errors, "hours_per_week", "Укажите хотя бы один академический час в неделю.")
     price = program.price_per_hour
     if isinstance(price, bool) or not isinstance(price, int):
-        _add(errors, "price_per_hour", "Стоимость часа указывается в копейках, целым числом.")
+        error_add(errors, "price_per_hour", "Стоимость часа указывается в копейках, целым числом.")
     elif price < 0:
-        _add(errors, "price_per_hour", "Стоимость часа не может быть отрицательной.")
+        error_add(errors, "price_per_hour", "Стоимость часа не может быть отрицательной.")
     return errors
 
 
 def _program_save(program: Program, *, update_fields: Iterable[str] | None = None) -> None:
     program.title = program.title.strip()
     program.address = program.address.strip()
-    _clean(program, _program_errors(program))
+    full_clean_or_raise(program, _program_errors(program))
     _fill_search(program)
     if update_fields is None:
         program.save()
@@ -396,11 +241,11 @@ def _group_errors(
 ) -> Errors:
     errors: Errors = {}
     if not name.strip():
-        _add(errors, "name", "Дайте группе название, например «Группа 1».")
+        error_add(errors, "name", "Дайте группе название, например «Группа 1».")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        _add(errors, "capacity", "В группе должно быть хотя бы одно место.")
+        error_add(errors, "capacity", "В группе должно быть хотя бы одно место.")
     if start_date and end_date and end_date < start_date:
-        _add(errors, "end_date", "Окончание занятий не может быть раньше начала.")
+        error_add(errors, "end_date", "Окончание занятий не может быть раньше начала.")
     schedule_messages = _schedule_errors(schedule)
     if schedule_messages:
         errors["schedule"] = schedule_messages
@@ -408,7 +253,7 @@ def _group_errors(
         teacher is not None
         and not ProviderStaff.objects.filter(provider_id=program.provider_id, user=teacher).exists()
     ):
-        _add(errors, "teacher", "Педагог должен быть сотрудником этого поставщика.")
+        error_add(errors, "teacher", "Педагог должен быть сотрудником этого поставщика.")
     return errors
 
 
@@ -450,7 +295,7 @@ def group_create(
         enrollment_open=enrollment_open,
         auto_accept=auto_accept,
     )
-    _clean(group, errors)
+    full_clean_or_raise(group, errors)
     group.save()
     ScheduleSlot.objects.bulk_create(
         ScheduleSlot(group=group, weekday=weekday, start_time=start_time, hours=hours)
@@ -515,7 +360,7 @@ def group_update(
         teacher=teacher,
     )
     if "capacity" not in errors and capacity < group.seats_taken:
-        _add(
+        error_add(
             errors,
             "capacity",
             f"Уже занято мест: {group.seats_taken}. Мест не может стать меньше.",
@@ -526,14 +371,14 @@ def group_update(
     )
     bounds = kept.aggregate(first=models.Min("date"), last=models.Max("date"))
     if start_date and bounds["first"] and start_date > bounds["first"]:
-        _add(
+        error_add(
             errors,
             "start_date",
             f"Занятие {bounds['first']:%d.%m.%Y} уже проведено или отмечено в журнале: "
             "начало не может быть позже него.",
         )
     if end_date and bounds["last"] and end_date < bounds["last"]:
-        _add(
+        error_add(
             errors,
             "end_date",
             f"Занятие {bounds['last']:%d.%m.%Y} уже проведено или отмечено в журнале: "
@@ -546,7 +391,7 @@ def group_update(
     group.teacher = teacher
     group.enrollment_open = enrollment_open
     group.auto_accept = auto_accept
-    _clean(group, errors)
+    full_clean_or_raise(group, errors)
     group.save()
 
     group.schedule.all().delete()

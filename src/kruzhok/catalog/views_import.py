@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.catalog import imports
-from kruzhok.catalog.models import Provider, StaffRole
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
+from kruzhok.providers.models import Provider, StaffRole
 
 
 class ImportForm(forms.Form):

@@ -17,8 +17,11 @@ from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.catalog import cabinet, moderation
 from kruzhok.catalog.forms_operator import ProgramReturnForm, ProviderRejectForm
-from kruzhok.catalog.models import Program, ProgramState, Provider, ProviderStatus
+from kruzhok.catalog.models import Program, ProgramState
 from kruzhok.common.forms import add_service_errors
+from kruzhok.providers import moderation as provider_moderation
+from kruzhok.providers import selectors as provider_selectors
+from kruzhok.providers.models import Provider, ProviderStatus
 
 OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)
 
@@ -48,9 +51,9 @@ def _provider_page(
         "catalog/operator/provider_detail.html",
         {
             "provider": provider,
-            "admins": cabinet.provider_admins(provider=provider),
+            "admins": provider_selectors.provider_admins(provider=provider),
             "programs": cabinet.program_list_for_provider(provider=provider),
-            "history": cabinet.provider_history(provider=provider),
+            "history": provider_selectors.provider_history(provider=provider),
             "can_decide": provider.status == ProviderStatus.MODERATING,
             "reject_form": reject_form or ProviderRejectForm(),
         },
@@ -60,17 +63,17 @@ def _provider_page(
 
 @role_required(*OPERATOR_ROLES)
 def provider_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    provider = cabinet.provider_get_for_operator(user=request.user, pk=pk)
+    provider = provider_selectors.provider_get_for_operator(user=request.user, pk=pk)
     return _provider_page(request, provider)
 
 
 @require_POST
 @role_required(*OPERATOR_ROLES)
 def provider_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    provider = cabinet.provider_get_for_operator(user=request.user, pk=pk)
+    provider = provider_selectors.provider_get_for_operator(user=request.user, pk=pk)
     return _approve(
         request,
-        lambda: moderation.provider_approve(operator=request.user, provider=provider),
+        lambda: provider_moderation.provider_approve(operator=request.user, provider=provider),
         detail=redirect("operator:provider_detail", pk=provider.pk),
         done=f"«{provider.short_name}» допущена к работе на портале.",
     )
@@ -79,12 +82,12 @@ def provider_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @require_POST
 @role_required(*OPERATOR_ROLES)
 def provider_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    provider = cabinet.provider_get_for_operator(user=request.user, pk=pk)
+    provider = provider_selectors.provider_get_for_operator(user=request.user, pk=pk)
     form = ProviderRejectForm(request.POST)
     return _send_back(
         request,
         form,
-        lambda text: moderation.provider_reject(
+        lambda text: provider_moderation.provider_reject(
             operator=request.user, provider=provider, reason=text
         ),
         field="reason",

@@ -21,8 +21,7 @@ from kruzhok.accounts.backends import LOGIN_BACKEND
 from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.accounts.selectors import user_email_is_taken
-from kruzhok.catalog import cabinet, moderation, onboarding, services
-from kruzhok.catalog.cabinet import StaffAccess
+from kruzhok.catalog import cabinet, moderation, services
 from kruzhok.catalog.forms_provider import (
     GroupForm,
     InvitationRegistrationForm,
@@ -32,8 +31,14 @@ from kruzhok.catalog.forms_provider import (
     StaffInviteForm,
     schedule_formset,
 )
-from kruzhok.catalog.models import Group, Program, ProgramState, StaffInvitation, StaffRole
+from kruzhok.catalog.models import Group, Program, ProgramState
 from kruzhok.common.forms import add_service_errors
+from kruzhok.providers import invitations, joining
+from kruzhok.providers import moderation as provider_moderation
+from kruzhok.providers import selectors as provider_selectors
+from kruzhok.providers import services as provider_services
+from kruzhok.providers.models import StaffInvitation, StaffRole
+from kruzhok.providers.selectors import StaffAccess
 
 
 def _require_admin(access: StaffAccess) -> None:
@@ -59,7 +64,7 @@ def join(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            staff = onboarding.provider_join(
+            staff = joining.provider_join(
                 email=data["email"],
                 password=data["password1"],
                 last_name=data["last_name"],
@@ -105,14 +110,14 @@ def join(request: HttpRequest) -> HttpResponse:
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The organisation's status, its programs and groups, and where to go next."""
     sections = []
-    for membership in cabinet.staff_memberships(user=request.user):
+    for membership in provider_selectors.staff_memberships(user=request.user):
         provider = membership.provider
         sections.append(
             {
                 "provider": provider,
                 "is_admin": membership.role == StaffRole.ADMIN,
                 "role": membership.get_role_display(),
-                "rejection": cabinet.provider_last_rejection(provider=provider),
+                "rejection": provider_selectors.provider_last_rejection(provider=provider),
                 "programs": list(cabinet.program_list_for_provider(provider=provider)),
                 "groups": list(cabinet.group_list_for_provider(provider=provider)),
             }
@@ -122,20 +127,20 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @role_required(Role.PROVIDER)
 def profile_edit(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
-    access = cabinet.provider_get_for_staff(user=request.user, pk=provider_id)
+    access = provider_selectors.provider_get_for_staff(user=request.user, pk=provider_id)
     _require_admin(access)
     provider = access.provider
-    initial = {name: getattr(provider, name) for name in onboarding.PROFILE_FIELDS}
+    initial = {name: getattr(provider, name) for name in provider_services.PROFILE_FIELDS}
     initial["org_phone"], initial["org_email"] = provider.phone, provider.email
     form = ProviderProfileForm(request.POST or None, initial=initial, kind=provider.kind)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["phone"], data["email"] = data.pop("org_phone"), data.pop("org_email")
         try:
-            onboarding.provider_profile_update(
+            provider_services.provider_profile_update(
                 actor=request.user,
                 provider=provider,
-                **{name: data[name] for name in onboarding.PROFILE_FIELDS},
+                **{name: data[name] for name in provider_services.PROFILE_FIELDS},
             )
         except ValidationError as exc:
             add_service_errors(form, exc, field_map={"phone": "org_phone", "email": "org_email"})
@@ -153,10 +158,10 @@ def profile_edit(request: AuthenticatedHttpRequest, provider_id: int) -> HttpRes
 @require_POST
 @role_required(Role.PROVIDER)
 def provider_resubmit(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
-    access = cabinet.provider_get_for_staff(user=request.user, pk=provider_id)
+    access = provider_selectors.provider_get_for_staff(user=request.user, pk=provider_id)
     _require_admin(access)
     try:
-        moderation.provider_resubmit(actor=request.user, provider=access.provider)
+        provider_moderation.provider_resubmit(actor=request.user, provider=access.provider)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -170,13 +175,13 @@ def provider_resubmit(request: AuthenticatedHttpRequest, provider_id: int) -> Ht
 @role_required(Role.PROVIDER)
 def staff(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     """The provider's staff and pending invitations; the form that invites one more."""
-    access = cabinet.provider_get_for_staff(user=request.user, pk=provider_id)
+    access = provider_selectors.provider_get_for_staff(user=request.user, pk=provider_id)
     _require_admin(access)
     provider = access.provider
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = onboarding.staff_invite(
+            invitation = invitations.staff_invite(
                 provider=provider,
                 inviter=request.user,
                 email=form.cleaned_data["email"],
@@ -197,8 +202,8 @@ def staff(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
         {
             "provider": provider,
             "form": form,
-            "staff": cabinet.staff_list(provider=provider),
-            "invitations": cabinet.invitation_list_pending(provider=provider),
+            "staff": provider_selectors.staff_list(provider=provider),
+            "invitations": provider_selectors.invitation_list_pending(provider=provider),
         },
         status=400 if form.is_bound else 200,
     )
@@ -208,10 +213,10 @@ def staff(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(StaffInvitation, pk=pk, provider__staff__user=request.user)
-    access = cabinet.provider_get_for_staff(user=request.user, pk=invitation.provider_id)
+    access = provider_selectors.provider_get_for_staff(user=request.user, pk=invitation.provider_id)
     _require_admin(access)
     try:
-        onboarding.staff_invitation_revoke(actor=request.user, invitation=invitation)
+        invitations.staff_invitation_revoke(actor=request.user, invitation=invitation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -222,7 +227,7 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation link: a new person sets a name and password, a registered one accepts."""
     try:
-        invitation = onboarding.staff_invitation_open(token=token)
+        invitation = invitations.staff_invitation_open(token=token)
     except ValidationError as exc:
         return render(
             request,
@@ -239,11 +244,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             context["other_user"] = user
             return render(request, "catalog/provider/invitation.html", context)
         if user.role != Role.PROVIDER:
-            context["error"] = onboarding.INVITATION_OTHER_ROLE
+            context["error"] = invitations.INVITATION_OTHER_ROLE
             return render(request, "catalog/provider/invitation.html", context)
         if request.method == "POST":
             try:
-                onboarding.staff_invitation_accept(token=token, user=user)
+                invitations.staff_invitation_accept(token=token, user=user)
             except ValidationError as exc:
                 context["error"] = " ".join(exc.messages)
                 return render(request, "catalog/provider/invitation.html", context, status=400)
@@ -260,7 +265,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            staff_member = onboarding.staff_invitation_register(
+            staff_member = invitations.staff_invitation_register(
                 token=token,
                 password=data["password1"],
                 last_name=data["last_name"],
@@ -302,7 +307,7 @@ def _program_arguments(data: dict[str, Any], names: Any) -> dict[str, Any]:
 
 @role_required(Role.PROVIDER)
 def program_create(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
-    access = cabinet.provider_get_for_staff(user=request.user, pk=provider_id)
+    access = provider_selectors.provider_get_for_staff(user=request.user, pk=provider_id)
     _require_admin(access)
     form = ProgramForm(request.POST or None, initial={"address": access.provider.address})
     if request.method == "POST" and form.is_valid():
@@ -440,7 +445,7 @@ def _group_page(
     group: Group | None,
     access: StaffAccess,
 ) -> HttpResponse:
-    teachers = cabinet.provider_teachers(provider=access.provider)
+    teachers = provider_selectors.provider_teachers(provider=access.provider)
     if group is None:
         initial: dict[str, Any] = {"enrollment_open": True}
         schedule_initial: list[dict[str, Any]] = []

@@ -34,7 +34,6 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kruzhok.catalog.models import Provider
 from kruzhok.certificates import ledger_sql as sql
 from kruzhok.certificates.models import (
     Account,
@@ -46,6 +45,7 @@ from kruzhok.certificates.models import (
     TransferKind,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.providers.models import Provider
 
 
 class LedgerError(Exception):

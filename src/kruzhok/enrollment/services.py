@@ -29,10 +29,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import seats
-from kruzhok.catalog.models import (
-    Group,
-    StaffRole,
-)
+from kruzhok.catalog.models import Group
 from kruzhok.certificates import ledger
 from kruzhok.common.services import audit_record
 from kruzhok.enrollment import notices, selectors
@@ -47,6 +44,7 @@ from kruzhok.enrollment.models import (
 from kruzhok.enrollment.offers import Offer, offer_compute
 from kruzhok.enrollment.submission import application_submit
 from kruzhok.families.models import Child
+from kruzhok.providers.models import StaffRole
 
 __all__ = [
     "EnrollmentError",

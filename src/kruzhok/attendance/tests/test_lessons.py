@@ -10,12 +10,14 @@ from kruzhok.attendance.lessons import LessonChangeError, lesson_cancel, lesson_
 from kruzhok.attendance.services import AttendanceError, attendance_mark
 from kruzhok.billing import services as billing_services
 from kruzhok.catalog import services as catalog_services
-from kruzhok.catalog.models import LessonChange, LessonStatus, StaffRole
+from kruzhok.catalog.models import LessonChange, LessonStatus
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import TODAY, child_make, group_make, provider_make, user_make
 from kruzhok.notifications.models import Notification
+from kruzhok.providers import services as provider_services
+from kruzhok.providers.models import StaffRole
 
 TUESDAY_NEXT = datetime.date(2026, 10, 20)
 THREE_PM = datetime.time(15, 0)
@@ -118,7 +120,7 @@ def test_a_lesson_with_only_absences_marked_may_be_cancelled(world, contract, le
 
 def test_a_teacher_of_another_group_cannot_cancel(world, contract, next_lesson):
     colleague = user_make(Role.PROVIDER)
-    catalog_services.provider_staff_add(
+    provider_services.provider_staff_add(
         provider=world.provider, user=colleague, role=StaffRole.TEACHER
     )
     group_make(world.program, colleague)

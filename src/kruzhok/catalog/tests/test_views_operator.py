@@ -4,11 +4,13 @@ import pytest
 from django.urls import reverse
 
 from kruzhok.accounts.models import Role
-from kruzhok.catalog import moderation, onboarding
-from kruzhok.catalog.models import ProgramState, ProviderStatus
-from kruzhok.catalog.tests.cabinet_data import join_arguments, operator_make
+from kruzhok.catalog import moderation
+from kruzhok.catalog.models import ProgramState
 from kruzhok.common.models import Municipality
 from kruzhok.enrollment.tests.world import program_make, user_make
+from kruzhok.providers import joining
+from kruzhok.providers.models import ProviderStatus
+from kruzhok.providers.tests.data import join_arguments, operator_make
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +23,7 @@ def text(response) -> str:
 @pytest.fixture
 def waiting(municipality):
     """A provider asking to join, with a program sent for checking, and their operator."""
-    staff = onboarding.provider_join(**join_arguments(municipality, short_name="Кванторик"))
+    staff = joining.provider_join(**join_arguments(municipality, short_name="Кванторик"))
     program = program_make(staff.provider, title="Лего-конструирование")
     program.state = ProgramState.DRAFT
     program.save(update_fields=["state"])
@@ -82,7 +84,7 @@ def test_an_operator_of_another_municipality_finds_nothing(client, waiting, name
 
 def test_the_queue_shows_only_the_operators_municipality(client, waiting):
     elsewhere = Municipality.objects.create(name="Курский округ")
-    onboarding.provider_join(**join_arguments(elsewhere, short_name="Чужой центр"))
+    joining.provider_join(**join_arguments(elsewhere, short_name="Чужой центр"))
     client.force_login(waiting.operator)
     page = text(client.get(reverse("operator:queue")))
     assert "Кванторик" in page
@@ -92,7 +94,7 @@ def test_the_queue_shows_only_the_operators_municipality(client, waiting):
 
 def test_a_regional_administrator_sees_every_municipality(client, waiting):
     elsewhere = Municipality.objects.create(name="Курский округ")
-    onboarding.provider_join(**join_arguments(elsewhere, short_name="Чужой центр"))
+    joining.provider_join(**join_arguments(elsewhere, short_name="Чужой центр"))
     client.force_login(operator_make(elsewhere, role=Role.REGIONAL_ADMIN))
     page = text(client.get(reverse("operator:queue")))
     assert "Кванторик" in page and "Чужой центр" in page

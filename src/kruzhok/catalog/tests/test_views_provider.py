@@ -6,26 +6,25 @@ from django.core import mail
 from django.urls import reverse
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog import moderation, onboarding
-from kruzhok.catalog.models import (
-    Group,
-    Program,
-    ProgramModerationEvent,
-    ProgramState,
+from kruzhok.catalog import moderation
+from kruzhok.catalog.models import Group, Program, ProgramModerationEvent, ProgramState
+from kruzhok.enrollment.tests.world import provider_make, user_make
+from kruzhok.providers import invitations, joining
+from kruzhok.providers import moderation as provider_moderation
+from kruzhok.providers.models import (
     Provider,
     ProviderStaff,
     ProviderStatus,
     StaffInvitation,
     StaffRole,
 )
-from kruzhok.catalog.tests.cabinet_data import (
+from kruzhok.providers.tests.data import (
     PASSWORD,
     SBER_ACCOUNT,
     join_arguments,
     join_form_data,
     operator_make,
 )
-from kruzhok.enrollment.tests.world import provider_make, user_make
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +54,7 @@ def _draft(world, **kwargs) -> Program:
 
 
 def _invitation(world) -> StaffInvitation:
-    return onboarding.staff_invite(
+    return invitations.staff_invite(
         provider=world.provider, inviter=world.admin, email="new@mail.ru", role="teacher"
     )
 
@@ -175,7 +174,7 @@ def test_joining_logs_in_and_shows_the_moderation_status(
 
 
 def test_the_administrator_logs_in_later_and_sees_the_status(client, municipality):
-    onboarding.provider_join(**join_arguments(municipality, email="later@kvantorik.ru"))
+    joining.provider_join(**join_arguments(municipality, email="later@kvantorik.ru"))
     client.post(reverse("accounts:login"), {"username": "later@kvantorik.ru", "password": PASSWORD})
     assert "Организация на модерации" in text(client.get(reverse("provider:home")))
 
@@ -248,8 +247,8 @@ def test_a_teacher_sees_the_cabinet_without_the_admin_buttons(client, world):
 
 
 def test_a_rejected_provider_reads_the_reason_and_resubmits(client, municipality):
-    staff = onboarding.provider_join(**join_arguments(municipality))
-    moderation.provider_reject(
+    staff = joining.provider_join(**join_arguments(municipality))
+    provider_moderation.provider_reject(
         operator=operator_make(municipality), provider=staff.provider, reason="Нет лицензии."
     )
     client.force_login(staff.user)
@@ -563,7 +562,7 @@ def test_a_bad_invitation_shows_the_message_next_to_the_field(client, world):
 
 def _token(django_capture_on_commit_callbacks, world, email="new@mail.ru"):
     with django_capture_on_commit_callbacks(execute=True):
-        onboarding.staff_invite(
+        invitations.staff_invite(
             provider=world.provider, inviter=world.admin, email=email, role="teacher"
         )
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)

@@ -12,12 +12,11 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from kruzhok.common.field_errors import Errors
 from kruzhok.common.validators import normalize_digits
 
 _WEIGHTS = ((7, 1, 3) * 8)[:23]  # 3 digits of the БИК + 20 of the account
 _KEY_POSITION = 8  # the 9th digit of an account is its control key
-
-Errors = dict[str, list[str]]
 
 
 def _key_sum(digits: str) -> int:

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from kruzhok.catalog.bank_details import (
+from kruzhok.providers.bank_details import (
     bank_details_validate,
     correspondent_account_is_valid,
     correspondent_account_with_key,

@@ -1,5 +1,5 @@
-"""How people come to work for a provider: a provider's request to join the portal, its
-profile, and invitations of staff by e-mail."""
+"""Staff invitations: a provider's administrator invites a person by e-mail, as an
+administrator or a teacher; the signed link works for 7 days and once."""
 
 import datetime
 from functools import partial
@@ -10,30 +10,27 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from kruzhok.accounts import services as account_services
 from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.accounts.validators import normalize_email, normalize_phone
-from kruzhok.catalog import services
-from kruzhok.catalog.bank_details import bank_details_errors
-from kruzhok.catalog.cabinet import staff_role
-from kruzhok.catalog.models import (
+from kruzhok.common.field_errors import Errors
+from kruzhok.common.services import audit_record
+from kruzhok.providers.models import (
     Provider,
-    ProviderKind,
     ProviderStaff,
     ProviderStatus,
     StaffInvitation,
     StaffRole,
 )
-from kruzhok.catalog.moderation import operators_notify
-from kruzhok.common.models import Municipality
-from kruzhok.common.services import audit_record
+from kruzhok.providers.selectors import staff_role
+from kruzhok.providers.services import provider_staff_add
 
+# The salt keeps the name of the app the invitations began in: links already sent still open.
 INVITATION_SALT = "kruzhok.catalog.staff_invitation"
 INVITATION_MAX_AGE = datetime.timedelta(days=7)
 
@@ -51,228 +48,6 @@ INVITATION_OTHER_ROLE = (
     "С этим адресом электронной почты на портале работает кабинет другого вида (например, "
     "родительский). Попросите организацию прислать приглашение на другой адрес."
 )
-
-Errors = dict[str, list[str]]
-
-# Provider fields a provider's administrator keeps up to date. Kind, ИНН, ОГРН and
-# municipality identify the provider and are corrected by the operator.
-PROFILE_FIELDS = (
-    "full_name",
-    "short_name",
-    "license_number",
-    "address",
-    "phone",
-    "email",
-    "website",
-    "bank_name",
-    "bik",
-    "settlement_account",
-    "correspondent_account",
-)
-_BANK_FIELDS = ("bank_name", "bik", "settlement_account", "correspondent_account")
-
-
-def _merge(errors: Errors, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    field_map = field_map or {}
-    for field, messages in exc.message_dict.items():
-        errors.setdefault(field_map.get(field, field), []).extend(messages)
-
-
-def _organisation_errors(*, kind: str, license_number: str, bank_name: str) -> Errors:
-    errors: Errors = {}
-    # An entrepreneur who teaches alone needs no licence (ст. 91 Закона об образовании).
-    if kind == ProviderKind.ORGANIZATION and not license_number.strip():
-        errors["license_number"] = ["Укажите номер лицензии на образовательную деятельность."]
-    if not bank_name.strip():
-        errors["bank_name"] = ["Укажите банк, в котором открыт расчётный счёт."]
-    return errors
-
-
-# Joining -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def provider_join(
-    *,
-    email: str,
-    password: str,
-    last_name: str,
-    first_name: str,
-    patronymic: str = "",
-    phone: str,
-    kind: str,
-    full_name: str,
-    short_name: str,
-    inn: str,
-    ogrn: str,
-    license_number: str,
-    address: str,
-    municipality: Municipality,
-    org_phone: str,
-    org_email: str,
-    website: str = "",
-    bank_name: str,
-    bik: str,
-    settlement_account: str,
-    correspondent_account: str,
-    site_url: str | None = None,
-) -> ProviderStaff:
-    """A provider asks to join: its administrator's account and the provider on moderation.
-
-    In one transaction: the person is registered as in accounts.user_register (the e-mail
-    confirmation letter leaves after commit) and becomes the provider's administrator with the
-    provider role; the provider is created with status moderating and the municipality's
-    operators are told. Everything is checked before anything stays: ИНН/ОГРН by
-    provider_create, bank details by their control keys, and a licence for an organisation.
-    Errors of the organisation's own phone and e-mail are keyed "org_phone" and "org_email".
-    """
-    errors = _organisation_errors(kind=kind, license_number=license_number, bank_name=bank_name)
-    _, bank_errors = bank_details_errors(
-        bik=bik,
-        settlement_account=settlement_account,
-        correspondent_account=correspondent_account,
-        required=True,
-    )
-    errors.update(bank_errors)
-    try:
-        org_phone = normalize_phone(org_phone)
-    except ValidationError as exc:
-        errors.setdefault("org_phone", []).extend(exc.messages)
-    if not org_email.strip():
-        errors["org_email"] = ["Укажите электронную почту организации."]
-
-    user: User | None = None
-    try:
-        user = account_services.user_register(
-            email=email,
-            password=password,
-            last_name=last_name,
-            first_name=first_name,
-            patronymic=patronymic,
-            phone=phone,
-            municipality=municipality,
-            site_url=site_url,
-        )
-    except ValidationError as exc:
-        _merge(errors, exc)
-
-    provider: Provider | None = None
-    try:
-        with transaction.atomic():
-            provider = services.provider_create(
-                kind=kind,
-                full_name=full_name,
-                short_name=short_name,
-                inn=inn,
-                ogrn=ogrn,
-                license_number=license_number,
-                address=address,
-                municipality=municipality,
-                phone=org_phone,
-                email=normalize_email(org_email),
-                website=website,
-                bank_name=bank_name,
-                bik=bik,
-                settlement_account=settlement_account,
-                correspondent_account=correspondent_account,
-                status=ProviderStatus.MODERATING,
-            )
-    except ValidationError as exc:
-        _merge(errors, exc, {"phone": "org_phone", "email": "org_email"})
-    except IntegrityError:
-        # Another request registered the same ИНН or ОГРН a moment ago.
-        errors.setdefault("inn", []).append("Поставщик с таким ИНН или ОГРН уже зарегистрирован.")
-
-    if errors or user is None or provider is None:
-        # Raising here rolls back the account created above, and its letter is never sent.
-        raise ValidationError(errors)
-    staff = services.provider_staff_add(provider=provider, user=user, role=StaffRole.ADMIN)
-    audit_record(actor=user, action="provider_join", obj=provider)
-    operators_notify(
-        municipality=municipality,
-        subject="Новая организация ждёт проверки",
-        body=f"«{provider.short_name}» (ИНН {provider.inn}) просит допустить её к работе.",
-        link=reverse("operator:provider_detail", args=[provider.pk]),
-    )
-    return staff
-
-
-@transaction.atomic
-def provider_profile_update(*, actor: User, provider: Provider, **fields: str) -> Provider:
-    """The provider's administrator changes its names, licence, contacts or bank details.
-
-    Bank details are required and checked by their control keys. A change of bank details is
-    recorded in the audit log with the old and the new values, and the operators are told:
-    payments go to those accounts.
-    """
-    unknown = set(fields) - set(PROFILE_FIELDS)
-    if unknown:
-        raise TypeError(f"provider_profile_update cannot change {', '.join(sorted(unknown))}")
-    provider = Provider.objects.select_for_update().get(pk=provider.pk)
-    if staff_role(user=actor, provider_id=provider.pk) != StaffRole.ADMIN:
-        raise PermissionDenied("Это может только администратор организации.")
-    values = {
-        name: str(fields.get(name, getattr(provider, name))).strip() for name in PROFILE_FIELDS
-    }
-    errors = _organisation_errors(
-        kind=provider.kind,
-        license_number=values["license_number"],
-        bank_name=values["bank_name"],
-    )
-    (values["bik"], values["settlement_account"], values["correspondent_account"]), bank_errors = (
-        bank_details_errors(
-            bik=values["bik"],
-            settlement_account=values["settlement_account"],
-            correspondent_account=values["correspondent_account"],
-            required=True,
-        )
-    )
-    errors.update(bank_errors)
-    try:
-        values["phone"] = normalize_phone(values["phone"])
-    except ValidationError as exc:
-        errors.setdefault("phone", []).extend(exc.messages)
-    values["email"] = normalize_email(values["email"])
-    if not values["email"]:
-        errors.setdefault("email", []).append("Укажите электронную почту организации.")
-    before = {name: getattr(provider, name) for name in PROFILE_FIELDS}
-    for name, value in values.items():
-        setattr(provider, name, value)
-    try:
-        provider.full_clean(exclude=list(errors), validate_constraints=False)
-    except ValidationError as exc:
-        _merge(errors, exc)
-    if errors:
-        raise ValidationError(errors)
-    changed = [name for name in PROFILE_FIELDS if before[name] != values[name]]
-    if not changed:
-        return provider
-    provider.save(update_fields=changed)
-    if "short_name" in changed:
-        services.provider_search_refresh(provider=provider)
-    bank_changed = [name for name in _BANK_FIELDS if name in changed]
-    audit_record(
-        actor=actor,
-        action="provider_profile_update",
-        obj=provider,
-        fields=", ".join(changed),
-        **{f"{name}_before": before[name] for name in bank_changed},
-        **{f"{name}_after": values[name] for name in bank_changed},
-    )
-    if bank_changed:
-        operators_notify(
-            municipality=provider.municipality,
-            subject="Организация изменила банковские реквизиты",
-            body=(
-                f"«{provider.short_name}» изменила реквизиты для оплаты. Сверьте их перед "
-                "следующим платежом."
-            ),
-            link=reverse("operator:provider_detail", args=[provider.pk]),
-        )
-    return provider
-
-
-# Staff invitations -------------------------------------------------------------------------
 
 
 def staff_invitation_token(*, invitation: StaffInvitation) -> str:
@@ -336,8 +111,8 @@ def staff_invite(
         "link": link,
         "days": INVITATION_MAX_AGE.days,
     }
-    subject = render_to_string("catalog/email/staff_invitation_subject.txt", context).strip()
-    body = render_to_string("catalog/email/staff_invitation.txt", context)
+    subject = render_to_string("providers/email/staff_invitation_subject.txt", context).strip()
+    body = render_to_string("providers/email/staff_invitation.txt", context)
     transaction.on_commit(
         partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
     )
@@ -398,9 +173,7 @@ def _accept(invitation: StaffInvitation, user: User) -> ProviderStaff:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    staff = services.provider_staff_add(
-        provider=invitation.provider, user=user, role=invitation.role
-    )
+    staff = provider_staff_add(provider=invitation.provider, user=user, role=invitation.role)
     audit_record(actor=user, action="staff_invitation_accept", obj=invitation)
     return staff
 

@@ -1,12 +1,12 @@
-"""Data for the provider cabinet's tests: a provider's request to join, operators."""
+"""Data for the providers' tests: a provider's request to join, operators."""
 
 import itertools
 from typing import Any
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog.bank_details import settlement_account_with_key
-from kruzhok.catalog.tests.factories import inn_organization, ogrn_organization
 from kruzhok.common.models import Municipality
+from kruzhok.providers.bank_details import settlement_account_with_key
+from kruzhok.providers.tests.factories import inn_organization, ogrn_organization
 
 PASSWORD = "Kruzhok-2026-parol"
 SBER_BIK = "040702615"
