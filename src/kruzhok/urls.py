@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kruzhok.catalog import urls_provider as catalog_cabinet_urls
 from kruzhok.common import views as common_views
+from kruzhok.providers import urls as providers_urls
 
 admin.site.site_header = "Кружок — администрирование"
 admin.site.site_title = "Кружок"
@@ -16,7 +18,14 @@ urlpatterns = [
     path("cabinet/children/", include("kruzhok.families.urls")),
     path("catalog/", include("kruzhok.catalog.urls")),
     path("provider/import/", include("kruzhok.catalog.urls_import")),
-    path("provider/", include("kruzhok.catalog.urls_provider")),
+    # The provider's cabinet is pages of two apps under one set of names (`provider:...`):
+    # joining, the profile and the staff (providers), and programs and groups (catalog).
+    path(
+        "provider/",
+        include(
+            ([*providers_urls.urlpatterns, *catalog_cabinet_urls.urlpatterns], "provider"),
+        ),
+    ),
     path("operator/", include("kruzhok.catalog.urls_operator")),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),

@@ -1,24 +1,10 @@
-"""Forms of the operator's moderation: a reason to refuse a provider, remarks on a program."""
+"""Forms of the operator's moderation: remarks on a program (a provider's refusal is
+providers.forms.ProviderRejectForm)."""
 
 from django import forms
 
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.providers.moderation import REMARKS_MAX_LENGTH
-
-
-class ProviderRejectForm(forms.Form):
-    bound_field_class = BootstrapBoundField
-
-    reason = forms.CharField(
-        label="Причина отказа",
-        max_length=REMARKS_MAX_LENGTH,
-        help_text="Её прочитает администратор организации: напишите, что исправить.",
-        error_messages={
-            "required": "Напишите причину: её прочитает организация.",
-            "max_length": f"Напишите короче: не больше {REMARKS_MAX_LENGTH} знаков.",
-        },
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
 
 
 class ProgramReturnForm(forms.Form):

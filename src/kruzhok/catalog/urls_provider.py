@@ -1,17 +1,14 @@
-from django.urls import path
+"""The catalogue's pages of the provider's cabinet under /provider/: home, programs, groups.
+
+They share the `provider:` URL names with the providers app's pages (kruzhok/urls.py).
+"""
+
+from django.urls import URLPattern, path
 
 from kruzhok.catalog import views_provider as views
 
-app_name = "provider"
-
-urlpatterns = [
+urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
-    path("join/", views.join, name="join"),
-    path("invitations/<str:token>/", views.invitation, name="invitation"),
-    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("<int:provider_id>/profile/", views.profile_edit, name="profile_edit"),
-    path("<int:provider_id>/resubmit/", views.provider_resubmit, name="resubmit"),
-    path("<int:provider_id>/staff/", views.staff, name="staff"),
     path("<int:provider_id>/programs/new/", views.program_create, name="program_create"),
     path("programs/<int:pk>/", views.program_detail, name="program_detail"),
     path("programs/<int:pk>/edit/", views.program_edit, name="program_edit"),

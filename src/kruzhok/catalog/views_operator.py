@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.catalog import cabinet, moderation
-from kruzhok.catalog.forms_operator import ProgramReturnForm, ProviderRejectForm
+from kruzhok.catalog.forms_operator import ProgramReturnForm
 from kruzhok.catalog.models import Program, ProgramState
 from kruzhok.common.forms import add_service_errors
 from kruzhok.providers import moderation as provider_moderation
 from kruzhok.providers import selectors as provider_selectors
+from kruzhok.providers.forms import ProviderRejectForm
 from kruzhok.providers.models import Provider, ProviderStatus
 
 OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)
