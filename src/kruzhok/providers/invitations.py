@@ -5,7 +5,6 @@ import datetime
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -17,7 +16,8 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.selectors import user_email_is_taken
-from kruzhok.accounts.validators import normalize_email, normalize_phone
+from kruzhok.accounts.services import user_register
+from kruzhok.accounts.validators import normalize_email
 from kruzhok.common.field_errors import Errors
 from kruzhok.common.services import audit_record
 from kruzhok.providers.models import (
@@ -206,11 +206,9 @@ def staff_invitation_register(
     patronymic: str = "",
     phone: str,
 ) -> ProviderStaff:
-    """A person new to the portal accepts the invitation: their account is created with the
+    """A person new to the portal accepts the invitation: they are registered
+    (accounts.user_register, with its checks and ValidationError keyed by field) with the
     invitation's address, already confirmed (the link came to it), and the provider role.
-
-    Checks as accounts.user_register: names, a Russian phone, a password that satisfies
-    AUTH_PASSWORD_VALIDATORS; ValidationError keyed by field otherwise.
     """
     invitation = staff_invitation_open(token=token, lock=True)
     if user_email_is_taken(email=invitation.email):
@@ -218,24 +216,7 @@ def staff_invitation_register(
             "С этим адресом уже есть учётная запись: войдите, чтобы принять приглашение.",
             code="registered",
         )
-    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
-    errors: Errors = {}
-    if not last_name:
-        errors["last_name"] = ["Укажите фамилию."]
-    if not first_name:
-        errors["first_name"] = ["Укажите имя."]
-    try:
-        phone = normalize_phone(phone)
-    except ValidationError as exc:
-        errors["phone"] = exc.messages
-    candidate = User(email=invitation.email, last_name=last_name, first_name=first_name)
-    try:
-        password_validation.validate_password(password, user=candidate)
-    except ValidationError as exc:
-        errors["password"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    user = User.objects.create_user(
+    user = user_register(
         email=invitation.email,
         password=password,
         last_name=last_name,
@@ -244,7 +225,7 @@ def staff_invitation_register(
         phone=phone,
         municipality=invitation.provider.municipality,
         role=Role.PROVIDER,
-        email_confirmed_at=timezone.now(),
+        email_confirmed=True,
+        via="staff_invitation",
     )
-    audit_record(actor=user, action="user_register", obj=user, via="staff_invitation")
     return _accept(invitation, user)
