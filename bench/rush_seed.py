@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import groups as catalog_groups
+from kruzhok.catalog import programs as catalog_programs
 from kruzhok.catalog.models import Direction, FinancingSource, Group, ProgramState
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
@@ -119,7 +120,7 @@ def groups_seed(*, groups: int, capacity: int, rng: random.Random) -> list[Group
                 title, direction, age_min, age_max = PROGRAM_KINDS[
                     (p * PROGRAMS_PER_PROVIDER + k) % len(PROGRAM_KINDS)
                 ]
-                program = catalog_services.program_create(
+                program = catalog_programs.program_create(
                     provider=provider,
                     title=f"{title} ({provider.short_name})",
                     description=f"{title}: занятия в группах до {capacity} человек.",
@@ -138,7 +139,7 @@ def groups_seed(*, groups: int, capacity: int, rng: random.Random) -> list[Group
                         break
                     at = times[(k + g) % len(times)]
                     created.append(
-                        catalog_services.group_create(
+                        catalog_groups.group_create(
                             program=program,
                             name=f"Группа {g + 1}",
                             capacity=capacity,

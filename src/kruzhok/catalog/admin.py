@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kruzhok.catalog import services
+from kruzhok.catalog import lessons, programs
 from kruzhok.catalog.models import (
     Group,
     Lesson,
@@ -27,7 +27,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        services.program_search_refresh(program=obj)
+        programs.program_search_refresh(program=obj)
 
 
 class ScheduleSlotInline(admin.TabularInline):
@@ -59,7 +59,7 @@ class GroupAdmin(admin.ModelAdmin):
 
     @admin.action(description="Сформировать занятия по расписанию")
     def generate_lessons(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
-        created = sum(services.lessons_generate(group=group) for group in queryset)
+        created = sum(lessons.lessons_generate(group=group) for group in queryset)
         self.message_user(request, f"Создано занятий: {created}.", messages.SUCCESS)
 
 

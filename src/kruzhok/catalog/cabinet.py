@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
-    OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Value,
     When,
@@ -27,7 +24,6 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.catalog.models import (
     Group,
-    Lesson,
     Program,
     ProgramModerationEvent,
     ProgramState,
@@ -119,23 +115,6 @@ def program_last_remarks(*, program: Program) -> ProgramModerationEvent | None:
         .order_by("-at", "-pk")
         .first()
     )
-
-
-def lessons_with_history(*, group: Group) -> QuerySet[Lesson]:
-    """The group's lessons that something else already refers to: attendance marks, charges,
-    a recorded move or cancellation. They are history, and a schedule change keeps them.
-
-    Reads every table that refers to lessons (AttendanceMark is the one that matters most), so
-    a table added later by another app is respected without a change here.
-    """
-    lessons = Lesson.objects.filter(group=group)
-    referenced = Q()
-    for relation in Lesson._meta.related_objects:
-        rows = relation.related_model._default_manager.filter(
-            **{relation.field.name: OuterRef("pk")}
-        )
-        referenced |= Q(Exists(rows))
-    return lessons.filter(referenced) if referenced else lessons.none()
 
 
 # Operators -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from typing import Any
 from django import forms
 
 from kruzhok.catalog.models import Direction, FinancingSource, Weekday
-from kruzhok.catalog.services import AGE_MAX, AGE_MIN
+from kruzhok.catalog.programs import AGE_MAX, AGE_MIN
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
 from kruzhok.providers.models import ProviderStatus

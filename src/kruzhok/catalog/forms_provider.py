@@ -12,20 +12,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kruzhok.accounts.models import User
+from kruzhok.catalog.groups import SLOT_HOURS_MAX
 from kruzhok.catalog.models import (
     Direction,
     FinancingSource,
     ProgramLevel,
     ProgramType,
+    ScheduleEntry,
     StudyForm,
     Weekday,
 )
-from kruzhok.catalog.services import (
-    AGE_MAX,
-    AGE_MIN,
-    SLOT_HOURS_MAX,
-    ScheduleEntry,
-)
+from kruzhok.catalog.programs import AGE_MAX, AGE_MIN
 from kruzhok.common.forms import BootstrapBoundField, choices_with_prompt, required_message
 from kruzhok.common.money import format_kopecks, rubles_to_kopecks
 

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog import services
+from kruzhok.catalog import groups, programs
 from kruzhok.catalog.import_template import (
     DEFAULTS,
     GROUP_COLUMNS,
@@ -288,7 +288,7 @@ def _save(
             fields[key] = fields[key] or ""
         try:
             with transaction.atomic():
-                created = services.program_create(
+                created = programs.program_create(
                     provider=provider, state=ProgramState.DRAFT, **fields
                 )
         except ValidationError as exc:
@@ -384,7 +384,7 @@ def _save(
         assert target is not None
         try:
             with transaction.atomic():
-                services.group_create(
+                groups.group_create(
                     program=target,
                     name=values["name"] or "",
                     capacity=values["capacity"],
@@ -411,7 +411,7 @@ def _save(
 
 
 def _stand_in_program(provider: Provider) -> Program:
-    return services.program_create(
+    return programs.program_create(
         provider=provider,
         title="Проверка файла",
         description="Проверка файла",

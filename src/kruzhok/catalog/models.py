@@ -221,6 +221,10 @@ class ScheduleSlot(models.Model):
         return f"{self.get_weekday_display()}, {self.start_time:%H:%M}, {self.hours} ак. ч."
 
 
+# A weekly class as the services and forms pass it: (weekday 0..6, start time, academic hours).
+ScheduleEntry = tuple[int, datetime.time, int]
+
+
 class LessonStatus(models.TextChoices):
     PLANNED = "planned", "Запланировано"
     CANCELLED = "cancelled", "Отменено"

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog import services
+from kruzhok.catalog import programs
 from kruzhok.catalog.models import Program, ProgramModerationEvent, ProgramState
 from kruzhok.common.services import audit_record
 from kruzhok.providers.models import ProviderStatus
@@ -46,8 +46,8 @@ PUBLISHED_EDITABLE_FIELDS = frozenset(
 )
 
 _PROGRAM_EDITABLE_IN = {
-    ProgramState.DRAFT: services.PROGRAM_EDITABLE_FIELDS,
-    ProgramState.RETURNED: services.PROGRAM_EDITABLE_FIELDS,
+    ProgramState.DRAFT: programs.PROGRAM_EDITABLE_FIELDS,
+    ProgramState.RETURNED: programs.PROGRAM_EDITABLE_FIELDS,
     ProgramState.PUBLISHED: PUBLISHED_EDITABLE_FIELDS,
 }
 _PROVIDER_ACTIVE = (ProviderStatus.MODERATING, ProviderStatus.APPROVED)
@@ -107,7 +107,7 @@ def program_approve(*, operator: User, program: Program) -> Program:
     if program.state != ProgramState.MODERATING:
         raise _wrong_state(program, "опубликовать")
     _program_move(program, to=ProgramState.PUBLISHED, actor=operator)
-    services.program_search_refresh(program=program)
+    programs.program_search_refresh(program=program)
     provider_admins_notify(
         provider=program.provider,
         subject="Программа опубликована",
@@ -181,7 +181,7 @@ def program_edit(*, actor: User, program: Program, **fields: Any) -> Program:
     if not changed:
         return program
     before = {name: getattr(program, name) for name in changed}
-    services.program_update(program=program, **changed)
+    programs.program_update(program=program, **changed)
     audit_record(
         actor=actor,
         action="program_edit",

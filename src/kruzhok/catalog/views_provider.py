@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
-from kruzhok.catalog import cabinet, moderation, services
+from kruzhok.catalog import cabinet, groups, moderation, programs
 from kruzhok.catalog.forms_provider import (
     GroupForm,
     ProgramForm,
@@ -70,9 +70,9 @@ def program_create(request: AuthenticatedHttpRequest, provider_id: int) -> HttpR
     form = ProgramForm(request.POST or None, initial={"address": access.provider.address})
     if request.method == "POST" and form.is_valid():
         try:
-            program = services.program_create(
+            program = programs.program_create(
                 provider=access.provider,
-                **_program_arguments(form.cleaned_data, services.PROGRAM_EDITABLE_FIELDS),
+                **_program_arguments(form.cleaned_data, programs.PROGRAM_EDITABLE_FIELDS),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -228,9 +228,9 @@ def _group_page(
             arguments = dict(form.cleaned_data, schedule=formset.entries())
             try:
                 if group is None:
-                    saved = services.group_create(program=program, **arguments)
+                    saved = groups.group_create(program=program, **arguments)
                 else:
-                    saved = services.group_update(group=group, **arguments)
+                    saved = groups.group_update(group=group, **arguments)
             except ValidationError as exc:
                 errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
                 schedule_errors = errors.pop("schedule", [])

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.attendance import services as attendance_services
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import groups as catalog_groups
+from kruzhok.catalog import programs as catalog_programs
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, Program, ProgramState
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
@@ -185,7 +186,7 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
             provider_services.provider_staff_add(
                 provider=provider, user=people[teacher_key], role=StaffRole.TEACHER
             )
-        program = catalog_services.program_create(
+        program = catalog_programs.program_create(
             provider=provider,
             title=program_spec.title,
             description=program_spec.description,
@@ -201,7 +202,7 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
             state=ProgramState.PUBLISHED,
         )
         for number, schedule in enumerate(_schedules(index, program_spec.hours_per_week), start=1):
-            catalog_services.group_create(
+            catalog_groups.group_create(
                 program=program,
                 name=f"Группа {number}",
                 capacity=[12, 15, 10, 20][(index + number) % 4],

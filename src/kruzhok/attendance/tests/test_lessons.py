@@ -9,7 +9,7 @@ from kruzhok.accounts.models import Role
 from kruzhok.attendance.lessons import LessonChangeError, lesson_cancel, lesson_move
 from kruzhok.attendance.services import AttendanceError, attendance_mark
 from kruzhok.billing import services as billing_services
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import lessons as catalog_lessons
 from kruzhok.catalog.models import LessonChange, LessonStatus
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services as enrollment_services
@@ -184,7 +184,7 @@ def test_generating_lessons_again_does_not_refill_the_slot_a_lesson_left(world, 
         new_date=datetime.date(2026, 10, 21),
         new_start_time=THREE_PM,
     )
-    assert catalog_services.lessons_generate(group=world.group) == 0
+    assert catalog_lessons.lessons_generate(group=world.group) == 0
     assert world.group.lessons.count() == count
     assert not world.group.lessons.filter(date=TUESDAY_NEXT).exists()
 

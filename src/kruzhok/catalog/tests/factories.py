@@ -10,7 +10,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from kruzhok.catalog import services
+from kruzhok.catalog import groups, programs
 from kruzhok.catalog.models import Direction, FinancingSource, Group, Program, ProgramState
 from kruzhok.providers.tests.factories import ProviderFactory
 
@@ -36,7 +36,7 @@ class ProgramFactory(factory.django.DjangoModelFactory[Program]):
 
     @classmethod
     def _create(cls, model_class: type[Program], *args, **kwargs) -> Program:
-        return services.program_create(**kwargs)
+        return programs.program_create(**kwargs)
 
 
 def _today() -> datetime.date:
@@ -60,4 +60,4 @@ class GroupFactory(factory.django.DjangoModelFactory[Group]):
 
     @classmethod
     def _create(cls, model_class: type[Group], *args, **kwargs) -> Group:
-        return services.group_create(**kwargs)
+        return groups.group_create(**kwargs)

@@ -8,7 +8,8 @@ import zoneinfo
 from dataclasses import dataclass
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import groups as catalog_groups
+from kruzhok.catalog import programs as catalog_programs
 from kruzhok.catalog.models import FinancingSource, Group, Program, ProgramState
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.models import FinancingProgram
@@ -73,7 +74,7 @@ def program_make(
     financing_source: str = FinancingSource.CERTIFICATE,
     description: str = "Конструируем и программируем роботов.",
 ) -> Program:
-    return catalog_services.program_create(
+    return catalog_programs.program_create(
         provider=provider,
         title=title,
         description=description,
@@ -99,7 +100,7 @@ def group_make(
     end: datetime.date = datetime.date(2026, 12, 24),
     schedule: list[tuple[int, datetime.time, int]] | None = None,
 ) -> Group:
-    return catalog_services.group_create(
+    return catalog_groups.group_create(
         program=program,
         name=f"Группа {next(_serial)}",
         capacity=capacity,
