@@ -7,6 +7,7 @@ that another provider exists, an operator never sees another municipality's prov
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -32,6 +33,11 @@ class StaffAccess:
     @property
     def is_admin(self) -> bool:
         return self.role == StaffRole.ADMIN
+
+    def admin_required(self) -> None:
+        """PermissionDenied (403) unless the staff member is the provider's administrator."""
+        if not self.is_admin:
+            raise PermissionDenied("Это может только администратор организации.")
 
 
 # Staff -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,12 +32,6 @@ from kruzhok.providers.forms import (
     StaffInviteForm,
 )
 from kruzhok.providers.models import StaffInvitation
-from kruzhok.providers.selectors import StaffAccess
-
-
-def _require_admin(access: StaffAccess) -> None:
-    if not access.is_admin:
-        raise PermissionDenied("Это может только администратор организации.")
 
 
 def _site_url(request: HttpRequest) -> str:
@@ -103,7 +97,7 @@ def join(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def profile_edit(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     access = selectors.provider_get_for_staff(user=request.user, pk=provider_id)
-    _require_admin(access)
+    access.admin_required()
     provider = access.provider
     initial = {name: getattr(provider, name) for name in services.PROFILE_FIELDS}
     initial["org_phone"], initial["org_email"] = provider.phone, provider.email
@@ -134,7 +128,7 @@ def profile_edit(request: AuthenticatedHttpRequest, provider_id: int) -> HttpRes
 @role_required(Role.PROVIDER)
 def provider_resubmit(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     access = selectors.provider_get_for_staff(user=request.user, pk=provider_id)
-    _require_admin(access)
+    access.admin_required()
     try:
         moderation.provider_resubmit(actor=request.user, provider=access.provider)
     except ValidationError as exc:
@@ -151,7 +145,7 @@ def provider_resubmit(request: AuthenticatedHttpRequest, provider_id: int) -> Ht
 def staff(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     """The provider's staff and pending invitations; the form that invites one more."""
     access = selectors.provider_get_for_staff(user=request.user, pk=provider_id)
-    _require_admin(access)
+    access.admin_required()
     provider = access.provider
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -189,7 +183,7 @@ def staff(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
 def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(StaffInvitation, pk=pk, provider__staff__user=request.user)
     access = selectors.provider_get_for_staff(user=request.user, pk=invitation.provider_id)
-    _require_admin(access)
+    access.admin_required()
     try:
         invitations.staff_invitation_revoke(actor=request.user, invitation=invitation)
     except ValidationError as exc:

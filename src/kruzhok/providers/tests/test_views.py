@@ -15,12 +15,7 @@ from kruzhok.providers.models import (
     StaffInvitation,
     StaffRole,
 )
-from kruzhok.providers.tests.data import (
-    PASSWORD,
-    SBER_ACCOUNT,
-    join_arguments,
-    join_form_data,
-)
+from kruzhok.providers.tests.data import PASSWORD, SBER_ACCOUNT, join_arguments, join_form_data
 
 pytestmark = pytest.mark.django_db
 

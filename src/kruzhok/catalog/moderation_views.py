@@ -1,4 +1,7 @@
-"""The operator's moderation queue: providers asking to join and programs sent for checking.
+"""The operator's moderation: the queue of providers asking to join and programs sent for
+checking, and the page of each with its decision. The provider's page lives here, not in the
+providers app, because it lists the provider's programs; the decisions themselves are
+`providers.moderation` and `catalog.moderation`.
 
 Access: operators and regional administrators only (403 for other roles); an operator reaches
 only the providers of their municipality and those providers' programs (404 for the rest).
@@ -16,8 +19,8 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.catalog import cabinet, moderation
-from kruzhok.catalog.forms_operator import ProgramReturnForm
 from kruzhok.catalog.models import Program, ProgramState
+from kruzhok.catalog.program_forms import ProgramReturnForm
 from kruzhok.common.forms import add_service_errors
 from kruzhok.providers import moderation as provider_moderation
 from kruzhok.providers import selectors as provider_selectors

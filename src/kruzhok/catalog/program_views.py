@@ -1,5 +1,5 @@
-"""The provider's cabinet: its home page, programs and groups (joining, the organisation's
-profile and its staff are the providers app's pages).
+"""The provider's cabinet: its home page and its programs (the groups' pages are
+`catalog.group_views`; joining, the profile and the staff are the providers app's pages).
 
 Access: anonymous visitors go to the log-in page, other roles get 403 (role_required); a
 provider's staff reach only their own provider's objects (404 for anyone else's, from the
@@ -9,30 +9,19 @@ cabinet selectors); changing anything is for the provider's administrators (403 
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
-from kruzhok.catalog import cabinet, groups, moderation, programs
-from kruzhok.catalog.forms_provider import (
-    GroupForm,
-    ProgramForm,
-    schedule_formset,
-)
-from kruzhok.catalog.models import Group, Program, ProgramState
+from kruzhok.catalog import cabinet, moderation, programs
+from kruzhok.catalog.models import ProgramState
+from kruzhok.catalog.program_forms import ProgramForm
 from kruzhok.common.forms import add_service_errors
 from kruzhok.providers import selectors as provider_selectors
 from kruzhok.providers.models import StaffRole
-from kruzhok.providers.selectors import StaffAccess
-
-
-def _require_admin(access: StaffAccess) -> None:
-    if not access.is_admin:
-        raise PermissionDenied("Это может только администратор организации.")
-
 
 # Cabinet home ------------------------------------------------------------------------------
 
@@ -66,7 +55,7 @@ def _program_arguments(data: dict[str, Any], names: Any) -> dict[str, Any]:
 @role_required(Role.PROVIDER)
 def program_create(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     access = provider_selectors.provider_get_for_staff(user=request.user, pk=provider_id)
-    _require_admin(access)
+    access.admin_required()
     form = ProgramForm(request.POST or None, initial={"address": access.provider.address})
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +103,7 @@ def program_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def program_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program, access = cabinet.program_get_for_staff(user=request.user, pk=pk)
-    _require_admin(access)
+    access.admin_required()
     editable = moderation.program_editable_fields(program=program)
     if not editable:
         messages.info(
@@ -154,7 +143,7 @@ def _program_transition(
     request: AuthenticatedHttpRequest, pk: int, *, action: Any, done: str
 ) -> HttpResponse:
     program, access = cabinet.program_get_for_staff(user=request.user, pk=pk)
-    _require_admin(access)
+    access.admin_required()
     try:
         action(actor=request.user, program=program)
     except ValidationError as exc:
@@ -184,93 +173,3 @@ def program_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         action=moderation.program_archive,
         done="Программа перенесена в архив и больше не видна в каталоге.",
     )
-
-
-# Groups ------------------------------------------------------------------------------------
-
-
-def _schedule_initial(group: Group) -> list[dict[str, Any]]:
-    return [
-        {"weekday": slot.weekday, "start_time": slot.start_time, "hours": slot.hours}
-        for slot in group.schedule.all()
-    ]
-
-
-def _group_page(
-    request: AuthenticatedHttpRequest,
-    *,
-    program: Program,
-    group: Group | None,
-    access: StaffAccess,
-) -> HttpResponse:
-    teachers = provider_selectors.provider_teachers(provider=access.provider)
-    if group is None:
-        initial: dict[str, Any] = {"enrollment_open": True}
-        schedule_initial: list[dict[str, Any]] = []
-    else:
-        initial = {
-            "name": group.name,
-            "teacher": group.teacher_id,
-            "capacity": group.capacity,
-            "start_date": group.start_date,
-            "end_date": group.end_date,
-            "enrollment_open": group.enrollment_open,
-            "auto_accept": group.auto_accept,
-        }
-        schedule_initial = _schedule_initial(group)
-    data = request.POST if request.method == "POST" else None
-    schedule_errors: list[str] = []
-    form = GroupForm(data, initial=initial, teachers=teachers)
-    formset = schedule_formset(data, initial=schedule_initial)
-    if data is not None:
-        form_ok, formset_ok = form.is_valid(), formset.is_valid()
-        if form_ok and formset_ok:
-            arguments = dict(form.cleaned_data, schedule=formset.entries())
-            try:
-                if group is None:
-                    saved = groups.group_create(program=program, **arguments)
-                else:
-                    saved = groups.group_update(group=group, **arguments)
-            except ValidationError as exc:
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-                schedule_errors = errors.pop("schedule", [])
-                for field, field_errors in errors.items():
-                    form.add_error(field if field in form.fields else None, field_errors)
-            else:
-                messages.success(
-                    request,
-                    f"Группа «{saved.name}» сохранена, занятия расставлены по расписанию.",
-                )
-                return redirect("provider:program_detail", pk=program.pk)
-    return render(
-        request,
-        "catalog/provider/group_form.html",
-        {
-            "form": form,
-            "formset": formset,
-            "schedule_errors": [*formset.non_form_errors(), *schedule_errors]
-            if data is not None
-            else [],
-            "program": program,
-            "group": group,
-            "provider": access.provider,
-        },
-        status=400 if data is not None else 200,
-    )
-
-
-@role_required(Role.PROVIDER)
-def group_create(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
-    program, access = cabinet.program_get_for_staff(user=request.user, pk=program_id)
-    _require_admin(access)
-    if program.state == ProgramState.ARCHIVED:
-        messages.info(request, "Программа в архиве: новые группы в ней не открываются.")
-        return redirect("provider:program_detail", pk=program.pk)
-    return _group_page(request, program=program, group=None, access=access)
-
-
-@role_required(Role.PROVIDER)
-def group_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    group, access = cabinet.group_get_for_staff(user=request.user, pk=pk)
-    _require_admin(access)
-    return _group_page(request, program=group.program, group=group, access=access)
