@@ -52,13 +52,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from stdnum.ru import inn as stdnum_inn  # noqa: E402
 
-from kruzhok.catalog.models import Provider, ProviderStatus  # noqa: E402
 from kruzhok.certificates import ledger  # noqa: E402
 from kruzhok.certificates import services as certificate_services  # noqa: E402
 from kruzhok.certificates.models import Account, Hold, Transfer, TransferKind  # noqa: E402
 from kruzhok.common import rawsql  # noqa: E402
 from kruzhok.common.models import Municipality  # noqa: E402
 from kruzhok.families.models import Child  # noqa: E402
+from kruzhok.providers.models import Provider, ProviderStatus  # noqa: E402
 
 # (hold id, debit account id, credit account id): all a post needs to know of its hold.
 HoldRef = tuple[int, int, int]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kruzhok.accounts",
     "kruzhok.notifications",
     "kruzhok.families",
+    "kruzhok.providers",
     "kruzhok.catalog",
     "kruzhok.certificates",
     "kruzhok.enrollment",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import groups as catalog_groups
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks
@@ -49,7 +49,7 @@ def today_lesson():
     )
     provider, admin, teacher = provider_make(municipality)
     program = program_make(provider, price_per_hour=PRICE_PER_HOUR)
-    group = catalog_services.group_create(
+    group = catalog_groups.group_create(
         program=program,
         name="Группа у спортзала",
         capacity=10,

@@ -11,8 +11,9 @@ from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing.models import MonthClosure
 from kruzhok.billing.selectors import month_closure_get
 from kruzhok.catalog.lesson_changes import lesson_changes_latest
-from kruzhok.catalog.models import Group, Lesson, LessonChangeKind, LessonStatus, StaffRole
+from kruzhok.catalog.models import Group, Lesson, LessonChangeKind, LessonStatus
 from kruzhok.enrollment.models import ApplicationStatus, Contract
+from kruzhok.providers.models import StaffRole
 
 _CONTRACT_STATUSES = (
     ApplicationStatus.CONTRACTED,

@@ -8,10 +8,11 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
-from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
+from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.certificates.errors import HoldExceeded, LedgerError
 from kruzhok.enrollment import charges
 from kruzhok.enrollment.models import ApplicationStatus, Contract
+from kruzhok.providers.models import StaffRole
 
 
 class AttendanceError(Exception):

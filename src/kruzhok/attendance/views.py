@@ -14,9 +14,10 @@ from kruzhok.attendance.forms import LessonCancelForm, LessonMoveForm
 from kruzhok.billing import exports as billing_exports
 from kruzhok.billing.selectors import contract_list_for_staff, month_closed_message
 from kruzhok.catalog.lesson_changes import lesson_change_history
-from kruzhok.catalog.models import LessonStatus, StaffRole
+from kruzhok.catalog.models import LessonStatus
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.enrollment.models import Contract
+from kruzhok.providers.models import StaffRole
 
 
 @role_required(Role.PROVIDER)

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.billing.models import MonthClosure
-from kruzhok.catalog.models import StaffRole
 from kruzhok.common.months import month_name
 from kruzhok.enrollment.models import Charge, Contract
+from kruzhok.providers.models import StaffRole
 
 
 def month_closure_get(*, municipality_id: int, day: datetime.date) -> MonthClosure | None:

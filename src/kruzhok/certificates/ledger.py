@@ -39,7 +39,6 @@ from typing import Any, TypeVar, cast
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kruzhok.catalog.models import Provider
 from kruzhok.certificates import ledger_sql as sql
 from kruzhok.certificates.errors import (
     HoldExceeded,
@@ -57,6 +56,7 @@ from kruzhok.certificates.models import (
     TransferKind,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.providers.models import Provider
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

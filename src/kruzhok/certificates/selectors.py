@@ -5,7 +5,6 @@ from datetime import date, datetime
 from django.db import connection
 from django.db.models import Q
 
-from kruzhok.catalog.models import Provider
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
 from kruzhok.certificates.models import (
@@ -21,6 +20,7 @@ from kruzhok.certificates.models import (
 )
 from kruzhok.common.rawsql import table
 from kruzhok.families.models import Child
+from kruzhok.providers.models import Provider
 
 
 @dataclass(frozen=True)

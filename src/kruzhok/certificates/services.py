@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from kruzhok.catalog.models import Provider
 from kruzhok.certificates import ledger
 from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
@@ -29,6 +28,7 @@ from kruzhok.common.models import Municipality
 from kruzhok.common.services import sequence_next
 from kruzhok.common.validators import luhn_check_digit
 from kruzhok.families.models import Child
+from kruzhok.providers.models import Provider
 
 # What the parent reads in the cabinet once the period that funded the certificate is over.
 PERIOD_CLOSED_REASON = (

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Model
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import Group, Program, Provider
+from kruzhok.catalog.models import Group, Program
 from kruzhok.certificates.models import Certificate
 from kruzhok.common.rawsql import (
     columns,
@@ -28,6 +28,7 @@ from kruzhok.common.rawsql import (
 )
 from kruzhok.enrollment.models import Application, Contract
 from kruzhok.families.models import Child, Guardianship
+from kruzhok.providers.models import Provider
 
 APPLICATION = model_fields(Application)
 CHILD = model_fields(Child)

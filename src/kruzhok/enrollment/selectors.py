@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import Group, Program, ScheduleSlot, StaffRole, Weekday
+from kruzhok.catalog.models import Group, Program, ScheduleSlot, Weekday
 from kruzhok.common.rawsql import constants, table
 from kruzhok.enrollment.application_read import application_for_guardian
 from kruzhok.enrollment.models import (
@@ -20,6 +20,7 @@ from kruzhok.enrollment.models import (
     EnrollmentWindow,
 )
 from kruzhok.families.models import Child
+from kruzhok.providers.models import StaffRole
 
 _RELATED = ("group__program__provider", "group__teacher", "child", "contract")
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
+from kruzhok.catalog.models import FinancingSource, Group, Program
 from kruzhok.certificates.selectors import program_in_force_sql
 from kruzhok.common.rawsql import (
     columns,
@@ -42,6 +42,7 @@ from kruzhok.enrollment.models import (
     EnrollmentWindow,
 )
 from kruzhok.families.models import Child, Guardianship
+from kruzhok.providers.models import Provider
 
 GROUP_FIELDS = model_fields(
     Group,

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import seats
-from kruzhok.catalog.models import Group, StaffRole
+from kruzhok.catalog.models import Group
 from kruzhok.common.services import audit_record
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.families.models import Child
+from kruzhok.providers.models import StaffRole
 
 
 def is_guardian(user: User, child: Child) -> bool:

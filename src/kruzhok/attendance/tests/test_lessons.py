@@ -9,13 +9,15 @@ from kruzhok.accounts.models import Role
 from kruzhok.attendance.lessons import LessonChangeError, lesson_cancel, lesson_move
 from kruzhok.attendance.services import AttendanceError, attendance_mark
 from kruzhok.billing import services as billing_services
-from kruzhok.catalog import services as catalog_services
-from kruzhok.catalog.models import LessonChange, LessonStatus, StaffRole
+from kruzhok.catalog import lessons as catalog_lessons
+from kruzhok.catalog.models import LessonChange, LessonStatus
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import TODAY, child_make, group_make, provider_make, user_make
 from kruzhok.notifications.models import Notification
+from kruzhok.providers import services as provider_services
+from kruzhok.providers.models import StaffRole
 
 TUESDAY_NEXT = datetime.date(2026, 10, 20)
 THREE_PM = datetime.time(15, 0)
@@ -118,7 +120,7 @@ def test_a_lesson_with_only_absences_marked_may_be_cancelled(world, contract, le
 
 def test_a_teacher_of_another_group_cannot_cancel(world, contract, next_lesson):
     colleague = user_make(Role.PROVIDER)
-    catalog_services.provider_staff_add(
+    provider_services.provider_staff_add(
         provider=world.provider, user=colleague, role=StaffRole.TEACHER
     )
     group_make(world.program, colleague)
@@ -182,7 +184,7 @@ def test_generating_lessons_again_does_not_refill_the_slot_a_lesson_left(world, 
         new_date=datetime.date(2026, 10, 21),
         new_start_time=THREE_PM,
     )
-    assert catalog_services.lessons_generate(group=world.group) == 0
+    assert catalog_lessons.lessons_generate(group=world.group) == 0
     assert world.group.lessons.count() == count
     assert not world.group.lessons.filter(date=TUESDAY_NEXT).exists()
 

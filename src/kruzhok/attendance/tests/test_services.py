@@ -6,8 +6,7 @@ from kruzhok.accounts.models import Role
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.attendance.services import AttendanceError, attendance_mark
 from kruzhok.billing.periods import financing_period_close
-from kruzhok.catalog.models import Lesson, LessonStatus, StaffRole
-from kruzhok.catalog.services import provider_staff_add
+from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.certificates.errors import LedgerError
 from kruzhok.certificates.models import Transfer
 from kruzhok.certificates.selectors import certificate_money
@@ -21,6 +20,8 @@ from kruzhok.enrollment.tests.world import (
     provider_make,
     user_make,
 )
+from kruzhok.providers.models import StaffRole
+from kruzhok.providers.services import provider_staff_add
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import itertools
 import factory
 from django.db import transaction
 
-from kruzhok.catalog.models import Provider, ProviderKind, ProviderStatus
 from kruzhok.certificates import services
 from kruzhok.certificates.models import Certificate, FinancingProgram
 from kruzhok.common.models import Municipality
 from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.families.models import Child
+from kruzhok.providers.models import Provider, ProviderKind, ProviderStatus
 
 # The checksum of a СНИЛС is verified only above 001-001-998; start well past it.
 _snils_numbers = itertools.count(50_000)

@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import groups as catalog_groups
 from kruzhok.enrollment import clock, services
 from kruzhok.enrollment.models import ApplicationStatus
 from kruzhok.enrollment.selectors import (
@@ -22,7 +22,7 @@ from kruzhok.enrollment.workdays import working_day_add
 
 
 def _group(world, schedule, start=datetime.date(2026, 9, 1), end=datetime.date(2026, 12, 24)):
-    return catalog_services.group_create(
+    return catalog_groups.group_create(
         program=program_make(world.provider, title="Шахматы"),
         name="Шахматы 1",
         capacity=5,
