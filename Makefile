@@ -38,11 +38,13 @@ migrate: install
 demo: migrate
 	$(KRUZHOK) demo_load
 
-# The e-mail worker runs beside the development server and stops with it.
+# The e-mail worker and the tasks worker (a month close runs there) run beside the development
+# server and stop with it.
 run: demo
 	@echo "Портал: http://$(HOST):$(PORT)/"
-	$(KRUZHOK) notifications_send --loop & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(KRUZHOK) notifications_send --loop & mail=$$!; \
+	  $(KRUZHOK) db_worker & tasks=$$!; \
+	  trap 'kill $$mail $$tasks 2>/dev/null' EXIT; \
 	  $(KRUZHOK) runserver $(HOST):$(PORT)
 
 lint: install

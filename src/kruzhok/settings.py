@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     # The portal's apps, bottom layer first: each imports only the apps above it in this list
     # (README, «Architecture»; `lint-imports` enforces it).
     "kruzhok.common",
@@ -193,6 +195,15 @@ X_FRAME_OPTIONS = "DENY"
 KRUZHOK_REGION_CODE = os.environ.get("KRUZHOK_REGION_CODE", "26")
 # Absolute links in e-mails sent outside a request (background tasks, commands).
 KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "http://127.0.0.1:8000")
+# Background work (a month close) goes through Django's tasks framework: the database backend
+# keeps the queue in the portal's own database, and `kruzhok db_worker` runs it (`make run`
+# starts one; in production run it as a service beside gunicorn).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KRUZHOK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
 KRUZHOK_OFFER_VALID_DAYS = int(os.environ.get("KRUZHOK_OFFER_VALID_DAYS", "5"))
 
 LOGGING = {

@@ -27,6 +27,7 @@ urlpatterns = [
             ([*providers_urls.urlpatterns, *catalog_urls.cabinet_urlpatterns], "provider"),
         ),
     ),
+    path("operator/months/", include("kruzhok.billing.urls")),
     path("operator/", include((catalog_urls.moderation_urlpatterns, "operator"))),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),

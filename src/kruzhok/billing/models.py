@@ -31,6 +31,9 @@ class MonthClosure(models.Model):
         verbose_name="кто закрыл",
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+        help_text="пусто — закрыт из консоли сервера",
     )
     status = models.CharField(
         "состояние",
