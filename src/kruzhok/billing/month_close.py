@@ -15,23 +15,27 @@ nothing left only marks the batch closed. Two operators pressing the button at o
 batch (a unique constraint) and, provider by provider, the lock.
 
 Which charges a municipality's close bills: those of contracts paid by a certificate of the
-municipality (the child's home municipality funds it, wherever the provider is), for lessons
-dated in the month, not reversed.
+municipality (the child's home municipality funds it, wherever the provider is) that are
+billed in the month — the month's lessons, and, as correction lines that name the month they
+correct, marks made after an earlier month was closed; and, negative, billed charges of a
+closed month taken back since.
 """
 
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing.models import (
     Invoice,
     InvoicedCharge,
+    InvoicedReversal,
     InvoiceLine,
     MonthClosure,
     MonthClosureStatus,
@@ -155,12 +159,10 @@ def month_close_run(*, closure_id: int, progress: Progress | None = None) -> Mon
     closure = MonthClosure.objects.select_related("municipality").get(pk=closure_id)
     if closure.status == MonthClosureStatus.CLOSED:
         return closure
+    provider_field = "contract__application__group__program__provider_id"
     provider_ids = sorted(
-        set(
-            _unbilled_charges(closure).values_list(
-                "contract__application__group__program__provider_id", flat=True
-            )
-        )
+        set(_unbilled_charges(closure).values_list(provider_field, flat=True))
+        | set(_unbilled_reversals(closure).values_list(provider_field, flat=True))
     )
     MonthClosure.objects.filter(pk=closure.pk).update(
         providers_total=F("providers_done") + len(provider_ids)
@@ -191,27 +193,72 @@ def month_close_run(*, closure_id: int, progress: Progress | None = None) -> Mon
 
 
 def _unbilled_charges(closure: MonthClosure) -> QuerySet[Charge]:
+    """The month's charges not billed yet: lessons of the month, and late marks of closed
+    months billed in this one as corrections."""
     return Charge.objects.filter(
         contract__certificate__municipality_id=closure.municipality_id,
-        lesson__date__gte=closure.month,
-        lesson__date__lte=_month_end(closure.month),
+        billed_month=closure.month,
         reversed_at=None,
         invoiced__isnull=True,
     )
 
 
+def _unbilled_reversals(closure: MonthClosure) -> QuerySet[Charge]:
+    """Charges billed in a closed month and taken back since, to bill back in this one."""
+    return Charge.objects.filter(
+        contract__certificate__municipality_id=closure.municipality_id,
+        reversal_billed_month=closure.month,
+        invoiced_reversal__isnull=True,
+    )
+
+
 @dataclass
 class _LineFigures:
+    """A line being built: a contract's charges of the month (or of one corrected month), and
+    the billed charges taken back (they count negative)."""
+
     contract: Contract
-    charges: list[Charge]
+    corrects_month: datetime.date | None
+    charges: list[Charge] = field(default_factory=list)
+    reversals: list[Charge] = field(default_factory=list)
+
+    @property
+    def lessons(self) -> int:
+        return len(self.charges) - len(self.reversals)
 
     @property
     def certificate(self) -> int:
-        return sum(c.certificate_amount for c in self.charges)
+        return sum(c.certificate_amount for c in self.charges) - sum(
+            c.certificate_amount for c in self.reversals
+        )
 
     @property
     def parent(self) -> int:
-        return sum(c.parent_amount for c in self.charges)
+        return sum(c.parent_amount for c in self.charges) - sum(
+            c.parent_amount for c in self.reversals
+        )
+
+
+def _lines(
+    closure: MonthClosure, charges: list[Charge], reversals: list[Charge]
+) -> list[_LineFigures]:
+    lines: dict[tuple[int, datetime.date | None], _LineFigures] = {}
+
+    def line(contract: Contract, corrects: datetime.date | None) -> _LineFigures:
+        key = (contract.pk, corrects)
+        if key not in lines:
+            lines[key] = _LineFigures(contract=contract, corrects_month=corrects)
+        return lines[key]
+
+    for charge in charges:
+        lesson_month = charge.lesson.date.replace(day=1)
+        corrects = None if lesson_month == closure.month else lesson_month
+        line(charge.contract, corrects).charges.append(charge)
+    for charge in reversals:
+        line(charge.contract, charge.billed_month).reversals.append(charge)
+    return sorted(
+        lines.values(), key=lambda f: (f.contract.pk, f.corrects_month or datetime.date.min)
+    )
 
 
 def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoice | None:
@@ -220,22 +267,29 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
     again; None when there is nothing (left) to bill."""
     with transaction.atomic(durable=True):
         provider = Provider.objects.select_for_update(of=("self",)).get(pk=provider_id)
+        related = (
+            "lesson",
+            "contract__application__child",
+            "contract__application__group__program",
+        )
         charges = list(
             _unbilled_charges(closure)
             .filter(contract__application__group__program__provider_id=provider_id)
-            .select_related("contract__application__child", "contract__application__group__program")
+            .select_related(*related)
             .order_by("contract_id", "lesson__date", "pk")
         )
-        if not charges or Invoice.objects.filter(closure=closure, provider=provider).exists():
+        reversals = list(
+            _unbilled_reversals(closure)
+            .filter(contract__application__group__program__provider_id=provider_id)
+            .select_related(*related)
+            .order_by("contract_id", "lesson__date", "pk")
+        )
+        if not (charges or reversals) or (
+            Invoice.objects.filter(closure=closure, provider=provider).exists()
+        ):
             return None
-        by_contract: dict[int, _LineFigures] = {}
-        for charge in charges:
-            figures = by_contract.setdefault(
-                charge.contract_id, _LineFigures(contract=charge.contract, charges=[])
-            )
-            figures.charges.append(charge)
-        invoice = _invoice_create(closure, provider, list(by_contract.values()))
-        _totals_check(invoice, charges)
+        invoice = _invoice_create(closure, provider, _lines(closure, charges, reversals))
+        _totals_check(invoice, charges, reversals)
         MonthClosure.objects.filter(pk=closure.pk).update(providers_done=F("providers_done") + 1)
         audit_record(
             actor=None,
@@ -262,11 +316,11 @@ def _invoice_create(
         number=sequence_next(name=f"invoice:{series}"),
         act_number=sequence_next(name=f"act:{series}"),
         issued_on=issued_on,
-        lessons=sum(len(f.charges) for f in lines),
+        lessons=sum(f.lessons for f in lines),
         certificate_amount=sum(f.certificate for f in lines),
         parent_amount=sum(f.parent for f in lines),
     )
-    planned = _lessons_planned(closure, [f.contract for f in lines])
+    planned = _lessons_planned(closure, [f.contract for f in lines if f.corrects_month is None])
     saved = InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
@@ -275,8 +329,9 @@ def _invoice_create(
             child_initials=_initials(f.contract),
             program_title=f.contract.application.group.program.title,
             group_name=f.contract.application.group.name,
-            lessons_planned=planned.get(f.contract.pk, 0),
-            lessons_attended=len(f.charges),
+            corrects_month=f.corrects_month,
+            lessons_planned=0 if f.corrects_month else planned.get(f.contract.pk, 0),
+            lessons_attended=f.lessons,
             certificate_amount=f.certificate,
             parent_amount=f.parent,
         )
@@ -287,28 +342,45 @@ def _invoice_create(
         for line, f in zip(saved, lines, strict=True)
         for charge in f.charges
     )
+    InvoicedReversal.objects.bulk_create(
+        InvoicedReversal(line=line, charge=charge)
+        for line, f in zip(saved, lines, strict=True)
+        for charge in f.reversals
+    )
     return invoice
 
 
-def _totals_check(invoice: Invoice, charges: list[Charge]) -> None:
+def _totals_check(invoice: Invoice, charges: list[Charge], reversals: list[Charge]) -> None:
     """Sum what was linked again from the database: the invoice, its lines and the charges
-    linked to them must agree to the kopeck, or the provider's step is rolled back."""
-    linked = InvoicedCharge.objects.filter(line__invoice=invoice).aggregate(
+    (less the reversals) linked to them must agree to the kopeck, or the provider's step is
+    rolled back."""
+    added = InvoicedCharge.objects.filter(line__invoice=invoice).aggregate(
         n=Count("pk"),
-        certificate=Sum("charge__certificate_amount"),
-        parent=Sum("charge__parent_amount"),
+        certificate=Coalesce(Sum("charge__certificate_amount"), 0),
+        parent=Coalesce(Sum("charge__parent_amount"), 0),
+    )
+    taken = InvoicedReversal.objects.filter(line__invoice=invoice).aggregate(
+        n=Count("pk"),
+        certificate=Coalesce(Sum("charge__certificate_amount"), 0),
+        parent=Coalesce(Sum("charge__parent_amount"), 0),
     )
     lines = InvoiceLine.objects.filter(invoice=invoice).aggregate(
         attended=Sum("lessons_attended"),
         certificate=Sum("certificate_amount"),
         parent=Sum("parent_amount"),
     )
-    expected = (len(charges), invoice.certificate_amount, invoice.parent_amount)
-    if (linked["n"], linked["certificate"], linked["parent"]) != expected or (
-        lines["attended"],
-        lines["certificate"],
-        lines["parent"],
-    ) != expected:
+    linked = (
+        added["n"] - taken["n"],
+        added["certificate"] - taken["certificate"],
+        added["parent"] - taken["parent"],
+    )
+    expected = (invoice.lessons, invoice.certificate_amount, invoice.parent_amount)
+    counted = (len(charges) - len(reversals), linked[1], linked[2])
+    if (
+        linked != expected
+        or counted != expected
+        or (lines["attended"], lines["certificate"], lines["parent"]) != expected
+    ):
         raise MonthCloseError(
             f"Суммы счёта поставщику «{invoice.provider.short_name}» не сошлись при проверке; "
             "счёт не выставлен. Повторите закрытие месяца — оно продолжится с этого поставщика."

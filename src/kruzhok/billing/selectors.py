@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.billing.models import Invoice, MonthClosure
+from kruzhok.billing.models import Invoice, MonthClosure, MonthClosureStatus
 from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
 from kruzhok.enrollment.models import Charge, Contract
@@ -27,13 +27,30 @@ def month_closure_get(*, municipality_id: int, day: datetime.date) -> MonthClosu
 
 
 def month_closed_message(closure: MonthClosure) -> str:
-    """Why a closed month refuses a change, and what to do instead."""
+    """Why a closed (or closing) month refuses a change, and what happens instead."""
+    if closure.status == MonthClosureStatus.RUNNING:
+        return (
+            f"Идёт закрытие месяца {month_name(closure.month)}: поставщикам выставляются счета, "
+            "и отметки за этот месяц пока нельзя менять. Попробуйте через несколько минут."
+        )
     return (
         f"Месяц {month_name(closure.month)} закрыт оператором "
-        f"{timezone.localtime(closure.closed_at):%d.%m.%Y}: отметки и начисления за него "
-        "окончательные. Если в них ошибка, сообщите оператору — исправление внесут "
-        "в текущем месяце."
+        f"{timezone.localtime(closure.closed_at):%d.%m.%Y}: счета за него выставлены и не "
+        "меняются. Исправленная отметка войдёт корректировкой в счёт за следующий открытый месяц."
     )
+
+
+def first_open_month(*, municipality_id: int, day: datetime.date) -> datetime.date:
+    """The first month, from `day`'s on, that the municipality has not closed (or begun to)."""
+    month = day.replace(day=1)
+    closed = set(
+        MonthClosure.objects.filter(municipality_id=municipality_id, month__gte=month).values_list(
+            "month", flat=True
+        )
+    )
+    while month in closed:
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return month
 
 
 @dataclass(frozen=True)

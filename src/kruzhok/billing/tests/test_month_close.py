@@ -161,11 +161,11 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     real = month_close_module._totals_check
     calls = []
 
-    def fails_for_the_second_provider(invoice, charges):
+    def fails_for_the_second_provider(invoice, charges, reversals):
         calls.append(invoice.provider_id)
         if len(calls) == 2:
             raise RuntimeError("the worker was killed")
-        real(invoice, charges)
+        real(invoice, charges, reversals)
 
     monkeypatch.setattr(month_close_module, "_totals_check", fails_for_the_second_provider)
     with pytest.raises(RuntimeError):
@@ -291,3 +291,69 @@ def test_two_operators_pressing_at_once_get_one_close(time_machine):
     assert InvoicedCharge.objects.count() == 6
     with transaction.atomic():
         assert all(result.ok for result in ledger_audit())
+
+
+@pytest.mark.django_db
+def test_corrections_after_a_close_go_on_the_next_invoice_and_the_closed_one_never_changes(
+    time_machine,
+):
+    """After October is billed, the teacher finds that Артём was there on 22.10 after all and
+    was not on 29.10; he also attends on 03.11. In kopecks, with the split 500 000 of 630 000:
+    October charged 23 809 + 23 810 + 23 809 = 71 428 for 15, 20 and 29.10.
+    - the late mark of 22.10: 120 000 of value → floor(120 000 × 500 000 ÷ 630 000) = 95 238,
+      so 95 238 − 71 428 = 23 810 from the certificate and 6 190 from the family;
+    - taking back 29.10 gives back what it was charged: 23 809 and 6 191;
+    - 03.11: the active charges (15, 20, 22.10) are 90 000 of value and 71 429 charged, so
+      95 238 − 71 429 = 23 809 and 6 191.
+    November's invoice: its own line (1 lesson, 23 809 and 6 191) and one correction line for
+    October (+1 −1 lessons, 23 810 − 23 809 = +1 and 6 190 − 6 191 = −1); October's invoice
+    stays exactly as it was."""
+    world, operator, contracts = _october(time_machine)
+    october = month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    october_invoice = Invoice.objects.get(closure=october)
+    frozen = (
+        october_invoice.lessons,
+        october_invoice.certificate_amount,
+        october_invoice.parent_amount,
+    )
+    artyom = contracts["artyom"]
+
+    time_machine.move_to(_at(5, month=11, hour=19), tick=False)
+    attendance_mark(
+        actor=world.teacher, lesson=_lesson(world.group, 22), contract=artyom, present=True
+    )
+    attendance_mark(
+        actor=world.teacher, lesson=_lesson(world.group, 29), contract=artyom, present=False
+    )
+    attendance_mark(
+        actor=world.teacher,
+        lesson=world.group.lessons.get(date=datetime.date(2026, 11, 3)),
+        contract=artyom,
+        present=True,
+    )
+    time_machine.move_to(_at(3, month=12, hour=12), tick=False)
+    november = month_close(
+        actor=operator, municipality=world.municipality, month=datetime.date(2026, 11, 1)
+    )
+
+    october_invoice.refresh_from_db()
+    assert (
+        october_invoice.lessons,
+        october_invoice.certificate_amount,
+        october_invoice.parent_amount,
+    ) == frozen
+    assert InvoiceLine.objects.filter(invoice=october_invoice).count() == 2
+    invoice = Invoice.objects.get(closure=november)
+    lines = {line.corrects_month: line for line in InvoiceLine.objects.filter(invoice=invoice)}
+    assert set(lines) == {None, OCTOBER}
+    own, correction = lines[None], lines[OCTOBER]
+    assert (own.lessons_attended, own.certificate_amount, own.parent_amount) == (1, 23_809, 6_191)
+    assert (correction.lessons_attended, correction.certificate_amount) == (0, 1)
+    assert correction.parent_amount == -1
+    assert (invoice.lessons, invoice.certificate_amount, invoice.parent_amount) == (
+        1,
+        23_810,
+        6_190,
+    )
+    assert correction.charges.count() == 1 and correction.reversals.count() == 1
+    assert all(result.ok for result in ledger_audit())
