@@ -4,7 +4,6 @@ unchanged; what they read equals what the ORM reads."""
 import datetime
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore as OrmSessionStore
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -12,7 +11,6 @@ from kruzhok.accounts.backends import UserBackend
 from kruzhok.accounts.models import User
 from kruzhok.common import rawsql
 from kruzhok.common.models import AuditEvent, NumberSequence
-from kruzhok.common.sessions import SessionStore
 from kruzhok.enrollment.tests.world import user_make
 
 
@@ -61,26 +59,6 @@ def test_instance_from_row_reads_as_the_orm_does(db):
     for name in fields:
         assert getattr(read, name) == getattr(orm, name), name
     assert timezone.is_aware(read.email_confirmed_at) and timezone.is_aware(read.date_joined)
-
-
-def test_the_session_is_read_as_djangos_own_store_reads_it(db):
-    store = SessionStore()
-    store["answer"] = 42
-    store.create()
-    assert SessionStore(store.session_key).load() == OrmSessionStore(store.session_key).load()
-    assert SessionStore(store.session_key)["answer"] == 42
-
-
-def test_an_expired_or_unknown_session_is_empty(db, time_machine):
-    store = SessionStore()
-    store["answer"] = 42
-    store.set_expiry(60)
-    store.create()
-    assert SessionStore("no-such-session-key-0123456789ab").load() == {}
-    time_machine.move_to(timezone.now() + datetime.timedelta(seconds=61), tick=False)
-    expired = SessionStore(store.session_key)
-    assert expired.load() == {}
-    assert expired.session_key is None  # a new session will be made, the old one is not reused
 
 
 def test_the_user_of_a_request_is_read_as_the_orm_reads_it(db):
