@@ -7,7 +7,6 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kruzhok.accounts.backends import UserBackend
 from kruzhok.accounts.models import User
 from kruzhok.common import rawsql
 from kruzhok.common.models import AuditEvent, NumberSequence
@@ -59,15 +58,3 @@ def test_instance_from_row_reads_as_the_orm_does(db):
     for name in fields:
         assert getattr(read, name) == getattr(orm, name), name
     assert timezone.is_aware(read.email_confirmed_at) and timezone.is_aware(read.date_joined)
-
-
-def test_the_user_of_a_request_is_read_as_the_orm_reads_it(db):
-    user = user_make()
-    backend = UserBackend()
-    read = backend.get_user(str(user.pk))
-    assert read == user
-    assert read.get_session_auth_hash() == User.objects.get(pk=user.pk).get_session_auth_hash()
-    assert backend.get_user(str(10**9)) is None
-    assert backend.get_user("not a number") is None
-    User.objects.filter(pk=user.pk).update(is_active=False)
-    assert backend.get_user(str(user.pk)) is None
