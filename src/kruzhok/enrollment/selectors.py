@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog.models import Group, Program, ScheduleSlot, StaffRole, Weekday
 from kruzhok.common.rawsql import constants, table
-from kruzhok.enrollment.application_read import application_for_guardian
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -42,12 +41,21 @@ def application_list_for_parent(*, user: User) -> QuerySet[Application]:
 
 def application_get_for_parent(*, user: User, pk: int) -> Application:
     """The application of one of the user's children, with its child, the child's
-    certificate, the contract and the group with its program, provider and teacher (read by
-    hand: `application_read`); 404 for anyone else's."""
-    application = application_for_guardian(user_id=user.pk, pk=pk)
-    if application is None:
-        raise Http404("Заявка не найдена")
-    return application
+    certificate and the contract, then its group with the program, provider and teacher;
+    404 for anyone else's.
+
+    Two short joins (the group's in a prefetch) rather than one of nine tables: PostgreSQL
+    spent 5 ms planning that one, 0.5 ms running it. Every applicant lands on this page."""
+    group = Prefetch("group", Group.objects.select_related("program__provider", "teacher"))
+    try:
+        return (
+            Application.objects.filter(child__guardianships__user=user)
+            .select_related("child__certificate", "contract")
+            .prefetch_related(group)
+            .get(pk=pk)
+        )
+    except Application.DoesNotExist:
+        raise Http404("Заявка не найдена") from None
 
 
 def _staff_scope(user: User) -> Q:
