@@ -96,6 +96,16 @@ def test_groups_in_different_periods_never_clash(world):
     assert schedule_clashes(child=world.child, group=world.group) == []
 
 
+def test_only_live_applications_in_other_groups_clash(world, django_assert_num_queries):
+    chess = _group(world, [(1, datetime.time(16, 0), 1)])
+    application = application_accepted(world, group=chess)
+    application_accepted(world)  # the group itself never clashes with itself
+    with django_assert_num_queries(2):  # this group's slots, then the others' with names
+        assert len(schedule_clashes(child=world.child, group=world.group)) == 1
+    services.application_cancel(parent=world.parent, application=application)
+    assert schedule_clashes(child=world.child, group=world.group) == []
+
+
 def test_a_clash_is_a_warning_not_a_refusal(world):
     chess = _group(world, [(3, datetime.time(15, 30), 1)])
     contract_made(world, group=chess)
