@@ -14,7 +14,7 @@ when the application is written, by the seat counter, the unique live-applicatio
 The rows become model instances as the ORM would load them (`common.rawsql`), so a field not
 read here is loaded lazily if someone asks for it, never invented. `enrollment_window_for_group` and
 `certificates.services.financing_program_current` answer the same questions through the ORM
-elsewhere (the program in force is the certificates app's SQL, `program_in_force_sql`);
+elsewhere (the program in force: `certificates.selectors.financing_programs_in_force`);
 enrollment/tests/test_submission_facts.py holds the two readings equal.
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
-from kruzhok.certificates.selectors import program_in_force_sql
+from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.rawsql import (
     columns,
     constants,
@@ -93,6 +93,15 @@ def _other_certificate_programs(child: str, program: str) -> str:
          WHERE a.child_id = {child} AND a.status IN ({constants(LIVE_STATUSES)})
            AND p2.financing_source = '{FinancingSource.CERTIFICATE.value}'
            AND g2.program_id <> {program})"""
+
+
+def program_in_force_sql(*, municipality: str, day: str) -> str:
+    """FROM … LIMIT 1 of the financing program in force (alias f) for a municipality on a
+    day, as `certificates.selectors.financing_programs_in_force` chooses it."""
+    return f"""FROM {table(FinancingProgram)} f
+ WHERE f.municipality_id = {municipality} AND f.closed_at IS NULL
+   AND f.period_start <= {day} AND f.period_end >= {day}
+ ORDER BY f.period_start DESC LIMIT 1"""
 
 
 @functools.cache
