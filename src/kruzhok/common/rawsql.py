@@ -1,13 +1,9 @@
-"""Plain SQL for the few paths every request or every rush click takes.
+"""Plain SQL for the few paths every rush click takes.
 
 Building a query with the ORM costs about ten times what the database spends answering a
-primary-key lookup (measured: a user by id 0.78 ms of CPU through the ORM, 0.1 ms by hand).
-Where that matters — the session and the user of every request, the submission of an
-application — the statements are written here by hand from the models' own metadata, and
-rows become instances through Django's own `Model.from_db`, fields' `pre_save` and
-`get_db_prep_save`, so defaults, `auto_now_add`, JSON and foreign keys behave as in `save()`.
-Both PostgreSQL and SQLite (3.35+, for RETURNING) speak this dialect. No signals are sent:
-use `insert` only for models that have no receivers.
+primary-key lookup. Where that matters — the submission of an application — the statements
+are written by hand from the models' own metadata, and rows become instances through
+Django's own `Model.from_db`. Both PostgreSQL and SQLite speak this dialect.
 """
 
 import datetime
@@ -86,35 +82,3 @@ def instance_or_none(model: type[M], fields: tuple[str, ...], values: list[Any])
     """The instance of an outer-joined row, or None when the join found nothing (its first
     field, the primary key, is NULL)."""
     return None if values[0] is None else instance_from_row(model, fields, values)
-
-
-@functools.cache
-def _insert_statement(model: type[Model], vendor: str, rows: int) -> tuple[str, list[Field]]:
-    meta = model._meta
-    assert meta.pk is not None
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
-    one = f"({', '.join(['%s'] * len(fields))})"
-    sql = (
-        f"INSERT INTO {table(model)} ({columns('', model, tuple(f.attname for f in fields))}) "
-        f"VALUES {', '.join([one] * rows)} RETURNING {column(model, meta.pk.attname)}"
-    )
-    return sql, fields
-
-
-def insert(*instances: Model) -> None:
-    """INSERT new instances of one model in one statement and give them their primary keys,
-    as `bulk_create` would (rows come back in the order given, on both databases)."""
-    model = type(instances[0])
-    sql, fields = _insert_statement(model, connection.vendor, len(instances))
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection)
-        for instance in instances
-        for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
-    for instance, (key,) in zip(instances, keys, strict=True):
-        instance.pk = key
-        instance._state.adding = False
-        instance._state.db = connection.alias
