@@ -27,28 +27,22 @@ from django.db import connection
 from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.rawsql import (
-    columns,
-    constants,
+    Aliased,
     for_update,
     instance_from_row,
     instance_or_none,
     model_fields,
     split_row,
-    table,
 )
-from kruzhok.enrollment.models import (
-    LIVE_STATUSES,
-    Application,
-    EnrollmentWindow,
-)
+from kruzhok.enrollment.models import LIVE_STATUSES, Application, EnrollmentWindow
 from kruzhok.families.models import Child, Guardianship
 
 GROUP_FIELDS = model_fields(
     Group,
     "id",
-    "program_id",
+    "program",
     "name",
-    "teacher_id",
+    "teacher",
     "capacity",
     "seats_taken",
     "start_date",
@@ -57,15 +51,18 @@ GROUP_FIELDS = model_fields(
     "auto_accept",
 )
 PROGRAM_FIELDS = model_fields(
-    Program, "id", "provider_id", "title", "age_min", "age_max", "financing_source", "state"
+    Program, "id", "provider", "title", "age_min", "age_max", "financing_source", "state"
 )
-PROVIDER_FIELDS = model_fields(Provider, "id", "short_name", "status", "municipality_id")
+PROVIDER_FIELDS = model_fields(Provider, "id", "short_name", "status", "municipality")
 CHILD_FIELDS = model_fields(
-    Child, "id", "last_name", "first_name", "patronymic", "birth_date", "municipality_id"
+    Child, "id", "last_name", "first_name", "patronymic", "birth_date", "municipality"
 )
-WINDOW_FIELDS = model_fields(
-    EnrollmentWindow, "id", "program_id", "group_id", "opens_at", "closes_at"
-)
+WINDOW_FIELDS = model_fields(EnrollmentWindow, "id", "program", "group", "opens_at", "closes_at")
+
+# The models' constants the statements compare with, passed as parameters like any value.
+_LIVE = {f"live{n}": status.value for n, status in enumerate(LIVE_STATUSES)}
+_CONSTANTS = {**_LIVE, "certificate": FinancingSource.CERTIFICATE.value}
+_LIVE_IN = ", ".join(f"%({name})s" for name in _LIVE)
 
 
 @dataclass(frozen=True)
@@ -85,58 +82,62 @@ class SubmissionFacts:
 
 
 def _other_certificate_programs(child: str, program: str) -> str:
-    """How many other certificate-paid programs the child has a live application in."""
-    return f"""(SELECT COUNT(DISTINCT g2.program_id)
-          FROM {table(Application)} a
-          JOIN {table(Group)} g2 ON g2.id = a.group_id
-          JOIN {table(Program)} p2 ON p2.id = g2.program_id
-         WHERE a.child_id = {child} AND a.status IN ({constants(LIVE_STATUSES)})
-           AND p2.financing_source = '{FinancingSource.CERTIFICATE.value}'
-           AND g2.program_id <> {program})"""
+    """How many certificate-paid programs other than `program` the child has a live
+    application in (both are SQL: a column of the outer statement or a placeholder)."""
+    a, g, p = Aliased(Application, "a"), Aliased(Group, "g2"), Aliased(Program, "p2")
+    return f"""(SELECT COUNT(DISTINCT {g["program"]})
+          FROM {a.table}
+          JOIN {g.table} ON {g.pk} = {a["group"]}
+          JOIN {p.table} ON {p.pk} = {g["program"]}
+         WHERE {a["child"]} = {child} AND {a["status"]} IN ({_LIVE_IN})
+           AND {p["financing_source"]} = %(certificate)s
+           AND {g["program"]} <> {program})"""
 
 
-def program_in_force_sql(*, municipality: str, day: str) -> str:
-    """FROM … LIMIT 1 of the financing program in force (alias f) for a municipality on a
-    day, as `certificates.selectors.financing_programs_in_force` chooses it."""
-    return f"""FROM {table(FinancingProgram)} f
- WHERE f.municipality_id = {municipality} AND f.closed_at IS NULL
-   AND f.period_start <= {day} AND f.period_end >= {day}
- ORDER BY f.period_start DESC LIMIT 1"""
+def _programs_limit(municipality: str, day: str) -> str:
+    """The per-child limit of the financing program in force for a municipality on a day,
+    chosen as `certificates.selectors.financing_programs_in_force` chooses it."""
+    f = Aliased(FinancingProgram, "f")
+    return f"""(SELECT {f["max_programs_per_child"]} FROM {f.table}
+         WHERE {f["municipality"]} = {municipality} AND {f["closed_at"]} IS NULL
+           AND {f["period_start"]} <= {day} AND {f["period_end"]} >= {day}
+         ORDER BY {f["period_start"]} DESC LIMIT 1)"""
 
 
 @functools.cache
 def _statement(vendor: str) -> str:
-    # The status lists are the models' constants, not user input: inlined, they let the
-    # database plan the partial index of live applications.
+    g, p, v, c = (
+        Aliased(Group, "g"),
+        Aliased(Program, "p"),
+        Aliased(Provider, "v"),
+        Aliased(Child, "c"),
+    )
+    own, programs = Aliased(EnrollmentWindow, "wg"), Aliased(EnrollmentWindow, "wp")
+    gu, a = Aliased(Guardianship, "gu"), Aliased(Application, "a")
     return f"""
-SELECT {columns("g", Group, GROUP_FIELDS)},
-       {columns("p", Program, PROGRAM_FIELDS)},
-       {columns("v", Provider, PROVIDER_FIELDS)},
-       {columns("c", Child, CHILD_FIELDS)},
-       {columns("wg", EnrollmentWindow, WINDOW_FIELDS)},
-       {columns("wp", EnrollmentWindow, WINDOW_FIELDS)},
-       EXISTS (SELECT 1 FROM {table(Guardianship)} gu
-               WHERE gu.child_id = c.id AND gu.user_id = %(user)s) AS is_guardian,
-       EXISTS (SELECT 1 FROM {table(Application)} a
-               WHERE a.child_id = c.id AND a.group_id = g.id
-                 AND a.status IN ({constants(LIVE_STATUSES)})) AS applied_here,
-       {_other_certificate_programs("c.id", "g.program_id")} AS other_programs,
-       (SELECT f.max_programs_per_child
-         {program_in_force_sql(municipality="c.municipality_id", day="%(today)s")}
-       ) AS programs_limit
-  FROM {table(Group)} g
-  JOIN {table(Program)} p ON p.id = g.program_id
-  JOIN {table(Provider)} v ON v.id = p.provider_id
-  JOIN {table(Child)} c ON c.id = %(child)s
-  LEFT JOIN {table(EnrollmentWindow)} wg ON wg.group_id = g.id
-  LEFT JOIN {table(EnrollmentWindow)} wp ON wp.program_id = g.program_id
- WHERE g.id = %(group)s
+SELECT {g.columns(GROUP_FIELDS)}, {p.columns(PROGRAM_FIELDS)}, {v.columns(PROVIDER_FIELDS)},
+       {c.columns(CHILD_FIELDS)}, {own.columns(WINDOW_FIELDS)}, {programs.columns(WINDOW_FIELDS)},
+       EXISTS (SELECT 1 FROM {gu.table}
+               WHERE {gu["child"]} = {c.pk} AND {gu["user"]} = %(user)s),
+       EXISTS (SELECT 1 FROM {a.table}
+               WHERE {a["child"]} = {c.pk} AND {a["group"]} = {g.pk}
+                 AND {a["status"]} IN ({_LIVE_IN})),
+       {_other_certificate_programs(c.pk, g["program"])},
+       {_programs_limit(c["municipality"], "%(today)s")}
+  FROM {g.table}
+  JOIN {p.table} ON {p.pk} = {g["program"]}
+  JOIN {v.table} ON {v.pk} = {p["provider"]}
+  JOIN {c.table} ON {c.pk} = %(child)s
+  LEFT JOIN {own.table} ON {own["group"]} = {g.pk}
+  LEFT JOIN {programs.table} ON {programs["program"]} = {g["program"]}
+ WHERE {g.pk} = %(group)s
 """
 
 
 @functools.cache
 def _lock_child(vendor: str) -> str:
-    return f"SELECT 1 FROM {table(Child)} c WHERE c.id = %s{for_update()}"
+    c = Aliased(Child, "c")
+    return f"SELECT 1 FROM {c.table} WHERE {c.pk} = %(child)s{for_update()}"
 
 
 @functools.cache
@@ -151,8 +152,10 @@ def other_certificate_programs_locked(*, child_id: int, program_id: int) -> int:
     statements: on PostgreSQL a statement that waited for a lock still reads with the
     snapshot it started with, so the count must start after the lock is held."""
     with connection.cursor() as cursor:
-        cursor.execute(_lock_child(connection.vendor), [child_id])
-        cursor.execute(_count(connection.vendor), {"child": child_id, "program": program_id})
+        cursor.execute(_lock_child(connection.vendor), {"child": child_id})
+        cursor.execute(
+            _count(connection.vendor), {**_CONSTANTS, "child": child_id, "program": program_id}
+        )
         return int(cursor.fetchone()[0])
 
 
@@ -164,6 +167,7 @@ def submission_facts(
         cursor.execute(
             _statement(connection.vendor),
             {
+                **_CONSTANTS,
                 "user": user_id,
                 "child": child_id,
                 "group": group_id,
