@@ -69,8 +69,11 @@ def submission_facts(
     )
 
 
-def other_certificate_programs_locked(*, child_id: int, program_id: int) -> int:
+def child_row_lock(*, child_id: int) -> None:
     list(Child.objects.select_for_update().filter(pk=child_id).values_list("pk", flat=True))
+
+
+def other_certificate_programs_count(*, child_id: int, program_id: int) -> int:
     return (
         _other_certificate_programs(child_id)
         .exclude(group__program_id=program_id)
@@ -78,3 +81,8 @@ def other_certificate_programs_locked(*, child_id: int, program_id: int) -> int:
         .distinct()
         .count()
     )
+
+
+def other_certificate_programs_locked(*, child_id: int, program_id: int) -> int:
+    child_row_lock(child_id=child_id)
+    return other_certificate_programs_count(child_id=child_id, program_id=program_id)

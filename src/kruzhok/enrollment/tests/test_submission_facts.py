@@ -3,7 +3,9 @@ every case below, and with the selectors that answer the same questions elsewher
 
 import datetime
 
-from django.db import transaction
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kruzhok.catalog.models import FinancingSource
@@ -150,3 +152,14 @@ def test_the_recount_under_the_childs_lock_agrees_with_the_orm(world):
         with transaction.atomic():
             assert counted == submission_orm.other_certificate_programs_locked(**question)
         assert counted == (1 if program in (world.program, chess.program) else 2)
+
+
+@pytest.mark.postgres
+def test_the_childs_row_is_locked_by_hand_as_the_orm_locks_it(world):
+    statements = []
+    for lock in (by_hand.child_row_lock, submission_orm.child_row_lock):
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            lock(child_id=world.child.pk)
+        (select,) = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+        statements.append(select)
+    assert all(sql.endswith(" FOR UPDATE") for sql in statements), statements
