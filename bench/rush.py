@@ -45,7 +45,12 @@ loads the page the POST redirects to: the application with its offer or its plac
 line) one rush gave 54 answers/s p99 1,449 ms at first, 76/s p99 999 ms once that page's
 application and clashes were read by hand, 86/s p99 924 ms with the offer's funding outlook
 too (gunicorn 14.0 ms, PostgreSQL 7.0 ms per POST and page; pgbench_tps 5,514): the page
-still costs about as much as the submission, a third of it the template.
+still costs about as much as the submission, a third of it the template. Issue 9 put the
+session, the user of each request, that page's reads and the submission's INSERTs back to
+stock Django and the ORM (the submission's reading, locks and seat counter stay by hand:
+bench/rawsql_cost.py). Run back to back on one machine that others were using: gunicorn
+6.2-7.1 ms per application (9.7 in one run) against 5.1-5.8 before, and with `--follow` 21.4-21.9
+ms against 11.5-13.5 (42-44 answers/s against 58-69/s).
 Throughput is bound by CPU, not by the server's shape: the run prints CPU milliseconds per
 application (gunicorn, PostgreSQL, the mail worker, the load generator) and how much of the
 machine other processes took meanwhile. `--workers`, `--worker-class` and `--threads` try
