@@ -48,6 +48,7 @@ run: demo
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
@@ -67,14 +68,16 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # The rush (issue 4): 5,000 parents apply at once over HTTP to gunicorn on a throwaway
-# PostgreSQL; audits seats and waiting lines, runs `kruzhok ledger check` and pgbench.
+# PostgreSQL; audits seats and waiting lines; the same rush followed as a browser does, and
+# the session-only page for the framework's ceiling; runs `kruzhok ledger check` and pgbench.
 .PHONY: bench-rush
 bench-rush: $(BENCH_STAMP)
 	scripts/with-postgres.sh $(BIN)/python bench/rush.py
 
-# The ledger's throughput (issue 3): transfers per second through the ledger from worker
-# processes beside raw SQL over one connection, on SQLite and then on a throwaway PostgreSQL,
-# whose figures end the output: `ledger: db=postgresql many_tps=… hot_tps=… raw_tps=… ratio=…`.
+# The ledger's throughput (issues 3, 10): transfers per second through the ledger from worker
+# processes beside the same statements in raw SQL from as many processes (the floor: ratio
+# below 1), on SQLite and then on a throwaway PostgreSQL, whose figures end the output:
+# `ledger: db=postgresql many_tps=… hot_tps=… raw_tps=… ratio=…`.
 bench-ledger: install
 	$(BIN)/python bench/ledger.py
 	scripts/with-postgres.sh $(BIN)/python bench/ledger.py

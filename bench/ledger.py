@@ -1,5 +1,5 @@
 """Ledger throughput: transfers per second through `certificates.ledger`, beside a raw-SQL
-baseline doing the same inserts and conditional updates over one connection (the limit).
+baseline doing the same inserts and conditional updates from as many processes (the floor).
 
     make bench-ledger              # SQLite, then a throwaway PostgreSQL (scripts/with-postgres.sh)
     .venv/bin/python bench/ledger.py [--transfers N] [--processes P] [--rounds R]
@@ -10,11 +10,15 @@ its own durable transaction, as the journal's entry point runs it):
          each with its own database connection (as gunicorn's workers would);
   hot  — every transfer against one certificate and one provider, from P processes
          (contention on the same three rows);
-  raw  — the `many` statements (INSERT transfer, UPDATE hold, UPDATE both accounts with the
-         same conditions) in one transaction per transfer over a single connection, no ORM,
-         no savepoint, no idempotency read: the floor of the cost.
-Figures are the median of the rounds. DEBUG is off (as in production: a debug cursor keeps
-every query in memory). The last line is
+  raw  — the statements of `many` (INSERT transfer, UPDATE hold, UPDATE both accounts in
+         primary-key order with the ledger's conditions) in one transaction per transfer on
+         the driver's cursor: no ORM, no service, no savepoint, no idempotency clause. Run
+         like `many`: P processes, each with its own connection, over the same holds in the
+         same order (the same seeds), released by the same barrier and timed the same way,
+         so `ratio` compares like with like: the floor of the cost.
+On SQLite every writer takes the lock with BEGIN IMMEDIATE and waits for it with the
+settings' busy timeout, in both workloads. Figures are the median of the rounds. DEBUG is
+off (as in production: a debug cursor keeps every query in memory). The last line is
 `ledger: db=<vendor> many_tps=<n> hot_tps=<n> raw_tps=<n> ratio=<many_tps/raw_tps>`.
 """
 
@@ -26,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -47,12 +52,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from stdnum.ru import inn as stdnum_inn  # noqa: E402
 
-from kruzhok.catalog.models import Provider, ProviderStatus  # noqa: E402
 from kruzhok.certificates import ledger  # noqa: E402
 from kruzhok.certificates import services as certificate_services  # noqa: E402
-from kruzhok.certificates.models import Account, Hold, Transfer  # noqa: E402
+from kruzhok.certificates.models import Account, Hold, Transfer, TransferKind  # noqa: E402
+from kruzhok.common import rawsql  # noqa: E402
 from kruzhok.common.models import Municipality  # noqa: E402
 from kruzhok.families.models import Child  # noqa: E402
+from kruzhok.providers.models import Provider, ProviderStatus  # noqa: E402
 
 # (hold id, debit account id, credit account id): all a post needs to know of its hold.
 HoldRef = tuple[int, int, int]
@@ -60,17 +66,18 @@ HoldRef = tuple[int, int, int]
 
 def _setup(certificates: int, providers: int) -> tuple[list[HoldRef], HoldRef]:
     call_command("migrate", verbosity=0)
-    with transaction.atomic():
-        municipality = Municipality.objects.create(name=f"Бенчмарк {time.time_ns()}")
-        financing = certificate_services.financing_program_create(
-            municipality=municipality,
-            title="bench",
-            period_start=datetime.date(2026, 9, 1),
-            period_end=datetime.date(2027, 8, 31),
-            max_funded_certificates=certificates + 1,
-            budget_cap=(certificates + 1) * 10_000_000,
-            nominal_bands=[(0, 18, 10_000_000)],
-        )
+    municipality = Municipality.objects.create(name=f"Бенчмарк {time.time_ns()}")
+    financing = certificate_services.financing_program_create(
+        municipality=municipality,
+        title="bench",
+        period_start=datetime.date(2026, 9, 1),
+        period_end=datetime.date(2027, 8, 31),
+        max_funded_certificates=certificates + 1,
+        budget_cap=(certificates + 1) * 10_000_000,
+        nominal_bands=[(0, 18, 10_000_000)],
+    )
+    # Money moves only inside a durable transaction (the ledger refuses otherwise).
+    with transaction.atomic(durable=True):
         provider_rows = []
         # Numbers unique across runs against the same database.
         first = Provider.objects.count() + 1_000_000
@@ -112,8 +119,9 @@ def _setup(certificates: int, providers: int) -> tuple[list[HoldRef], HoldRef]:
     return holds[:-1], holds[-1]
 
 
-def _worker(holds: list[HoldRef], count: int, tag: str, seed: int, start: object) -> None:
-    """One process: its own connection, `count` posts, each in its own durable transaction."""
+def _ledger_worker(holds: list[HoldRef], count: int, tag: str, seed: int, start: object) -> None:
+    """One process: its own connection, `count` posts through the ledger, each in its own
+    durable transaction."""
     connections.close_all()  # never reuse the parent's socket or file handle after fork
     rng = random.Random(seed)
     refs = [Hold(pk=pk, debit_account_id=d, credit_account_id=c) for pk, d, c in holds]
@@ -126,14 +134,94 @@ def _worker(holds: list[HoldRef], count: int, tag: str, seed: int, start: object
     connections.close_all()
 
 
-def _run(holds: list[HoldRef], transfers: int, processes: int, tag: str) -> float:
-    """Transfers per second through the ledger service from `processes` processes."""
+def _raw_statements(placeholder: str) -> tuple[str, str, str, str]:
+    """A post's statements with the ledger's conditions on the columns a post moves (see
+    `certificates.ledger_sql`): INSERT transfer, UPDATE hold, UPDATE the debit account and
+    the credit account. The amount and the guard's margin are parameters, as there."""
+    p = placeholder
+    t, h, a = Transfer, Hold, Account
+    c = rawsql.column
+    insert = (
+        f"INSERT INTO {rawsql.table(t)} ({c(t, 'kind')}, {c(t, 'debit_account_id')}, "
+        f"{c(t, 'credit_account_id')}, {c(t, 'amount')}, {c(t, 'hold_id')}, "
+        f"{c(t, 'idempotency_key')}, {c(t, 'description')}, {c(t, 'created_at')}) "
+        f"VALUES ('{TransferKind.POST.value}', {p}, {p}, {p}, {p}, {p}, '', CURRENT_TIMESTAMP)"
+    )
+    amount, posted, voided = c(h, "amount"), c(h, "posted"), c(h, "voided")
+    update_hold = (
+        f"UPDATE {rawsql.table(h)} SET {posted} = {posted} + {p} "
+        f"WHERE {c(h, 'id')} = {p} AND {amount} >= {posted} + {voided} + {p} "
+        f"AND {posted} + {p} >= 0"
+    )
+    d_pending, d_posted = c(a, "debits_pending"), c(a, "debits_posted")
+    c_pending, c_posted = c(a, "credits_pending"), c(a, "credits_posted")
+    # A guarded account's debits (posted and pending) stay within its posted credits.
+    guarded = (
+        f"(NOT {c(a, 'debits_must_not_exceed_credits')} "
+        f"OR {c_posted} - {d_posted} - {d_pending} >= {p})"
+    )
+    update_debit = (
+        f"UPDATE {rawsql.table(a)} SET {d_pending} = {d_pending} - {p}, "
+        f"{d_posted} = {d_posted} + {p} WHERE {c(a, 'id')} = {p} "
+        f"AND {d_pending} - {p} >= 0 AND {d_posted} + {p} >= 0 AND {guarded}"
+    )
+    update_credit = (
+        f"UPDATE {rawsql.table(a)} SET {c_pending} = {c_pending} - {p}, "
+        f"{c_posted} = {c_posted} + {p} WHERE {c(a, 'id')} = {p} "
+        f"AND {c_pending} - {p} >= 0 AND {c_posted} + {p} >= 0 AND {guarded}"
+    )
+    return insert, update_hold, update_debit, update_credit
+
+
+def _raw_worker(holds: list[HoldRef], count: int, tag: str, seed: int, start: object) -> None:
+    """One process: its own connection, `count` posts as raw statements on the driver's
+    cursor, each in its own transaction: no ORM, no service, no savepoint."""
+    connections.close_all()  # never reuse the parent's socket or file handle after fork
+    rng = random.Random(seed)
+    vendor = connection.vendor
+    insert, update_hold, update_debit, update_credit = _raw_statements(
+        "%s" if vendor == "postgresql" else "?"
+    )
+    # Django's own connection, so that SQLite waits for the write lock with the settings'
+    # busy timeout, as the ledger's workers do. It is in autocommit mode: BEGIN and COMMIT
+    # are ours, BEGIN IMMEDIATE as the settings' `transaction_mode` issues it.
+    connection.ensure_connection()
+    assert connection.get_autocommit()
+    raw = connection.connection
+    assert raw is not None
+    cursor = raw.cursor()
+    begin = "BEGIN IMMEDIATE" if vendor == "sqlite" else "BEGIN"
+    start.wait()  # type: ignore[attr-defined]
+    for n in range(count):
+        hold_id, debit_id, credit_id = holds[rng.randrange(len(holds))]
+        cursor.execute(begin)
+        cursor.execute(insert, (debit_id, credit_id, 1, hold_id, f"{tag}:{n}"))
+        cursor.execute(update_hold, (1, hold_id, 1, 1))
+        assert cursor.rowcount == 1
+        # Accounts in primary-key order, as the ledger locks them.
+        for account_id in sorted((debit_id, credit_id)):
+            if account_id == debit_id:  # debits grow by 1 - 1, credits by 0
+                cursor.execute(update_debit, (1, 1, account_id, 1, 1, 0))
+            else:  # credits grow by 1, debits by 0
+                cursor.execute(update_credit, (1, 1, account_id, 1, 1, -1))
+            assert cursor.rowcount == 1
+        cursor.execute("COMMIT")
+    cursor.close()
+    connections.close_all()
+
+
+Worker = Callable[[list[HoldRef], int, str, int, object], None]
+
+
+def _run(worker: Worker, holds: list[HoldRef], transfers: int, processes: int, tag: str) -> float:
+    """Transfers per second from `processes` processes running `worker`, timed from the
+    moment all of them are connected and released together until the last one ends."""
     context = multiprocessing.get_context("fork")
     per_process = transfers // processes
     start = context.Barrier(processes + 1)
     connections.close_all()  # the children must not inherit an open connection
     workers = [
-        context.Process(target=_worker, args=(holds, per_process, f"{tag}:{i}", i, start))
+        context.Process(target=worker, args=(holds, per_process, f"{tag}:{i}", i, start))
         for i in range(processes)
     ]
     for w in workers:
@@ -147,58 +235,6 @@ def _run(holds: list[HoldRef], transfers: int, processes: int, tag: str) -> floa
     if failed:
         raise SystemExit(f"bench: {len(failed)} worker processes failed (exit codes {failed})")
     return per_process * processes / elapsed
-
-
-def _run_raw(holds: list[HoldRef], transfers: int, tag: str) -> float:
-    """The same statements without the ORM, over one connection: the floor of the cost."""
-    vendor = connection.vendor
-    ph = "%s" if vendor == "postgresql" else "?"
-    connection.ensure_connection()
-    raw = connection.connection
-    assert raw is not None
-    rng = random.Random(7)
-    account_table = Account._meta.db_table
-    hold_table = Hold._meta.db_table
-    transfer_table = Transfer._meta.db_table
-    insert = (
-        f"INSERT INTO {transfer_table} (kind, debit_account_id, credit_account_id, amount, "
-        f"hold_id, idempotency_key, description, created_at) "
-        f"VALUES ('post', {ph}, {ph}, 1, {ph}, {ph}, '', CURRENT_TIMESTAMP)"
-    )
-    update_hold = (
-        f"UPDATE {hold_table} SET posted = posted + 1 "
-        f"WHERE id = {ph} AND amount >= posted + voided + 1"
-    )
-    update_debit = (
-        f"UPDATE {account_table} SET debits_pending = debits_pending - 1, "
-        f"debits_posted = debits_posted + 1 WHERE id = {ph} AND debits_pending >= 1 "
-        f"AND (NOT debits_must_not_exceed_credits OR credits_posted >= debits_posted + "
-        f"debits_pending)"
-    )
-    update_credit = (
-        f"UPDATE {account_table} SET credits_pending = credits_pending - 1, "
-        f"credits_posted = credits_posted + 1 WHERE id = {ph} AND credits_pending >= 1"
-    )
-    cursor = raw.cursor()
-    begin = "BEGIN IMMEDIATE" if vendor == "sqlite" else "BEGIN"
-    if vendor == "postgresql":
-        raw.autocommit = True
-    else:
-        raw.isolation_level = None  # explicit BEGIN/COMMIT
-    started = time.perf_counter()
-    for n in range(transfers):
-        hold_id, debit_id, credit_id = holds[rng.randrange(len(holds))]
-        cursor.execute(begin)
-        cursor.execute(insert, (debit_id, credit_id, hold_id, f"{tag}:{n}"))
-        cursor.execute(update_hold, (hold_id,))
-        for account_id in sorted((debit_id, credit_id)):
-            statement = update_debit if account_id == debit_id else update_credit
-            cursor.execute(statement, (account_id,))
-            assert cursor.rowcount == 1
-        cursor.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    connection.close()
-    return transfers / elapsed
 
 
 def main() -> None:
@@ -222,9 +258,9 @@ def main() -> None:
     run = time.time_ns()
     for round_number in range(1, args.rounds + 1):
         tag = f"bench:{run}:{round_number}"
-        many.append(_run(holds, args.transfers, args.processes, f"{tag}:many"))
-        hot_tps.append(_run([hot], args.transfers, args.processes, f"{tag}:hot"))
-        raw.append(_run_raw(holds, args.transfers, f"{tag}:raw"))
+        many.append(_run(_ledger_worker, holds, args.transfers, args.processes, f"{tag}:many"))
+        hot_tps.append(_run(_ledger_worker, [hot], args.transfers, args.processes, f"{tag}:hot"))
+        raw.append(_run(_raw_worker, holds, args.transfers, args.processes, f"{tag}:raw"))
         print(
             f"  round {round_number}: many={many[-1]:.0f}/s hot={hot_tps[-1]:.0f}/s "
             f"raw={raw[-1]:.0f}/s",

@@ -5,18 +5,25 @@ Django and subprocess handling must not see).
     python bench/rush_load.py PLAN.json RESULT.json
 
 PLAN.json: {"host": "http://127.0.0.1:PORT", "csrf": "<32 chars>", "users": 64,
-"deadline_s": 300, "families": [[session_key, group_id, child_id], ...]} in arrival order.
-Every family applies exactly once: `users` FastHttpUsers (all spawned at once, no think time)
-take the next family from one shared line and POST /enrollment/apply/<group_id>/ with that
-parent's session cookie, the CSRF cookie and the same unmasked 32-character secret as the
-form field. Redirects are not followed: the POST alone is timed — unless "follow" is true in
-the plan, when the page the POST redirects to (the application with its offer or its place in
-the waiting line) is fetched too, with the flash-message cookie, and the pair is timed as one
-answer. The run ends when every family has been answered or at the deadline, whichever comes
-first.
+"mode": "apply" | "follow" | "ceiling", "deadline_s": 300,
+"families": [[session_key, group_id, child_id], ...]} in arrival order. `users` FastHttpUsers
+(all spawned at once, no think time) send every request with one parent's session cookie and
+the CSRF cookie; nothing the server set for the previous parent goes back.
+
+- "apply": every family applies exactly once: the users take the next family from one shared
+  line and POST /enrollment/apply/<group_id>/ with the same unmasked 32-character CSRF secret
+  as the form field. Redirects are not followed: the POST alone is timed. The run ends when
+  every family has been answered or at the deadline, whichever comes first.
+- "follow": the same, and the page the POST redirects to (the application with its offer or
+  its place in the waiting line) is fetched too, with the flash-message cookie, as a browser
+  does; the pair is timed as one answer.
+- "ceiling": for deadline_s seconds the users GET /healthz/session (a page that only reads the
+  session and the user behind it) with the families' sessions in turn, round and round; an
+  answer that does not say the parent is logged in counts in "anonymous".
 
 RESULT.json: {"started": t0, "finished": t1, "latencies_ms": [...], "statuses": {code: n},
-"refusals": {message: n}, "unexpected": [first few non-302/400/409 answers]}.
+"refusals": {message: n}, "unexpected": [first few unexpected answers], "anonymous": n,
+"not_sent": n, "timed_out": bool}.
 """
 
 import json
@@ -43,10 +50,15 @@ class Rush:
 
     def __init__(self, plan: dict[str, Any]) -> None:
         self.csrf: str = plan["csrf"]
-        self.follow: bool = bool(plan.get("follow"))
+        self.mode: str = plan["mode"]
+        self.follow = self.mode == "follow"
         self.line: deque[list[Any]] = deque(plan["families"])
         self.total = len(self.line)
+        self.sessions: list[str] = [family[0] for family in plan["families"]]
+        self.next_session = 0
+        self.stop_at = float("inf")
         self.done = 0
+        self.anonymous = 0
         self.latencies_ms: list[float] = []
         self.statuses: Counter[int] = Counter()
         self.refusals: Counter[str] = Counter()
@@ -130,6 +142,49 @@ class Parent(FastHttpUser):
         RUSH.done += 1
 
 
+class Reader(FastHttpUser):
+    """A browser tab that asks for the cheapest page, one parent's session after another."""
+
+    wait_time = constant(0)
+    network_timeout = 60.0
+    connection_timeout = 10.0
+    max_retries = 0
+
+    @task
+    def read(self) -> None:
+        if time.monotonic() >= RUSH.stop_at:
+            raise StopUser()
+        session_key = RUSH.sessions[RUSH.next_session % len(RUSH.sessions)]
+        RUSH.next_session += 1
+        self.client.cookiejar.clear()
+        started = time.perf_counter()
+        if RUSH.first_sent is None:
+            RUSH.first_sent = started
+        with self.client.get(
+            "/healthz/session",
+            headers={"Cookie": f"sessionid={session_key}; csrftoken={RUSH.csrf}"},
+            allow_redirects=False,
+            catch_response=True,
+            name="/healthz/session",
+        ) as response:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            status = response.status_code or 0
+            body = response.text or ""
+            logged_in = status == 200 and '"authenticated": true' in body
+            if logged_in:
+                response.success()
+            else:
+                response.failure(f"HTTP {status}")
+        RUSH.last_answered = time.perf_counter()
+        RUSH.latencies_ms.append(elapsed_ms)
+        RUSH.statuses[status] += 1
+        if status == 200 and not logged_in:
+            RUSH.anonymous += 1
+        if not logged_in and len(RUSH.unexpected) < 5:
+            RUSH.unexpected.append(f"HTTP {status} /healthz/session: {body[:300]}")
+        RUSH.done += 1
+
+
 def main() -> None:
     global RUSH
     plan_path, result_path = Path(sys.argv[1]), Path(sys.argv[2])
@@ -138,14 +193,20 @@ def main() -> None:
     if not host.startswith("http://127.0.0.1:"):
         raise SystemExit(f"rush_load: refusing to send traffic anywhere but 127.0.0.1 ({host})")
     RUSH = Rush(plan)
+    if RUSH.mode not in ("apply", "follow", "ceiling"):
+        raise SystemExit(f"rush_load: unknown mode {RUSH.mode!r}")
+    ceiling = RUSH.mode == "ceiling"
     users = min(int(plan["users"]), RUSH.total)
     deadline = time.monotonic() + float(plan["deadline_s"])
-    environment = Environment(user_classes=[Parent], host=host)
+    environment = Environment(user_classes=[Reader if ceiling else Parent], host=host)
     runner = environment.create_local_runner()
+    if ceiling:
+        RUSH.stop_at = deadline
     runner.start(user_count=users, spawn_rate=users)
-    while RUSH.done < RUSH.total and time.monotonic() < deadline:
+    while (ceiling or RUSH.done < RUSH.total) and time.monotonic() < deadline:
         gevent.sleep(0.05)
-    timed_out = RUSH.done < RUSH.total
+    # A ceiling round ends at its deadline by design; a rush that did not finish timed out.
+    timed_out = not ceiling and RUSH.done < RUSH.total
     runner.quit()
     result = {
         "started": RUSH.first_sent or 0.0,
@@ -154,7 +215,8 @@ def main() -> None:
         "statuses": dict(RUSH.statuses),
         "refusals": dict(RUSH.refusals),
         "unexpected": RUSH.unexpected,
-        "not_sent": len(RUSH.line),
+        "anonymous": RUSH.anonymous,
+        "not_sent": 0 if ceiling else len(RUSH.line),
         "timed_out": timed_out,
     }
     result_path.write_text(json.dumps(result))

@@ -22,20 +22,15 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog import services as catalog_services
-from kruzhok.catalog.models import (
-    Direction,
-    FinancingSource,
-    Group,
-    ProgramState,
-    ProviderKind,
-    ProviderStatus,
-    StaffRole,
-)
+from kruzhok.catalog import groups as catalog_groups
+from kruzhok.catalog import programs as catalog_programs
+from kruzhok.catalog.models import Direction, FinancingSource, Group, ProgramState
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.families.models import Child, Guardianship
+from kruzhok.providers import services as provider_services
+from kruzhok.providers.models import ProviderKind, ProviderStatus, StaffRole
 
 MUNICIPALITY_NAME = "Бенчмарк «Запись»"
 PROGRAMS_PER_PROVIDER = 5
@@ -79,25 +74,24 @@ def groups_seed(*, groups: int, capacity: int, rng: random.Random) -> list[Group
     programs = -(-groups // GROUPS_PER_PROGRAM)
     providers = -(-programs // PROGRAMS_PER_PROVIDER)
     created: list[Group] = []
+    municipality = Municipality.objects.create(name=MUNICIPALITY_NAME, children_population=50_000)
+    certificate_services.financing_program_create(
+        municipality=municipality,
+        title="Программа ПФДО бенчмарка",
+        period_start=today - datetime.timedelta(days=90),
+        period_end=today + datetime.timedelta(days=270),
+        max_funded_certificates=10_000,
+        budget_cap=10_000 * 1_200_000,
+        nominal_bands=[(5, 13, 1_200_000), (14, 18, 900_000)],
+        max_programs_per_child=3,
+    )
+    # Money moved above, in the budget's own durable transaction; the catalogue in one.
     with transaction.atomic():
-        municipality = Municipality.objects.create(
-            name=MUNICIPALITY_NAME, children_population=50_000
-        )
-        certificate_services.financing_program_create(
-            municipality=municipality,
-            title="Программа ПФДО бенчмарка",
-            period_start=today - datetime.timedelta(days=90),
-            period_end=today + datetime.timedelta(days=270),
-            max_funded_certificates=10_000,
-            budget_cap=10_000 * 1_200_000,
-            nominal_bands=[(5, 13, 1_200_000), (14, 18, 900_000)],
-            max_programs_per_child=3,
-        )
         password = make_password(None)
         times = [datetime.time(14, 0), datetime.time(15, 30), datetime.time(17, 0)]
         for p in range(providers):
             serial = 5000 + p
-            provider = catalog_services.provider_create(
+            provider = provider_services.provider_create(
                 kind=ProviderKind.ORGANIZATION,
                 full_name=f"АНО ДО «Бенчмарк-{p + 1}»",
                 short_name=f"Бенчмарк-{p + 1}",
@@ -116,14 +110,16 @@ def groups_seed(*, groups: int, capacity: int, rng: random.Random) -> list[Group
                 role=Role.PROVIDER,
                 email_confirmed_at=timezone.now(),
             )
-            catalog_services.provider_staff_add(provider=provider, user=admin, role=StaffRole.ADMIN)
+            provider_services.provider_staff_add(
+                provider=provider, user=admin, role=StaffRole.ADMIN
+            )
             for k in range(PROGRAMS_PER_PROVIDER):
                 if len(created) >= groups:
                     break
                 title, direction, age_min, age_max = PROGRAM_KINDS[
                     (p * PROGRAMS_PER_PROVIDER + k) % len(PROGRAM_KINDS)
                 ]
-                program = catalog_services.program_create(
+                program = catalog_programs.program_create(
                     provider=provider,
                     title=f"{title} ({provider.short_name})",
                     description=f"{title}: занятия в группах до {capacity} человек.",
@@ -142,7 +138,7 @@ def groups_seed(*, groups: int, capacity: int, rng: random.Random) -> list[Group
                         break
                     at = times[(k + g) % len(times)]
                     created.append(
-                        catalog_services.group_create(
+                        catalog_groups.group_create(
                             program=program,
                             name=f"Группа {g + 1}",
                             capacity=capacity,

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from kruzhok.attendance.services import attendance_mark
+from kruzhok.billing.periods import financing_period_close
 from kruzhok.certificates.models import Account, Certificate, FinancingProgram, Hold, Transfer
-from kruzhok.certificates.periods import financing_period_close
 from kruzhok.certificates.tests.crash import (
     audit_failures,
     business_rows,

@@ -77,7 +77,7 @@ def test_a_parent_goes_from_registration_to_a_debit_in_the_cabinet(
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert response.url == reverse("families:cabinet")
+    assert response.url == reverse("cabinet:home")
     assert len(mail.outbox) == 1 and "anna.petrova@example.ru" in mail.outbox[0].to
 
     # 2. A child with a valid СНИЛС (112-233-445 95); a wrong checksum is refused first.
@@ -170,7 +170,7 @@ def test_a_parent_goes_from_registration_to_a_debit_in_the_cabinet(
     # 7. The cabinet shows the certificate, to the kopeck.
     debit = 2 * PRICE_PER_HOUR * certificate_part // total_cost  # cumulative rounding down
     assert debit == 238_09
-    page = parent.get(reverse("families:child_detail", args=[child.pk])).content.decode()
+    page = parent.get(reverse("cabinet:child_detail", args=[child.pk])).content.decode()
     assert certificate.number_display in page
     assert "Сертификат персонифицированного финансирования" in page
     assert "01.09.2026" in page and "31.08.2027" in page

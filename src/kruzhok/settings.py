@@ -52,15 +52,20 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "axes",
+    # The portal's apps, bottom layer first: each imports only the apps above it in this list
+    # (README, «Architecture»; `lint-imports` enforces it).
     "kruzhok.common",
     "kruzhok.accounts",
+    "kruzhok.notifications",
     "kruzhok.families",
+    "kruzhok.providers",
     "kruzhok.catalog",
     "kruzhok.certificates",
     "kruzhok.enrollment",
-    "kruzhok.attendance",
     "kruzhok.billing",
-    "kruzhok.notifications",
+    "kruzhok.attendance",
+    "kruzhok.cabinet",
+    "kruzhok.demo",
 ]
 
 MIDDLEWARE = [

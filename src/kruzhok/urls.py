@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kruzhok.catalog import urls as catalog_urls
 from kruzhok.common import views as common_views
+from kruzhok.providers import urls as providers_urls
 
 admin.site.site_header = "Кружок — администрирование"
 admin.site.site_title = "Кружок"
@@ -10,13 +12,22 @@ admin.site.index_title = "Данные муниципалитета"
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
+    path("healthz/session", common_views.healthz_session, name="healthz-session"),
     path("admin/", admin.site.urls),
     path("accounts/", include("kruzhok.accounts.urls")),
-    path("cabinet/", include("kruzhok.families.urls")),
+    path("cabinet/", include("kruzhok.cabinet.urls")),
+    path("cabinet/children/", include("kruzhok.families.urls")),
     path("catalog/", include("kruzhok.catalog.urls")),
-    path("provider/import/", include("kruzhok.catalog.urls_import")),
-    path("provider/", include("kruzhok.catalog.urls_provider")),
-    path("operator/", include("kruzhok.catalog.urls_operator")),
+    path("provider/import/", include((catalog_urls.import_urlpatterns, "provider_import"))),
+    # The provider's cabinet is pages of two apps under one set of names (`provider:...`):
+    # joining, the profile and the staff (providers), and programs and groups (catalog).
+    path(
+        "provider/",
+        include(
+            ([*providers_urls.urlpatterns, *catalog_urls.cabinet_urlpatterns], "provider"),
+        ),
+    ),
+    path("operator/", include((catalog_urls.moderation_urlpatterns, "operator"))),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),
     path("certificates/", include("kruzhok.certificates.urls")),

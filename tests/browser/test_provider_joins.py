@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from kruzhok.catalog.tests.cabinet_data import PASSWORD, join_form_data, operator_make
 from kruzhok.common.models import Municipality
+from kruzhok.providers.tests.data import PASSWORD, join_form_data, operator_make
 from tests.browser.conftest import PHONE, PHONE_CONTEXT
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role
-from kruzhok.billing.services import certificate_share
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import groups as catalog_groups
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks
 from kruzhok.enrollment import services as enrollment_services
+from kruzhok.enrollment.charges import lesson_certificate_share as certificate_share
 from kruzhok.enrollment.tests.world import child_make, program_make, provider_make, user_make
 from tests.browser.conftest import PHONE, PHONE_CONTEXT
 
@@ -49,7 +49,7 @@ def today_lesson():
     )
     provider, admin, teacher = provider_make(municipality)
     program = program_make(provider, price_per_hour=PRICE_PER_HOUR)
-    group = catalog_services.group_create(
+    group = catalog_groups.group_create(
         program=program,
         name="Группа у спортзала",
         capacity=10,
@@ -121,7 +121,7 @@ def test_teacher_marks_a_child_on_a_phone_and_the_parent_sees_the_debit(
     screenshot_on_failure.append(page)
     _log_in(page, live_server.url, today_lesson["parent"])
     page.get_by_role("link", name=child.full_name).click()
-    page.wait_for_url(re.compile(reverse("families:child_detail", args=[child.pk]) + "$"))
+    page.wait_for_url(re.compile(reverse("cabinet:child_detail", args=[child.pk]) + "$"))
     text = page.inner_text("main")
     assert "Списание за занятие" in text
     assert f"Занятие {today:%d.%m.%Y}" in text

@@ -1,4 +1,5 @@
-"""Accounts: registration of parents and confirmation of their e-mail addresses."""
+"""Accounts: registration of people (parents, providers' staff) and confirmation of their
+e-mail addresses."""
 
 import datetime
 from functools import partial
@@ -37,6 +38,11 @@ TOKEN_INVALID_MESSAGE = (
 )
 
 
+# Who registers themselves: parents, and providers' staff (an administrator whose provider
+# joins, a person accepting a staff invitation). Operators' accounts are made by the region.
+SELF_REGISTERED_ROLES = frozenset({Role.PARENT, Role.PROVIDER})
+
+
 @transaction.atomic
 def user_register(
     *,
@@ -47,17 +53,58 @@ def user_register(
     patronymic: str = "",
     phone: str,
     municipality: Municipality,
+    role: str = Role.PARENT,
+    email_confirmed: bool = False,
+    via: str = "",
     site_url: str | None = None,
 ) -> User:
-    """Create a parent's account and send the e-mail confirmation link once it is committed.
+    """Create a person's account, a parent's unless told otherwise, and send the e-mail
+    confirmation link once it is committed.
 
     Guarantees: the e-mail is stored lower-cased and belongs to one account only (checked
     first, and backed by the unique constraint when two registrations race), the phone is
     stored as `+7XXXXXXXXXX`, the password satisfies AUTH_PASSWORD_VALIDATORS. Raises
-    ValidationError keyed by field name otherwise.
+    ValidationError keyed by field name otherwise. `email_confirmed` is for a person who came
+    by a link sent to that address (a staff invitation): the account starts confirmed and no
+    letter leaves. `via` says in the audit log what brought the person.
     """
+    if role not in SELF_REGISTERED_ROLES:
+        raise ValueError(f"people do not register themselves with the role {role!r}")
     email = normalize_email(email)
     last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    phone, errors = _person_checked(
+        email=email, last_name=last_name, first_name=first_name, phone=phone, password=password
+    )
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                last_name=last_name,
+                first_name=first_name,
+                patronymic=patronymic,
+                phone=phone,
+                municipality=municipality,
+                role=role,
+                email_confirmed_at=timezone.now() if email_confirmed else None,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"email": ValidationError(EMAIL_TAKEN_MESSAGE, code="taken")}
+        ) from exc
+    audit_record(actor=user, action="user_register", obj=user, **({"via": via} if via else {}))
+    if not email_confirmed:
+        user_send_email_confirmation(user=user, site_url=site_url)
+    return user
+
+
+def _person_checked(
+    *, email: str, last_name: str, first_name: str, phone: str, password: str
+) -> tuple[str, dict[str, list[ValidationError]]]:
+    """The phone as `+7XXXXXXXXXX`, and whatever is wrong with the person's details."""
     errors: dict[str, list[ValidationError]] = {}
 
     def refuse(field: str, error: ValidationError) -> None:
@@ -83,28 +130,7 @@ def user_register(
         password_validation.validate_password(password, user=candidate)
     except ValidationError as exc:
         refuse("password", exc)
-    if errors:
-        raise ValidationError(errors)
-
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email=email,
-                password=password,
-                last_name=last_name,
-                first_name=first_name,
-                patronymic=patronymic,
-                phone=phone,
-                municipality=municipality,
-                role=Role.PARENT,
-            )
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"email": ValidationError(EMAIL_TAKEN_MESSAGE, code="taken")}
-        ) from exc
-    audit_record(actor=user, action="user_register", obj=user)
-    user_send_email_confirmation(user=user, site_url=site_url)
-    return user
+    return phone, errors
 
 
 def user_send_email_confirmation(*, user: User, site_url: str | None = None) -> None:

@@ -22,7 +22,7 @@ def role_home_url(user: User) -> str:
         return reverse("provider:home")
     if user.is_operator:
         return reverse("operator:queue")
-    return reverse("families:cabinet")
+    return reverse("cabinet:home")
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -51,7 +51,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 f"Вы зарегистрированы. Мы отправили письмо на {user.email}: откройте ссылку "
                 "из письма, чтобы подтвердить адрес электронной почты.",
             )
-            return redirect("families:cabinet")
+            return redirect("cabinet:home")
     return render(request, "accounts/register.html", {"form": form})
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from kruzhok.attendance.models import AttendanceMark, LessonChange
+from kruzhok.attendance.models import AttendanceMark
+from kruzhok.catalog.models import LessonChange
 from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 
 

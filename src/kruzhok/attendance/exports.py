@@ -3,9 +3,10 @@
 from openpyxl import Workbook
 
 from kruzhok.attendance.selectors import OUTSIDE_CONTRACT, Journal
-from kruzhok.billing.selectors import charge_totals_by_contract, month_name
-from kruzhok.billing.xlsx import BOLD, MONEY_FORMAT, header_write, rubles, workbook_bytes
+from kruzhok.billing.selectors import charge_totals_by_contract
 from kruzhok.catalog.models import Lesson, LessonStatus
+from kruzhok.common.months import month_name
+from kruzhok.common.xlsx import BOLD, MONEY_FORMAT, header_write, rubles, workbook_bytes
 
 # "б" — был, "н" — не был: the letters paper journals use.
 _MARK = {True: "б", False: "н", None: ""}

@@ -1,6 +1,6 @@
 from django import forms
 
-from kruzhok.catalog.lessons import REASON_MAX_LENGTH
+from kruzhok.attendance.lessons import REASON_MAX_LENGTH
 from kruzhok.common.forms import BootstrapBoundField
 
 

@@ -7,11 +7,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.attendance.models import AttendanceMark, LessonChange, LessonChangeKind
+from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing.models import MonthClosure
 from kruzhok.billing.selectors import month_closure_get
-from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
+from kruzhok.catalog.lesson_changes import lesson_changes_latest
+from kruzhok.catalog.models import Group, Lesson, LessonChangeKind, LessonStatus
 from kruzhok.enrollment.models import ApplicationStatus, Contract
+from kruzhok.providers.models import StaffRole
 
 _CONTRACT_STATUSES = (
     ApplicationStatus.CONTRACTED,
@@ -186,18 +188,6 @@ def lesson_closure(*, lesson: Lesson) -> MonthClosure | None:
     return month_closure_get(municipality_id=_municipality_id(lesson.group), day=lesson.date)
 
 
-def lesson_changes_latest(*, lessons: list[Lesson]) -> dict[int, LessonChange]:
-    """The latest cancellation or move of each of these lessons that has one."""
-    latest: dict[int, LessonChange] = {}
-    for change in LessonChange.objects.filter(lesson__in=lessons).order_by("at", "pk"):
-        latest[change.lesson_id] = change
-    return latest
-
-
-def lesson_change_history(*, lesson: Lesson) -> list[LessonChange]:
-    return list(lesson.changes.select_related("actor").order_by("at", "pk"))
-
-
 def lesson_roster(*, lesson: Lesson) -> list[Cell]:
     """Every child under contract in the lesson's group on its day, with their mark."""
     contracts = [
@@ -213,12 +203,3 @@ def lesson_roster(*, lesson: Lesson) -> list[Cell]:
     today = timezone.localdate()
     closed = lesson_closure(lesson=lesson) is not None
     return [_cell(lesson, c, marks.get(c.pk), today, closed) for c in contracts]
-
-
-def lesson_slots_vacated(*, group_id: int) -> set[tuple[datetime.date, datetime.time]]:
-    """(date, start time) slots of the group that a lesson was moved away from."""
-    return set(
-        LessonChange.objects.filter(
-            lesson__group_id=group_id, kind=LessonChangeKind.MOVED
-        ).values_list("from_date", "from_time")
-    )

@@ -6,12 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.attendance.models import AttendanceMark, LessonChange, LessonChangeKind
+from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
-from kruzhok.billing import services as billing_services
-from kruzhok.catalog.models import Group, Lesson, LessonStatus, StaffRole
-from kruzhok.certificates import ledger
+from kruzhok.catalog.models import Group, Lesson, LessonStatus
+from kruzhok.certificates.errors import HoldExceeded, LedgerError
+from kruzhok.enrollment import charges
 from kruzhok.enrollment.models import ApplicationStatus, Contract
+from kruzhok.providers.models import StaffRole
 
 
 class AttendanceError(Exception):
@@ -91,44 +92,19 @@ def attendance_mark(
             mark.present = present
             mark.marked_by = actor
             mark.save(update_fields=["present", "marked_by", "marked_at"])
-        if present:
-            try:
-                billing_services.lesson_charge(contract=contract, lesson=lesson)
-            except ledger.HoldExceeded as exc:
-                # The reserve is gone only when the financing period was closed (its unused
-                # money went back to the budget); the mark is not kept either.
-                raise AttendanceError(
-                    "Отметить посещение нельзя: период финансирования, к которому относится "
-                    "занятие, закрыт, и резерв сертификата по договору уже освобождён. "
-                    "Если ребёнок был на занятии, сообщите муниципальному оператору."
-                ) from exc
-        else:
-            billing_services.lesson_charge_reverse(contract=contract, lesson=lesson)
+        try:
+            if present:
+                charges.lesson_charge(contract=contract, lesson=lesson)
+            else:
+                charges.lesson_charge_reverse(contract=contract, lesson=lesson)
+        except HoldExceeded as exc:
+            # The reserve is gone only when the financing period was closed (its unused
+            # money went back to the budget); the mark is not kept either.
+            raise AttendanceError(
+                "Отметить посещение нельзя: период финансирования, к которому относится "
+                "занятие, закрыт, и резерв сертификата по договору уже освобождён. "
+                "Если ребёнок был на занятии, сообщите муниципальному оператору."
+            ) from exc
+        except LedgerError as exc:
+            raise AttendanceError(f"Отметка не сохранена: {exc}") from exc
         return mark
-
-
-def lesson_change_record(
-    *,
-    lesson: Lesson,
-    kind: str,
-    from_date: datetime.date,
-    from_time: datetime.time,
-    actor: User,
-    reason: str = "",
-) -> LessonChange:
-    """Remember that a lesson was cancelled or moved (from where, by whom, why).
-
-    Called by catalog.lessons inside the transaction that changes the lesson; the lesson passed
-    already carries its new date and time when it was moved.
-    """
-    moved = kind == LessonChangeKind.MOVED
-    return LessonChange.objects.create(
-        lesson=lesson,
-        kind=kind,
-        from_date=from_date,
-        from_time=from_time,
-        to_date=lesson.date if moved else None,
-        to_time=lesson.start_time if moved else None,
-        reason=reason,
-        actor=actor,
-    )

@@ -8,15 +8,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.models import Role
-from kruzhok.attendance import exports, selectors, services
+from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
+from kruzhok.attendance import exports, lessons, selectors, services
 from kruzhok.attendance.forms import LessonCancelForm, LessonMoveForm
 from kruzhok.billing import exports as billing_exports
 from kruzhok.billing.selectors import contract_list_for_staff, month_closed_message
-from kruzhok.billing.xlsx import XLSX_CONTENT_TYPE
-from kruzhok.catalog import lessons as catalog_lessons
-from kruzhok.catalog.models import LessonStatus, StaffRole
-from kruzhok.common.permissions import AuthenticatedHttpRequest, role_required
+from kruzhok.catalog.lesson_changes import lesson_change_history
+from kruzhok.catalog.models import LessonStatus
+from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.enrollment.models import Contract
+from kruzhok.providers.models import StaffRole
 
 
 @role_required(Role.PROVIDER)
@@ -94,7 +95,7 @@ def lesson(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "roster": roster,
             "any_markable": any(c.markable for c in roster),
             "closed_message": month_closed_message(closure) if closure else "",
-            "changes": selectors.lesson_change_history(lesson=lesson),
+            "changes": lesson_change_history(lesson=lesson),
             "changeable": lesson.status != LessonStatus.CANCELLED
             and closure is None
             and not any(c.present for c in roster),
@@ -117,24 +118,24 @@ def lesson_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     error = ""
     if action == "cancel" and cancel_form.is_valid():
         try:
-            catalog_lessons.lesson_cancel(
+            lessons.lesson_cancel(
                 actor=request.user, lesson=lesson, reason=cancel_form.cleaned_data["reason"]
             )
-        except catalog_lessons.LessonChangeError as exc:
+        except lessons.LessonChangeError as exc:
             error = str(exc)
         else:
             messages.success(request, "Занятие отменено, родители получили уведомление.")
             return redirect("attendance:lesson", pk=lesson.pk)
     elif action == "move" and move_form.is_valid():
         try:
-            catalog_lessons.lesson_move(
+            lessons.lesson_move(
                 actor=request.user,
                 lesson=lesson,
                 new_date=move_form.cleaned_data["new_date"],
                 new_start_time=move_form.cleaned_data["new_start_time"],
                 reason=move_form.cleaned_data["reason"],
             )
-        except catalog_lessons.LessonChangeError as exc:
+        except lessons.LessonChangeError as exc:
             error = str(exc)
         else:
             messages.success(request, "Занятие перенесено, родители получили уведомление.")

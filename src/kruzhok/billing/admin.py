@@ -1,7 +1,8 @@
 from django.contrib import admin
 
-from kruzhok.billing.models import Charge, MonthClosure
+from kruzhok.billing.models import MonthClosure
 from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
+from kruzhok.enrollment.models import Charge
 
 
 @admin.register(Charge)

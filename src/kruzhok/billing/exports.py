@@ -6,7 +6,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from kruzhok.billing.selectors import charge_totals_by_contract
-from kruzhok.billing.xlsx import BOLD, MONEY_FORMAT, header_write, rubles, workbook_bytes
+from kruzhok.common.xlsx import BOLD, MONEY_FORMAT, header_write, rubles, workbook_bytes
 from kruzhok.enrollment.models import Contract
 
 _HEADERS = (

@@ -4,62 +4,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 
-class Charge(models.Model):
-    """What one attended lesson costs under a contract, split into certificate and parent parts.
-
-    A charge is never edited: un-marking attendance reverses it (`reversed_at` and the ledger's
-    reversing transfer) and a new mark makes a new charge.
-    """
-
-    contract = models.ForeignKey(
-        "enrollment.Contract", on_delete=models.PROTECT, related_name="charges"
-    )
-    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.PROTECT, related_name="charges")
-    lesson_value = models.BigIntegerField("стоимость занятия, коп.")
-    certificate_amount = models.BigIntegerField("за счёт сертификата, коп.")
-    parent_amount = models.BigIntegerField("доплата родителя, коп.")
-    transfer = models.OneToOneField(
-        "certificates.Transfer",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="charge",
-    )
-    reversal = models.OneToOneField(
-        "certificates.Transfer",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="reversed_charge",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    reversed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "начисление"
-        verbose_name_plural = "начисления"
-        ordering = ["created_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["contract", "lesson"],
-                condition=Q(reversed_at__isnull=True),
-                name="charge_one_active_per_lesson",
-            ),
-            models.CheckConstraint(
-                condition=Q(certificate_amount__gte=0, parent_amount__gte=0)
-                & Q(lesson_value=F("certificate_amount") + F("parent_amount")),
-                name="charge_parts_sum_to_value",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.contract}: {self.lesson}"
+class MonthClosureStatus(models.TextChoices):
+    RUNNING = "running", "Идёт закрытие"
+    CLOSED = "closed", "Закрыт"
 
 
 class MonthClosure(models.Model):
     """The operator closed a month of a municipality: its attendance and charges are final.
 
-    A mistake found later is corrected in the next open month; the closed month is never edited.
+    The row is the close's batch: it is created first (the month freezes at that moment) and
+    then filled with one invoice per provider, each in its own transaction, so a close stopped
+    at any point is resumed by running it again. A mistake found later is corrected in the
+    next open month; the closed month is never edited.
     """
 
     municipality = models.ForeignKey(
@@ -76,6 +32,15 @@ class MonthClosure(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    status = models.CharField(
+        "состояние",
+        max_length=20,
+        choices=MonthClosureStatus.choices,
+        default=MonthClosureStatus.CLOSED,
+    )
+    providers_total = models.PositiveIntegerField("поставщиков к выставлению", default=0)
+    providers_done = models.PositiveIntegerField("счетов выставлено", default=0)
+    finished_at = models.DateTimeField("закрытие завершено", null=True, blank=True)
 
     class Meta:
         verbose_name = "закрытие месяца"
@@ -84,7 +49,160 @@ class MonthClosure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "month"], name="month_closed_once"),
             models.CheckConstraint(condition=Q(month__day=1), name="month_closure_first_day"),
+            models.CheckConstraint(
+                condition=Q(providers_done__lte=F("providers_total")),
+                name="month_closure_progress_within_total",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.municipality}: {self.month:%m.%Y}"
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", "Выставлен"
+    APPROVED = "approved", "Утверждён к оплате"
+    PARTLY_PAID = "partly_paid", "Оплачен частично"
+    PAID = "paid", "Оплачен"
+
+
+class Invoice(models.Model):
+    """A provider's invoice (счёт на оплату) to the municipality for a closed month: what the
+    certificates pay for the month's charged lessons, one line per contract.
+
+    Issued once per provider and month close (a unique constraint), numbered without gaps per
+    series, payer and year in the transaction that issues it, and never changed afterwards
+    except for its payment status.
+    """
+
+    closure = models.ForeignKey(
+        MonthClosure,
+        verbose_name="закрытие месяца",
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        verbose_name="поставщик",
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    series = models.CharField("серия нумерации", max_length=60)
+    number = models.PositiveIntegerField("номер счёта")
+    act_number = models.PositiveIntegerField("номер акта")
+    issued_on = models.DateField("дата счёта")
+    status = models.CharField(
+        "состояние", max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED
+    )
+    lessons = models.PositiveIntegerField("посещённых занятий")
+    certificate_amount = models.BigIntegerField("за счёт сертификатов, коп.")
+    parent_amount = models.BigIntegerField("доплата родителей, коп.")
+    paid_amount = models.BigIntegerField("оплачено, коп.", default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "счёт поставщика"
+        verbose_name_plural = "счета поставщиков"
+        ordering = ["closure", "provider__short_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["closure", "provider"], name="invoice_one_per_provider_and_close"
+            ),
+            models.UniqueConstraint(fields=["series", "number"], name="invoice_number_once"),
+            models.CheckConstraint(
+                condition=Q(certificate_amount__gte=0, parent_amount__gte=0),
+                name="invoice_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_amount__gte=0, paid_amount__lte=F("certificate_amount")),
+                name="invoice_paid_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Счёт № {self.number} от {self.issued_on:%d.%m.%Y}"
+
+    @property
+    def due(self) -> int:
+        """What is still to be paid, in kopecks."""
+        return self.certificate_amount - self.paid_amount
+
+
+class InvoiceLine(models.Model):
+    """One contract's month on an invoice: the child by initials only, what was attended, what
+    the certificate pays and what the family pays on top."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    contract = models.ForeignKey(
+        "enrollment.Contract", on_delete=models.PROTECT, related_name="invoice_lines"
+    )
+    contract_number = models.CharField("договор", max_length=30)
+    child_initials = models.CharField("ребёнок", max_length=60)
+    program_title = models.CharField("программа", max_length=300)
+    group_name = models.CharField("группа", max_length=200)
+    lessons_planned = models.PositiveIntegerField("занятий по расписанию")
+    lessons_attended = models.PositiveIntegerField("посещено")
+    certificate_amount = models.BigIntegerField("за счёт сертификата, коп.")
+    parent_amount = models.BigIntegerField("доплата родителя, коп.")
+
+    class Meta:
+        verbose_name = "строка счёта"
+        verbose_name_plural = "строки счёта"
+        ordering = ["invoice", "program_title", "group_name", "child_initials", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "contract"], name="invoice_line_per_contract"
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate_amount__gte=0, parent_amount__gte=0),
+                name="invoice_line_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice}: {self.contract_number}"
+
+
+class InvoicedCharge(models.Model):
+    """A lesson's charge billed on an invoice line: a charge is billed once (the unique charge),
+    so a close that is run again takes only what is not linked yet."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="charges")
+    charge = models.OneToOneField(
+        "enrollment.Charge", on_delete=models.PROTECT, related_name="invoiced"
+    )
+
+    class Meta:
+        verbose_name = "начисление в счёте"
+        verbose_name_plural = "начисления в счетах"
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.charge_id}"
+
+
+class InvoiceDocumentKind(models.TextChoices):
+    INVOICE_PDF = "invoice_pdf", "Счёт на оплату (PDF)"
+    ACT_PDF = "act_pdf", "Акт об оказанных услугах (PDF)"
+    LINES_XLSX = "lines_xlsx", "Строки счёта (XLSX)"
+
+
+class InvoiceDocument(models.Model):
+    """A document of an invoice as it was rendered when issued, with its SHA-256: stored once,
+    never regenerated, so what a provider downloads today is what the operator approved."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField("документ", max_length=20, choices=InvoiceDocumentKind.choices)
+    filename = models.CharField("имя файла", max_length=200)
+    content = models.BinaryField("содержимое")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "документ счёта"
+        verbose_name_plural = "документы счетов"
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "kind"], name="invoice_document_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

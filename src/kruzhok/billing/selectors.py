@@ -8,29 +8,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.billing.models import Charge, MonthClosure
-from kruzhok.catalog.models import StaffRole
-from kruzhok.enrollment.models import Contract
-
-MONTH_NAMES = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
-
-
-def month_name(day: datetime.date) -> str:
-    """«октябрь 2026»: the month a day belongs to, as people say it."""
-    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+from kruzhok.billing.models import MonthClosure
+from kruzhok.common.months import month_name
+from kruzhok.enrollment.models import Charge, Contract
+from kruzhok.providers.models import StaffRole
 
 
 def month_closure_get(*, municipality_id: int, day: datetime.date) -> MonthClosure | None:

@@ -3,10 +3,11 @@ from typing import Any
 
 from django import forms
 
-from kruzhok.catalog.models import Direction, FinancingSource, ProviderStatus, Weekday
-from kruzhok.catalog.services import AGE_MAX, AGE_MIN
+from kruzhok.catalog.models import Direction, FinancingSource, Weekday
+from kruzhok.catalog.programs import AGE_MAX, AGE_MIN
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
+from kruzhok.providers.models import ProviderStatus
 
 SORT_CHOICES = [
     ("relevance", "по соответствию"),

@@ -15,12 +15,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kruzhok.catalog import services
 from kruzhok.catalog.models import (
     Direction,
     FinancingSource,
     ProgramLevel,
     ProgramType,
+    ScheduleEntry,
     StudyForm,
     Weekday,
 )
@@ -147,8 +147,8 @@ def _choice(choices: type[models.TextChoices]) -> Callable[[Any], str]:
     return parse
 
 
-def _schedule(value: Any) -> list[services.ScheduleEntry]:
-    entries: list[services.ScheduleEntry] = []
+def _schedule(value: Any) -> list[ScheduleEntry]:
+    entries: list[ScheduleEntry] = []
     for part in re.split(r"[;\n]+", cell_text(value)):
         part = part.strip().lower()
         if not part:

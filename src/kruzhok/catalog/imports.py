@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog import services
+from kruzhok.catalog import groups, programs
 from kruzhok.catalog.import_template import (
     DEFAULTS,
     GROUP_COLUMNS,
@@ -36,16 +36,8 @@ from kruzhok.catalog.import_template import (
     fold,
     import_template,
 )
-from kruzhok.catalog.models import (
-    Direction,
-    FinancingSource,
-    Group,
-    Program,
-    ProgramState,
-    Provider,
-    ProviderStaff,
-    StaffRole,
-)
+from kruzhok.catalog.models import Direction, FinancingSource, Group, Program, ProgramState
+from kruzhok.providers.models import Provider, ProviderStaff, StaffRole
 
 __all__ = [
     "GROUPS_SHEET",
@@ -252,147 +244,129 @@ def _save(
     group_pos: dict[str, int],
     result: ImportResult,
 ) -> None:
-    issues = result.issues
-    existing_titles = {
-        fold(title): pk
-        for pk, title in Program.objects.filter(provider=provider)
-        .exclude(state=ProgramState.ARCHIVED)
-        .values_list("pk", "title")
-    }
-    by_code: dict[str, _Row] = {}
-    by_title: dict[str, list[_Row]] = {}
-    saved: dict[int, Program | None] = {}  # program row number -> the program, None if wrong
+    """Every row through the services, each in a savepoint; what is wrong goes to `result`."""
+    saver = _Saver(provider, result, program_pos, group_pos)
     for row in program_rows:
-        values = row.values
-        code, title = values["code"], values["title"]
-        if code:
-            if fold(code) in by_code:
-                first = by_code[fold(code)].number
-                issues.append(
-                    ImportIssue(
-                        PROGRAMS_SHEET,
-                        row.number,
-                        column_name(PROGRAM_COLUMNS, program_pos, "code"),
-                        f"Код «{code}» уже указан в строке {first}: коды не повторяются.",
-                    )
-                )
-                row.bad.add("code")
-            else:
-                by_code[fold(code)] = row
-        if title:
-            by_title.setdefault(fold(title), []).append(row)
-            if fold(title) in existing_titles:
-                issues.append(
-                    ImportIssue(
-                        PROGRAMS_SHEET,
-                        row.number,
-                        column_name(PROGRAM_COLUMNS, program_pos, "title"),
-                        f"Программа «{title}» у вас уже есть: её не нужно загружать снова.",
-                    )
-                )
-                row.bad.add("title")
-        fields = {k: v for k, v in values.items() if k != "code"}
+        saver.program_save(row)
+    for row in group_rows:
+        saver.group_save(row)
+
+
+class _Saver:
+    """Saves the rows of one file in order, remembering what the group rows refer to: the
+    programs by code and title (rows of this file, or programs the provider already has), the
+    group names already taken, the provider's staff by e-mail."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        result: ImportResult,
+        program_pos: dict[str, int],
+        group_pos: dict[str, int],
+    ) -> None:
+        self.provider = provider
+        self.result = result
+        self.program_pos = program_pos
+        self.group_pos = group_pos
+        self.existing_titles = {
+            fold(title): pk
+            for pk, title in Program.objects.filter(provider=provider)
+            .exclude(state=ProgramState.ARCHIVED)
+            .values_list("pk", "title")
+        }
+        self.by_code: dict[str, _Row] = {}
+        self.by_title: dict[str, list[_Row]] = {}
+        self.saved: dict[int, Program | None] = {}  # program row number -> program, None if wrong
+        self.group_names: set[tuple[int, str]] = set()
+        self.teachers = {
+            staff.user.email.lower(): staff.user
+            for staff in ProviderStaff.objects.filter(provider=provider).select_related("user")
+        }
+        self.stand_in: Program | None = None
+
+    # Where the errors go ---------------------------------------------------------------------
+
+    def _program_issue(self, row: _Row, key: str, message: str) -> None:
+        """An error in the row's cell: the services' own errors about it are not repeated."""
+        column = column_name(PROGRAM_COLUMNS, self.program_pos, key)
+        self.result.issues.append(ImportIssue(PROGRAMS_SHEET, row.number, column, message))
+        row.bad.add(key)
+
+    def _group_issue(self, row: _Row, key: str, message: str, *, bad: bool = True) -> None:
+        column = column_name(GROUP_COLUMNS, self.group_pos, key)
+        self.result.issues.append(ImportIssue(GROUPS_SHEET, row.number, column, message))
+        if bad:
+            row.bad.add(key)
+
+    # Programs ----------------------------------------------------------------------------------
+
+    def program_save(self, row: _Row) -> None:
+        """A row of «Программы»: its code and title checked against the file and the provider's
+        programs, then the program created as a draft by the catalogue's own service."""
+        self._program_code_check(row)
+        self._program_title_check(row)
+        fields = {k: v for k, v in row.values.items() if k != "code"}
         for key in ("title", "description", "address"):
             fields[key] = fields[key] or ""
         try:
             with transaction.atomic():
-                created = services.program_create(
-                    provider=provider, state=ProgramState.DRAFT, **fields
+                created = programs.program_create(
+                    provider=self.provider, state=ProgramState.DRAFT, **fields
                 )
         except ValidationError as exc:
-            issues.extend(_service_issues(exc, row, PROGRAMS_SHEET, PROGRAM_COLUMNS, program_pos))
-            saved[row.number] = None
-        else:
-            saved[row.number] = None if row.bad else created
-            result.programs += 1
-
-    stand_in: Program | None = None
-    group_names: set[tuple[int, str]] = set()
-    teachers = {
-        staff.user.email.lower(): staff.user
-        for staff in ProviderStaff.objects.filter(provider=provider).select_related("user")
-    }
-    for row in group_rows:
-        values = row.values
-        program: Program | None = None
-        reference = values["program"]
-        program_row: _Row | None = None
-        if reference:
-            program_row = by_code.get(fold(reference))
-            same_title = by_title.get(fold(reference), [])
-            if program_row is None and len(same_title) > 1:
-                rows_text = ", ".join(str(r.number) for r in same_title)
-                issues.append(
-                    ImportIssue(
-                        GROUPS_SHEET,
-                        row.number,
-                        column_name(GROUP_COLUMNS, group_pos, "program"),
-                        f"Программ «{reference}» несколько (строки {rows_text} листа "
-                        f"«{PROGRAMS_SHEET}»): дайте им коды и укажите код.",
-                    )
-                )
-                row.bad.add("program")
-            elif program_row is None and same_title:
-                program_row = same_title[0]
-            if program_row is not None:
-                program = saved.get(program_row.number)
-            elif "program" not in row.bad:
-                pk = existing_titles.get(fold(reference))
-                if pk is None:
-                    issues.append(
-                        ImportIssue(
-                            GROUPS_SHEET,
-                            row.number,
-                            column_name(GROUP_COLUMNS, group_pos, "program"),
-                            f"Программы «{reference}» нет ни на листе «{PROGRAMS_SHEET}», "
-                            "ни среди ваших программ на портале.",
-                        )
-                    )
-                    row.bad.add("program")
-                else:
-                    program = Program.objects.get(pk=pk)
-        teacher: User | None = None
-        email = values["teacher"]
-        if email:
-            teacher = teachers.get(email.lower())
-            if teacher is None:
-                issues.append(
-                    ImportIssue(
-                        GROUPS_SHEET,
-                        row.number,
-                        column_name(GROUP_COLUMNS, group_pos, "teacher"),
-                        f"Сотрудника с почтой {email} в вашей организации нет: пригласите его "
-                        "в кабинете или оставьте поле пустым.",
-                    )
-                )
-                row.bad.add("teacher")
-        if program is not None and values["name"]:
-            name_key = (program.pk, fold(values["name"]))
-            taken = (
-                name_key in group_names
-                or Group.objects.filter(program=program, name__iexact=values["name"]).exists()
+            self.result.issues.extend(
+                _service_issues(exc, row, PROGRAMS_SHEET, PROGRAM_COLUMNS, self.program_pos)
             )
-            if taken:
-                issues.append(
-                    ImportIssue(
-                        GROUPS_SHEET,
-                        row.number,
-                        column_name(GROUP_COLUMNS, group_pos, "name"),
-                        f"Группа «{values['name']}» у этой программы уже есть.",
-                    )
-                )
-                row.bad.add("name")
-            group_names.add(name_key)
+            self.saved[row.number] = None
+        else:
+            self.saved[row.number] = None if row.bad else created
+            self.result.programs += 1
+
+    def _program_code_check(self, row: _Row) -> None:
+        code = row.values["code"]
+        if not code:
+            return
+        first = self.by_code.get(fold(code))
+        if first is not None:
+            self._program_issue(
+                row,
+                "code",
+                f"Код «{code}» уже указан в строке {first.number}: коды не повторяются.",
+            )
+        else:
+            self.by_code[fold(code)] = row
+
+    def _program_title_check(self, row: _Row) -> None:
+        title = row.values["title"]
+        if not title:
+            return
+        self.by_title.setdefault(fold(title), []).append(row)
+        if fold(title) in self.existing_titles:
+            self._program_issue(
+                row,
+                "title",
+                f"Программа «{title}» у вас уже есть: её не нужно загружать снова.",
+            )
+
+    # Groups ------------------------------------------------------------------------------------
+
+    def group_save(self, row: _Row) -> None:
+        """A row of «Группы»: its program found, its teacher among the staff, its name not
+        taken; then the group created by the catalogue's own service. A group of a wrong or
+        unknown program is checked against a stand-in program all the same, so that one
+        upload lists every error (the stand-in never outlives the transaction: an error is
+        already recorded)."""
+        program, program_row = self._group_program(row)
+        teacher = self._group_teacher(row)
+        self._group_name_check(row, program)
         if program is None:
-            # The program is wrong (its errors are listed) or unknown: check the group's own
-            # fields against a stand-in program all the same, so that one upload lists every
-            # error. The stand-in never outlives the transaction: an error is already recorded.
-            stand_in = stand_in or _stand_in_program(provider)
-        target = program if program is not None else stand_in
+            self.stand_in = self.stand_in or _stand_in_program(self.provider)
+        target = program if program is not None else self.stand_in
         assert target is not None
+        values = row.values
         try:
             with transaction.atomic():
-                services.group_create(
+                groups.group_create(
                     program=target,
                     name=values["name"] or "",
                     capacity=values["capacity"],
@@ -403,23 +377,84 @@ def _save(
                     enrollment_open=values["enrollment_open"],
                 )
         except ValidationError as exc:
-            issues.extend(_service_issues(exc, row, GROUPS_SHEET, GROUP_COLUMNS, group_pos))
-        else:
-            result.groups += 1
-        if program_row is not None and program is None:
-            issues.append(
-                ImportIssue(
-                    GROUPS_SHEET,
-                    row.number,
-                    column_name(GROUP_COLUMNS, group_pos, "program"),
-                    f"Программа в строке {program_row.number} листа «{PROGRAMS_SHEET}» "
-                    "заполнена с ошибками: исправьте их, и группа загрузится вместе с ней.",
-                )
+            self.result.issues.extend(
+                _service_issues(exc, row, GROUPS_SHEET, GROUP_COLUMNS, self.group_pos)
             )
+        else:
+            self.result.groups += 1
+        if program_row is not None and program is None:
+            self._group_issue(
+                row,
+                "program",
+                f"Программа в строке {program_row.number} листа «{PROGRAMS_SHEET}» "
+                "заполнена с ошибками: исправьте их, и группа загрузится вместе с ней.",
+                bad=False,
+            )
+
+    def _group_program(self, row: _Row) -> tuple[Program | None, _Row | None]:
+        """The program the row names, and the row of «Программы» it is, if it is one: by code,
+        else by title on that sheet (which must then be one program), else by the title of a
+        program the provider already has."""
+        reference = row.values["program"]
+        if not reference:
+            return None, None
+        program_row = self.by_code.get(fold(reference))
+        same_title = self.by_title.get(fold(reference), [])
+        if program_row is None and len(same_title) > 1:
+            rows_text = ", ".join(str(r.number) for r in same_title)
+            self._group_issue(
+                row,
+                "program",
+                f"Программ «{reference}» несколько (строки {rows_text} листа "
+                f"«{PROGRAMS_SHEET}»): дайте им коды и укажите код.",
+            )
+        elif program_row is None and same_title:
+            program_row = same_title[0]
+        if program_row is not None:
+            return self.saved.get(program_row.number), program_row
+        if "program" in row.bad:
+            return None, None
+        pk = self.existing_titles.get(fold(reference))
+        if pk is None:
+            self._group_issue(
+                row,
+                "program",
+                f"Программы «{reference}» нет ни на листе «{PROGRAMS_SHEET}», "
+                "ни среди ваших программ на портале.",
+            )
+            return None, None
+        return Program.objects.get(pk=pk), None
+
+    def _group_teacher(self, row: _Row) -> User | None:
+        email = row.values["teacher"]
+        if not email:
+            return None
+        teacher = self.teachers.get(email.lower())
+        if teacher is None:
+            self._group_issue(
+                row,
+                "teacher",
+                f"Сотрудника с почтой {email} в вашей организации нет: пригласите его "
+                "в кабинете или оставьте поле пустым.",
+            )
+        return teacher
+
+    def _group_name_check(self, row: _Row, program: Program | None) -> None:
+        name = row.values["name"]
+        if program is None or not name:
+            return
+        name_key = (program.pk, fold(name))
+        taken = (
+            name_key in self.group_names
+            or Group.objects.filter(program=program, name__iexact=name).exists()
+        )
+        if taken:
+            self._group_issue(row, "name", f"Группа «{name}» у этой программы уже есть.")
+        self.group_names.add(name_key)
 
 
 def _stand_in_program(provider: Provider) -> Program:
-    return services.program_create(
+    return programs.program_create(
         provider=provider,
         title="Проверка файла",
         description="Проверка файла",

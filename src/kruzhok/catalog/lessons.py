@@ -1,196 +1,91 @@
-"""Cancelling and moving a lesson: the provider's administrator or the group's teacher does it,
-the families of the children under contract in the group are told.
+"""The lessons a group's weekly schedule puts on the calendar: generating them, skipping
+Russian public holidays, and which of them are history that no schedule change touches.
 
-A lesson with attendance marked present took place and was charged: it is neither cancelled nor
-moved. A cancelled lesson is never charged (attendance refuses marks on it). A moved lesson
-keeps its row with the new date and time; the slot it left is recorded in
-attendance.LessonChange so that generating lessons again does not put one back there.
+A lesson cancelled or moved is recorded in `catalog.lesson_changes`; the workflow that cancels or
+moves one is `attendance.lessons`.
 """
 
 import datetime
 
 import holidays
 from django.db import transaction
-from django.db.models import Q
-from django.urls import reverse
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from kruzhok.accounts.models import User
-from kruzhok.attendance import services as attendance_services
-from kruzhok.attendance.models import AttendanceMark, LessonChangeKind
-from kruzhok.billing import selectors as billing_selectors
-from kruzhok.catalog.models import Lesson, LessonStatus
-from kruzhok.enrollment.models import ApplicationStatus, Contract
-from kruzhok.notifications.services import notify
-
-REASON_MAX_LENGTH = 500
-# Children studying in the group on a day: a contract concluded and not ended.
-_STUDYING = (ApplicationStatus.CONTRACTED, ApplicationStatus.ACTIVE)
+from kruzhok.catalog.lesson_changes import lesson_slots_vacated
+from kruzhok.catalog.models import Group, Lesson, ScheduleEntry, ScheduleSlot
 
 
-class LessonChangeError(Exception):
-    """A refused cancellation or move; `str(error)` says in Russian why."""
+def _days_off(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    """Russian public holidays and the non-working days the government moved next to them."""
+    calendar = holidays.country_holidays("RU", years=range(start.year, end.year + 1))
+    return set(calendar.keys())
 
 
-def _lock(lesson: Lesson) -> Lesson:
-    return (
-        Lesson.objects.select_for_update(of=("self",))
-        .select_related("group__program__provider")
-        .get(pk=lesson.pk)
-    )
-
-
-def _check_can_change(*, actor: User, lesson: Lesson) -> None:
-    group = lesson.group
-    if not attendance_services.can_keep_journal(user=actor, group=group):
-        raise LessonChangeError(
-            "Отменять и переносить занятия группы могут её педагог и администратор организации."
-        )
-    if lesson.status == LessonStatus.CANCELLED:
-        raise LessonChangeError("Занятие уже отменено.")
-    if AttendanceMark.objects.filter(lesson=lesson, present=True).exists():
-        raise LessonChangeError(
-            "На занятии уже отмечены присутствовавшие дети: оно состоялось и оплачено. "
-            "Снимите отметки, если они поставлены по ошибке."
-        )
-    closure = billing_selectors.month_closure_get(
-        municipality_id=group.program.provider.municipality_id, day=lesson.date
-    )
-    if closure is not None:
-        raise LessonChangeError(billing_selectors.month_closed_message(closure))
-
-
-def _families(*, lesson: Lesson, days: list[datetime.date]) -> list[User]:
-    """Guardians of every child under contract in the lesson's group on any of these days."""
-    contracts = Contract.objects.filter(
-        application__group_id=lesson.group_id,
-        application__status__in=_STUDYING,
-        start_date__lte=max(days),
-    ).filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=min(days)))
-    children = contracts.values("application__child_id")
-    return list(
-        User.objects.filter(guardianships__child_id__in=children, is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def _tell_families(*, lesson: Lesson, days: list[datetime.date], subject: str, body: str) -> int:
-    link = reverse("families:cabinet")
-    users = _families(lesson=lesson, days=days)
-    for user in users:
-        notify(user=user, subject=subject, body=body, link=link)
-    return len(users)
-
-
-def _title(lesson: Lesson) -> str:
-    return f"«{lesson.group.program.title}», группа «{lesson.group.name}»"
+def lesson_plan(
+    schedule: list[ScheduleEntry], start: datetime.date, end: datetime.date
+) -> dict[tuple[datetime.date, datetime.time], int]:
+    """Hours of each (date, start time) the schedule puts between start and end, holidays off."""
+    plan: dict[tuple[datetime.date, datetime.time], int] = {}
+    if start > end:
+        return plan
+    days_off = _days_off(start, end)
+    day = start
+    while day <= end:
+        if day not in days_off:
+            for weekday, start_time, hours in schedule:
+                if weekday == day.weekday():
+                    plan[(day, start_time)] = hours
+        day += datetime.timedelta(days=1)
+    return plan
 
 
 @transaction.atomic
-def lesson_cancel(*, actor: User, lesson: Lesson, reason: str) -> Lesson:
-    """Cancel a lesson; the families of children under contract in the group are told why.
+def lessons_generate(*, group: Group, date_from: datetime.date | None = None) -> int:
+    """Create the group's lessons from its schedule between its start and end dates
+    (from `date_from` on, when given: a changed schedule never adds lessons to the past).
 
-    Guarantees: only the group's teacher or the provider's administrator cancels; a lesson with
-    attendance marked present, an already cancelled lesson and a lesson of a closed month are
-    refused; a cancelled lesson can no longer be marked, so it is never charged.
+    Dates that are Russian public holidays or non-working days (4 November, 1–8 January...)
+    are skipped. Idempotent: a lesson already present at that date and time, cancelled or not,
+    is kept as it is, so running twice creates nothing new. Returns how many were created.
     """
-    reason = reason.strip()
-    if not reason:
-        raise LessonChangeError("Напишите причину отмены: её увидят родители.")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise LessonChangeError(f"Причина — не длиннее {REASON_MAX_LENGTH} знаков.")
-    lesson = _lock(lesson)
-    _check_can_change(actor=actor, lesson=lesson)
-    lesson.status = LessonStatus.CANCELLED
-    lesson.save(update_fields=["status"])
-    attendance_services.lesson_change_record(
-        lesson=lesson,
-        kind=LessonChangeKind.CANCELLED,
-        from_date=lesson.date,
-        from_time=lesson.start_time,
-        actor=actor,
-        reason=reason,
-    )
-    _tell_families(
-        lesson=lesson,
-        days=[lesson.date],
-        subject=f"Занятие {lesson.date:%d.%m.%Y} отменено",
-        body=(
-            f"Занятие {_title(lesson)} {lesson.date:%d.%m.%Y} в {lesson.start_time:%H:%M} "
-            f"отменено. Причина: {reason}. За отменённое занятие деньги с сертификата "
-            "не списываются."
-        ),
-    )
-    return lesson
+    # Serialise generators of the same group so the difference below stays exact.
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    slots = list(group.schedule.all())
+    if not slots:
+        return 0
+    slots_by_weekday: dict[int, list[ScheduleSlot]] = {}
+    for slot in slots:
+        slots_by_weekday.setdefault(slot.weekday, []).append(slot)
+    days_off = _days_off(group.start_date, group.end_date)
+    existing = set(group.lessons.values_list("date", "start_time"))
+    # A slot a lesson was moved away from stays empty (recorded by catalog.LessonChange).
+    existing |= lesson_slots_vacated(group_id=group.pk)
+    new_lessons: list[Lesson] = []
+    day = max(group.start_date, date_from) if date_from else group.start_date
+    while day <= group.end_date:
+        if day not in days_off:
+            for slot in slots_by_weekday.get(day.weekday(), []):
+                if (day, slot.start_time) not in existing:
+                    new_lessons.append(
+                        Lesson(group=group, date=day, start_time=slot.start_time, hours=slot.hours)
+                    )
+        day += datetime.timedelta(days=1)
+    Lesson.objects.bulk_create(new_lessons, batch_size=500)
+    return len(new_lessons)
 
 
-@transaction.atomic
-def lesson_move(
-    *,
-    actor: User,
-    lesson: Lesson,
-    new_date: datetime.date,
-    new_start_time: datetime.time,
-    reason: str = "",
-    today: datetime.date | None = None,
-) -> Lesson:
-    """Move a lesson to another day or time; the families are told the new day and time.
+def lessons_with_history(*, group: Group) -> QuerySet[Lesson]:
+    """The group's lessons that something else already refers to: attendance marks, charges,
+    a recorded move or cancellation. They are history, and a schedule change keeps them.
 
-    Guarantees: the same access and refusals as lesson_cancel; the new date is not in the past,
-    not a public holiday, within the group's dates, and not taken by another lesson of the
-    group; the group's schedule will not generate a lesson in the slot it left.
+    Reads every table that refers to lessons (AttendanceMark is the one that matters most), so
+    a table added later by another app is respected without a change here.
     """
-    today = today or timezone.localdate()
-    reason = reason.strip()
-    if len(reason) > REASON_MAX_LENGTH:
-        raise LessonChangeError(f"Причина — не длиннее {REASON_MAX_LENGTH} знаков.")
-    lesson = _lock(lesson)
-    _check_can_change(actor=actor, lesson=lesson)
-    group = lesson.group
-    old_date, old_time = lesson.date, lesson.start_time
-    if (new_date, new_start_time) == (old_date, old_time):
-        raise LessonChangeError("Новые дата и время совпадают с прежними.")
-    if new_date < today:
-        raise LessonChangeError("Перенести занятие можно на сегодня или на будущий день.")
-    if not group.start_date <= new_date <= group.end_date:
-        raise LessonChangeError(
-            f"Группа занимается с {group.start_date:%d.%m.%Y} по {group.end_date:%d.%m.%Y}: "
-            "выберите день в эти сроки."
+    lessons = Lesson.objects.filter(group=group)
+    referenced = Q()
+    for relation in Lesson._meta.related_objects:
+        rows = relation.related_model._default_manager.filter(
+            **{relation.field.name: OuterRef("pk")}
         )
-    if new_date in holidays.country_holidays("RU", years=new_date.year):
-        raise LessonChangeError(f"{new_date:%d.%m.%Y} — нерабочий праздничный день.")
-    if (
-        Lesson.objects.filter(group=group, date=new_date, start_time=new_start_time)
-        .exclude(pk=lesson.pk)
-        .exists()
-    ):
-        raise LessonChangeError(
-            f"{new_date:%d.%m.%Y} в {new_start_time:%H:%M} у группы уже есть занятие."
-        )
-    target_closure = billing_selectors.month_closure_get(
-        municipality_id=group.program.provider.municipality_id, day=new_date
-    )
-    if target_closure is not None:
-        raise LessonChangeError(billing_selectors.month_closed_message(target_closure))
-    lesson.date, lesson.start_time = new_date, new_start_time
-    lesson.save(update_fields=["date", "start_time"])
-    attendance_services.lesson_change_record(
-        lesson=lesson,
-        kind=LessonChangeKind.MOVED,
-        from_date=old_date,
-        from_time=old_time,
-        actor=actor,
-        reason=reason,
-    )
-    because = f" Причина: {reason}." if reason else ""
-    _tell_families(
-        lesson=lesson,
-        days=[old_date, new_date],
-        subject=f"Занятие {old_date:%d.%m.%Y} перенесено",
-        body=(
-            f"Занятие {_title(lesson)} перенесено с {old_date:%d.%m.%Y} {old_time:%H:%M} "
-            f"на {new_date:%d.%m.%Y} {new_start_time:%H:%M}.{because}"
-        ),
-    )
-    return lesson
+        referenced |= Q(Exists(rows))
+    return lessons.filter(referenced) if referenced else lessons.none()

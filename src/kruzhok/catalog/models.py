@@ -26,169 +26,6 @@ DIRECTION_AIS_ID = {
 }
 
 
-class ProviderKind(models.TextChoices):
-    ORGANIZATION = "organization", "Организация"
-    ENTREPRENEUR = "entrepreneur", "Индивидуальный предприниматель"
-
-
-class ProviderStatus(models.TextChoices):
-    MODERATING = "moderating", "На модерации"
-    APPROVED = "approved", "Допущен"
-    REJECTED = "rejected", "Отклонён"
-    BLOCKED = "blocked", "Заблокирован"
-
-
-class Provider(models.Model):
-    """An organisation or individual entrepreneur that runs programs."""
-
-    kind = models.CharField("вид", max_length=20, choices=ProviderKind.choices)
-    full_name = models.CharField("полное наименование", max_length=500)
-    short_name = models.CharField("краткое наименование", max_length=200)
-    inn = models.CharField("ИНН", max_length=12, unique=True)
-    ogrn = models.CharField("ОГРН / ОГРНИП", max_length=15, unique=True)
-    license_number = models.CharField("номер лицензии", max_length=100, blank=True)
-    address = models.CharField("адрес", max_length=500)
-    municipality = models.ForeignKey(
-        "common.Municipality",
-        verbose_name="муниципалитет",
-        on_delete=models.PROTECT,
-        related_name="providers",
-    )
-    phone = models.CharField("телефон", max_length=20, blank=True)
-    email = models.EmailField("электронная почта", blank=True)
-    website = models.URLField("сайт", blank=True)
-    # Bank details for payments under invoices; blank for providers entered before they were asked.
-    bank_name = models.CharField("банк", max_length=300, blank=True)
-    bik = models.CharField("БИК", max_length=9, blank=True)
-    settlement_account = models.CharField("расчётный счёт", max_length=20, blank=True)
-    correspondent_account = models.CharField("корреспондентский счёт", max_length=20, blank=True)
-    status = models.CharField(
-        "статус", max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.MODERATING
-    )
-    created_at = models.DateTimeField("создан", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "поставщик"
-        verbose_name_plural = "поставщики"
-        ordering = ["short_name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(inn__regex=r"^([0-9]{10}|[0-9]{12})$"), name="provider_inn_digits"
-            ),
-            models.CheckConstraint(
-                condition=Q(ogrn__regex=r"^([0-9]{13}|[0-9]{15})$"), name="provider_ogrn_digits"
-            ),
-            models.CheckConstraint(
-                condition=Q(bik="") | Q(bik__regex=r"^[0-9]{9}$"), name="provider_bik_digits"
-            ),
-            models.CheckConstraint(
-                condition=Q(settlement_account="") | Q(settlement_account__regex=r"^[0-9]{20}$"),
-                name="provider_settlement_account_digits",
-            ),
-            models.CheckConstraint(
-                condition=Q(correspondent_account="")
-                | Q(correspondent_account__regex=r"^[0-9]{20}$"),
-                name="provider_correspondent_account_digits",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.short_name
-
-
-class ProviderModerationEvent(models.Model):
-    """One step of a provider's moderation: who moved it from which status to which, and why."""
-
-    provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="moderation_events"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="кто",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    from_status = models.CharField("было", max_length=20, choices=ProviderStatus.choices)
-    to_status = models.CharField("стало", max_length=20, choices=ProviderStatus.choices)
-    remarks = models.TextField("причина, замечания", blank=True)
-    at = models.DateTimeField("когда", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "решение по поставщику"
-        verbose_name_plural = "история проверки поставщиков"
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.provider}: {self.get_from_status_display()} → {self.get_to_status_display()}"
-
-
-class StaffRole(models.TextChoices):
-    ADMIN = "admin", "Администратор"
-    TEACHER = "teacher", "Педагог"
-
-
-class ProviderStaff(models.Model):
-    """A user working for a provider, as its administrator or as a teacher."""
-
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="staff")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_roles"
-    )
-    role = models.CharField("роль", max_length=20, choices=StaffRole.choices)
-
-    class Meta:
-        verbose_name = "сотрудник поставщика"
-        verbose_name_plural = "сотрудники поставщиков"
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "user"], name="provider_staff_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} — {self.get_role_display()} ({self.provider})"
-
-
-class StaffInvitation(models.Model):
-    """An invitation to work for a provider, sent by e-mail as a signed link; used once."""
-
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField("электронная почта")
-    role = models.CharField("роль", max_length=20, choices=StaffRole.choices)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="пригласил",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("отправлено", auto_now_add=True)
-    expires_at = models.DateTimeField("действует до")
-    accepted_at = models.DateTimeField("принято", null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="кто принял",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    revoked_at = models.DateTimeField("отозвано", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "приглашение сотрудника"
-        verbose_name_plural = "приглашения сотрудников"
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
-                name="invitation_accepted_or_revoked",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.email} → {self.provider} ({self.get_role_display()})"
-
-
 class ProgramState(models.TextChoices):
     DRAFT = "initial", "Черновик"
     MODERATING = "moderating", "На модерации"
@@ -224,7 +61,9 @@ class StudyForm(models.TextChoices):
 class Program(models.Model):
     """A supplementary education program a provider offers."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="programs")
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="programs"
+    )
     title = models.CharField("название", max_length=300)
     description = models.TextField("описание")
     direction = models.CharField("направленность", max_length=30, choices=Direction.choices)
@@ -382,6 +221,10 @@ class ScheduleSlot(models.Model):
         return f"{self.get_weekday_display()}, {self.start_time:%H:%M}, {self.hours} ак. ч."
 
 
+# A weekly class as the services and forms pass it: (weekday 0..6, start time, academic hours).
+ScheduleEntry = tuple[int, datetime.time, int]
+
+
 class LessonStatus(models.TextChoices):
     PLANNED = "planned", "Запланировано"
     CANCELLED = "cancelled", "Отменено"
@@ -415,3 +258,49 @@ class Lesson(models.Model):
     @property
     def starts_at(self) -> datetime.datetime:
         return datetime.datetime.combine(self.date, self.start_time)
+
+
+class LessonChangeKind(models.TextChoices):
+    CANCELLED = "cancelled", "Отменено"
+    MOVED = "moved", "Перенесено"
+
+
+class LessonChange(models.Model):
+    """A lesson cancelled or moved by the provider: who, when, why, and where it was before.
+
+    A moved lesson keeps its row (and its marks' history) and gets the new date and time; the
+    slot it left is remembered here so that generating lessons from the schedule again does not
+    put a lesson back there.
+    """
+
+    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField("что изменено", max_length=20, choices=LessonChangeKind.choices)
+    from_date = models.DateField("была дата")
+    from_time = models.TimeField("было время")
+    to_date = models.DateField("новая дата", null=True, blank=True)
+    to_time = models.TimeField("новое время", null=True, blank=True)
+    reason = models.TextField("причина", blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="кто", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        # The table keeps the name it was created with in attendance (see migration 0004).
+        db_table = "attendance_lessonchange"
+        verbose_name = "изменение занятия"
+        verbose_name_plural = "изменения занятий"
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="cancelled", to_date__isnull=True, to_time__isnull=True)
+                    | models.Q(kind="moved", to_date__isnull=False, to_time__isnull=False)
+                ),
+                name="lesson_change_target_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "from_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.lesson}: {self.get_kind_display().lower()}"

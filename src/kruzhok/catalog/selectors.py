@@ -21,15 +21,9 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kruzhok.catalog.models import (
-    Group,
-    Lesson,
-    Program,
-    ProgramState,
-    ProviderStatus,
-    ScheduleSlot,
-)
+from kruzhok.catalog.models import Group, Lesson, Program, ProgramState, ScheduleSlot
 from kruzhok.common.search import search_terms
+from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations

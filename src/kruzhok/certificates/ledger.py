@@ -13,8 +13,12 @@ Guarantees, each backed by the database as well as by this code:
 * append-only — transfers are never changed; a mistake is undone by `transfer_reverse`, at most
   once per transfer (unique `reverses`).
 
-Callers run these functions inside their own `transaction.atomic(durable=True)` entry point;
-each function also opens a savepoint so that a refused transfer leaves nothing behind.
+Only the certificates app calls these functions: other apps move money through the domain's
+services in `certificates.services` (reserve a contract, charge a lesson, release a reserve,
+expire a period, pay a provider), which also own every idempotency-key format. Every call
+runs inside an entry point's `transaction.atomic(durable=True)` — the functions that move
+money refuse to run otherwise — and opens a savepoint so that a refused transfer leaves
+nothing behind.
 
 The hot path is plain parameterised SQL built once per database vendor (`ledger_sql`), not ORM
 query building, which cost about twenty times the database's own work per transfer. A transfer is
@@ -27,15 +31,21 @@ constraints and trigger. Accounts are found by id (a hold carries its two), or w
 indexed SELECT by owner; `get_or_create` runs only the first time an account is needed.
 """
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kruzhok.catalog.models import Provider
 from kruzhok.certificates import ledger_sql as sql
+from kruzhok.certificates.errors import (
+    HoldExceeded,
+    IdempotencyConflict,
+    InsufficientFunds,
+    LedgerError,
+)
 from kruzhok.certificates.models import (
     Account,
     AccountKind,
@@ -46,22 +56,40 @@ from kruzhok.certificates.models import (
     TransferKind,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.providers.models import Provider
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class LedgerError(Exception):
-    """A refused money movement; `str(error)` is a Russian message fit for a person."""
+def _durable_only(function: _F) -> _F:
+    """Refuse to move money outside an entry point's durable transaction (see below)."""
+
+    @functools.wraps(function)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        _require_durable()
+        return function(*args, **kwargs)
+
+    return cast(_F, wrapped)
 
 
-class InsufficientFunds(LedgerError):
-    pass
+def _require_durable() -> None:
+    """Refuse to move money outside an entry point's durable transaction.
 
-
-class IdempotencyConflict(LedgerError):
-    pass
-
-
-class HoldExceeded(LedgerError):
-    pass
+    A money movement nested in a transaction that someone may still roll back could be undone
+    after the caller believed it done (an e-mail sent, a page shown); `durable=True` makes
+    that impossible. As in Django's own durable check, the transaction a test case wraps
+    around a test stands in for the entry point's.
+    """
+    # Django's Atomic keeps both flags; the type stubs do not name them.
+    blocks = [b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)]
+    if blocks and getattr(blocks[0], "durable", False):
+        return
+    if not blocks and connection.atomic_blocks:
+        return
+    raise RuntimeError(
+        "Money moves only inside a transaction.atomic(durable=True) entry point; "
+        "this call has none around it."
+    )
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -313,6 +341,7 @@ def _record(proposed: Transfer) -> Transfer:
 # --- transfers ---------------------------------------------------------------------------------
 
 
+@_durable_only
 def transfer_fund(*, financing_program: FinancingProgram, amount: int, key: str) -> Transfer:
     """Put money into a financing program's budget from the municipality's treasury."""
     return _record(
@@ -327,6 +356,7 @@ def transfer_fund(*, financing_program: FinancingProgram, amount: int, key: str)
     )
 
 
+@_durable_only
 def transfer_credit(
     *, financing_program: FinancingProgram, certificate: Certificate, amount: int, key: str
 ) -> Transfer:
@@ -343,6 +373,7 @@ def transfer_credit(
     )
 
 
+@_durable_only
 def hold_create(
     *, certificate: Certificate, provider: Provider, amount: int, cause: str, key: str
 ) -> Hold:
@@ -403,6 +434,7 @@ def hold_create(
     return hold
 
 
+@_durable_only
 def hold_post(*, hold: Hold, amount: int, key: str, description: str = "") -> Transfer:
     """Charge part of a hold: the money moves from reserved to spent."""
     return _record(
@@ -418,6 +450,7 @@ def hold_post(*, hold: Hold, amount: int, key: str, description: str = "") -> Tr
     )
 
 
+@_durable_only
 def hold_void(*, hold: Hold, key: str, amount: int | None = None) -> Transfer | None:
     """Release what is left of a hold (or the given part). None when nothing is left."""
     if amount is None:
@@ -443,6 +476,7 @@ def hold_void(*, hold: Hold, key: str, amount: int | None = None) -> Transfer | 
     )
 
 
+@_durable_only
 def transfer_expire(
     *, certificate: Certificate, financing_program: FinancingProgram, amount: int, key: str
 ) -> Transfer:
@@ -459,6 +493,7 @@ def transfer_expire(
     )
 
 
+@_durable_only
 def transfer_pay(*, provider: Provider, amount: int, key: str, description: str = "") -> Transfer:
     """Mark money owed to a provider as paid."""
     return _record(
@@ -473,6 +508,7 @@ def transfer_pay(*, provider: Provider, amount: int, key: str, description: str 
     )
 
 
+@_durable_only
 def transfer_reverse(*, transfer: Transfer, key: str, description: str = "") -> Transfer:
     """Undo an earlier transfer exactly, at most once. A hold is released with `hold_void`.
 

@@ -170,7 +170,11 @@ class Account(models.Model):
         Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
     provider = models.ForeignKey(
-        "catalog.Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+        "providers.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
     )
     debits_pending = models.BigIntegerField(default=0)
     debits_posted = models.BigIntegerField(default=0)

@@ -3,7 +3,6 @@ from datetime import date, datetime
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from kruzhok.catalog.models import Provider
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
 from kruzhok.certificates.models import (
@@ -19,6 +18,7 @@ from kruzhok.certificates.models import (
 )
 from kruzhok.common.models import Municipality
 from kruzhok.families.models import Child
+from kruzhok.providers.models import Provider
 
 
 @dataclass(frozen=True)

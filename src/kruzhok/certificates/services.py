@@ -1,4 +1,12 @@
-"""Certificates: issuing, numbering and funding. Money moves only through `ledger`."""
+"""Certificates: issuing, numbering and funding, and the one door through which other apps move
+money: reserving a contract's part, charging a lesson, reversing a charge, releasing a reserve,
+paying a provider (the period's end is `certificates.period_end`).
+
+Only this app imports the ledger. The services below speak the domain's words, derive every
+idempotency key from the cause they are given (no other app builds one), and run inside the
+caller's durable transaction (the ledger refuses otherwise); a refusal is a `LedgerError`
+subclass whose message a person can read.
+"""
 
 import datetime
 
@@ -7,16 +15,20 @@ from django.db import transaction
 from django.db.models import F
 
 from kruzhok.certificates import ledger, selectors
+from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
     Certificate,
     CertificateStatus,
     FinancingProgram,
+    Hold,
     NominalBand,
+    Transfer,
 )
 from kruzhok.common.models import Municipality
 from kruzhok.common.services import sequence_next
 from kruzhok.common.validators import luhn_check_digit
 from kruzhok.families.models import Child
+from kruzhok.providers.models import Provider
 
 # What the parent reads in the cabinet once the period that funded the certificate is over.
 PERIOD_CLOSED_REASON = (
@@ -66,7 +78,7 @@ def financing_program_current(
     return selectors.financing_programs_in_force(municipality=municipality, day=day).first()
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def financing_program_create(
     *,
     municipality: Municipality,
@@ -78,7 +90,8 @@ def financing_program_create(
     nominal_bands: list[tuple[int, int, int]],
     max_programs_per_child: int = 3,
 ) -> FinancingProgram:
-    """Create a financing program, its nominal bands, and fund its budget to the cap."""
+    """Create a financing program, its nominal bands, and fund its budget to the cap, in one
+    durable transaction (an entry point: the budget's money moves here)."""
     program = FinancingProgram.objects.create(
         municipality=municipality,
         title=title,
@@ -104,14 +117,14 @@ def nominal_for(*, financing_program: FinancingProgram, child: Child) -> int | N
     return band.nominal if band else None
 
 
-@transaction.atomic
 def certificate_fund(
     *, certificate: Certificate, financing_program: FinancingProgram
 ) -> Certificate:
     """Make the certificate funded for the period, if the quota and the budget allow.
 
     Otherwise it stays a certificate of accounting and `accounting_reason` says why. Funding
-    happens at most once per certificate and period (the credit's idempotency key).
+    happens at most once per certificate and period (the credit's idempotency key). Runs in
+    the caller's durable transaction (a contract's acceptance).
     """
     # The row lock serialises concurrent funding of one certificate: without it both callers
     # would take a quota place and the second would get the first one's credit back.
@@ -127,32 +140,14 @@ def certificate_fund(
         return certificate
     nominal = nominal_for(financing_program=financing_program, child=certificate.child)
     if nominal is None:
-        certificate.accounting_reason = (
+        return _left_for_accounting(
+            certificate,
             "Возраст ребёнка на начало периода не входит ни в одну возрастную группу "
-            "программы персонифицированного финансирования."
+            "программы персонифицированного финансирования.",
         )
-        certificate.save(update_fields=["accounting_reason"])
-        return certificate
-    # A closed period funds nobody: the condition is in the same UPDATE that takes the place,
-    # so funding and `financing_period_close` serialise on the program's row.
-    took_quota = FinancingProgram.objects.filter(
-        pk=financing_program.pk,
-        closed_at__isnull=True,
-        funded_count__lt=F("max_funded_certificates"),
-    ).update(funded_count=F("funded_count") + 1)
-    if not took_quota:
-        closed = FinancingProgram.objects.filter(
-            pk=financing_program.pk, closed_at__isnull=False
-        ).exists()
-        certificate.accounting_reason = (
-            PERIOD_CLOSED_REASON.format(program=financing_program)
-            if closed
-            else "Лимит сертификатов персонифицированного финансирования на этот период "
-            "исчерпан: сертификат действует как сертификат учёта. Бесплатные (бюджетные) "
-            "программы доступны по нему без ограничений."
-        )
-        certificate.save(update_fields=["accounting_reason"])
-        return certificate
+    refusal = _quota_place_take(financing_program)
+    if refusal:
+        return _left_for_accounting(certificate, refusal)
     try:
         with transaction.atomic():
             ledger.transfer_credit(
@@ -161,16 +156,15 @@ def certificate_fund(
                 amount=nominal,
                 key=f"credit:{financing_program.pk}:{certificate.pk}",
             )
-    except ledger.InsufficientFunds:
+    except InsufficientFunds:
         FinancingProgram.objects.filter(pk=financing_program.pk).update(
             funded_count=F("funded_count") - 1
         )
-        certificate.accounting_reason = (
+        return _left_for_accounting(
+            certificate,
             "Средства программы персонифицированного финансирования на этот период "
-            "исчерпаны: сертификат действует как сертификат учёта."
+            "исчерпаны: сертификат действует как сертификат учёта.",
         )
-        certificate.save(update_fields=["accounting_reason"])
-        return certificate
     certificate.status = CertificateStatus.FUNDED
     certificate.financing_program = financing_program
     certificate.nominal = nominal
@@ -188,3 +182,108 @@ def certificate_fund(
         ]
     )
     return certificate
+
+
+def _quota_place_take(financing_program: FinancingProgram) -> str:
+    """Take a place of the period's quota of funded certificates; "" or why there is none.
+
+    A closed period funds nobody: the condition is in the same UPDATE that takes the place,
+    so funding and the period's close serialise on the program's row."""
+    took = FinancingProgram.objects.filter(
+        pk=financing_program.pk,
+        closed_at__isnull=True,
+        funded_count__lt=F("max_funded_certificates"),
+    ).update(funded_count=F("funded_count") + 1)
+    if took:
+        return ""
+    if FinancingProgram.objects.filter(pk=financing_program.pk, closed_at__isnull=False).exists():
+        return PERIOD_CLOSED_REASON.format(program=financing_program)
+    return (
+        "Лимит сертификатов персонифицированного финансирования на этот период исчерпан: "
+        "сертификат действует как сертификат учёта. Бесплатные (бюджетные) программы доступны "
+        "по нему без ограничений."
+    )
+
+
+def _left_for_accounting(certificate: Certificate, reason: str) -> Certificate:
+    certificate.accounting_reason = reason
+    certificate.save(update_fields=["accounting_reason"])
+    return certificate
+
+
+# --- The money door ---------------------------------------------------------------------------
+
+
+def certificate_share(*, value: int, certificate_part: int, total_cost: int) -> int:
+    """What the certificate pays of `value` worth of a contract's lessons: the contract's split,
+    rounded down, never past the certificate's part.
+
+    Charged cumulatively — the certificate's share of one more lesson is this of the value so
+    far minus what it was already charged — the amounts never drift from the split, and when
+    every lesson has been attended they add up to the contract's parts to the kopeck.
+    """
+    if total_cost <= 0 or certificate_part <= 0:
+        return 0
+    return min(value, total_cost) * certificate_part // total_cost
+
+
+def contract_reserve(
+    *, certificate: Certificate, provider: Provider, contract_id: int, amount: int
+) -> Hold:
+    """Reserve the certificate's part of a contract with a provider, once per contract.
+
+    Raises `InsufficientFunds` when the certificate no longer has that much available."""
+    return ledger.hold_create(
+        certificate=certificate,
+        provider=provider,
+        amount=amount,
+        cause=f"contract:{contract_id}",
+        key=f"hold:contract:{contract_id}",
+    )
+
+
+def lesson_charge_post(
+    *,
+    hold: Hold,
+    lesson_id: int,
+    lesson_date: datetime.date,
+    child_id: int,
+    attempt: int,
+    amount: int,
+) -> Transfer:
+    """Charge the certificate's share of an attended lesson from the contract's reserve.
+
+    `attempt` counts the earlier charges of the same lesson that were reversed (a mark taken
+    back and set again), so that each charge has its own key and a retry of one moves money
+    once. Raises `HoldExceeded` when the reserve is gone (its period was closed)."""
+    return ledger.hold_post(
+        hold=hold,
+        amount=amount,
+        key=f"attendance:{lesson_id}:{child_id}:{attempt}",
+        description=f"Занятие {lesson_date:%d.%m.%Y}",
+    )
+
+
+def lesson_charge_reverse(*, transfer: Transfer, lesson_date: datetime.date) -> Transfer:
+    """Give a lesson's charge back to the contract's reserve (the mark was taken back)."""
+    return ledger.transfer_reverse(
+        transfer=transfer,
+        key=f"reverse:{transfer.idempotency_key}",
+        description=f"Отмена отметки за {lesson_date:%d.%m.%Y}",
+    )
+
+
+def contract_release(*, hold: Hold, contract_id: int, amount: int) -> Transfer | None:
+    """Release `amount` of a contract's reserve back to the certificate (a withdrawal), once
+    per contract. Raises `HoldExceeded` when less than that is left (its period was closed
+    meanwhile)."""
+    return ledger.hold_void(hold=hold, key=f"void:contract:{contract_id}", amount=amount)
+
+
+def provider_pay(*, provider: Provider, amount: int, cause: str, description: str = "") -> Transfer:
+    """Move money owed to a provider to paid, once per cause (e.g. `invoice:17:order:42`).
+
+    Raises `InsufficientFunds` when the provider is owed less than that."""
+    return ledger.transfer_pay(
+        provider=provider, amount=amount, key=f"pay:{cause}", description=description
+    )

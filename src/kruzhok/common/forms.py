@@ -44,3 +44,13 @@ def add_service_errors(
     for field, errors in error.error_dict.items():
         name = field_map.get(field, field)
         form.add_error(name if name in form.fields else None, errors)
+
+
+def required_message(message: str) -> dict[str, str]:
+    """`error_messages` of a required field that says in Russian what to fill in."""
+    return {"required": message}
+
+
+def choices_with_prompt(prompt: str, choices: Any) -> list[tuple[Any, str]]:
+    """The choices after an empty first one that asks to choose ("Выберите …")."""
+    return [("", prompt), *choices]

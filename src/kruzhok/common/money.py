@@ -34,23 +34,22 @@ def rubles_to_kopecks(value: str | int | Decimal) -> int:
     return int(Decimal(text.replace("−", "-")) * 100)
 
 
-def kopecks_in_words(amount: int) -> str:
-    """'одна тысяча двести рублей 00 копеек' for 120000, as invoices write it."""
-    # divmod of a negative amount floors: -150 would read "минус два рубля 50 копеек".
-    sign = "минус " if amount < 0 else ""
-    rubles, kopecks = divmod(abs(int(amount)), 100)
-    words = sign + num2words(rubles, lang="ru")
-    rubles_word = _plural(rubles, "рубль", "рубля", "рублей")
-    kopecks_word = _plural(kopecks, "копейка", "копейки", "копеек")
-    return f"{words} {rubles_word} {kopecks:02d} {kopecks_word}"
+def kopecks_in_words(kopecks: int, *, capitalize: bool = False) -> str:
+    """An amount as invoices and acts spell it: 120000 -> 'одна тысяча двести рублей 00 копеек'.
 
-
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    n = abs(n) % 100
-    if 11 <= n <= 19:
-        return many
-    if n % 10 == 1:
-        return one
-    if 2 <= n % 10 <= 4:
-        return few
-    return many
+    Rubles in words, kopecks as two digits, each followed by its word in the right case
+    ('21 копейка', '22 копейки', '25 копеек'). With `capitalize` the first letter is a capital,
+    for a line that starts with the amount. Raises ValueError on a negative amount (no invoice
+    or act spells one) and TypeError on anything but an int: num2words reads a float or a
+    Decimal as rubles, not kopecks.
+    """
+    if not isinstance(kopecks, int) or isinstance(kopecks, bool):
+        raise TypeError(f"kopecks must be an int, not {type(kopecks).__name__}")
+    if kopecks < 0:
+        raise ValueError(f"a negative amount has no accounting form in words: {kopecks}")
+    # For RUB num2words reads an int as kopecks; cents=False writes them as two digits, and an
+    # empty separator drops its comma between rubles and kopecks.
+    words: str = num2words(
+        kopecks, lang="ru", to="currency", currency="RUB", cents=False, separator=""
+    )
+    return words[0].upper() + words[1:] if capitalize else words

@@ -19,6 +19,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@never_cache
+@require_GET
+def healthz_session(request: HttpRequest) -> JsonResponse:
+    """The cheapest page a person can be served: the session read and the user behind it
+    loaded, as every page does before its own work, through the whole middleware stack, and
+    nothing else. `bench/rush.py` loads it to measure the framework's ceiling beside the
+    application's pages. It answers only whether the asker has a session and is logged in:
+    no identifier, no personal data."""
+    has_session = bool(request.session.keys())
+    return JsonResponse(
+        {
+            "status": "ok",
+            "session": has_session,
+            "authenticated": request.user.is_authenticated,
+        }
+    )
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """The front page: what the portal is and the one next step for whoever is looking."""
     return render(request, "common/home.html")

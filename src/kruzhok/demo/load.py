@@ -18,17 +18,9 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.attendance import services as attendance_services
-from kruzhok.catalog import services as catalog_services
-from kruzhok.catalog.models import (
-    Group,
-    Lesson,
-    LessonStatus,
-    Program,
-    ProgramState,
-    ProviderKind,
-    ProviderStatus,
-    StaffRole,
-)
+from kruzhok.catalog import groups as catalog_groups
+from kruzhok.catalog import programs as catalog_programs
+from kruzhok.catalog.models import Group, Lesson, LessonStatus, Program, ProgramState
 from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
@@ -38,6 +30,8 @@ from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Application
 from kruzhok.families import services as family_services
 from kruzhok.families.models import Child
+from kruzhok.providers import services as provider_services
+from kruzhok.providers.models import ProviderKind, ProviderStatus, StaffRole
 
 MUNICIPALITY_NAME = "Нефтекумский городской округ"
 DEMO_PASSWORD = "demo-kruzhok-2026"
@@ -110,12 +104,12 @@ def _operator(municipality: Municipality) -> User:
     group, _ = PermissionGroup.objects.get_or_create(name="Муниципальный оператор")
     viewable = Permission.objects.filter(
         content_type__app_label__in=[
-            "common", "accounts", "families", "catalog", "certificates",
+            "common", "accounts", "families", "providers", "catalog", "certificates",
             "enrollment", "attendance", "billing",
         ]
     )  # fmt: skip
     editable = Permission.objects.filter(
-        content_type__app_label="catalog", codename__startswith="change_"
+        content_type__app_label__in=["providers", "catalog"], codename__startswith="change_"
     )
     group.permissions.set(list(viewable.filter(codename__startswith="view_")) + list(editable))
     operator.groups.add(group)
@@ -147,7 +141,7 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
     people: dict[str, User] = {}
     providers = {}
     for n, spec in enumerate(data.PROVIDERS, start=1):
-        providers[spec.key] = catalog_services.provider_create(
+        providers[spec.key] = provider_services.provider_create(
             kind=spec.kind,
             full_name=spec.full_name,
             short_name=spec.short_name,
@@ -168,7 +162,7 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
             else f"admin.{spec.key}@demo.kruzhok.ru"
         )
         admin = _user(admin_email, "Администратор", spec.short_name[:40], "", Role.PROVIDER)
-        catalog_services.provider_staff_add(
+        provider_services.provider_staff_add(
             provider=providers[spec.key], user=admin, role=StaffRole.ADMIN
         )
         people[f"admin:{spec.key}"] = admin
@@ -189,10 +183,10 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
                 else f"teacher{len(people)}@demo.kruzhok.ru"
             )
             people[teacher_key] = _user(email, last, first, patronymic, Role.PROVIDER)
-            catalog_services.provider_staff_add(
+            provider_services.provider_staff_add(
                 provider=provider, user=people[teacher_key], role=StaffRole.TEACHER
             )
-        program = catalog_services.program_create(
+        program = catalog_programs.program_create(
             provider=provider,
             title=program_spec.title,
             description=program_spec.description,
@@ -208,7 +202,7 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
             state=ProgramState.PUBLISHED,
         )
         for number, schedule in enumerate(_schedules(index, program_spec.hours_per_week), start=1):
-            catalog_services.group_create(
+            catalog_groups.group_create(
                 program=program,
                 name=f"Группа {number}",
                 capacity=[12, 15, 10, 20][(index + number) % 4],
@@ -336,18 +330,18 @@ def demo_load() -> list[DemoLogin]:
         municipality = Municipality.objects.create(
             name=MUNICIPALITY_NAME, region_code="26", children_population=9_850
         )
-        certificate_services.financing_program_create(
-            municipality=municipality,
-            title="Программа персонифицированного финансирования Нефтекумского городского "
-            "округа на 2026/2027 учебный год",
-            period_start=PERIOD_START,
-            period_end=PERIOD_END,
-            max_funded_certificates=3_000,
-            budget_cap=rubles_to_kopecks(30_000_000),
-            nominal_bands=[(5, 13, rubles_to_kopecks(12_000)), (14, 18, rubles_to_kopecks(9_000))],
-            max_programs_per_child=3,
-        )
         _operator(municipality)
+    certificate_services.financing_program_create(
+        municipality=municipality,
+        title="Программа персонифицированного финансирования Нефтекумского городского "
+        "округа на 2026/2027 учебный год",
+        period_start=PERIOD_START,
+        period_end=PERIOD_END,
+        max_funded_certificates=3_000,
+        budget_cap=rubles_to_kopecks(30_000_000),
+        nominal_bands=[(5, 13, rubles_to_kopecks(12_000)), (14, 18, rubles_to_kopecks(9_000))],
+        max_programs_per_child=3,
+    )
     people = _build_catalog(municipality)
     families = _build_families(municipality)
     rng = random.Random(28)

@@ -5,10 +5,10 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kruzhok.catalog.models import ProviderKind
 from kruzhok.common.money import kopecks_in_words
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.enrollment.offers import offer_compute
+from kruzhok.providers.models import ProviderKind
 
 
 def contract_pdf_available(*, application: Application) -> bool:

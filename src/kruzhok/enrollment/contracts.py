@@ -1,18 +1,15 @@
-"""The contract's money: concluding it (certificate, reserve) and what a withdrawal keeps.
+"""The contract's money when it is concluded: the certificate issued and funded, its part reserved.
 
 Only the state machine in `services` calls these, inside its own durable transactions; money
-moves only through the certificates ledger.
+moves only through the certificates app's services.
 """
 
 import datetime
 
-from django.db.models import Sum
-
 from kruzhok.accounts.models import User
-from kruzhok.billing.models import Charge
-from kruzhok.catalog.models import FinancingSource, LessonStatus
-from kruzhok.certificates import ledger
+from kruzhok.catalog.models import FinancingSource
 from kruzhok.certificates import services as certificate_services
+from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import CertificateStatus
 from kruzhok.common.services import sequence_next
 from kruzhok.enrollment.errors import EnrollmentError
@@ -70,40 +67,16 @@ def contract_conclude(
     )
     if certificate is not None and offer.certificate_part > 0:
         try:
-            contract.hold = ledger.hold_create(
+            contract.hold = certificate_services.contract_reserve(
                 certificate=certificate,
                 provider=program.provider,
+                contract_id=contract.pk,
                 amount=offer.certificate_part,
-                cause=f"contract:{contract.pk}",
-                key=f"hold:contract:{contract.pk}",
             )
-        except ledger.InsufficientFunds as exc:
+        except InsufficientFunds as exc:
             raise EnrollmentError(
                 "Свободных средств сертификата стало меньше, чем в оферте: обновите "
                 "страницу и проверьте условия ещё раз."
             ) from exc
         contract.save(update_fields=["hold"])
     return contract
-
-
-def reserve_still_needed(*, contract: Contract, on: datetime.date) -> int:
-    """The most the certificate may still be charged under the contract: the certificate's
-    share (cumulative rounding, as billing computes it) of lessons before `on` that are not
-    charged yet — a teacher may fill in the journal for days the child still attended."""
-    if contract.total_cost == 0 or contract.certificate_part == 0:
-        return 0
-    active = Charge.objects.filter(contract=contract, reversed_at=None)
-    totals = active.aggregate(value=Sum("lesson_value"), certificate=Sum("certificate_amount"))
-    hours = (
-        contract.application.group.lessons.filter(
-            date__gte=contract.start_date, date__lt=on, status=LessonStatus.PLANNED
-        )
-        .exclude(pk__in=active.values("lesson_id"))
-        .aggregate(hours=Sum("hours"))["hours"]
-        or 0
-    )
-    if hours == 0:
-        return 0
-    value = (totals["value"] or 0) + hours * contract.price_per_hour
-    target = min(value, contract.total_cost) * contract.certificate_part // contract.total_cost
-    return max(0, target - (totals["certificate"] or 0))

@@ -207,3 +207,57 @@ class EnrollmentWindow(models.Model):
     def __str__(self) -> str:
         target = self.group or self.program
         return f"Запись: {target}"
+
+
+class Charge(models.Model):
+    """What one attended lesson costs under a contract, split into certificate and parent parts.
+
+    A charge is never edited: un-marking attendance reverses it (`reversed_at` and the ledger's
+    reversing transfer) and a new mark makes a new charge.
+    """
+
+    contract = models.ForeignKey(
+        "enrollment.Contract", on_delete=models.PROTECT, related_name="charges"
+    )
+    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.PROTECT, related_name="charges")
+    lesson_value = models.BigIntegerField("стоимость занятия, коп.")
+    certificate_amount = models.BigIntegerField("за счёт сертификата, коп.")
+    parent_amount = models.BigIntegerField("доплата родителя, коп.")
+    transfer = models.OneToOneField(
+        "certificates.Transfer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="charge",
+    )
+    reversal = models.OneToOneField(
+        "certificates.Transfer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_charge",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it was created with in billing (see migration 0003).
+        db_table = "billing_charge"
+        verbose_name = "начисление"
+        verbose_name_plural = "начисления"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "lesson"],
+                condition=Q(reversed_at__isnull=True),
+                name="charge_one_active_per_lesson",
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate_amount__gte=0, parent_amount__gte=0)
+                & Q(lesson_value=F("certificate_amount") + F("parent_amount")),
+                name="charge_parts_sum_to_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.lesson}"

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import StaffRole
 from kruzhok.enrollment.models import Application
 from kruzhok.notifications.services import notify
+from kruzhok.providers.models import StaffRole
 
 
 def _where(application: Application) -> str:

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import Group, ScheduleSlot, StaffRole, Weekday
+from kruzhok.catalog.models import Group, ScheduleSlot, Weekday
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -16,6 +16,7 @@ from kruzhok.enrollment.models import (
     EnrollmentWindow,
 )
 from kruzhok.families.models import Child
+from kruzhok.providers.models import StaffRole
 
 _RELATED = ("group__program__provider", "group__teacher", "child", "contract")
 

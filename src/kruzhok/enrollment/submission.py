@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import seats
-from kruzhok.catalog.models import FinancingSource, Group, ProgramState, ProviderStatus
+from kruzhok.catalog.models import FinancingSource, Group, ProgramState
 from kruzhok.common.services import AuditEntry, audit_record_many
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.errors import EnrollmentError
@@ -28,6 +28,7 @@ from kruzhok.enrollment.submission_facts import (
 )
 from kruzhok.enrollment.workdays import working_day_add
 from kruzhok.families.models import Child
+from kruzhok.providers.models import ProviderStatus
 
 # Working days the provider has to answer an application (not auto-accepted).
 DECISION_WORKING_DAYS = 3

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from kruzhok.catalog.models import FinancingSource, Group, Program, Provider
+from kruzhok.catalog.models import FinancingSource, Group, Program
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.rawsql import (
     Aliased,
@@ -36,6 +36,7 @@ from kruzhok.common.rawsql import (
 )
 from kruzhok.enrollment.models import LIVE_STATUSES, Application, EnrollmentWindow
 from kruzhok.families.models import Child, Guardianship
+from kruzhok.providers.models import Provider
 
 GROUP_FIELDS = model_fields(
     Group,

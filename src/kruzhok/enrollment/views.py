@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.models import Role
+from kruzhok.accounts.permissions import AuthenticatedHttpRequest, client_ip, role_required
 from kruzhok.catalog.models import Group, Program
-from kruzhok.common.permissions import AuthenticatedHttpRequest, client_ip, role_required
 from kruzhok.enrollment import selectors, services, windows
 from kruzhok.enrollment.contract_pdf import contract_pdf_available, contract_pdf_render
 from kruzhok.enrollment.forms import ApplyForm, RejectForm, WindowForm, WithdrawForm

@@ -12,10 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog.models import Group, Program, Provider, StaffRole
+from kruzhok.catalog.models import Group, Program
 from kruzhok.common.services import audit_record
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import EnrollmentWindow
+from kruzhok.providers.models import Provider, StaffRole
 
 
 def can_manage_enrollment(*, user: User, provider: Provider) -> bool:

@@ -1,12 +1,7 @@
-import datetime
-from dataclasses import dataclass
-
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from kruzhok.accounts.models import User
-from kruzhok.certificates.models import Certificate
-from kruzhok.certificates.selectors import CertificateMoney, certificate_money
 from kruzhok.families.models import Child
 
 
@@ -23,30 +18,3 @@ def child_get_for_guardian(*, user: User, pk: int) -> Child:
 def snils_is_registered(*, snils: str) -> bool:
     """Whether any child has this СНИЛС (11 digits); says nothing about whose it is."""
     return Child.objects.filter(snils=snils).exists()
-
-
-@dataclass(frozen=True)
-class ChildSummary:
-    """A child as the cabinet's card shows it."""
-
-    child: Child
-    age: int
-    certificate: Certificate | None
-    money: CertificateMoney | None
-
-
-def child_summaries_for_guardian(*, user: User, today: datetime.date) -> list[ChildSummary]:
-    """The user's children with their age and certificate figures, for the cabinet."""
-    children = child_list_for_guardian(user=user).select_related("certificate")
-    summaries = []
-    for child in children:
-        certificate = getattr(child, "certificate", None)
-        summaries.append(
-            ChildSummary(
-                child=child,
-                age=child.age_on(today),
-                certificate=certificate,
-                money=certificate_money(certificate=certificate) if certificate else None,
-            )
-        )
-    return summaries

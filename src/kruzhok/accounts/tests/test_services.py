@@ -60,6 +60,33 @@ def test_registration_sends_the_confirmation_link_only_once_the_transaction_comm
     assert "https://kruzhok.example.ru/accounts/confirm/" in mail.body
 
 
+def test_a_providers_employee_registers_with_the_provider_role():
+    user = register(role=Role.PROVIDER)
+
+    user.refresh_from_db()
+    assert user.role == Role.PROVIDER
+    assert user.email_confirmed_at is None
+
+
+def test_an_address_confirmed_by_the_link_it_came_by_gets_no_letter(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = register(role=Role.PROVIDER, email_confirmed=True, via="staff_invitation")
+
+    assert user.email_confirmed_at is not None
+    assert mailoutbox == []
+    event = AuditEvent.objects.get(action="user_register", object_id=str(user.pk))
+    assert event.details == {"via": "staff_invitation"}
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.REGIONAL_ADMIN])
+def test_nobody_registers_themselves_as_an_operator(role):
+    with pytest.raises(ValueError, match="register themselves"):
+        register(role=role)
+    assert not User.objects.exists()
+
+
 def test_the_link_in_the_email_confirms_the_address(django_capture_on_commit_callbacks, mailoutbox):
     with django_capture_on_commit_callbacks(execute=True):
         user = register()

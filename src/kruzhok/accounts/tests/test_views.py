@@ -69,7 +69,7 @@ def test_registration_creates_the_parent_logs_them_in_and_mails_the_link_after_c
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(REGISTER_URL, registration, follow=True)
 
-    assert response.redirect_chain == [(reverse("families:cabinet"), 302)]
+    assert response.redirect_chain == [(reverse("cabinet:home"), 302)]
     user = User.objects.get()
     assert user.email == "ivanova@mail.ru"
     assert user.phone == "+79001234567"
@@ -153,7 +153,7 @@ def test_a_logged_in_parent_opening_registration_goes_to_the_cabinet(client):
     response = client.get(REGISTER_URL)
 
     assert response.status_code == 302
-    assert response.url == reverse("families:cabinet")
+    assert response.url == reverse("cabinet:home")
 
 
 def test_a_parent_logs_in_by_email_whatever_its_case(client):
@@ -162,7 +162,7 @@ def test_a_parent_logs_in_by_email_whatever_its_case(client):
     response = client.post(LOGIN_URL, {"username": "IVANOVA@mail.ru ", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response.url == reverse("families:cabinet")
+    assert response.url == reverse("cabinet:home")
     assert get_user(client).pk == user.pk
 
 
@@ -176,7 +176,7 @@ def test_the_login_page_asks_for_the_email(client):
 @pytest.mark.parametrize(
     ("role", "url_name"),
     [
-        (Role.PARENT, "families:cabinet"),
+        (Role.PARENT, "cabinet:home"),
         (Role.PROVIDER, "provider:home"),
         (Role.OPERATOR, "operator:queue"),
         (Role.REGIONAL_ADMIN, "operator:queue"),
@@ -209,7 +209,7 @@ def test_login_ignores_a_next_address_on_another_site(client):
         {"username": user.email, "password": PASSWORD, "next": "https://evil.example/steal"},
     )
 
-    assert response.url == reverse("families:cabinet")
+    assert response.url == reverse("cabinet:home")
 
 
 def test_a_wrong_password_is_explained_in_russian_and_keeps_the_email(client):
@@ -260,7 +260,7 @@ def test_the_confirmation_link_confirms_the_email_and_leads_to_the_cabinet(clien
 
     response = client.get(reverse("accounts:confirm_email", kwargs={"token": token}), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("families:cabinet")
+    assert response.redirect_chain[-1][0] == reverse("cabinet:home")
     assert "Адрес электронной почты подтверждён" in response.content.decode()
     user.refresh_from_db()
     assert user.email_confirmed_at is not None

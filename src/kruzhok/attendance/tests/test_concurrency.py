@@ -9,10 +9,10 @@ import threading
 import pytest
 from django.db import connection
 
+from kruzhok.attendance.lessons import LessonChangeError, lesson_cancel
 from kruzhok.attendance.services import AttendanceError, attendance_mark
-from kruzhok.billing.models import Charge
-from kruzhok.catalog.lessons import LessonChangeError, lesson_cancel
 from kruzhok.catalog.models import LessonStatus
+from kruzhok.enrollment.models import Charge
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

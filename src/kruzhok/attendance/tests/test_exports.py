@@ -90,8 +90,8 @@ def test_provider_y_sees_none_of_provider_xs_children_or_money(client, world, co
 
 def test_a_teacher_exports_only_the_contracts_of_their_own_groups(client, world, contract):
     from kruzhok.accounts.models import Role
-    from kruzhok.catalog.models import StaffRole
-    from kruzhok.catalog.services import provider_staff_add
+    from kruzhok.providers.models import StaffRole
+    from kruzhok.providers.services import provider_staff_add
 
     colleague = user_make(Role.PROVIDER)
     provider_staff_add(provider=world.provider, user=colleague, role=StaffRole.TEACHER)

@@ -5,11 +5,11 @@ import re
 
 from django.urls import reverse
 
+from kruzhok.attendance.lessons import lesson_cancel, lesson_move
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.attendance.tests.conftest import contract_make
-from kruzhok.billing.models import Charge
-from kruzhok.catalog.lessons import lesson_cancel, lesson_move
+from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import child_make
 
 
@@ -81,9 +81,9 @@ def test_a_teacher_of_group_a_cannot_mark_group_b_of_the_same_provider(
     client, world, contract, lesson
 ):
     from kruzhok.accounts.models import Role
-    from kruzhok.catalog.models import StaffRole
-    from kruzhok.catalog.services import provider_staff_add
     from kruzhok.enrollment.tests.world import group_make, user_make
+    from kruzhok.providers.models import StaffRole
+    from kruzhok.providers.services import provider_staff_add
 
     teacher_a = user_make(Role.PROVIDER)
     provider_staff_add(provider=world.provider, user=teacher_a, role=StaffRole.TEACHER)

@@ -8,9 +8,9 @@ from django.urls import reverse
 from kruzhok.accounts.models import Role
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.attendance.services import AttendanceError, attendance_mark
-from kruzhok.billing.models import Charge
 from kruzhok.billing.services import month_close
 from kruzhok.certificates.selectors import certificate_money
+from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import user_make
 
 OCTOBER = datetime.date(2026, 10, 1)

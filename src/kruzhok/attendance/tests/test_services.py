@@ -5,13 +5,14 @@ import pytest
 from kruzhok.accounts.models import Role
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.attendance.services import AttendanceError, attendance_mark
-from kruzhok.billing.models import Charge
-from kruzhok.catalog.models import Lesson, LessonStatus, StaffRole
-from kruzhok.catalog.services import provider_staff_add
+from kruzhok.billing.periods import financing_period_close
+from kruzhok.catalog.models import Lesson, LessonStatus
+from kruzhok.certificates.errors import LedgerError
 from kruzhok.certificates.models import Transfer
-from kruzhok.certificates.periods import financing_period_close
 from kruzhok.certificates.selectors import certificate_money
+from kruzhok.enrollment import charges
 from kruzhok.enrollment import services as enrollment_services
+from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import (
     MOSCOW,
     TODAY,
@@ -19,6 +20,8 @@ from kruzhok.enrollment.tests.world import (
     provider_make,
     user_make,
 )
+from kruzhok.providers.models import StaffRole
+from kruzhok.providers.services import provider_staff_add
 
 
 @pytest.fixture
@@ -148,3 +151,18 @@ def test_a_lesson_of_a_closed_financing_period_cannot_be_marked(world, contract,
         attendance_mark(actor=world.teacher, lesson=lesson, contract=contract, present=True)
     assert not AttendanceMark.objects.filter(lesson=lesson).exists()
     assert not Charge.objects.filter(lesson=lesson).exists()
+
+
+def test_a_ledger_refusal_on_unmarking_is_told_and_keeps_the_mark(
+    world, contract, lesson_today, monkeypatch
+):
+    attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=True)
+
+    def refused(**kwargs):
+        raise LedgerError("Операция уже сторнирована.")
+
+    monkeypatch.setattr(charges.certificate_services, "lesson_charge_reverse", refused)
+    with pytest.raises(AttendanceError, match="Отметка не сохранена: Операция уже сторнирована"):
+        attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=False)
+    assert AttendanceMark.objects.get(lesson=lesson_today, contract=contract).present is True
+    assert Charge.objects.get(lesson=lesson_today, contract=contract).reversed_at is None

@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from kruzhok.attendance.models import AttendanceMark
-from kruzhok.billing.models import Charge
 from kruzhok.enrollment import services as enrollment_services
+from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import TODAY, provider_make
 
 

@@ -4,7 +4,6 @@ from collections.abc import Iterable
 
 from django import template
 
-from kruzhok.accounts.validators import format_phone
 from kruzhok.catalog.models import ScheduleSlot
 
 register = template.Library()
@@ -42,9 +41,3 @@ def schedule_summary(slots: Iterable[ScheduleSlot]) -> str:
         for (start, hours), days in by_time.items()
     ]
     return "; ".join(parts)
-
-
-@register.filter
-def phone(value: str | None) -> str:
-    """{{ "+79001234567"|phone }} -> '+7 900 123-45-67'; anything else as it is."""
-    return format_phone(value or "")

@@ -1,7 +1,7 @@
 import pytest
 
-from kruzhok.catalog.tests.factories import municipality_default
 from kruzhok.common.models import Municipality
+from kruzhok.providers.tests.factories import municipality_default
 
 
 @pytest.fixture

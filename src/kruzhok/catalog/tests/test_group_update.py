@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from kruzhok.attendance import services as attendance_services
 from kruzhok.attendance.models import AttendanceMark
-from kruzhok.catalog import seats, services
+from kruzhok.catalog import groups, seats
 from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.enrollment.tests.world import TODAY, contract_made, user_make
 
@@ -44,7 +44,7 @@ def test_a_new_schedule_applies_from_tomorrow_and_the_past_stays(world):
     held = _lessons(group, date__lte=TODAY)
     assert held[-1][1] == TODAY  # today's Thursday lesson
 
-    services.group_update(
+    groups.group_update(
         group=group,
         **_arguments(group, schedule=[(MONDAY, T16, 2), (WEDNESDAY, T16, 1)]),
     )
@@ -74,7 +74,7 @@ def test_a_lesson_with_attendance_is_never_touched(world):
         lesson=future, contract=contract, present=False, marked_by=world.teacher
     )
 
-    services.group_update(group=group, **_arguments(group, schedule=[(MONDAY, T16, 2)]))
+    groups.group_update(group=group, **_arguments(group, schedule=[(MONDAY, T16, 2)]))
 
     assert Lesson.objects.filter(pk=today_lesson.pk).exists()
     future_after = Lesson.objects.get(pk=future.pk)
@@ -96,9 +96,7 @@ def test_the_dates_cannot_leave_out_a_lesson_with_attendance(world):
     before = _lessons(group)
 
     with pytest.raises(ValidationError) as error:
-        services.group_update(
-            group=group, **_arguments(group, end_date=datetime.date(2026, 11, 30))
-        )
+        groups.group_update(group=group, **_arguments(group, end_date=datetime.date(2026, 11, 30)))
     assert error.value.message_dict["end_date"] == [
         "Занятие 22.12.2026 уже проведено или отмечено в журнале: окончание не может быть "
         "раньше него."
@@ -108,7 +106,7 @@ def test_the_dates_cannot_leave_out_a_lesson_with_attendance(world):
 
 def test_a_group_that_has_started_keeps_its_start_date(world):
     with pytest.raises(ValidationError) as error:
-        services.group_update(
+        groups.group_update(
             group=world.group,
             **_arguments(world.group, start_date=datetime.date(2026, 10, 1)),
         )
@@ -121,7 +119,7 @@ def test_lessons_that_stay_in_the_schedule_keep_their_rows_and_cancellations(wor
     Lesson.objects.filter(pk=cancelled.pk).update(status=LessonStatus.CANCELLED)
     tuesdays = _lessons(group, date__gt=TODAY, start_time=T15, date__week_day=3)
 
-    services.group_update(
+    groups.group_update(
         group=group, **_arguments(group, schedule=[(TUESDAY, T15, 3), (THURSDAY, T15, 2)])
     )
 
@@ -134,18 +132,18 @@ def test_lessons_that_stay_in_the_schedule_keep_their_rows_and_cancellations(wor
 
 def test_saving_the_same_group_changes_no_lesson(world):
     before = _lessons(world.group)
-    services.group_update(group=world.group, **_arguments(world.group))
+    groups.group_update(group=world.group, **_arguments(world.group))
     assert _lessons(world.group) == before
 
 
 def test_a_longer_group_gets_more_lessons_and_a_shorter_one_loses_the_unheld(world):
     group = world.group
-    services.group_update(group=group, **_arguments(group, end_date=datetime.date(2027, 1, 31)))
+    groups.group_update(group=group, **_arguments(group, end_date=datetime.date(2027, 1, 31)))
     january = _lessons(group, date__year=2027)
     # 1–8 January are public holidays in Russia.
     assert january and min(d for _, d, *_ in january) == datetime.date(2027, 1, 12)
 
-    services.group_update(group=group, **_arguments(group, end_date=datetime.date(2026, 10, 31)))
+    groups.group_update(group=group, **_arguments(group, end_date=datetime.date(2026, 10, 31)))
     assert max(d for _, d, *_ in _lessons(group)) == datetime.date(2026, 10, 29)
 
 
@@ -155,7 +153,7 @@ def test_capacity_never_drops_below_the_seats_taken(world):
     assert seats.group_seat_take(group_id=group.pk)
     group.refresh_from_db()
     with pytest.raises(ValidationError) as error:
-        services.group_update(group=group, **_arguments(group, capacity=1))
+        groups.group_update(group=group, **_arguments(group, capacity=1))
     assert error.value.message_dict["capacity"] == [
         "Уже занято мест: 2. Мест не может стать меньше."
     ]
@@ -166,7 +164,7 @@ def test_capacity_never_drops_below_the_seats_taken(world):
 def test_the_teacher_must_work_for_the_provider(world):
     stranger = user_make()
     with pytest.raises(ValidationError) as error:
-        services.group_update(group=world.group, **_arguments(world.group, teacher=stranger))
+        groups.group_update(group=world.group, **_arguments(world.group, teacher=stranger))
     assert list(error.value.message_dict) == ["teacher"]
 
 
@@ -174,7 +172,7 @@ def test_a_broken_schedule_saves_nothing(world):
     group = world.group
     before = _lessons(group)
     with pytest.raises(ValidationError) as error:
-        services.group_update(
+        groups.group_update(
             group=group,
             **_arguments(group, name="Новое имя", schedule=[(MONDAY, T16, 9)]),
         )
@@ -189,7 +187,7 @@ def test_a_broken_schedule_saves_nothing(world):
 
 
 def test_a_group_that_has_not_started_never_gets_lessons_in_the_past(world):
-    group = services.group_create(
+    group = groups.group_create(
         program=world.program,
         name="Осенняя",
         capacity=5,
@@ -197,5 +195,5 @@ def test_a_group_that_has_not_started_never_gets_lessons_in_the_past(world):
         end_date=datetime.date(2026, 11, 30),
         schedule=[(MONDAY, T16, 1)],
     )
-    services.group_update(group=group, **_arguments(group, start_date=datetime.date(2026, 10, 1)))
+    groups.group_update(group=group, **_arguments(group, start_date=datetime.date(2026, 10, 1)))
     assert min(d for _, d, *_ in _lessons(group)) == datetime.date(2026, 10, 19)

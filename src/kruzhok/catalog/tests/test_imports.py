@@ -5,9 +5,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from kruzhok.catalog.imports import (
     GROUP_COLUMNS,
@@ -18,53 +16,8 @@ from kruzhok.catalog.imports import (
     import_template,
 )
 from kruzhok.catalog.models import Group, Program, ProgramState
+from kruzhok.catalog.tests.xlsx_files import GROUP, PROGRAM, xlsx
 from kruzhok.enrollment.tests.world import provider_make
-
-PROGRAM = {
-    "Код": "R1",
-    "Название": "Лего-конструирование",
-    "Описание": "Собираем модели и узнаём, как устроены механизмы.",
-    "Направленность": "Техническая",
-    "Возраст от, лет": 5,
-    "Возраст до, лет": 8,
-    "Продолжительность, месяцев": 9,
-    "Академических часов в неделю": 2,
-    "Стоимость академического часа, ₽": "180,50",
-    "Источник финансирования": "По сертификату",
-    "Доступна детям с ОВЗ": "да",
-    "Адрес проведения": "г. Нефтекумск, ул. Ленина, 1",
-}
-GROUP = {
-    "Программа": "R1",
-    "Название группы": "Группа 1",
-    "Мест": 12,
-    "Начало занятий": datetime.date(2026, 11, 2),
-    "Окончание занятий": "28.05.2027",
-    "Расписание": "пн 16:00 1; ср 16:00 1",
-}
-
-
-def xlsx(programs=(), groups=(), *, template=True) -> bytes:
-    """The portal's template with these rows filled in (dicts keyed by column title)."""
-    wb = load_workbook(io.BytesIO(import_template())) if template else Workbook()
-    for title, columns, rows in (
-        ()
-        if not template
-        else (
-            (PROGRAMS_SHEET, PROGRAM_COLUMNS, programs),
-            (GROUPS_SHEET, GROUP_COLUMNS, groups),
-        )
-    ):
-        ws = wb[title]
-        headers = [c.header for c in columns]
-        for number, row in enumerate(rows, start=2):
-            unknown = set(row) - set(headers)
-            assert not unknown, unknown
-            for title_, value in row.items():
-                ws.cell(row=number, column=headers.index(title_) + 1, value=value)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def issues_of(result):
@@ -267,81 +220,3 @@ def test_only_the_providers_administrator_imports(world):
         with pytest.raises(PermissionDenied):
             catalog_import(actor=actor, provider=world.provider, data=xlsx([PROGRAM]))
     assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
-
-
-# Pages ----------------------------------------------------------------------------------------
-
-
-def _upload(data: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile(
-        "programs.xlsx",
-        data,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-
-
-def test_the_page_offers_the_template_and_imports_a_good_file(client, world):
-    client.force_login(world.admin)
-    page = client.get("/provider/import/").content.decode()
-    assert "/provider/import/template.xlsx" in page
-    template = client.get("/provider/import/template.xlsx")
-    assert template.status_code == 200
-    assert template["Content-Type"].startswith("application/vnd.openxmlformats")
-    response = client.post(
-        reverse("provider_import:page"),
-        {"provider": world.provider.pk, "file": _upload(xlsx([PROGRAM], [GROUP]))},
-    )
-    assert response.status_code == 302
-    page = client.get(response.url).content.decode()
-    assert "Загружено программ: 1, групп: 1" in page
-    assert Program.objects.filter(title=PROGRAM["Название"], provider=world.provider).exists()
-
-
-def test_the_page_lists_errors_by_sheet_row_and_column(client, world):
-    client.force_login(world.admin)
-    response = client.post(
-        reverse("provider_import:page"),
-        {
-            "provider": world.provider.pk,
-            "file": _upload(xlsx([{**PROGRAM, "Возраст до, лет": 30}], [GROUP])),
-        },
-    )
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "Файл не загружен" in page and "Лист «Программы»" in page
-    assert "H «Возраст до, лет»" in page and "от 5 до 18" in page
-    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
-
-
-def test_an_admin_cannot_import_into_another_provider(client, world):
-    _, admin_y, _ = provider_make(world.municipality)
-    client.force_login(admin_y)
-    response = client.post(
-        reverse("provider_import:page"),
-        {"provider": world.provider.pk, "file": _upload(xlsx([PROGRAM]))},
-    )
-    assert response.status_code == 400
-    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
-
-
-def test_teachers_and_parents_cannot_open_the_import(client, world):
-    client.force_login(world.teacher)
-    assert client.get(reverse("provider_import:page")).status_code == 403
-    client.force_login(world.parent)
-    assert client.get(reverse("provider_import:page")).status_code == 403
-    assert client.get(reverse("provider_import:template")).status_code == 403
-    client.logout()
-    assert client.get(reverse("provider_import:page")).status_code == 302
-
-
-def test_the_journal_home_links_the_import_for_administrators_only(client, world):
-    client.force_login(world.admin)
-    assert (
-        reverse("provider_import:page")
-        in client.get(reverse("attendance:my_groups")).content.decode()
-    )
-    client.force_login(world.teacher)
-    assert (
-        reverse("provider_import:page")
-        not in client.get(reverse("attendance:my_groups")).content.decode()
-    )

@@ -1,26 +1,23 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from kruzhok.accounts.models import Role
-from kruzhok.catalog import moderation, onboarding, selectors
-from kruzhok.catalog.models import (
-    ProgramModerationEvent,
-    ProgramState,
-    ProviderModerationEvent,
-    ProviderStatus,
-)
-from kruzhok.catalog.tests.cabinet_data import join_arguments, operator_make
+from kruzhok.catalog import moderation, selectors
+from kruzhok.catalog.models import Program, ProgramModerationEvent, ProgramState
 from kruzhok.common.models import AuditEvent, Municipality
 from kruzhok.enrollment.models import Contract
 from kruzhok.enrollment.tests.world import contract_made, program_make
 from kruzhok.notifications.models import Notification
+from kruzhok.providers import joining
+from kruzhok.providers import moderation as provider_moderation
+from kruzhok.providers.models import Provider, ProviderModerationEvent
+from kruzhok.providers.tests.data import join_arguments, operator_make
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def joined(municipality):
-    return onboarding.provider_join(**join_arguments(municipality))
+    return joining.provider_join(**join_arguments(municipality))
 
 
 @pytest.fixture
@@ -33,85 +30,6 @@ def _draft(provider, **kwargs):
     program.state = ProgramState.DRAFT
     program.save(update_fields=["state"])
     return program
-
-
-# Providers ---------------------------------------------------------------------------------
-
-
-def test_the_operator_admits_a_provider_and_its_administrator_is_told(joined, operator):
-    provider = moderation.provider_approve(operator=operator, provider=joined.provider)
-
-    assert provider.status == ProviderStatus.APPROVED
-    event = ProviderModerationEvent.objects.get(provider=provider)
-    assert (event.actor, event.from_status, event.to_status) == (
-        operator,
-        ProviderStatus.MODERATING,
-        ProviderStatus.APPROVED,
-    )
-    note = Notification.objects.get(user=joined.user)
-    assert note.subject == "Организация допущена к работе на портале"
-    assert note.link == "/provider/"
-    assert AuditEvent.objects.filter(action="provider_approved", actor=operator).exists()
-
-
-def test_a_rejection_carries_its_reason_to_the_administrator(joined, operator):
-    moderation.provider_reject(
-        operator=operator, provider=joined.provider, reason="  Лицензия не найдена в реестре.  "
-    )
-    joined.provider.refresh_from_db()
-    assert joined.provider.status == ProviderStatus.REJECTED
-    assert ProviderModerationEvent.objects.get().remarks == "Лицензия не найдена в реестре."
-    assert "Лицензия не найдена в реестре." in Notification.objects.get(user=joined.user).body
-
-
-def test_a_rejection_needs_a_reason(joined, operator):
-    with pytest.raises(ValidationError) as error:
-        moderation.provider_reject(operator=operator, provider=joined.provider, reason="   ")
-    assert list(error.value.message_dict) == ["reason"]
-    joined.provider.refresh_from_db()
-    assert joined.provider.status == ProviderStatus.MODERATING
-
-
-def test_a_decision_is_made_once(joined, operator):
-    moderation.provider_approve(operator=operator, provider=joined.provider)
-    with pytest.raises(ValidationError, match="уже принято"):
-        moderation.provider_approve(operator=operator, provider=joined.provider)
-    with pytest.raises(ValidationError, match="уже принято"):
-        moderation.provider_reject(operator=operator, provider=joined.provider, reason="Нет")
-    assert ProviderModerationEvent.objects.count() == 1
-
-
-def test_an_operator_of_another_municipality_cannot_decide(joined):
-    elsewhere = operator_make(Municipality.objects.create(name="Левокумский округ"))
-    with pytest.raises(PermissionDenied):
-        moderation.provider_approve(operator=elsewhere, provider=joined.provider)
-    joined.provider.refresh_from_db()
-    assert joined.provider.status == ProviderStatus.MODERATING
-
-
-def test_a_regional_administrator_decides_in_any_municipality(joined):
-    regional = operator_make(
-        Municipality.objects.create(name="Ставрополь"), role=Role.REGIONAL_ADMIN
-    )
-    moderation.provider_approve(operator=regional, provider=joined.provider)
-    joined.provider.refresh_from_db()
-    assert joined.provider.status == ProviderStatus.APPROVED
-
-
-def test_neither_a_parent_nor_a_provider_can_decide(joined, world):
-    for user in (world.parent, joined.user):
-        with pytest.raises(PermissionDenied):
-            moderation.provider_approve(operator=user, provider=joined.provider)
-
-
-def test_a_rejected_provider_resubmits_and_the_operator_is_told(joined, operator):
-    moderation.provider_reject(operator=operator, provider=joined.provider, reason="Нет лицензии")
-    moderation.provider_resubmit(actor=joined.user, provider=joined.provider)
-    joined.provider.refresh_from_db()
-    assert joined.provider.status == ProviderStatus.MODERATING
-    assert Notification.objects.filter(user=operator, subject__contains="снова").exists()
-    with pytest.raises(ValidationError, match="только после отказа"):
-        moderation.provider_resubmit(actor=joined.user, provider=joined.provider)
 
 
 # Programs ----------------------------------------------------------------------------------
@@ -144,6 +62,27 @@ def test_a_program_goes_from_draft_to_the_catalogue_with_its_history(world):
         (ProgramState.MODERATING, ProgramState.PUBLISHED, operator.pk),
     ]
     assert Notification.objects.filter(user=world.admin, subject="Программа опубликована").exists()
+
+
+def test_moderation_keeps_one_history_and_the_audit_log_does_not_repeat_it(world, joined, operator):
+    program = _draft(world.provider)
+    local_operator = operator_make(world.provider.municipality)
+    moderation.program_submit(actor=world.admin, program=program)
+    moderation.program_return(operator=local_operator, program=program, remarks="Исправьте.")
+    provider_moderation.provider_reject(
+        operator=operator, provider=joined.provider, reason="Нет лицензии."
+    )
+    provider_moderation.provider_resubmit(actor=joined.user, provider=joined.provider)
+
+    assert ProgramModerationEvent.objects.filter(program=program).count() == 2
+    assert ProviderModerationEvent.objects.filter(provider=joined.provider).count() == 2
+    assert (
+        not AuditEvent.objects.filter(
+            object_type__in=[Program._meta.label_lower, Provider._meta.label_lower]
+        )
+        .exclude(action="provider_join")
+        .exists()
+    )
 
 
 @pytest.fixture
@@ -225,7 +164,7 @@ def test_a_teacher_cannot_submit_edit_or_archive(world):
 
 
 def test_another_providers_administrator_cannot_touch_the_program(world, municipality):
-    other = onboarding.provider_join(**join_arguments(municipality))
+    other = joining.provider_join(**join_arguments(municipality))
     program = _draft(world.provider)
     with pytest.raises(PermissionDenied):
         moderation.program_submit(actor=other.user, program=program)
@@ -241,7 +180,7 @@ def test_an_operator_of_another_municipality_cannot_publish(world):
 
 def test_a_rejected_provider_cannot_submit_programs(joined, operator):
     program = _draft(joined.provider)
-    moderation.provider_reject(operator=operator, provider=joined.provider, reason="Нет")
+    provider_moderation.provider_reject(operator=operator, provider=joined.provider, reason="Нет")
     with pytest.raises(ValidationError, match="не допущена"):
         moderation.program_submit(actor=joined.user, program=program)
 
@@ -251,7 +190,7 @@ def test_a_provider_on_moderation_prepares_programs_that_show_once_it_is_admitte
     moderation.program_submit(actor=joined.user, program=program)
     moderation.program_approve(operator=operator, program=program)
     assert program not in selectors.program_list_public()
-    moderation.provider_approve(operator=operator, provider=joined.provider)
+    provider_moderation.provider_approve(operator=operator, provider=joined.provider)
     assert program in selectors.program_list_public()
 
 

@@ -6,13 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kruzhok.catalog import seats, selectors
-from kruzhok.catalog.models import (
-    Direction,
-    FinancingSource,
-    ProgramState,
-    ProviderStatus,
-)
-from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory, ProviderFactory
+from kruzhok.catalog.models import Direction, FinancingSource, ProgramState
+from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
+from kruzhok.providers.models import ProviderStatus
+from kruzhok.providers.tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
 

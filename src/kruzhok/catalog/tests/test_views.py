@@ -7,9 +7,11 @@ from django.urls import reverse
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.catalog import seats
-from kruzhok.catalog.models import Direction, ProgramState, ProviderStatus
-from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory, ProviderFactory
+from kruzhok.catalog.models import Direction, ProgramState
+from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.families.tests.factories import ChildFactory
+from kruzhok.providers.models import ProviderStatus
+from kruzhok.providers.tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,5 @@
 import pytest
 
-from kruzhok.catalog.models import Provider
 from kruzhok.certificates import services
 from kruzhok.certificates.models import Certificate, FinancingProgram
 from kruzhok.certificates.tests.factories import (
@@ -10,6 +9,7 @@ from kruzhok.certificates.tests.factories import (
     financing_program_make,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.providers.models import Provider
 
 
 @pytest.fixture

@@ -19,12 +19,11 @@ import pytest
 from django.db import OperationalError, connection, transaction
 
 from kruzhok.attendance.models import AttendanceMark
-from kruzhok.billing.models import Charge
 from kruzhok.catalog.models import Group
 from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.certificates.models import Account, Certificate, FinancingProgram, Hold, Transfer
 from kruzhok.common.models import AuditEvent, NumberSequence
-from kruzhok.enrollment.models import Application, Contract
+from kruzhok.enrollment.models import Application, Charge, Contract
 from kruzhok.notifications.models import Notification
 
 

@@ -8,13 +8,14 @@ import datetime
 import itertools
 
 import factory
+from django.db import transaction
 
-from kruzhok.catalog.models import Provider, ProviderKind, ProviderStatus
 from kruzhok.certificates import services
-from kruzhok.certificates.models import FinancingProgram
+from kruzhok.certificates.models import Certificate, FinancingProgram
 from kruzhok.common.models import Municipality
 from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.families.models import Child
+from kruzhok.providers.models import Provider, ProviderKind, ProviderStatus
 
 # The checksum of a СНИЛС is verified only above 001-001-998; start well past it.
 _snils_numbers = itertools.count(50_000)
@@ -90,3 +91,14 @@ def financing_program_make(
         if nominal_bands is not None
         else [(5, 13, NOMINAL_YOUNG), (14, 18, NOMINAL_OLD)],
     )
+
+
+def certificate_fund_now(
+    *, certificate: Certificate, financing_program: FinancingProgram
+) -> Certificate:
+    """Fund a certificate as its own entry point: in production a contract's acceptance is the
+    durable transaction around `certificate_fund`; a test calling it alone opens one."""
+    with transaction.atomic(durable=True):
+        return services.certificate_fund(
+            certificate=certificate, financing_program=financing_program
+        )

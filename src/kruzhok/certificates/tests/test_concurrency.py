@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from kruzhok.billing.periods import financing_period_close
 from kruzhok.certificates import ledger, services
 from kruzhok.certificates.models import (
     Account,
@@ -22,12 +23,12 @@ from kruzhok.certificates.models import (
     Transfer,
     TransferKind,
 )
-from kruzhok.certificates.periods import financing_period_close
 from kruzhok.certificates.tests.crash import audit_failures
 from kruzhok.certificates.tests.factories import (
     NOMINAL_YOUNG,
     ChildFactory,
     ProviderFactory,
+    certificate_fund_now,
     financing_program_make,
 )
 from kruzhok.enrollment.tests.world import MOSCOW, child_make, contract_made, world_make
@@ -35,7 +36,15 @@ from kruzhok.enrollment.tests.world import MOSCOW, child_make, contract_made, wo
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
+def durably(call: Callable[[], Any]) -> Any:
+    """Run a call as an entry point of its own, as the services that move money do."""
+    with transaction.atomic(durable=True):
+        return call()
+
+
+def run_together(calls: list[Callable[[], Any]], *, entry_points: bool = True) -> list[Any]:
+    """Run the calls at once from threads; each in a durable transaction of its own, unless
+    the calls are entry points themselves (`entry_points=False`)."""
     """Run the calls in threads released at once; results (or exceptions) in call order."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = [None] * len(calls)
@@ -43,7 +52,7 @@ def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
     def worker(i: int, call: Callable[[], Any]) -> None:
         try:
             barrier.wait()
-            results[i] = call()
+            results[i] = durably(call) if entry_points else call()
         except Exception as exc:
             results[i] = exc
         finally:
@@ -79,10 +88,12 @@ def test_concurrent_funding_of_one_certificate_takes_one_quota_place():
 def test_hot_certificate_posts_never_exceed_the_hold():
     program = financing_program_make()
     certificate = services.certificate_issue(child=ChildFactory(municipality=program.municipality))
-    services.certificate_fund(certificate=certificate, financing_program=program)
+    certificate_fund_now(certificate=certificate, financing_program=program)
     provider = ProviderFactory(municipality=program.municipality)
-    hold = ledger.hold_create(
-        certificate=certificate, provider=provider, amount=10_000, cause="c", key="h"
+    hold = durably(
+        lambda: ledger.hold_create(
+            certificate=certificate, provider=provider, amount=10_000, cause="c", key="h"
+        )
     )
     # 24 posts of 3 000 kopecks against a 10 000 hold: exactly three can succeed.
     results = run_together(
@@ -104,8 +115,10 @@ def test_hot_certificate_posts_never_exceed_the_hold():
 def test_hot_certificate_reserves_never_exceed_what_is_available():
     program = financing_program_make()
     certificate = services.certificate_issue(child=ChildFactory(municipality=program.municipality))
-    ledger.transfer_credit(
-        financing_program=program, certificate=certificate, amount=100_000, key="credit"
+    durably(
+        lambda: ledger.transfer_credit(
+            financing_program=program, certificate=certificate, amount=100_000, key="credit"
+        )
     )
     providers = [ProviderFactory(municipality=program.municipality) for _ in range(4)]
     # 20 contracts of 30 000 against 100 000 available: exactly three reserve.
@@ -136,8 +149,10 @@ def test_concurrent_retries_with_one_key_move_money_once():
     program = financing_program_make()
     certificate = services.certificate_issue(child=ChildFactory(municipality=program.municipality))
     provider = ProviderFactory(municipality=program.municipality)
-    ledger.transfer_credit(
-        financing_program=program, certificate=certificate, amount=50_000, key="credit"
+    durably(
+        lambda: ledger.transfer_credit(
+            financing_program=program, certificate=certificate, amount=50_000, key="credit"
+        )
     )
     results = run_together(
         [
@@ -158,16 +173,14 @@ def test_concurrent_retries_of_one_post_move_money_once():
     nothing, and return the winner's transfer."""
     program = financing_program_make()
     certificate = services.certificate_issue(child=ChildFactory(municipality=program.municipality))
-    ledger.transfer_credit(
-        financing_program=program, certificate=certificate, amount=50_000, key="credit"
-    )
-    hold = ledger.hold_create(
-        certificate=certificate,
-        provider=ProviderFactory(municipality=program.municipality),
-        amount=20_000,
-        cause="c",
-        key="h",
-    )
+    provider = ProviderFactory(municipality=program.municipality)
+    with transaction.atomic(durable=True):
+        ledger.transfer_credit(
+            financing_program=program, certificate=certificate, amount=50_000, key="credit"
+        )
+        hold = ledger.hold_create(
+            certificate=certificate, provider=provider, amount=20_000, cause="c", key="h"
+        )
     results = run_together([lambda: ledger.hold_post(hold=hold, amount=700, key="lesson:1")] * 16)
     assert all(isinstance(r, Transfer) for r in results), results
     assert len({r.pk for r in results}) == 1
@@ -181,25 +194,26 @@ def test_many_certificates_transfers_in_both_directions_do_not_deadlock():
     certificates = [
         services.certificate_issue(child=ChildFactory(municipality=municipality)) for _ in range(6)
     ]
-    for c in certificates:
-        ledger.transfer_credit(
-            financing_program=program, certificate=c, amount=100_000, key=f"{c.pk}"
-        )
     providers = [ProviderFactory(municipality=municipality) for _ in range(2)]
-    holds = [
-        ledger.hold_create(
-            certificate=c,
-            provider=providers[n % 2],
-            amount=50_000,
-            cause=f"c{c.pk}",
-            key=f"h{c.pk}",
-        )
-        for n, c in enumerate(certificates)
-    ]
-    seed = ledger.hold_post(hold=holds[0], amount=1_000, key="seed")
-    # Enough owed to both providers that payments and the reversal never run short.
-    ledger.hold_post(hold=holds[2], amount=5_000, key="seed:2")
-    ledger.hold_post(hold=holds[1], amount=5_000, key="seed:1")
+    with transaction.atomic(durable=True):
+        for c in certificates:
+            ledger.transfer_credit(
+                financing_program=program, certificate=c, amount=100_000, key=f"{c.pk}"
+            )
+        holds = [
+            ledger.hold_create(
+                certificate=c,
+                provider=providers[n % 2],
+                amount=50_000,
+                cause=f"c{c.pk}",
+                key=f"h{c.pk}",
+            )
+            for n, c in enumerate(certificates)
+        ]
+        seed = ledger.hold_post(hold=holds[0], amount=1_000, key="seed")
+        # Enough owed to both providers that payments and the reversal never run short.
+        ledger.hold_post(hold=holds[2], amount=5_000, key="seed:2")
+        ledger.hold_post(hold=holds[1], amount=5_000, key="seed:1")
     # Posts lock certificate → payable; expiries certificate → budget; payments payable →
     # paid; a reversal payable → certificate: every pair of shared rows is crossed.
     calls: list[Callable[[], Any]] = []
@@ -227,8 +241,10 @@ def test_many_certificates_transfers_in_both_directions_do_not_deadlock():
 def test_concurrent_reversals_under_different_keys_reverse_once():
     program = financing_program_make()
     certificate = services.certificate_issue(child=ChildFactory(municipality=program.municipality))
-    credit = ledger.transfer_credit(
-        financing_program=program, certificate=certificate, amount=50_000, key="credit"
+    credit = durably(
+        lambda: ledger.transfer_credit(
+            financing_program=program, certificate=certificate, amount=50_000, key="credit"
+        )
     )
     results = run_together(
         [(lambda i=i: ledger.transfer_reverse(transfer=credit, key=f"r{i}")) for i in range(16)]
@@ -258,14 +274,18 @@ def test_period_close_racing_with_the_journal_and_with_funding(frozen_now, time_
     ]
     for i in range(16):
         hold = contracts[i % len(contracts)].hold
-        calls.append(lambda i=i, hold=hold: ledger.hold_post(hold=hold, amount=100, key=f"p{i}"))
+        calls.append(
+            lambda i=i, hold=hold: durably(
+                lambda: ledger.hold_post(hold=hold, amount=100, key=f"p{i}")
+            )
+        )
     for certificate in late:
         calls.append(
-            lambda certificate=certificate: services.certificate_fund(
+            lambda certificate=certificate: certificate_fund_now(
                 certificate=certificate, financing_program=program
             )
         )
-    results = run_together(calls)
+    results = run_together(calls, entry_points=False)
 
     unexpected = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(r, ledger.HoldExceeded) for r in unexpected), results

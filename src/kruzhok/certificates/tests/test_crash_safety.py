@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from kruzhok.certificates import ledger, services
+from kruzhok.certificates import ledger
 from kruzhok.certificates.models import CertificateStatus, Transfer
 from kruzhok.certificates.tests.crash import (
     business_rows,
     crash_everywhere,
     nothing_changed,
 )
+from kruzhok.certificates.tests.factories import certificate_fund_now
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def hold(funded, provider):
 
 def test_certificate_fund(program, certificate):
     result = crash_test(
-        lambda: services.certificate_fund(certificate=certificate, financing_program=program),
+        lambda: certificate_fund_now(certificate=certificate, financing_program=program),
         at_least=6,
     )
     assert result.status == CertificateStatus.FUNDED
@@ -69,7 +70,7 @@ def test_certificate_fund_refused_by_the_budget(municipality, certificate):
 
     poor = financing_program_make(municipality=municipality, budget_cap=100)
     result = crash_test(
-        lambda: services.certificate_fund(certificate=certificate, financing_program=poor),
+        lambda: certificate_fund_now(certificate=certificate, financing_program=poor),
         at_least=6,
     )
     assert result.status == CertificateStatus.ACCOUNTING and "исчерпаны" in result.accounting_reason

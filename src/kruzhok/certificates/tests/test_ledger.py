@@ -463,3 +463,36 @@ def test_a_returned_hold_is_the_stored_row(hold):
     fields = ("debit_account_id", "credit_account_id", "amount", "posted", "voided", "cause")
     assert [getattr(hold, f) for f in fields] == [getattr(stored, f) for f in fields]
     assert hold.created_at == stored.created_at
+
+
+# Durability: money moves only inside an entry point's durable transaction -------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ledger_refuses_to_move_money_outside_a_durable_transaction(municipality, certificate):
+    program = financing_program_make(municipality=municipality)
+
+    def credit(key: str) -> Transfer:
+        return ledger.transfer_credit(
+            financing_program=program, certificate=certificate, amount=RUB, key=key
+        )
+
+    with pytest.raises(RuntimeError, match="durable"):
+        credit("credit:bare")
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        credit("credit:nested")
+    assert not Transfer.objects.filter(idempotency_key__startswith="credit:").exists()
+
+    with transaction.atomic(durable=True):
+        credit("credit:durable")
+    assert Transfer.objects.filter(idempotency_key="credit:durable").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_savepoint_inside_the_durable_transaction_is_fine(municipality, certificate):
+    program = financing_program_make(municipality=municipality)
+    with transaction.atomic(durable=True), transaction.atomic():
+        ledger.transfer_credit(
+            financing_program=program, certificate=certificate, amount=RUB, key="credit:inner"
+        )
+    assert Transfer.objects.filter(idempotency_key="credit:inner").exists()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -121,7 +122,9 @@ class ModelTransfer:
 
 def outcome_of(call: Callable[[], Any]) -> tuple[str, Any]:
     try:
-        return "ok", call()
+        # Each operation is an entry point of its own, as the services' are.
+        with transaction.atomic(durable=True):
+            return "ok", call()
     except ledger.HoldExceeded as exc:
         return "hold_exceeded", exc
     except ledger.InsufficientFunds as exc:
@@ -326,7 +329,7 @@ class LedgerMachine(RuleBasedStateMachine):
         key = self.key("void")
         amount = model.remaining if part is None else part
         if amount == 0:
-            assert ledger.hold_void(hold=hold, key=key) is None
+            assert outcome_of(lambda: ledger.hold_void(hold=hold, key=key)) == ("ok", None)
             return
 
         def void(amount: int | None = part) -> Transfer | None:

@@ -1,11 +1,15 @@
-"""Issuing, numbering and funding certificates."""
+"""Issuing, numbering and funding certificates, and the services other apps move money by."""
 
 import datetime
 
 import pytest
+from django.db import transaction
 
 from kruzhok.certificates import ledger, services
+from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
+    Account,
+    AccountKind,
     CertificateStatus,
     FinancingProgram,
     NominalBand,
@@ -17,6 +21,7 @@ from kruzhok.certificates.tests.factories import (
     NOMINAL_YOUNG,
     PERIOD_START,
     ChildFactory,
+    certificate_fund_now,
     financing_program_make,
 )
 from kruzhok.common.validators import luhn_is_valid
@@ -91,7 +96,7 @@ def test_fund_credits_the_nominal_of_the_age_band_at_period_start(
     municipality, program, birth_date, nominal
 ):
     child = ChildFactory(municipality=municipality, birth_date=birth_date)
-    certificate = services.certificate_fund(
+    certificate = certificate_fund_now(
         certificate=services.certificate_issue(child=child), financing_program=program
     )
     assert certificate.status == CertificateStatus.FUNDED
@@ -112,7 +117,7 @@ def test_fund_outside_every_age_band_leaves_an_accounting_certificate(
     municipality, program, birth_date
 ):
     child = ChildFactory(municipality=municipality, birth_date=birth_date)
-    certificate = services.certificate_fund(
+    certificate = certificate_fund_now(
         certificate=services.certificate_issue(child=child), financing_program=program
     )
     assert certificate.status == CertificateStatus.ACCOUNTING
@@ -123,8 +128,8 @@ def test_fund_outside_every_age_band_leaves_an_accounting_certificate(
 
 
 def test_fund_twice_credits_once(municipality, program, certificate):
-    first = services.certificate_fund(certificate=certificate, financing_program=program)
-    second = services.certificate_fund(certificate=certificate, financing_program=program)
+    first = certificate_fund_now(certificate=certificate, financing_program=program)
+    second = certificate_fund_now(certificate=certificate, financing_program=program)
     assert first.status == second.status == CertificateStatus.FUNDED
     assert len(credits_of(certificate)) == 1
     program.refresh_from_db()
@@ -138,10 +143,10 @@ def test_fund_respects_the_quota_of_funded_certificates(municipality):
         services.certificate_issue(child=ChildFactory(municipality=municipality)) for _ in range(2)
     )
     assert (
-        services.certificate_fund(certificate=first, financing_program=program).status
+        certificate_fund_now(certificate=first, financing_program=program).status
         == CertificateStatus.FUNDED
     )
-    second = services.certificate_fund(certificate=second, financing_program=program)
+    second = certificate_fund_now(certificate=second, financing_program=program)
     assert second.status == CertificateStatus.ACCOUNTING
     assert "Лимит сертификатов" in second.accounting_reason
     second.refresh_from_db()
@@ -158,8 +163,8 @@ def test_fund_respects_the_budget_cap_and_gives_back_the_quota_place(municipalit
     first, second = (
         services.certificate_issue(child=ChildFactory(municipality=municipality)) for _ in range(2)
     )
-    services.certificate_fund(certificate=first, financing_program=program)
-    second = services.certificate_fund(certificate=second, financing_program=program)
+    certificate_fund_now(certificate=first, financing_program=program)
+    second = certificate_fund_now(certificate=second, financing_program=program)
     assert second.status == CertificateStatus.ACCOUNTING
     assert "исчерпаны" in second.accounting_reason
     assert credits_of(second) == []
@@ -170,13 +175,13 @@ def test_fund_respects_the_budget_cap_and_gives_back_the_quota_place(municipalit
 
 
 def test_fund_for_a_new_period_credits_a_new_nominal(municipality, program, certificate):
-    services.certificate_fund(certificate=certificate, financing_program=program)
+    certificate_fund_now(certificate=certificate, financing_program=program)
     next_year = financing_program_make(
         municipality=municipality,
         period_start=datetime.date(2027, 9, 1),
         period_end=datetime.date(2028, 8, 31),
     )
-    certificate = services.certificate_fund(certificate=certificate, financing_program=next_year)
+    certificate = certificate_fund_now(certificate=certificate, financing_program=next_year)
     assert certificate.financing_program == next_year
     assert len(credits_of(certificate)) == 2
 
@@ -246,3 +251,41 @@ def test_provider_money_is_constant_time(program, certificate, provider, django_
         provider_money(provider=provider)
     with django_assert_num_queries(1):
         hold_money(hold=hold)
+
+
+# The money door ---------------------------------------------------------------------------------
+
+
+def test_the_certificate_share_is_the_split_rounded_down_and_never_past_its_part():
+    def share(value: int, part: int = 333_33, total: int = 3_000_00) -> int:
+        return services.certificate_share(value=value, certificate_part=part, total_cost=total)
+
+    assert share(1_000_00) == 111_11
+    assert share(3_000_00) == 333_33
+    assert share(9_000_00) == 333_33  # more lessons than planned: never past the part
+    assert share(1_000_00, part=0) == 0
+    assert share(1_000_00, part=0, total=0) == 0
+
+
+def test_paying_a_provider_moves_what_is_owed_once_per_cause(program, certificate, provider):
+    certificate_fund_now(certificate=certificate, financing_program=program)
+    with transaction.atomic(durable=True):
+        hold = services.contract_reserve(
+            certificate=certificate, provider=provider, contract_id=1, amount=3_000_00
+        )
+        services.lesson_charge_post(
+            hold=hold,
+            lesson_id=1,
+            lesson_date=datetime.date(2026, 10, 1),
+            child_id=certificate.child_id,
+            attempt=0,
+            amount=1_000_00,
+        )
+    for _ in range(2):  # a retry of the same payment
+        with transaction.atomic(durable=True):
+            services.provider_pay(provider=provider, amount=600_00, cause="invoice:1")
+    payable = Account.objects.get(provider=provider, kind=AccountKind.PROVIDER_PAYABLE)
+    paid = Account.objects.get(provider=provider, kind=AccountKind.PROVIDER_PAID)
+    assert (payable.balance, paid.balance) == (400_00, 600_00)
+    with pytest.raises(InsufficientFunds), transaction.atomic(durable=True):
+        services.provider_pay(provider=provider, amount=400_01, cause="invoice:2")

@@ -1,9 +1,12 @@
 """Money is integer kopecks; these helpers format, parse and spell it the Russian way."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kruzhok.common.money import format_kopecks, kopecks_in_words, rubles_to_kopecks
 
@@ -84,19 +87,65 @@ def test_rubles_to_kopecks_refuses_anything_else(value):
 @pytest.mark.parametrize(
     ("kopecks", "words"),
     [
-        (120000, "одна тысяча двести рублей 00 копеек"),
+        (120_000, "одна тысяча двести рублей 00 копеек"),  # the issue's example
+        (0, "ноль рублей 00 копеек"),
+        (1, "ноль рублей 01 копейка"),
+        (2, "ноль рублей 02 копейки"),
+        (5, "ноль рублей 05 копеек"),
+        (11, "ноль рублей 11 копеек"),
+        (21, "ноль рублей 21 копейка"),
+        (22, "ноль рублей 22 копейки"),
         (100, "один рубль 00 копеек"),
-        (200, "два рубля 00 копеек"),
+        (202, "два рубля 02 копейки"),
         (500, "пять рублей 00 копеек"),
         (1100, "одиннадцать рублей 00 копеек"),
         (2100, "двадцать один рубль 00 копеек"),
         (2201, "двадцать два рубля 01 копейка"),
-        (21, "ноль рублей 21 копейка"),
-        (22, "ноль рублей 22 копейки"),
-        (11, "ноль рублей 11 копеек"),
-        (0, "ноль рублей 00 копеек"),
-        (-150, "минус один рубль 50 копеек"),
+        (10_100, "сто один рубль 00 копеек"),
+        (11_105, "сто одиннадцать рублей 05 копеек"),
+        (100_000, "одна тысяча рублей 00 копеек"),
+        (200_000, "две тысячи рублей 00 копеек"),
+        (2_100_021, "двадцать одна тысяча рублей 21 копейка"),
+        (100_000_000, "один миллион рублей 00 копеек"),
+        (200_000_000, "два миллиона рублей 00 копеек"),
+        (10_010_010_001, "сто миллионов сто тысяч сто рублей 01 копейка"),
     ],
 )
 def test_kopecks_in_words(kopecks, words):
     assert kopecks_in_words(kopecks) == words
+
+
+def test_kopecks_in_words_capitalised_starts_a_line():
+    assert kopecks_in_words(120_000, capitalize=True) == "Одна тысяча двести рублей 00 копеек"
+    assert kopecks_in_words(0, capitalize=True) == "Ноль рублей 00 копеек"
+
+
+def test_kopecks_in_words_refuses_a_negative_amount():
+    with pytest.raises(ValueError, match="negative"):
+        kopecks_in_words(-150)
+
+
+@pytest.mark.parametrize("amount", [1.5, Decimal("1.50"), "150", True])
+def test_kopecks_in_words_refuses_anything_but_integer_kopecks(amount):
+    # num2words would read 1.5 as one ruble fifty kopecks: a hundred times the amount meant.
+    with pytest.raises(TypeError):
+        kopecks_in_words(amount)
+
+
+def _form(n: int, one: str, few: str, many: str) -> str:
+    if 11 <= n % 100 <= 14:
+        return many
+    return {1: one, 2: few, 3: few, 4: few}.get(n % 10, many)
+
+
+_IN_WORDS = re.compile(r"([а-яё ]+) (рубль|рубля|рублей) ([0-9]{2}) (копейка|копейки|копеек)")
+
+
+@given(st.integers(min_value=0, max_value=10**11))  # up to a milliard rubles
+def test_kopecks_in_words_declines_rubles_and_kopecks_by_their_last_digits(kopecks):
+    rubles, rest = divmod(kopecks, 100)
+    match = _IN_WORDS.fullmatch(kopecks_in_words(kopecks))
+    assert match is not None
+    assert match[2] == _form(rubles, "рубль", "рубля", "рублей")
+    assert match[3] == f"{rest:02d}"
+    assert match[4] == _form(rest, "копейка", "копейки", "копеек")

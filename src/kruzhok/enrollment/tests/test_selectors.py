@@ -7,7 +7,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import groups as catalog_groups
 from kruzhok.certificates.models import Certificate
 from kruzhok.enrollment import clock, services
 from kruzhok.enrollment.models import ApplicationStatus
@@ -61,7 +61,7 @@ def test_another_familys_application_is_not_found(world):
 
 
 def _group(world, schedule, start=datetime.date(2026, 9, 1), end=datetime.date(2026, 12, 24)):
-    return catalog_services.group_create(
+    return catalog_groups.group_create(
         program=program_make(world.provider, title="Шахматы"),
         name="Шахматы 1",
         capacity=5,

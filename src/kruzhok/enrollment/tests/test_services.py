@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from kruzhok.catalog import services as catalog_services
+from kruzhok.catalog import programs as catalog_programs
 from kruzhok.catalog.models import FinancingSource, Group, LessonStatus, ProgramState
 from kruzhok.certificates.models import CertificateStatus
 from kruzhok.certificates.selectors import certificate_money
@@ -253,6 +253,6 @@ def test_two_contracts_of_one_child_never_reserve_more_than_the_certificate_hold
 
 def test_a_price_change_never_changes_a_concluded_contract(world):
     contract = services.contract_accept(parent=world.parent, application=_accepted(world))
-    catalog_services.program_update(program=world.program, price_per_hour=500_00)
+    catalog_programs.program_update(program=world.program, price_per_hour=500_00)
     contract.refresh_from_db()
     assert contract.price_per_hour == 150_00

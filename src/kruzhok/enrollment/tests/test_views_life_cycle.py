@@ -60,7 +60,7 @@ def test_the_parent_sees_every_application_of_every_child_with_its_next_step(cli
         group_id=group_make(world.program, world.teacher).pk,
     )
     client.force_login(world.parent)
-    cabinet = client.get(reverse("families:cabinet")).content.decode()
+    cabinet = client.get(reverse("cabinet:home")).content.decode()
     assert reverse("enrollment:application_list") in cabinet
     page = _get(client, world.parent, "application_list").content.decode()
     assert world.child.full_name in page and sister.full_name in page

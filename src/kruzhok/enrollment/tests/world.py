@@ -8,23 +8,17 @@ import zoneinfo
 from dataclasses import dataclass
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog import services as catalog_services
-from kruzhok.catalog.models import (
-    FinancingSource,
-    Group,
-    Program,
-    ProgramState,
-    Provider,
-    ProviderKind,
-    ProviderStatus,
-    StaffRole,
-)
+from kruzhok.catalog import groups as catalog_groups
+from kruzhok.catalog import programs as catalog_programs
+from kruzhok.catalog.models import FinancingSource, Group, Program, ProgramState
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.models import Municipality
 from kruzhok.common.sample_numbers import inn_sample, ogrn_sample, snils_sample
 from kruzhok.families import services as family_services
 from kruzhok.families.models import Child
+from kruzhok.providers import services as provider_services
+from kruzhok.providers.models import Provider, ProviderKind, ProviderStatus, StaffRole
 
 MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
 # Thursday 15.10.2026, 18:00 in Moscow: the group below has met on Tuesdays and Thursdays since
@@ -52,7 +46,7 @@ def user_make(role: str = Role.PARENT, municipality: Municipality | None = None)
 
 def provider_make(municipality: Municipality) -> tuple[Provider, User, User]:
     n = next(_serial)
-    provider = catalog_services.provider_create(
+    provider = provider_services.provider_create(
         kind=ProviderKind.ORGANIZATION,
         full_name=f"Центр дополнительного образования № {n}",
         short_name=f"ЦДО № {n}",
@@ -65,8 +59,8 @@ def provider_make(municipality: Municipality) -> tuple[Provider, User, User]:
     )
     admin = user_make(Role.PROVIDER)
     teacher = user_make(Role.PROVIDER)
-    catalog_services.provider_staff_add(provider=provider, user=admin, role=StaffRole.ADMIN)
-    catalog_services.provider_staff_add(provider=provider, user=teacher, role=StaffRole.TEACHER)
+    provider_services.provider_staff_add(provider=provider, user=admin, role=StaffRole.ADMIN)
+    provider_services.provider_staff_add(provider=provider, user=teacher, role=StaffRole.TEACHER)
     return provider, admin, teacher
 
 
@@ -80,7 +74,7 @@ def program_make(
     financing_source: str = FinancingSource.CERTIFICATE,
     description: str = "Конструируем и программируем роботов.",
 ) -> Program:
-    return catalog_services.program_create(
+    return catalog_programs.program_create(
         provider=provider,
         title=title,
         description=description,
@@ -106,7 +100,7 @@ def group_make(
     end: datetime.date = datetime.date(2026, 12, 24),
     schedule: list[tuple[int, datetime.time, int]] | None = None,
 ) -> Group:
-    return catalog_services.group_create(
+    return catalog_groups.group_create(
         program=program,
         name=f"Группа {next(_serial)}",
         capacity=capacity,

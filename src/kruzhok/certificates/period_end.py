@@ -1,0 +1,247 @@
+"""The money side of a financing period's end: open reserves released, unused balances returned
+to the period's budget, certificates funded for the period set back to accounting status.
+
+The workflow around it — refusing an early close, marking the period closed, going through the
+certificates in batches, finishing the applications — is `billing.periods`, which knows the
+contracts; it tells this module which reserves belong to the period's contracts through the
+`period_holds` parameter, since the certificates app sits below enrolment and never reads it.
+
+A batch is one durable transaction that locks its certificates, then the period's reserves on
+them, then the accounts involved — each set in primary-key order, the order every other writer
+uses (certificate, hold, accounts) — so it never deadlocks with an enrolment or an attendance
+mark. The idempotency keys (`void:period:<program>:<hold>`, `expire:<program>:<certificate>`)
+make each movement happen once however often a close is run again.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+
+from kruzhok.accounts.models import User
+from kruzhok.certificates import ledger
+from kruzhok.certificates.models import (
+    Account,
+    Certificate,
+    CertificateStatus,
+    FinancingProgram,
+    Hold,
+    Transfer,
+    TransferKind,
+)
+from kruzhok.certificates.services import PERIOD_CLOSED_REASON
+from kruzhok.common.services import audit_record
+
+
+def _void_key(program: FinancingProgram, hold_id: int) -> str:
+    return f"void:period:{program.pk}:{hold_id}"
+
+
+def _expire_key(program: FinancingProgram, certificate_id: int) -> str:
+    return f"expire:{program.pk}:{certificate_id}"
+
+
+@dataclass(frozen=True)
+class PeriodBatchResult:
+    holds_voided: int = 0
+    voided: int = 0  # kopecks released from reserves
+    certificates_expired: int = 0
+    expired: int = 0  # kopecks returned to the budget
+    certificates_to_accounting: int = 0
+
+
+def period_certificates_with_money(*, financing_program: FinancingProgram) -> set[int]:
+    """Certificates that may still hold the period's money: funded for it, or credited from
+    its budget and not expired yet (each batch re-checks exactly, under its locks)."""
+    program = financing_program
+    funded = Certificate.objects.filter(
+        financing_program=program, status=CertificateStatus.FUNDED
+    ).values_list("pk", flat=True)
+    budget_id = ledger.budget_account(financing_program=program).pk
+    expired_keys = set(
+        Transfer.objects.filter(
+            kind=TransferKind.EXPIRE,
+            credit_account_id=budget_id,
+            idempotency_key__startswith=f"expire:{program.pk}:",
+        ).values_list("idempotency_key", flat=True)
+    )
+    credited = (
+        Transfer.objects.filter(kind=TransferKind.CREDIT, debit_account_id=budget_id)
+        .values_list("credit_account__certificate_id", flat=True)
+        .distinct()
+    )
+    ids = set(funded)
+    ids |= {
+        pk for pk in credited if pk is not None and _expire_key(program, pk) not in expired_keys
+    }
+    return ids
+
+
+def period_batch_close(
+    *,
+    financing_program: FinancingProgram,
+    certificate_ids: list[int],
+    period_holds: Callable[[list[int]], list[int]],
+    actor: User | None,
+) -> PeriodBatchResult:
+    """In one durable transaction: release the open reserves of the period's contracts on these
+    certificates (`period_holds(certificate_ids)` names them, read under the certificates'
+    locks), return each certificate's unused money to the period's budget, and set the
+    certificates funded for the period back to accounting status with the reason the parent
+    reads. All or nothing; a second run moves nothing (the keys)."""
+    program = financing_program
+    with transaction.atomic(durable=True):
+        certificates = list(
+            Certificate.objects.select_for_update(no_key=True, of=("self",))
+            .filter(pk__in=certificate_ids)
+            .order_by("pk")
+        )
+        hold_ids = period_holds(certificate_ids)
+        holds = _holds_to_release(program, hold_ids)
+        budget_id = ledger.budget_account(financing_program=program).pk
+        account_by_certificate = dict(
+            Account.objects.filter(certificate_id__in=certificate_ids).values_list(
+                "certificate_id", "pk"
+            )
+        )
+        _lock_accounts({budget_id, *account_by_certificate.values()}, holds)
+
+        voided = 0
+        for hold in holds:
+            transfer = ledger.hold_void(
+                hold=hold, key=_void_key(program, hold.pk), amount=hold.remaining
+            )
+            voided += transfer.amount if transfer else 0
+        expired, expired_count = _expire(
+            program, certificates, budget_id, account_by_certificate, hold_ids
+        )
+        to_accounting = _back_to_accounting(program, certificate_ids)
+        result = PeriodBatchResult(
+            holds_voided=len(holds),
+            voided=voided,
+            certificates_expired=expired_count,
+            expired=expired,
+            certificates_to_accounting=to_accounting,
+        )
+        if holds or expired_count or to_accounting:
+            audit_record(
+                actor=actor,
+                action="financing_period_close_batch",
+                obj=program,
+                holds_voided=result.holds_voided,
+                voided=result.voided,
+                certificates_expired=result.certificates_expired,
+                expired=result.expired,
+                certificates_to_accounting=result.certificates_to_accounting,
+            )
+    return result
+
+
+def _holds_to_release(program: FinancingProgram, hold_ids: list[int]) -> list[Hold]:
+    """The period's reserves with money left that this close has not released yet, locked."""
+    locked = list(
+        Hold.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in=hold_ids)
+        .order_by("pk")
+    )
+    already_voided = set(
+        Transfer.objects.filter(
+            idempotency_key__in=[_void_key(program, h.pk) for h in locked]
+        ).values_list("idempotency_key", flat=True)
+    )
+    return [h for h in locked if h.remaining > 0 and _void_key(program, h.pk) not in already_voided]
+
+
+def _back_to_accounting(program: FinancingProgram, certificate_ids: list[int]) -> int:
+    """Certificates funded for the period become certificates of accounting; how many."""
+    return Certificate.objects.filter(
+        pk__in=certificate_ids,
+        financing_program=program,
+        status=CertificateStatus.FUNDED,
+    ).update(
+        status=CertificateStatus.ACCOUNTING,
+        nominal=0,
+        valid_from=None,
+        valid_to=None,
+        accounting_reason=PERIOD_CLOSED_REASON.format(program=program),
+    )
+
+
+def _lock_accounts(account_ids: set[int], holds: list[Hold]) -> None:
+    account_ids |= {h.debit_account_id for h in holds} | {h.credit_account_id for h in holds}
+    list(
+        Account.objects.select_for_update(no_key=True)
+        .filter(pk__in=account_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
+
+
+def _expire(
+    program: FinancingProgram,
+    certificates: list[Certificate],
+    budget_id: int,
+    account_by_certificate: dict[int, int],
+    hold_ids: list[int],
+) -> tuple[int, int]:
+    """Return each certificate's unused money to the budget; (kopecks, certificates)."""
+    expirations = _expirations(budget_id, account_by_certificate, hold_ids)
+    expired_keys = set(
+        Transfer.objects.filter(
+            idempotency_key__in=[_expire_key(program, pk) for pk in expirations]
+        ).values_list("idempotency_key", flat=True)
+    )
+    expired = expired_count = 0
+    for certificate in certificates:
+        amount = expirations.get(certificate.pk, 0)
+        key = _expire_key(program, certificate.pk)
+        if amount > 0 and key not in expired_keys:
+            ledger.transfer_expire(
+                certificate=certificate, financing_program=program, amount=amount, key=key
+            )
+            expired += amount
+            expired_count += 1
+    return expired, expired_count
+
+
+def _expirations(
+    budget_id: int, account_by_certificate: dict[int, int], hold_ids: list[int]
+) -> dict[int, int]:
+    """What each certificate gives back (kopecks): what the period's budget put on it (net of
+    earlier returns) minus what the period's contracts spent of it, but never more than is
+    available on it. Money a later period credited (or an earlier one left) is not this
+    period's to take: a certificate already funded for the next period keeps that nominal,
+    and a contract of the next period spends the next period's money."""
+    accounts = list(account_by_certificate.values())
+    put: dict[int, int] = defaultdict(int)  # account → net money from this period's budget
+    for certificate_side, budget_side, sign in (
+        ("credit_account_id", "debit_account_id", 1),  # budget → certificate
+        ("debit_account_id", "credit_account_id", -1),  # certificate → budget
+    ):
+        rows = (
+            Transfer.objects.filter(**{f"{certificate_side}__in": accounts, budget_side: budget_id})
+            .values(certificate_side)
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for row in rows:
+            put[row[certificate_side]] += sign * row["total"]
+    spent = dict(
+        Hold.objects.filter(pk__in=hold_ids, debit_account_id__in=accounts)
+        .values("debit_account_id")
+        .annotate(total=Sum("posted"))
+        .order_by()
+        .values_list("debit_account_id", "total")
+    )
+    available = {
+        pk: credits - debits - pending
+        for pk, credits, debits, pending in Account.objects.filter(pk__in=accounts).values_list(
+            "pk", "credits_posted", "debits_posted", "debits_pending"
+        )
+    }
+    return {
+        certificate_id: max(0, min(put[pk] - spent.get(pk, 0), available[pk]))
+        for certificate_id, pk in account_by_certificate.items()
+    }
