@@ -84,5 +84,11 @@ bench-ledger: install
 	$(BIN)/python bench/ledger.py
 	scripts/with-postgres.sh $(BIN)/python bench/ledger.py
 
+# What each hand-written statement of the rush buys (issue 9): CPU per application by hand and
+# through the ORM, on a throwaway PostgreSQL: `rawsql: total_ms_sql=… orm=… saved=…`.
+.PHONY: bench-rawsql
+bench-rawsql: install
+	scripts/with-postgres.sh $(BIN)/python bench/rawsql_cost.py
+
 clean:
 	rm -rf $(VENV) kruzhok.sqlite3* staticfiles

@@ -145,10 +145,13 @@ if _env_bool("KRUZHOK_FAST_PASSWORD_HASHER", False):
 # pair out for 15 minutes; other people on the same school or library network are not affected.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend with the per-request user read by hand (accounts/backends.py).
-    "kruzhok.accounts.backends.UserBackend",
+    # accounts.backends.LOGIN_BACKEND names it for log-ins without a password.
+    "django.contrib.auth.backends.ModelBackend",
 ]
-SESSION_ENGINE = "kruzhok.common.sessions"
+# Django's database sessions as they ship: logging out deletes the row, so the old cookie stops
+# working for every worker at once (a per-process cache in front, as cached_db with local memory,
+# would keep it alive in the other workers until their cache expires).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AXES_FAILURE_LIMIT = int(os.environ.get("KRUZHOK_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
