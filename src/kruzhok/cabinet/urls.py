@@ -12,4 +12,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("children/<int:pk>/", views.child_detail, name="child_detail"),
     path("children/<int:pk>/statements/<year_month:month>/", views.statement, name="statement"),
+    path(
+        "children/<int:pk>/statements/<year_month:month>/statement.pdf",
+        views.statement_pdf,
+        name="statement_pdf",
+    ),
 ]

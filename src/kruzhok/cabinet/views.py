@@ -11,6 +11,7 @@ from kruzhok.accounts.access import request_user
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import role_required
 from kruzhok.cabinet.selectors import child_summaries_for_guardian
+from kruzhok.cabinet.statement_pdf import statement_pdf_render
 from kruzhok.cabinet.statements import Statement, child_statement, child_statement_months
 from kruzhok.certificates.selectors import certificate_card
 from kruzhok.enrollment.selectors import application_list_for_child
@@ -49,3 +50,15 @@ def _statement(request: HttpRequest, pk: int, month: datetime.date) -> Statement
 @role_required(Role.PARENT)
 def statement(request: HttpRequest, pk: int, month: datetime.date) -> HttpResponse:
     return render(request, "cabinet/statement.html", {"statement": _statement(request, pk, month)})
+
+
+@role_required(Role.PARENT)
+def statement_pdf(request: HttpRequest, pk: int, month: datetime.date) -> HttpResponse:
+    response = HttpResponse(
+        statement_pdf_render(statement=_statement(request, pk, month)),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="vypiska-{month.year:04d}-{month.month:02d}.pdf"'
+    )
+    return response
