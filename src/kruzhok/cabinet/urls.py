@@ -1,10 +1,20 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from kruzhok.cabinet import views
+from kruzhok.cabinet.converters import MonthConverter
 
 app_name = "cabinet"
+
+# Converter names are global to the project: this one says what it reads.
+register_converter(MonthConverter, "year_month")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("children/<int:pk>/", views.child_detail, name="child_detail"),
+    path("children/<int:pk>/statements/<year_month:month>/", views.statement, name="statement"),
+    path(
+        "children/<int:pk>/statements/<year_month:month>/statement.pdf",
+        views.statement_pdf,
+        name="statement_pdf",
+    ),
 ]

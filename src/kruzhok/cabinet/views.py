@@ -1,4 +1,7 @@
-"""The parent's personal cabinet: children, certificates with their money, applications."""
+"""The parent's personal cabinet: children, certificates with their money, applications, and
+the monthly statements of what was charged."""
+
+import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -8,6 +11,8 @@ from kruzhok.accounts.access import request_user
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import role_required
 from kruzhok.cabinet.selectors import child_summaries_for_guardian
+from kruzhok.cabinet.statement_pdf import statement_pdf_render
+from kruzhok.cabinet.statements import Statement, child_statement, child_statement_months
 from kruzhok.certificates.selectors import certificate_card
 from kruzhok.enrollment.selectors import application_list_for_child
 from kruzhok.families.selectors import child_get_for_guardian
@@ -31,5 +36,29 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "age": child.age_on(timezone.localdate()),
             "card": certificate_card(child=child),
             "applications": application_list_for_child(child=child),
+            "statement_months": child_statement_months(child=child),
         },
     )
+
+
+def _statement(request: HttpRequest, pk: int, month: datetime.date) -> Statement:
+    """The statement of one of the user's children; another family's child is not found."""
+    child = child_get_for_guardian(user=request_user(request), pk=pk)
+    return child_statement(child=child, month=month, today=timezone.localdate())
+
+
+@role_required(Role.PARENT)
+def statement(request: HttpRequest, pk: int, month: datetime.date) -> HttpResponse:
+    return render(request, "cabinet/statement.html", {"statement": _statement(request, pk, month)})
+
+
+@role_required(Role.PARENT)
+def statement_pdf(request: HttpRequest, pk: int, month: datetime.date) -> HttpResponse:
+    response = HttpResponse(
+        statement_pdf_render(statement=_statement(request, pk, month)),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="vypiska-{month.year:04d}-{month.month:02d}.pdf"'
+    )
+    return response
