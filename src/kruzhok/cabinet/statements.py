@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
@@ -28,9 +29,9 @@ from kruzhok.providers.models import Provider
 
 @dataclass(frozen=True)
 class StatementLine:
-    """One charged lesson (kopecks)."""
+    """One charged lesson, or — paid monthly — the month as a whole (no date, no hours)."""
 
-    lesson_date: datetime.date
+    lesson_date: datetime.date | None
     hours: int
     lesson_value: int
     certificate_amount: int
@@ -62,7 +63,8 @@ class ContractStatement:
 
     @property
     def lessons(self) -> int:
-        return len(self.lines)
+        """Charged lessons (a month paid as a whole is not a lesson)."""
+        return sum(1 for line in self.lines if line.lesson_date is not None)
 
     @property
     def hours(self) -> int:
@@ -161,19 +163,17 @@ class StatementMonth:
 
 def child_statement_months(*, child: Child) -> list[StatementMonth]:
     """The months in which the child has charged lessons, newest first."""
-    months = Charge.objects.filter(contract__application__child=child, reversed_at=None).dates(
-        "lesson__date", "month", order="DESC"
-    )
-    return [StatementMonth(month=month) for month in months]
+    charged = Charge.objects.filter(contract__application__child=child, reversed_at=None)
+    months: set[datetime.date] = set(charged.dates("lesson__date", "month"))
+    months |= {m for m in charged.values_list("month", flat=True) if m is not None}
+    return [StatementMonth(month=month) for month in sorted(months, reverse=True)]
 
 
 def _contract_statements(child: Child, first: datetime.date) -> tuple[ContractStatement, ...]:
     charges = (
-        Charge.objects.filter(
-            contract__application__child=child,
-            reversed_at=None,
-            lesson__date__gte=first,
-            lesson__date__lte=month_last_day(first),
+        Charge.objects.filter(contract__application__child=child, reversed_at=None)
+        .filter(
+            Q(lesson__date__gte=first, lesson__date__lte=month_last_day(first)) | Q(month=first)
         )
         .select_related(
             "lesson",
@@ -188,8 +188,8 @@ def _contract_statements(child: Child, first: datetime.date) -> tuple[ContractSt
         contracts.setdefault(charge.contract_id, charge.contract)
         by_contract.setdefault(charge.contract_id, []).append(
             StatementLine(
-                lesson_date=charge.lesson.date,
-                hours=charge.lesson.hours,
+                lesson_date=charge.lesson.date if charge.lesson else None,
+                hours=charge.lesson.hours if charge.lesson else 0,
                 lesson_value=charge.lesson_value,
                 certificate_amount=charge.certificate_amount,
                 parent_amount=charge.parent_amount,

@@ -19,41 +19,24 @@ import datetime
 
 import pytest
 
-from kruzhok.accounts.models import Role
-from kruzhok.attendance.lessons import lesson_cancel
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.billing.models import Invoice, InvoiceLine, MonthClosure
 from kruzhok.billing.month_close import month_close, month_close_run
+from kruzhok.billing.tests.scenes import OCTOBER, monthly_scene
+from kruzhok.billing.tests.scenes import at as _at
 from kruzhok.certificates.management.audit import ledger_audit
-from kruzhok.certificates.models import BillingRegime, FinancingProgram
+from kruzhok.certificates.models import BillingRegime
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Charge
-from kruzhok.enrollment.tests.world import MOSCOW, contract_made, user_make, world_make
 
 pytestmark = pytest.mark.django_db
 
-OCTOBER, NOVEMBER, DECEMBER = (datetime.date(2026, m, 1) for m in (10, 11, 12))
-
-
-def _at(day: int, month: int, year: int = 2026, hour: int = 12) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, 0, tzinfo=MOSCOW)
+NOVEMBER, DECEMBER = (datetime.date(2026, m, 1) for m in (11, 12))
 
 
 @pytest.fixture
 def monthly(time_machine):
-    time_machine.move_to(_at(15, 10, hour=18), tick=False)
-    world = world_make(nominal=5_000_00)
-    FinancingProgram.objects.filter(pk=world.financing.pk).update(
-        billing_regime=BillingRegime.MONTHLY
-    )
-    contract = contract_made(world)
-    lesson_cancel(
-        actor=world.teacher,
-        lesson=world.group.lessons.get(date=datetime.date(2026, 10, 27)),
-        reason="Педагог на курсах",
-    )
-    operator = user_make(Role.OPERATOR, world.municipality)
-    return world, contract, operator
+    return monthly_scene(time_machine)
 
 
 def _line(month: datetime.date) -> InvoiceLine:
