@@ -53,7 +53,7 @@ def attendance_mark(
         # Serialise marks of one contract: its cumulative charges are computed from the others.
         contract = (
             Contract.objects.select_for_update(of=("self",))
-            .select_related("application__group__program", "hold")
+            .select_related("application__group__program", "hold", "certificate")
             .get(pk=contract.pk)
         )
         # Locked so that a cancellation or a move cannot slip in between the checks and the mark.
@@ -73,7 +73,13 @@ def attendance_mark(
             raise AttendanceError("Занятие отменено: посещение не отмечается.")
         if lesson.date > today:
             raise AttendanceError("Занятие ещё не прошло: отметить посещение можно в день занятия.")
-        municipality_id = group.program.provider.municipality_id
+        # The month is the payer's: the child's home municipality funds the certificate and
+        # bills the charge (billing.month_close), wherever the provider is.
+        municipality_id = (
+            contract.certificate.municipality_id
+            if contract.certificate is not None
+            else group.program.provider.municipality_id
+        )
         closure = billing_selectors.month_closure_get(
             municipality_id=municipality_id, day=lesson.date
         )

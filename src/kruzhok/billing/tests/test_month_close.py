@@ -38,8 +38,9 @@ from kruzhok.billing.month_close import (
     month_close_run,
     month_close_start,
 )
+from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.management.audit import ledger_audit
-from kruzhok.common.models import NumberSequence
+from kruzhok.common.models import Municipality, NumberSequence
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import (
@@ -357,3 +358,44 @@ def test_corrections_after_a_close_go_on_the_next_invoice_and_the_closed_one_nev
     )
     assert correction.charges.count() == 1 and correction.reversals.count() == 1
     assert all(result.ok for result in ledger_audit())
+
+
+@pytest.mark.django_db
+def test_the_childs_home_municipality_bills_and_its_close_makes_late_marks_corrections(
+    time_machine,
+):
+    """A child of another municipality in the group: that municipality funds the certificate,
+    so its close bills the lesson, and a mark made after its close is a correction for its
+    next month, although the provider's own municipality has not closed October."""
+    time_machine.move_to(_at(15, hour=18), tick=False)
+    world = world_make()
+    home = Municipality.objects.create(name="Соседний округ")
+    certificate_services.financing_program_create(
+        municipality=home,
+        title="ПФДО соседей",
+        period_start=datetime.date(2026, 9, 1),
+        period_end=datetime.date(2027, 8, 31),
+        max_funded_certificates=10,
+        budget_cap=100_000_00,
+        nominal_bands=[(5, 18, 12_000_00)],
+    )
+    parent = user_make(Role.PARENT, home)
+    child = child_make(parent)
+    application = enrollment_services.application_submit(
+        parent=parent, child_id=child.pk, group_id=world.group.pk
+    )
+    enrollment_services.application_accept(actor=world.admin, application=application)
+    contract = enrollment_services.contract_accept(parent=parent, application=application)
+    attendance_mark(
+        actor=world.teacher, lesson=_lesson(world.group, 15), contract=contract, present=True
+    )
+    time_machine.move_to(_at(5, month=11, hour=12), tick=False)
+    month_close(actor=user_make(Role.OPERATOR, home), municipality=home, month=OCTOBER)
+    assert Invoice.objects.get().provider == world.provider
+    assert not MonthClosure.objects.filter(municipality=world.municipality).exists()
+
+    attendance_mark(
+        actor=world.teacher, lesson=_lesson(world.group, 20), contract=contract, present=True
+    )
+    late = Charge.objects.get(lesson__date=datetime.date(2026, 10, 20))
+    assert late.billed_month == datetime.date(2026, 11, 1)
