@@ -38,11 +38,13 @@ migrate: install
 demo: migrate
 	$(KRUZHOK) demo_load
 
-# The e-mail worker runs beside the development server and stops with it.
+# The e-mail worker and the tasks worker (a month close runs there) run beside the development
+# server and stop with it.
 run: demo
 	@echo "Портал: http://$(HOST):$(PORT)/"
-	$(KRUZHOK) notifications_send --loop & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(KRUZHOK) notifications_send --loop & mail=$$!; \
+	  $(KRUZHOK) db_worker & tasks=$$!; \
+	  trap 'kill $$mail $$tasks 2>/dev/null' EXIT; \
 	  $(KRUZHOK) runserver $(HOST):$(PORT)
 
 lint: install
@@ -81,6 +83,12 @@ bench-rush: $(BENCH_STAMP)
 bench-ledger: install
 	$(BIN)/python bench/ledger.py
 	scripts/with-postgres.sh $(BIN)/python bench/ledger.py
+
+# What each hand-written statement of the rush buys (issue 9): CPU per application by hand and
+# through the ORM, on a throwaway PostgreSQL: `rawsql: total_ms_sql=… orm=… saved=…`.
+.PHONY: bench-rawsql
+bench-rawsql: install
+	scripts/with-postgres.sh $(BIN)/python bench/rawsql_cost.py
 
 clean:
 	rm -rf $(VENV) kruzhok.sqlite3* staticfiles

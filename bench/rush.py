@@ -59,6 +59,13 @@ The first run of all three kinds (`--rounds 1`, a machine shared with other test
 pgbench_tps 4,512, so low figures) gave 125 applications/s p99 807 ms, 68 followed answers/s
 p99 1,404 ms and a ceiling of 680 session reads/s: per answer, gunicorn used 1.9 ms of CPU for
 the session read, 5.4 ms for an application, 13.2 ms for an application and its page.
+Issue 9 then put the session, the user of each request, that page's reads and the
+submission's INSERTs back to stock Django and the ORM (the submission's reading, locks and
+seat counter stay by hand: bench/rawsql_cost.py). Measured before the runs were combined,
+back to back with the tree before it on one machine that others were using (the `--follow`
+option, one rush each): gunicorn 6.2-7.1 ms per application (9.7 in one run) against
+5.1-5.8, and 21.4-21.9 ms per application and its page against 11.5-13.5 (42-44 answers/s
+against 58-69/s).
 Throughput is bound by CPU, not by the server's shape: the run prints CPU milliseconds per
 application (gunicorn, PostgreSQL, the mail worker, the load generator) and how much of the
 machine other processes took meanwhile. `--workers`, `--worker-class` and `--threads` try

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     # The portal's apps, bottom layer first: each imports only the apps above it in this list
     # (README, «Architecture»; `lint-imports` enforces it).
     "kruzhok.common",
@@ -143,10 +145,13 @@ if _env_bool("KRUZHOK_FAST_PASSWORD_HASHER", False):
 # pair out for 15 minutes; other people on the same school or library network are not affected.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend with the per-request user read by hand (accounts/backends.py).
-    "kruzhok.accounts.backends.UserBackend",
+    # accounts.backends.LOGIN_BACKEND names it for log-ins without a password.
+    "django.contrib.auth.backends.ModelBackend",
 ]
-SESSION_ENGINE = "kruzhok.common.sessions"
+# Django's database sessions as they ship: logging out deletes the row, so the old cookie stops
+# working for every worker at once (a per-process cache in front, as cached_db with local memory,
+# would keep it alive in the other workers until their cache expires).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AXES_FAILURE_LIMIT = int(os.environ.get("KRUZHOK_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -193,6 +198,15 @@ X_FRAME_OPTIONS = "DENY"
 KRUZHOK_REGION_CODE = os.environ.get("KRUZHOK_REGION_CODE", "26")
 # Absolute links in e-mails sent outside a request (background tasks, commands).
 KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "http://127.0.0.1:8000")
+# Background work (a month close) goes through Django's tasks framework: the database backend
+# keeps the queue in the portal's own database, and `kruzhok db_worker` runs it (`make run`
+# starts one; in production run it as a service beside gunicorn).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KRUZHOK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
 KRUZHOK_OFFER_VALID_DAYS = int(os.environ.get("KRUZHOK_OFFER_VALID_DAYS", "5"))
 
 LOGGING = {

@@ -36,6 +36,7 @@ urlpatterns = [
             ),
         ),
     ),
+    path("operator/months/", include("kruzhok.billing.urls")),
     path(
         "operator/",
         include(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
-from kruzhok.billing.models import MonthClosure
+from kruzhok.billing.models import MonthClosure, MonthClosureStatus
 from kruzhok.billing.selectors import month_closure_get
 from kruzhok.catalog.lesson_changes import lesson_changes_latest
 from kruzhok.catalog.models import Group, Lesson, LessonChangeKind, LessonStatus
@@ -116,7 +116,7 @@ def _cell(
     if lesson.date > today:
         return Cell(lesson, contract, present, False, "занятие ещё не прошло")
     if closed:
-        return Cell(lesson, contract, present, False, "месяц закрыт")
+        return Cell(lesson, contract, present, False, "идёт закрытие месяца")
     if lesson.date < contract.start_date or (
         contract.terminated_on is not None and lesson.date >= contract.terminated_on
     ):
@@ -145,7 +145,7 @@ def journal_for_month(*, group: Group, month: datetime.date) -> Journal:
                     contract,
                     marks.get((lesson.pk, contract.pk)),
                     today,
-                    closure is not None,
+                    _frozen(closure),
                 )
                 for lesson in lessons
             ],
@@ -201,5 +201,11 @@ def lesson_roster(*, lesson: Lesson) -> list[Cell]:
         )
     )
     today = timezone.localdate()
-    closed = lesson_closure(lesson=lesson) is not None
-    return [_cell(lesson, c, marks.get(c.pk), today, closed) for c in contracts]
+    frozen = _frozen(lesson_closure(lesson=lesson))
+    return [_cell(lesson, c, marks.get(c.pk), today, frozen) for c in contracts]
+
+
+def _frozen(closure: MonthClosure | None) -> bool:
+    """Marks of a month cannot change while it is being closed; once it is closed, a change
+    is a correction billed in the next open month."""
+    return closure is not None and closure.status == MonthClosureStatus.RUNNING

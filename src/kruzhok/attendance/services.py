@@ -8,6 +8,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
+from kruzhok.billing.models import MonthClosureStatus
 from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.certificates.errors import HoldExceeded, LedgerError
 from kruzhok.enrollment import charges
@@ -38,10 +39,12 @@ def attendance_mark(
 ) -> AttendanceMark:
     """Mark whether the child attended the lesson; an attended lesson is charged once.
 
-    A repeated mark (double tap, retry) changes nothing; un-marking reverses the charge.
-    Refused for another teacher's group, a future or cancelled lesson, a lesson in a month the
-    operator has closed, a lesson of a financing period already closed, or a child who was not
-    under contract in the group on that day.
+    A repeated mark (double tap, retry) changes nothing; un-marking reverses the charge. A
+    change in a month the operator has closed is a correction: its charge (or the reversal of
+    one billed already) goes on the invoice of the first open month, and the closed month's
+    invoice never changes. Refused for another teacher's group, a future or cancelled lesson, a
+    month being closed right now, a lesson of a financing period already closed, or a child who
+    was not under contract in the group on that day.
     `today` is for back-filled data and tests.
     """
     today = today or timezone.localdate()
@@ -69,10 +72,11 @@ def attendance_mark(
             raise AttendanceError("Занятие отменено: посещение не отмечается.")
         if lesson.date > today:
             raise AttendanceError("Занятие ещё не прошло: отметить посещение можно в день занятия.")
+        municipality_id = group.program.provider.municipality_id
         closure = billing_selectors.month_closure_get(
-            municipality_id=group.program.provider.municipality_id, day=lesson.date
+            municipality_id=municipality_id, day=lesson.date
         )
-        if closure is not None:
+        if closure is not None and closure.status == MonthClosureStatus.RUNNING:
             raise AttendanceError(billing_selectors.month_closed_message(closure))
         if contract.application.status not in (
             ApplicationStatus.ACTIVE,
@@ -94,9 +98,15 @@ def attendance_mark(
             mark.save(update_fields=["present", "marked_by", "marked_at"])
         try:
             if present:
-                charges.lesson_charge(contract=contract, lesson=lesson)
+                charges.lesson_charge(
+                    contract=contract,
+                    lesson=lesson,
+                    billed_month=billing_selectors.first_open_month(
+                        municipality_id=municipality_id, day=lesson.date
+                    ),
+                )
             else:
-                charges.lesson_charge_reverse(contract=contract, lesson=lesson)
+                _charge_reverse(contract, lesson, municipality_id)
         except HoldExceeded as exc:
             # The reserve is gone only when the financing period was closed (its unused
             # money went back to the budget); the mark is not kept either.
@@ -108,3 +118,24 @@ def attendance_mark(
         except LedgerError as exc:
             raise AttendanceError(f"Отметка не сохранена: {exc}") from exc
         return mark
+
+
+def _charge_reverse(contract: Contract, lesson: Lesson, municipality_id: int) -> None:
+    """Reverse the lesson's charge; one already billed on a closed month's invoice is billed
+    back as a correction in the first open month (a month being closed refuses it)."""
+    charge = charges.active_charge(contract=contract, lesson=lesson)
+    if charge is None:
+        return
+    correction_month = None
+    closure = billing_selectors.month_closure_get(
+        municipality_id=municipality_id, day=charge.billed_month
+    )
+    if closure is not None:
+        if closure.status == MonthClosureStatus.RUNNING:
+            raise AttendanceError(billing_selectors.month_closed_message(closure))
+        correction_month = billing_selectors.first_open_month(
+            municipality_id=municipality_id, day=charge.billed_month
+        )
+    charges.lesson_charge_reverse(
+        contract=contract, lesson=lesson, correction_month=correction_month
+    )

@@ -31,6 +31,9 @@ class MonthClosure(models.Model):
         verbose_name="кто закрыл",
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+        help_text="пусто — закрыт из консоли сервера",
     )
     status = models.CharField(
         "состояние",
@@ -94,7 +97,7 @@ class Invoice(models.Model):
     status = models.CharField(
         "состояние", max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED
     )
-    lessons = models.PositiveIntegerField("посещённых занятий")
+    lessons = models.IntegerField("посещённых занятий")
     certificate_amount = models.BigIntegerField("за счёт сертификатов, коп.")
     parent_amount = models.BigIntegerField("доплата родителей, коп.")
     paid_amount = models.BigIntegerField("оплачено, коп.", default=0)
@@ -109,12 +112,10 @@ class Invoice(models.Model):
                 fields=["closure", "provider"], name="invoice_one_per_provider_and_close"
             ),
             models.UniqueConstraint(fields=["series", "number"], name="invoice_number_once"),
+            # A month of corrections only may come out below zero: the provider then owes it.
             models.CheckConstraint(
-                condition=Q(certificate_amount__gte=0, parent_amount__gte=0),
-                name="invoice_amounts_not_negative",
-            ),
-            models.CheckConstraint(
-                condition=Q(paid_amount__gte=0, paid_amount__lte=F("certificate_amount")),
+                condition=Q(paid_amount__gte=0)
+                & (Q(paid_amount__lte=F("certificate_amount")) | Q(paid_amount=0)),
                 name="invoice_paid_within_amount",
             ),
         ]
@@ -130,7 +131,12 @@ class Invoice(models.Model):
 
 class InvoiceLine(models.Model):
     """One contract's month on an invoice: the child by initials only, what was attended, what
-    the certificate pays and what the family pays on top."""
+    the certificate pays and what the family pays on top.
+
+    A correction line (`corrects_month` set, «корректировка») bills what changed in an earlier,
+    closed month: a lesson marked late adds to it, a billed mark taken back subtracts (its
+    amounts and lessons are then negative). The closed month's own invoice never changes.
+    """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     contract = models.ForeignKey(
@@ -140,8 +146,9 @@ class InvoiceLine(models.Model):
     child_initials = models.CharField("ребёнок", max_length=60)
     program_title = models.CharField("программа", max_length=300)
     group_name = models.CharField("группа", max_length=200)
+    corrects_month = models.DateField("корректировка за месяц", null=True, blank=True)
     lessons_planned = models.PositiveIntegerField("занятий по расписанию")
-    lessons_attended = models.PositiveIntegerField("посещено")
+    lessons_attended = models.IntegerField("посещено")
     certificate_amount = models.BigIntegerField("за счёт сертификата, коп.")
     parent_amount = models.BigIntegerField("доплата родителя, коп.")
 
@@ -151,10 +158,18 @@ class InvoiceLine(models.Model):
         ordering = ["invoice", "program_title", "group_name", "child_initials", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["invoice", "contract"], name="invoice_line_per_contract"
+                fields=["invoice", "contract"],
+                condition=Q(corrects_month__isnull=True),
+                name="invoice_line_per_contract",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice", "contract", "corrects_month"],
+                condition=Q(corrects_month__isnull=False),
+                name="invoice_correction_line_per_contract_and_month",
             ),
             models.CheckConstraint(
-                condition=Q(certificate_amount__gte=0, parent_amount__gte=0),
+                condition=Q(corrects_month__isnull=False)
+                | Q(certificate_amount__gte=0, parent_amount__gte=0, lessons_attended__gte=0),
                 name="invoice_line_amounts_not_negative",
             ),
         ]
@@ -178,6 +193,23 @@ class InvoicedCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.charge_id}"
+
+
+class InvoicedReversal(models.Model):
+    """A billed charge taken back after its month was closed, billed back once on a correction
+    line of a later invoice (the unique charge)."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="reversals")
+    charge = models.OneToOneField(
+        "enrollment.Charge", on_delete=models.PROTECT, related_name="invoiced_reversal"
+    )
+
+    class Meta:
+        verbose_name = "отмена начисления в счёте"
+        verbose_name_plural = "отмены начислений в счетах"
+
+    def __str__(self) -> str:
+        return f"{self.line}: −{self.charge_id}"
 
 
 class InvoiceDocumentKind(models.TextChoices):

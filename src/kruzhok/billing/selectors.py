@@ -1,14 +1,17 @@
-"""Billing reads: closed months, charge totals, the contracts a provider sees."""
+"""Billing reads: closed months, charge totals, the contracts a provider sees, the months and
+invoices of the operator's page."""
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kruzhok.accounts.models import User
-from kruzhok.billing.models import MonthClosure
+from kruzhok.accounts.models import Role, User
+from kruzhok.billing.models import Invoice, MonthClosure, MonthClosureStatus
+from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
 from kruzhok.enrollment.models import Charge, Contract
 from kruzhok.providers.models import StaffRole
@@ -24,13 +27,30 @@ def month_closure_get(*, municipality_id: int, day: datetime.date) -> MonthClosu
 
 
 def month_closed_message(closure: MonthClosure) -> str:
-    """Why a closed month refuses a change, and what to do instead."""
+    """Why a closed (or closing) month refuses a change, and what happens instead."""
+    if closure.status == MonthClosureStatus.RUNNING:
+        return (
+            f"Идёт закрытие месяца {month_name(closure.month)}: поставщикам выставляются счета, "
+            "и отметки за этот месяц пока нельзя менять. Попробуйте через несколько минут."
+        )
     return (
         f"Месяц {month_name(closure.month)} закрыт оператором "
-        f"{timezone.localtime(closure.closed_at):%d.%m.%Y}: отметки и начисления за него "
-        "окончательные. Если в них ошибка, сообщите оператору — исправление внесут "
-        "в текущем месяце."
+        f"{timezone.localtime(closure.closed_at):%d.%m.%Y}: счета за него выставлены и не "
+        "меняются. Исправленная отметка войдёт корректировкой в счёт за следующий открытый месяц."
     )
+
+
+def first_open_month(*, municipality_id: int, day: datetime.date) -> datetime.date:
+    """The first month, from `day`'s on, that the municipality has not closed (or begun to)."""
+    month = day.replace(day=1)
+    closed = set(
+        MonthClosure.objects.filter(municipality_id=municipality_id, month__gte=month).values_list(
+            "month", flat=True
+        )
+    )
+    while month in closed:
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return month
 
 
 @dataclass(frozen=True)
@@ -68,3 +88,87 @@ def contract_list_for_staff(*, user: User) -> QuerySet[Contract]:
         .select_related("application__child", "application__group__program__provider")
         .order_by("application__group__program__title", "application__group__name", "number")
     )
+
+
+# Month close, as the operator's page shows it -------------------------------------------------
+
+MONTHS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month of a municipality on the operator's page."""
+
+    month: datetime.date
+    closure: MonthClosure | None
+    can_close: bool  # over, and not closed or closing
+    invoices: int
+    certificate_amount: int  # kopecks
+    parent_amount: int  # kopecks
+
+    @property
+    def name(self) -> str:
+        return month_name(self.month)
+
+
+def operator_municipality_ids(*, user: User) -> list[int]:
+    """The municipalities whose months the user may close: an operator's own, or every one
+    for a regional administrator."""
+    if user.role == Role.REGIONAL_ADMIN:
+        return list(Municipality.objects.order_by("name").values_list("pk", flat=True))
+    if user.role == Role.OPERATOR and user.municipality_id is not None:
+        return [user.municipality_id]
+    return []
+
+
+def month_rows(*, municipality_id: int, today: datetime.date) -> list[MonthRow]:
+    """The last twelve months up to this one, newest first, with their closes and invoices."""
+    this_month = today.replace(day=1)
+    months = [this_month]
+    while len(months) < MONTHS_SHOWN:
+        months.append((months[-1] - datetime.timedelta(days=1)).replace(day=1))
+    closures = {
+        c.month: c
+        for c in MonthClosure.objects.filter(
+            municipality_id=municipality_id, month__in=months
+        ).select_related("closed_by")
+    }
+    totals: dict[int, dict[str, int]] = {
+        row["closure_id"]: {
+            "n": row["n"],
+            "certificate": row["certificate"],
+            "parent": row["parent"],
+        }
+        for row in Invoice.objects.filter(closure__in=closures.values())
+        .values("closure_id")
+        .annotate(n=Count("pk"), certificate=Sum("certificate_amount"), parent=Sum("parent_amount"))
+        .order_by()
+    }
+    rows = []
+    for month in months:
+        closure = closures.get(month)
+        figures: dict[str, int] = totals.get(closure.pk, {}) if closure else {}
+        rows.append(
+            MonthRow(
+                month=month,
+                closure=closure,
+                can_close=closure is None and month < this_month,
+                invoices=figures.get("n", 0),
+                certificate_amount=figures.get("certificate") or 0,
+                parent_amount=figures.get("parent") or 0,
+            )
+        )
+    return rows
+
+
+def month_closure_for_operator(*, user: User, pk: int) -> MonthClosure:
+    """A close the user may see, or Http404 (another municipality's does not exist for them)."""
+    return get_object_or_404(
+        MonthClosure.objects.select_related("municipality", "closed_by"),
+        pk=pk,
+        municipality_id__in=operator_municipality_ids(user=user),
+    )
+
+
+def invoice_list_for_closure(*, closure: MonthClosure) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(closure=closure).select_related("provider").order_by("number")

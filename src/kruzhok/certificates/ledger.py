@@ -27,8 +27,10 @@ one savepoint holding: the INSERT of the transfer, which decides idempotency by 
 existing row read and compared), then one conditional UPDATE per row — the hold, then both
 accounts in primary-key order — that moves the totals or refuses (and the savepoint is rolled
 back). These are the statements the ORM issued, with the same conditions, under the same CHECK
-constraints and trigger. Accounts are found by id (a hold carries its two), or with one
-indexed SELECT by owner; `get_or_create` runs only the first time an account is needed.
+constraints and trigger, naming every table and column from the models' metadata. Accounts are
+found by id (a hold carries its two), or with one indexed ORM query by owner; `get_or_create`
+runs only the first time an account is needed. A row the INSERT made is handed back as the
+ORM would load it (`Model.from_db`).
 """
 
 import functools
@@ -59,6 +61,7 @@ from kruzhok.common.models import Municipality
 from kruzhok.providers.models import Provider
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_M = TypeVar("_M", Hold, Transfer)
 
 
 def _durable_only(function: _F) -> _F:
@@ -132,32 +135,27 @@ def provider_account(*, provider: Provider, kind: AccountKind) -> Account:
     return account
 
 
-# Account ids by owner, read with one indexed SELECT; the account is created (get_or_create
-# above) only the first time, so the hot path never builds an ORM query.
+# Account ids by owner, read with one indexed query; the account is created (get_or_create
+# above) only the first time.
 
 
 def _certificate_account_id(certificate: Certificate) -> int:
-    found = _account_id_where("certificate_id = %s", [certificate.pk])
+    found = _account_id(certificate_id=certificate.pk)
     return found if found is not None else certificate_account(certificate=certificate).pk
 
 
 def _budget_account_id(financing_program: FinancingProgram) -> int:
-    found = _account_id_where(
-        "kind = %s AND financing_program_id = %s", [AccountKind.BUDGET.value, financing_program.pk]
-    )
+    found = _account_id(kind=AccountKind.BUDGET, financing_program_id=financing_program.pk)
     return found if found is not None else budget_account(financing_program=financing_program).pk
 
 
 def _provider_account_id(provider: Provider, kind: AccountKind) -> int:
-    found = _account_id_where("kind = %s AND provider_id = %s", [kind.value, provider.pk])
+    found = _account_id(kind=kind, provider_id=provider.pk)
     return found if found is not None else provider_account(provider=provider, kind=kind).pk
 
 
-def _account_id_where(condition: str, params: list[Any]) -> int | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql.account_id_by(connection.vendor, condition), params)
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+def _account_id(**owner: Any) -> int | None:
+    return Account.objects.filter(**owner).values_list("pk", flat=True).first()
 
 
 # --- the one place that moves totals -----------------------------------------------------------
@@ -286,11 +284,11 @@ def _returned_id(cursor: Any, sql: str, params: Sequence[Any]) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def _saved(instance: Any, pk: int) -> None:
-    """Make an instance built from an INSERT we ran look like one the ORM saved."""
-    instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = connection.alias
+def _as_saved(instance: _M, pk: int) -> _M:
+    """The row an INSERT we ran made, as the ORM would have loaded it (`Model.from_db`)."""
+    fields = instance._meta.concrete_fields
+    values = [pk if field.primary_key else getattr(instance, field.attname) for field in fields]
+    return type(instance).from_db(connection.alias, [f.attname for f in fields], values)
 
 
 def _record(proposed: Transfer) -> Transfer:
@@ -334,8 +332,7 @@ def _record(proposed: Transfer) -> Transfer:
         if existing is None:  # pragma: no cover - transfers are never deleted
             raise LedgerError(f"Операция {proposed.idempotency_key} не найдена; повторите.")
         return existing
-    _saved(proposed, pk)
-    return proposed
+    return _as_saved(proposed, pk)
 
 
 # --- transfers ---------------------------------------------------------------------------------
@@ -393,14 +390,16 @@ def hold_create(
                 [debit_id, credit_id, amount, cause, connection.ops.adapt_datetimefield_value(now)],
             )
         if hold_id is not None:
-            hold = Hold(
-                debit_account_id=debit_id,
-                credit_account_id=credit_id,
-                amount=amount,
-                cause=cause,
-                created_at=now,
+            hold = _as_saved(
+                Hold(
+                    debit_account_id=debit_id,
+                    credit_account_id=credit_id,
+                    amount=amount,
+                    cause=cause,
+                    created_at=now,
+                ),
+                hold_id,
             )
-            _saved(hold, hold_id)
         else:
             # The cause is known (a retry, or a concurrent call that committed first).
             hold = Hold.objects.get(cause=cause)

@@ -1,9 +1,7 @@
-import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection
-from django.db.models import Q
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
@@ -18,7 +16,7 @@ from kruzhok.certificates.models import (
     Transfer,
     TransferKind,
 )
-from kruzhok.common.rawsql import table
+from kruzhok.common.models import Municipality
 from kruzhok.families.models import Child
 from kruzhok.providers.models import Provider
 
@@ -215,50 +213,41 @@ class FundingOutlook:
         return next((nominal for low, high, nominal in self.bands if low <= age <= high), None)
 
 
-def program_in_force_sql(*, municipality: str, day: str) -> str:
-    """FROM … LIMIT 1 of the financing program in force (alias f) for a municipality on a day,
-    as `services.financing_program_current` chooses it, for hand-written reads: the SQL
-    expressions (a column, a placeholder) are the caller's."""
-    return f"""FROM {table(FinancingProgram)} f
- WHERE f.municipality_id = {municipality} AND f.closed_at IS NULL
-   AND f.period_start <= {day} AND f.period_end >= {day}
- ORDER BY f.period_start DESC LIMIT 1"""
-
-
-@functools.cache
-def _outlook_statements(vendor: str) -> tuple[str, str]:
-    program = f"""
-SELECT f.id, f.period_start, f.funded_count < f.max_funded_certificates,
-       (SELECT a.credits_posted - a.debits_posted - a.debits_pending
-          FROM {table(Account)} a
-         WHERE a.kind = '{AccountKind.BUDGET.value}' AND a.financing_program_id = f.id
-         ORDER BY a.id LIMIT 1)
-  {program_in_force_sql(municipality="%(municipality)s", day="%(day)s")}
-"""
-    bands = (
-        f"SELECT age_min, age_max, nominal FROM {table(NominalBand)} "
-        "WHERE financing_program_id = %s ORDER BY age_min, id"
-    )
-    return program, bands
+def financing_programs_in_force(
+    *, municipality: Municipality | int, day: date
+) -> QuerySet[FinancingProgram]:
+    """The municipality's financing programs whose period covers the day and that are not
+    closed, the latest-starting first: the first is the one in force."""
+    return FinancingProgram.objects.filter(
+        municipality=municipality, period_start__lte=day, period_end__gte=day, closed_at=None
+    ).order_by("-period_start")
 
 
 def funding_outlook(*, municipality_id: int, day: date) -> FundingOutlook | None:
     """The same answers as `services.financing_program_current`, `services.nominal_for` and
-    `financing_budget_available` (tests hold them equal), in two plain statements instead of
-    three ORM queries; None when no financing program is in force."""
-    program_sql, bands_sql = _outlook_statements(connection.vendor)
-    day_value = connection.ops.adapt_datefield_value(day)
-    with connection.cursor() as cursor:
-        cursor.execute(program_sql, {"municipality": municipality_id, "day": day_value})
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        program_id, period_start, quota_left, budget = row
-        cursor.execute(bands_sql, [program_id])
-        bands = tuple((int(low), int(high), int(nominal)) for low, high, nominal in cursor)
+    `financing_budget_available`, in two queries (the program with its budget's available
+    money, then its bands); None when no financing program is in force."""
+    budget = Account.objects.filter(kind=AccountKind.BUDGET, financing_program=OuterRef("pk"))
+    available = F("credits_posted") - F("debits_posted") - F("debits_pending")
+    program = (
+        financing_programs_in_force(municipality=municipality_id, day=day)
+        .annotate(budget_available=Subquery(budget.order_by("pk").values(v=available)[:1]))
+        .only("period_start", "funded_count", "max_funded_certificates")
+        .prefetch_related(
+            Prefetch(
+                "nominal_bands",
+                NominalBand.objects.only(
+                    "age_min", "age_max", "nominal", "financing_program"
+                ).order_by("age_min", "pk"),
+            )
+        )
+        .first()
+    )
+    if program is None:
+        return None
     return FundingOutlook(
-        period_start=period_start,
-        quota_left=bool(quota_left),
-        budget_available=int(budget or 0),
-        bands=bands,
+        period_start=program.period_start,
+        quota_left=program.funded_count < program.max_funded_certificates,
+        budget_available=program.budget_available or 0,
+        bands=tuple((b.age_min, b.age_max, b.nominal) for b in program.nominal_bands.all()),
     )

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from kruzhok.certificates import ledger
+from kruzhok.certificates import ledger, selectors
 from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
     Certificate,
@@ -75,13 +75,7 @@ def certificate_issue(*, child: Child) -> Certificate:
 def financing_program_current(
     *, municipality: Municipality | int, day: datetime.date
 ) -> FinancingProgram | None:
-    return (
-        FinancingProgram.objects.filter(
-            municipality=municipality, period_start__lte=day, period_end__gte=day, closed_at=None
-        )
-        .order_by("-period_start")
-        .first()
-    )
+    return selectors.financing_programs_in_force(municipality=municipality, day=day).first()
 
 
 @transaction.atomic(durable=True)

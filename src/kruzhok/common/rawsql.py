@@ -1,22 +1,25 @@
-"""Plain SQL for the few paths every request or every rush click takes.
+"""The cage of hand-written SQL: what the few statements the ORM does not write are built
+and read with.
 
-Building a query with the ORM costs about ten times what the database spends answering a
-primary-key lookup (measured: a user by id 0.78 ms of CPU through the ORM, 0.1 ms by hand).
-Where that matters — the session and the user of every request, the submission of an
-application — the statements are written here by hand from the models' own metadata, and
-rows become instances through Django's own `Model.from_db`, fields' `pre_save` and
-`get_db_prep_save`, so defaults, `auto_now_add`, JSON and foreign keys behave as in `save()`.
-Both PostgreSQL and SQLite (3.35+, for RETURNING) speak this dialect. No signals are sent:
-use `insert` only for models that have no receivers.
+A statement is written by hand only where the ORM cannot say it, or where the rush
+measurably needs it: `bench/rawsql_cost.py` prints the CPU each one saves per application,
+and each has a test holding it equal to the ORM's query. Everything in a statement comes
+from the models: tables and columns from their metadata (`Aliased`), so a changed
+`db_column` is followed and a renamed field fails as soon as the statement is built, never
+with a wrong answer; values are always parameters, never spliced into the text. Rows become
+instances as the ORM's compiler makes them: each value through its field's converters (the
+backend's, then the field's `from_db_value`), then `Model.from_db`, so a JSON field comes
+back parsed, a SQLite timestamp aware, and a field not read loads lazily on access. Both
+PostgreSQL and SQLite speak this dialect.
 """
 
-import datetime
 import functools
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import DateTimeField, Field, Model
-from django.utils import timezone
+from django.db.models import Field, Model
+from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=Model)
 
@@ -25,33 +28,51 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def column(model: type[Model], attname: str) -> str:
-    """The quoted column of a field named by its attribute (`program_id` for `program`)."""
-    field = model._meta.get_field(attname)
-    assert isinstance(field, Field) and field.column
-    return connection.ops.quote_name(field.column)
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column, f"{model.__name__}.{name} has no column"
+    return field
 
 
-def columns(alias: str, model: type[Model], attnames: tuple[str, ...]) -> str:
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(f"{prefix}{column(model, name)}" for name in attnames)
+def column(model: type[Model], name: str) -> str:
+    """The quoted column of a field, named as the ORM names it (`program`) or by its
+    attribute (`program_id`)."""
+    db_column = _field(model, name).column
+    assert db_column is not None
+    return connection.ops.quote_name(db_column)
+
+
+class Aliased:
+    """A model's table under an alias in a statement: with `g = Aliased(Group, "g")`,
+    `g.table` is `"catalog_group" g`, `g["program"]` is `g."program_id"` and `g.pk` is
+    `g."id"`, all from the model's metadata."""
+
+    def __init__(self, model: type[Model], alias: str) -> None:
+        self.model = model
+        self.alias = alias
+
+    @property
+    def table(self) -> str:
+        return f"{table(self.model)} {self.alias}"
+
+    @property
+    def pk(self) -> str:
+        pk = self.model._meta.pk
+        assert pk is not None
+        return self[pk.name]
+
+    def __getitem__(self, name: str) -> str:
+        return f"{self.alias}.{column(self.model, name)}"
+
+    def columns(self, names: Sequence[str]) -> str:
+        return ", ".join(self[name] for name in names)
 
 
 def model_fields(model: type[Model], *names: str) -> tuple[str, ...]:
-    """The named columns (all when none are named) in the model's own order, which
-    `instance_from_row` expects."""
-    return tuple(f.attname for f in model._meta.concrete_fields if not names or f.attname in names)
-
-
-@functools.cache
-def _timestamps(model: type[Model]) -> frozenset[str]:
-    return frozenset(f.attname for f in model._meta.concrete_fields if isinstance(f, DateTimeField))
-
-
-def constants(values: tuple[str, ...]) -> str:
-    """A list of the models' own constants (say, the live statuses) to inline in an IN (…):
-    never user input; inlined, they let the database plan a partial index."""
-    return ", ".join(f"'{value}'" for value in values)
+    """The attributes of the named fields (all when none are named) in the model's own order,
+    the order `instance_from_row` expects its values in."""
+    wanted = {_field(model, name).attname for name in names}
+    return tuple(f.attname for f in model._meta.concrete_fields if not names or f.attname in wanted)
 
 
 def for_update() -> str:
@@ -60,20 +81,24 @@ def for_update() -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
-def instance_from_row(model: type[M], fields: tuple[str, ...], values: list[Any]) -> M:
-    """An instance as the ORM would load it; fields not read are loaded lazily on access.
-    SQLite hands timestamps back naive (in UTC): they are made aware, as the ORM does."""
-    timestamps = _timestamps(model)
-    values = [
-        timezone.make_aware(value, datetime.UTC)
-        if name in timestamps and value is not None and timezone.is_naive(value)
-        else value
-        for name, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, list(fields), values)
+@functools.cache
+def _columns(model: type[Model], attnames: tuple[str, ...]) -> tuple[Col, ...]:
+    return tuple(_field(model, name).get_col(model._meta.db_table) for name in attnames)
 
 
-def split_row(row: tuple[Any, ...], *widths: int) -> list[list[Any]]:
+def instance_from_row(model: type[M], attnames: tuple[str, ...], values: Sequence[Any]) -> M:
+    """An instance as the ORM loads one from the values of the given fields (`model_fields`
+    order): each value through the converters the ORM's compiler applies, then
+    `Model.from_db`. Fields not read are loaded lazily on access."""
+    converted = []
+    for col, value in zip(_columns(model, attnames), values, strict=True):
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, list(attnames), converted)
+
+
+def split_row(row: Sequence[Any], *widths: int) -> list[list[Any]]:
     """Cut a joined row into its tables' parts, then what is left (possibly nothing)."""
     values, parts = list(row), []
     for width in widths:
@@ -82,39 +107,7 @@ def split_row(row: tuple[Any, ...], *widths: int) -> list[list[Any]]:
     return [*parts, values]
 
 
-def instance_or_none(model: type[M], fields: tuple[str, ...], values: list[Any]) -> M | None:
+def instance_or_none(model: type[M], attnames: tuple[str, ...], values: Sequence[Any]) -> M | None:
     """The instance of an outer-joined row, or None when the join found nothing (its first
     field, the primary key, is NULL)."""
-    return None if values[0] is None else instance_from_row(model, fields, values)
-
-
-@functools.cache
-def _insert_statement(model: type[Model], vendor: str, rows: int) -> tuple[str, list[Field]]:
-    meta = model._meta
-    assert meta.pk is not None
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
-    one = f"({', '.join(['%s'] * len(fields))})"
-    sql = (
-        f"INSERT INTO {table(model)} ({columns('', model, tuple(f.attname for f in fields))}) "
-        f"VALUES {', '.join([one] * rows)} RETURNING {column(model, meta.pk.attname)}"
-    )
-    return sql, fields
-
-
-def insert(*instances: Model) -> None:
-    """INSERT new instances of one model in one statement and give them their primary keys,
-    as `bulk_create` would (rows come back in the order given, on both databases)."""
-    model = type(instances[0])
-    sql, fields = _insert_statement(model, connection.vendor, len(instances))
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection)
-        for instance in instances
-        for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
-    for instance, (key,) in zip(instances, keys, strict=True):
-        instance.pk = key
-        instance._state.adding = False
-        instance._state.db = connection.alias
+    return None if values[0] is None else instance_from_row(model, attnames, values)

@@ -4,7 +4,6 @@ from typing import Any, NamedTuple
 from django.db import models
 from django.db.models import F
 
-from kruzhok.common import rawsql
 from kruzhok.common.models import AuditEvent, NumberSequence, audit_details
 
 
@@ -46,7 +45,9 @@ class AuditEntry(NamedTuple):
 
 def audit_record_many(entries: Iterable[AuditEntry]) -> None:
     """Record several actions in one INSERT; call it inside the transaction that makes them."""
-    rawsql.insert(*(_audit_event(e.actor, e.action, e.obj, None, e.details) for e in entries))
+    AuditEvent.objects.bulk_create(
+        [_audit_event(e.actor, e.action, e.obj, None, e.details) for e in entries]
+    )
 
 
 def sequence_next(*, name: str) -> int:

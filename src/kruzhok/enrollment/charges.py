@@ -40,8 +40,12 @@ def lesson_certificate_share(
     return max(0, min(lesson_value, target - charged_before))
 
 
-def lesson_charge(*, contract: Contract, lesson: Lesson) -> Charge:
-    """Charge one attended lesson under a contract, once.
+def lesson_charge(
+    *, contract: Contract, lesson: Lesson, billed_month: datetime.date | None = None
+) -> Charge:
+    """Charge one attended lesson under a contract, once, on the invoice of `billed_month`
+    (the lesson's month unless the caller says the month is closed: then a correction in the
+    next open month).
 
     Call inside the caller's durable transaction with the contract row locked: a second call
     for the same lesson returns the active charge; the ledger key makes a retried transfer move
@@ -74,6 +78,7 @@ def lesson_charge(*, contract: Contract, lesson: Lesson) -> Charge:
     return Charge.objects.create(
         contract=contract,
         lesson=lesson,
+        billed_month=(billed_month or lesson.date).replace(day=1),
         lesson_value=lesson_value,
         certificate_amount=share,
         parent_amount=lesson_value - share,
@@ -81,10 +86,14 @@ def lesson_charge(*, contract: Contract, lesson: Lesson) -> Charge:
     )
 
 
-def lesson_charge_reverse(*, contract: Contract, lesson: Lesson) -> Charge | None:
+def lesson_charge_reverse(
+    *, contract: Contract, lesson: Lesson, correction_month: datetime.date | None = None
+) -> Charge | None:
     """Undo the active charge of a lesson (attendance un-marked); None if there is none.
 
-    The certificate's share goes back into the contract's reserve by a reversing transfer.
+    The certificate's share goes back into the contract's reserve by a reversing transfer. A
+    charge already billed on a closed month's invoice stays there; the caller names the open
+    month (`correction_month`) whose invoice bills the reversal back as a correction.
     """
     charge = Charge.objects.filter(contract=contract, lesson=lesson, reversed_at=None).first()
     if charge is None:
@@ -94,7 +103,8 @@ def lesson_charge_reverse(*, contract: Contract, lesson: Lesson) -> Charge | Non
             transfer=charge.transfer, lesson_date=lesson.date
         )
     charge.reversed_at = timezone.now()
-    charge.save(update_fields=["reversal", "reversed_at"])
+    charge.reversal_billed_month = correction_month.replace(day=1) if correction_month else None
+    charge.save(update_fields=["reversal", "reversed_at", "reversal_billed_month"])
     return charge
 
 
@@ -124,3 +134,8 @@ def reserve_still_needed(*, contract: Contract, on: datetime.date) -> int:
         total_cost=contract.total_cost,
     )
     return max(0, target - charged)
+
+
+def active_charge(*, contract: Contract, lesson: Lesson) -> Charge | None:
+    """The lesson's charge under the contract that is not reversed, if any."""
+    return Charge.objects.filter(contract=contract, lesson=lesson, reversed_at=None).first()

@@ -213,7 +213,10 @@ class Charge(models.Model):
     """What one attended lesson costs under a contract, split into certificate and parent parts.
 
     A charge is never edited: un-marking attendance reverses it (`reversed_at` and the ledger's
-    reversing transfer) and a new mark makes a new charge.
+    reversing transfer) and a new mark makes a new charge. `billed_month` is the month whose
+    invoice bills it: the lesson's own month, or — for a mark made after that month was closed —
+    the next open month, as a correction. A charge reversed after its month was billed is
+    billed back, as a correction too, in `reversal_billed_month`.
     """
 
     contract = models.ForeignKey(
@@ -237,8 +240,15 @@ class Charge(models.Model):
         on_delete=models.PROTECT,
         related_name="reversed_charge",
     )
+    billed_month = models.DateField("месяц счёта", help_text="первое число месяца")
     created_at = models.DateTimeField(auto_now_add=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_billed_month = models.DateField(
+        "месяц корректировки отмены",
+        null=True,
+        blank=True,
+        help_text="отмена начисления из закрытого месяца входит в счёт этого месяца",
+    )
 
     class Meta:
         # The table keeps the name it was created with in billing (see migration 0003).
@@ -257,7 +267,21 @@ class Charge(models.Model):
                 & Q(lesson_value=F("certificate_amount") + F("parent_amount")),
                 name="charge_parts_sum_to_value",
             ),
+            models.CheckConstraint(
+                condition=Q(billed_month__day=1)
+                & (Q(reversal_billed_month__isnull=True) | Q(reversal_billed_month__day=1)),
+                name="charge_billed_months_are_first_days",
+            ),
+            models.CheckConstraint(
+                condition=Q(reversal_billed_month__isnull=True) | Q(reversed_at__isnull=False),
+                name="charge_reversal_billed_only_when_reversed",
+            ),
         ]
+        indexes = [models.Index(fields=["billed_month"], name="charge_billed_month_idx")]
 
     def __str__(self) -> str:
         return f"{self.contract}: {self.lesson}"
+
+    @property
+    def is_correction(self) -> bool:
+        return self.billed_month != self.lesson.date.replace(day=1)

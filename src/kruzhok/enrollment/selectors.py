@@ -1,18 +1,14 @@
 import datetime
-import functools
 import itertools
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connection
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import Group, Program, ScheduleSlot, Weekday
-from kruzhok.common.rawsql import constants, table
-from kruzhok.enrollment.application_read import application_for_guardian
+from kruzhok.catalog.models import Group, ScheduleSlot, Weekday
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -43,12 +39,21 @@ def application_list_for_parent(*, user: User) -> QuerySet[Application]:
 
 def application_get_for_parent(*, user: User, pk: int) -> Application:
     """The application of one of the user's children, with its child, the child's
-    certificate, the contract and the group with its program, provider and teacher (read by
-    hand: `application_read`); 404 for anyone else's."""
-    application = application_for_guardian(user_id=user.pk, pk=pk)
-    if application is None:
-        raise Http404("Заявка не найдена")
-    return application
+    certificate and the contract, then its group with the program, provider and teacher;
+    404 for anyone else's.
+
+    Two short joins (the group's in a prefetch) rather than one of nine tables: PostgreSQL
+    spent 5 ms planning that one, 0.5 ms running it. Every applicant lands on this page."""
+    group = Prefetch("group", Group.objects.select_related("program__provider", "teacher"))
+    try:
+        return (
+            Application.objects.filter(child__guardianships__user=user)
+            .select_related("child__certificate", "contract")
+            .prefetch_related(group)
+            .get(pk=pk)
+        )
+    except Application.DoesNotExist:
+        raise Http404("Заявка не найдена") from None
 
 
 def _staff_scope(user: User) -> Q:
@@ -240,23 +245,6 @@ def _hhmm(moment: datetime.datetime) -> str:
     return f"{moment:%H:%M}"
 
 
-@functools.cache
-def _other_groups_slots(vendor: str) -> str:
-    # By hand, as the application page's other reads (see application_read): through the
-    # ORM this DISTINCT join with its prefetch was a quarter of the page's CPU.
-    return f"""
-SELECT g.id, g.name, p.title, s.weekday, s.start_time, s.hours
-  FROM {table(Group)} g
-  JOIN {table(Program)} p ON p.id = g.program_id
-  JOIN {table(ScheduleSlot)} s ON s.group_id = g.id
- WHERE g.id IN (SELECT a.group_id FROM {table(Application)} a
-                 WHERE a.child_id = %s
-                   AND a.status IN ({constants(LIVE_STATUSES)}))
-   AND g.id <> %s AND g.start_date <= %s AND g.end_date >= %s
- ORDER BY g.id, s.weekday, s.start_time
-"""
-
-
 def schedule_clashes(*, child: Child, group: Group) -> list[str]:
     """Warnings (not refusals) for each of the child's other groups that meet at the same time.
 
@@ -266,23 +254,24 @@ def schedule_clashes(*, child: Child, group: Group) -> list[str]:
     slots = list(group.schedule.all())
     if not slots:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _other_groups_slots(connection.vendor),
-            [
-                child.pk,
-                group.pk,
-                connection.ops.adapt_datefield_value(group.end_date),
-                connection.ops.adapt_datefield_value(group.start_date),
-            ],
+    live_elsewhere = Application.objects.filter(child=child, status__in=LIVE_STATUSES).exclude(
+        group=group
+    )
+    others = (
+        ScheduleSlot.objects.filter(
+            group__in=live_elsewhere.values("group_id"),
+            group__start_date__lte=group.end_date,
+            group__end_date__gte=group.start_date,
         )
-        rows = cursor.fetchall()
+        .select_related("group__program")
+        .only("weekday", "start_time", "hours", "group__name", "group__program__title")
+        .order_by("group_id", "weekday", "start_time")
+    )
     warnings = []
-    for _, other in itertools.groupby(rows, key=lambda row: row[0]):
-        theirs_all = list(other)
+    for _, theirs_all in itertools.groupby(others, key=lambda slot: slot.group_id):
+        other_slots = list(theirs_all)
         for mine in slots:
-            for _, name, title, weekday, start_time, hours in theirs_all:
-                theirs = ScheduleSlot(weekday=weekday, start_time=start_time, hours=hours)
+            for theirs in other_slots:
                 if mine.weekday != theirs.weekday:
                     continue
                 a_start, a_end = _span(mine)
@@ -290,7 +279,7 @@ def schedule_clashes(*, child: Child, group: Group) -> list[str]:
                 if a_start < b_end and b_start < a_end:
                     warnings.append(
                         f"{Weekday(mine.weekday).label.capitalize()}: здесь "
-                        f"{_hhmm(a_start)}–{_hhmm(a_end)}, а в «{title}» "
-                        f"({name}) {_hhmm(b_start)}–{_hhmm(b_end)}."
+                        f"{_hhmm(a_start)}–{_hhmm(a_end)}, а в «{theirs.group.program.title}» "
+                        f"({theirs.group.name}) {_hhmm(b_start)}–{_hhmm(b_end)}."
                     )
     return warnings

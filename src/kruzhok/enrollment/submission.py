@@ -17,7 +17,6 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.catalog import seats
 from kruzhok.catalog.models import FinancingSource, Group, ProgramState
-from kruzhok.common import rawsql
 from kruzhok.common.services import AuditEntry, audit_record_many
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.errors import EnrollmentError
@@ -162,7 +161,7 @@ def application_submit(
             else None,
         )
         try:
-            rawsql.insert(application)
+            application.save(force_insert=True)
         except IntegrityError as exc:
             # The unique live-application index is the backstop behind the check above (two
             # clicks at once); raising rolls the whole transaction back, the seat included.

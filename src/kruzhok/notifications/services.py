@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.common import rawsql
 from kruzhok.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -25,9 +24,7 @@ logger = logging.getLogger(__name__)
 def notify(*, user: User, subject: str, body: str, link: str = "") -> Notification:
     """Tell a person about a change. Call it inside the transaction that makes the change:
     if it rolls back, neither the cabinet entry nor the e-mail exists."""
-    notification = Notification(user=user, subject=subject, body=body, link=link)
-    rawsql.insert(notification)  # the same INSERT as save(), without the query compiler
-    return notification
+    return Notification.objects.create(user=user, subject=subject, body=body, link=link)
 
 
 def _letter(notification: Notification) -> EmailMessage:

@@ -1,5 +1,8 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user
+from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 
 from kruzhok.accounts import services
@@ -229,6 +232,25 @@ def test_logout_is_a_post_and_ends_the_session(client):
 
     assert response.status_code == 302
     assert not get_user(client).is_authenticated
+
+
+def test_after_logout_the_old_session_cookie_no_longer_logs_anyone_in(client):
+    user = UserFactory.create()
+    client.post(LOGIN_URL, {"username": user.email, "password": PASSWORD})
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def replayed() -> object:
+        """Who a fresh browser presenting the cookie is."""
+        replay = Client()
+        replay.cookies[settings.SESSION_COOKIE_NAME] = cookie
+        return replay.get(reverse("home")).wsgi_request.user
+
+    assert replayed() == user
+    client.post("/accounts/logout/")
+
+    # The row is gone on the server, so the cookie fails in every worker, not only this one.
+    assert not Session.objects.filter(session_key=cookie).exists()
+    assert replayed().is_anonymous
 
 
 def test_the_confirmation_link_confirms_the_email_and_leads_to_the_cabinet(client):

@@ -1,4 +1,4 @@
-"""The offer's one-read funding outlook gives the ORM services' answers."""
+"""The offer's funding outlook, read at once, gives the services' answers."""
 
 import datetime
 
@@ -52,3 +52,9 @@ def test_no_program_in_force_gives_nothing(world):
     assert _read(world, world.child, before) is None is _orm(world, world.child, before)
     FinancingProgram.objects.filter(pk=world.financing.pk).update(closed_at=timezone.now())
     assert _read(world, world.child, TODAY) is None is _orm(world, world.child, TODAY)
+
+
+def test_the_outlook_is_two_queries(world, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        outlook = funding_outlook(municipality_id=world.municipality.pk, day=TODAY)
+    assert len(outlook.bands) == world.financing.nominal_bands.count() > 1

@@ -1,95 +1,64 @@
-"""The hand-written statements behave as the ORM's: what they write, the ORM reads back
-unchanged; what they read equals what the ORM reads."""
+"""The cage's helpers: statements name tables and columns from the models' metadata, and rows
+read by hand become the instances the ORM would have made."""
 
 import datetime
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore as OrmSessionStore
-from django.db import IntegrityError, connection, transaction
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.utils import timezone
 
-from kruzhok.accounts.backends import UserBackend
 from kruzhok.accounts.models import User
 from kruzhok.common import rawsql
-from kruzhok.common.models import AuditEvent, NumberSequence
-from kruzhok.common.sessions import SessionStore
+from kruzhok.common.models import AuditEvent
+from kruzhok.enrollment.models import Application
 from kruzhok.enrollment.tests.world import user_make
 
 
-def test_insert_gives_primary_keys_in_order_and_fills_defaults(db):
-    actor = user_make()
-    events = [
-        AuditEvent(actor=actor, action="first", object_type="x.y", object_id="1"),
-        AuditEvent(action="second", object_type="x.y", object_id="2", details={"сумма": 12_000}),
-        AuditEvent(action="third", object_type="x.y", object_id="3", ip_address="10.0.0.1"),
-    ]
-    before = timezone.now()
-    rawsql.insert(*events)
-    assert [e.pk for e in events] == sorted(e.pk for e in events)
-    for event in events:
-        assert not event._state.adding
-        stored = AuditEvent.objects.get(pk=event.pk)
-        assert (stored.action, stored.actor_id, stored.details, stored.ip_address) == (
-            event.action,
-            event.actor_id,
-            event.details,
-            event.ip_address,
-        )
-        # auto_now_add, as save() would have set it.
-        assert stored.created_at == event.created_at and stored.created_at >= before
+def _read(model, attnames, pk):
+    a = rawsql.Aliased(model, "x")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {a.columns(attnames)} FROM {a.table} WHERE {a.pk} = %s", [pk])
+        return rawsql.instance_from_row(model, attnames, cursor.fetchone())
 
 
-def test_insert_raises_the_integrity_error_of_a_broken_constraint(db):
-    rawsql.insert(NumberSequence(name="contract"))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        rawsql.insert(NumberSequence(name="contract"))
-
-
-def test_instance_from_row_reads_as_the_orm_does(db):
+def test_a_row_read_by_hand_is_the_instance_the_orm_reads(db):
     user = user_make()
     User.objects.filter(pk=user.pk).update(
         email_confirmed_at=datetime.datetime(2026, 8, 25, 9, 0, 0, 123456, tzinfo=datetime.UTC)
     )
     fields = rawsql.model_fields(User)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {rawsql.columns('', User, fields)} FROM {rawsql.table(User)} WHERE id = %s",
-            [user.pk],
-        )
-        read = rawsql.instance_from_row(User, fields, list(cursor.fetchone()))
+    read = _read(User, fields, user.pk)
     orm = User.objects.get(pk=user.pk)
     for name in fields:
         assert getattr(read, name) == getattr(orm, name), name
+        assert type(getattr(read, name)) is type(getattr(orm, name)), name
     assert timezone.is_aware(read.email_confirmed_at) and timezone.is_aware(read.date_joined)
+    assert read.is_active is True  # SQLite stores 1
+    assert not read._state.adding and read._state.db == connection.alias
 
 
-def test_the_session_is_read_as_djangos_own_store_reads_it(db):
-    store = SessionStore()
-    store["answer"] = 42
-    store.create()
-    assert SessionStore(store.session_key).load() == OrmSessionStore(store.session_key).load()
-    assert SessionStore(store.session_key)["answer"] == 42
+def test_a_json_field_read_by_hand_comes_back_parsed(db):
+    event = AuditEvent.objects.create(
+        action="x", object_type="x.y", object_id="1", details={"сумма": 12_000, "дни": [1, 2]}
+    )
+    read = _read(AuditEvent, rawsql.model_fields(AuditEvent), event.pk)
+    assert read.details == {"сумма": 12_000, "дни": [1, 2]}
 
 
-def test_an_expired_or_unknown_session_is_empty(db, time_machine):
-    store = SessionStore()
-    store["answer"] = 42
-    store.set_expiry(60)
-    store.create()
-    assert SessionStore("no-such-session-key-0123456789ab").load() == {}
-    time_machine.move_to(timezone.now() + datetime.timedelta(seconds=61), tick=False)
-    expired = SessionStore(store.session_key)
-    assert expired.load() == {}
-    assert expired.session_key is None  # a new session will be made, the old one is not reused
-
-
-def test_the_user_of_a_request_is_read_as_the_orm_reads_it(db):
+def test_fields_not_read_load_lazily(db, django_assert_num_queries):
     user = user_make()
-    backend = UserBackend()
-    read = backend.get_user(str(user.pk))
-    assert read == user
-    assert read.get_session_auth_hash() == User.objects.get(pk=user.pk).get_session_auth_hash()
-    assert backend.get_user(str(10**9)) is None
-    assert backend.get_user("not a number") is None
-    User.objects.filter(pk=user.pk).update(is_active=False)
-    assert backend.get_user(str(user.pk)) is None
+    read = _read(User, rawsql.model_fields(User, "id", "email"), user.pk)
+    with django_assert_num_queries(1):
+        assert read.last_name == user.last_name
+
+
+def test_columns_come_from_the_models_metadata():
+    a = rawsql.Aliased(Application, "a")
+    quote = connection.ops.quote_name
+    assert a.table == f"{quote(Application._meta.db_table)} a"
+    assert a["child"] == a["child_id"] == f"a.{quote(Application._meta.get_field('child').column)}"
+    assert a.pk == f"a.{quote('id')}"
+    assert rawsql.model_fields(Application, "status", "child") == ("child_id", "status")
+    with pytest.raises(FieldDoesNotExist):
+        a["no_such_field"]

@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from kruzhok.common.models import Municipality, NumberSequence
-from kruzhok.common.services import audit_record, sequence_next
+from kruzhok.accounts.tests.factories import UserFactory
+from kruzhok.common.models import AuditEvent, Municipality, NumberSequence
+from kruzhok.common.services import AuditEntry, audit_record, audit_record_many, sequence_next
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,23 @@ def test_audit_record_keeps_json_safe_details():
     assert (event.object_type, event.object_id) == ("common.municipality", str(municipality.pk))
     assert event.details == {"period_start": "2026-09-01", "amount": 10000, "note": None}
     assert event.ip_address == "192.0.2.1"
+
+
+def test_audit_record_many_writes_each_action_as_audit_record_would(django_assert_num_queries):
+    municipality = Municipality.objects.create(name="Нефтекумский городской округ")
+    person = UserFactory.create()
+    with django_assert_num_queries(1):
+        audit_record_many(
+            [
+                AuditEntry(person, "first", municipality, {"day": datetime.date(2026, 9, 1)}),
+                AuditEntry(AnonymousUser(), "second", municipality),
+            ]
+        )
+    first, second = AuditEvent.objects.order_by("pk")
+    assert (first.actor, first.action, first.details) == (person, "first", {"day": "2026-09-01"})
+    assert (second.actor, second.action, second.details) == (None, "second", {})
+    assert first.object_id == second.object_id == str(municipality.pk)
+    assert first.created_at is not None and first.ip_address is None
 
 
 def test_sequences_are_gapless_and_independent():

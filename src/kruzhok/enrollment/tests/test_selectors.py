@@ -1,13 +1,18 @@
-"""Reads: schedule clashes, the next step, the provider's queue, working days."""
+"""Reads: the parent's application, schedule clashes, the next step, the provider's queue,
+working days."""
 
 import datetime
 
+import pytest
+from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.catalog import groups as catalog_groups
+from kruzhok.certificates.models import Certificate
 from kruzhok.enrollment import clock, services
 from kruzhok.enrollment.models import ApplicationStatus
 from kruzhok.enrollment.selectors import (
+    application_get_for_parent,
     application_next_step,
     application_queue_for_staff,
     schedule_clashes,
@@ -17,8 +22,42 @@ from kruzhok.enrollment.tests.world import (
     contract_made,
     group_make,
     program_make,
+    user_make,
 )
 from kruzhok.enrollment.workdays import working_day_add
+
+
+def test_the_parents_application_comes_with_all_its_page_shows_in_two_queries(
+    world, django_assert_num_queries
+):
+    contract = contract_made(world)
+    certificate = Certificate.objects.get(child=world.child)
+    with django_assert_num_queries(2):
+        application = application_get_for_parent(user=world.parent, pk=contract.application_id)
+    with django_assert_num_queries(0):
+        assert application.contract == contract
+        assert application.child == world.child
+        assert application.child.certificate == certificate
+        assert application.group == world.group
+        assert application.group.program.title == world.program.title
+        assert application.group.program.provider.short_name == world.provider.short_name
+        assert application.group.teacher.last_name == world.teacher.last_name
+
+
+def test_absent_relations_of_the_application_cost_no_query(world, django_assert_num_queries):
+    application = application_accepted(world)
+    read = application_get_for_parent(user=world.parent, pk=application.pk)
+    with django_assert_num_queries(0):
+        assert getattr(read, "contract", None) is None
+        assert getattr(read.child, "certificate", None) is None
+
+
+def test_another_familys_application_is_not_found(world):
+    application = application_accepted(world)
+    with pytest.raises(Http404):
+        application_get_for_parent(user=user_make(), pk=application.pk)
+    with pytest.raises(Http404):
+        application_get_for_parent(user=world.parent, pk=10**9)
 
 
 def _group(world, schedule, start=datetime.date(2026, 9, 1), end=datetime.date(2026, 12, 24)):
@@ -54,6 +93,16 @@ def test_groups_in_different_periods_never_clash(world):
         end=datetime.date(2027, 5, 25),
     )
     application_accepted(world, group=later)
+    assert schedule_clashes(child=world.child, group=world.group) == []
+
+
+def test_only_live_applications_in_other_groups_clash(world, django_assert_num_queries):
+    chess = _group(world, [(1, datetime.time(16, 0), 1)])
+    application = application_accepted(world, group=chess)
+    application_accepted(world)  # the group itself never clashes with itself
+    with django_assert_num_queries(2):  # this group's slots, then the others' with names
+        assert len(schedule_clashes(child=world.child, group=world.group)) == 1
+    services.application_cancel(parent=world.parent, application=application)
     assert schedule_clashes(child=world.child, group=world.group) == []
 
 

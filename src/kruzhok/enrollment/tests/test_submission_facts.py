@@ -1,15 +1,20 @@
-"""The one-statement reading behind a submission agrees with the ORM's selectors."""
+"""The one-statement reading behind a submission agrees with the ORM's (submission_orm.py) in
+every case below, and with the selectors that answer the same questions elsewhere."""
 
 import datetime
 
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kruzhok.catalog.models import FinancingSource
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.certificates.services import financing_program_current
 from kruzhok.enrollment import services, windows
+from kruzhok.enrollment import submission_facts as by_hand
 from kruzhok.enrollment.selectors import enrollment_window_for_group
-from kruzhok.enrollment.submission_facts import submission_facts
+from kruzhok.enrollment.tests import submission_orm
 from kruzhok.enrollment.tests.world import (
     TODAY,
     child_make,
@@ -22,13 +27,38 @@ OPENS = datetime.datetime(2026, 10, 20, 9, 0, tzinfo=datetime.UTC)
 CLOSES = datetime.datetime(2026, 11, 1, 6, 30, 15, 123456, tzinfo=datetime.UTC)
 
 
+def _values(instance, fields):
+    return None if instance is None else {name: getattr(instance, name) for name in fields}
+
+
+def _agree(read, orm):
+    """The hand-written reading equals the ORM's, field by field and fact by fact."""
+    assert (read is None) == (orm is None)
+    if read is None:
+        return
+    for fields, ours, theirs in (
+        (by_hand.GROUP_FIELDS, read.group, orm.group),
+        (by_hand.PROGRAM_FIELDS, read.group.program, orm.group.program),
+        (by_hand.PROVIDER_FIELDS, read.group.program.provider, orm.group.program.provider),
+        (by_hand.CHILD_FIELDS, read.child, orm.child),
+        (by_hand.WINDOW_FIELDS, read.window, orm.window),
+    ):
+        assert _values(ours, fields) == _values(theirs, fields)
+    facts = ("is_guardian", "applied_here", "other_certificate_programs", "programs_limit")
+    assert [getattr(read, fact) for fact in facts] == [getattr(orm, fact) for fact in facts]
+
+
 def _facts(world, *, group=None, child=None, user=None, today=TODAY):
-    return submission_facts(
-        user_id=(user or world.parent).pk,
-        child_id=(child or world.child).pk,
-        group_id=(group or world.group).pk,
-        today=today,
-    )
+    """The facts read by hand, once checked against the ORM's reading."""
+    question = {
+        "user_id": (user or world.parent).pk,
+        "child_id": (child or world.child).pk,
+        "group_id": (group or world.group).pk,
+        "today": today,
+    }
+    read = by_hand.submission_facts(**question)
+    _agree(read, submission_orm.submission_facts(**question))
+    return read
 
 
 def test_the_group_program_provider_and_child_are_read_as_stored(world):
@@ -109,3 +139,27 @@ def test_other_programs_count_live_certificate_applications_by_program(world):
     assert _facts(world).applied_here
     sister = child_make(world.parent)
     assert _facts(world, child=sister).other_certificate_programs == 0
+
+
+def test_the_recount_under_the_childs_lock_agrees_with_the_orm(world):
+    chess = group_make(program_make(world.provider, title="Шахматы"), world.teacher)
+    for group in (world.group, chess):
+        services.application_submit(parent=world.parent, child_id=world.child.pk, group_id=group.pk)
+    for program in (world.program, chess.program, program_make(world.provider)):
+        question = {"child_id": world.child.pk, "program_id": program.pk}
+        with transaction.atomic():
+            counted = by_hand.other_certificate_programs_locked(**question)
+        with transaction.atomic():
+            assert counted == submission_orm.other_certificate_programs_locked(**question)
+        assert counted == (1 if program in (world.program, chess.program) else 2)
+
+
+@pytest.mark.postgres
+def test_the_childs_row_is_locked_by_hand_as_the_orm_locks_it(world):
+    statements = []
+    for lock in (by_hand.child_row_lock, submission_orm.child_row_lock):
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            lock(child_id=world.child.pk)
+        (select,) = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+        statements.append(select)
+    assert all(sql.endswith(" FOR UPDATE") for sql in statements), statements

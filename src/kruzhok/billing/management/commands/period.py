@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "close":
-            program = _program(_municipality(options["municipality"]), options["period"])
+            program = _program(municipality_arg(options["municipality"]), options["period"])
             self.close(program)
 
     def close(self, program: FinancingProgram) -> None:
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"заявка №{pk} не завершена: {why}"))
 
 
-def _municipality(value: str) -> Municipality:
+def municipality_arg(value: str) -> Municipality:
     found = (
         Municipality.objects.filter(pk=int(value)).first()
         if value.isdigit()

@@ -1,0 +1,90 @@
+"""The operator's months: which are open, closing (with progress) and closed, the button that
+closes one, and the invoices a close issued.
+
+Access: operators see only their municipality (404 for another's close), regional
+administrators every municipality; other roles get 403.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kruzhok.accounts.models import Role
+from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
+from kruzhok.billing import selectors
+from kruzhok.billing.month_close import MonthCloseError, month_close_start
+from kruzhok.common.models import Municipality
+
+OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)
+
+
+def _municipality(request: AuthenticatedHttpRequest) -> Municipality:
+    allowed = selectors.operator_municipality_ids(user=request.user)
+    wanted = request.GET.get("municipality") or request.POST.get("municipality") or ""
+    pk = int(wanted) if wanted.isdigit() and len(wanted) < 10 else (allowed[0] if allowed else 0)
+    if pk not in allowed:
+        raise Http404("Муниципалитет не найден.")
+    return Municipality.objects.get(pk=pk)
+
+
+@role_required(*OPERATOR_ROLES)
+def month_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    municipality = _municipality(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "billing/month_list.html",
+        {
+            "municipality": municipality,
+            "municipalities": Municipality.objects.filter(
+                pk__in=selectors.operator_municipality_ids(user=request.user)
+            ).order_by("name")
+            if request.user.role == Role.REGIONAL_ADMIN
+            else [],
+            "rows": selectors.month_rows(municipality_id=municipality.pk, today=today),
+        },
+    )
+
+
+@require_POST
+@role_required(*OPERATOR_ROLES)
+def month_close(request: AuthenticatedHttpRequest) -> HttpResponse:
+    municipality = _municipality(request)
+    try:
+        month = datetime.date.fromisoformat(request.POST.get("month", ""))
+    except ValueError:
+        messages.error(request, "Не понятно, какой месяц закрыть: обновите страницу.")
+        return _back_to_list(municipality)
+    try:
+        closure = month_close_start(actor=request.user, municipality=municipality, month=month)
+    except MonthCloseError as refusal:
+        messages.error(request, str(refusal))
+        return _back_to_list(municipality)
+    messages.success(
+        request,
+        "Закрытие месяца началось: посещаемость за него заморожена, счета поставщикам "
+        "выставляются. Страница покажет, когда всё будет готово.",
+    )
+    return redirect("billing:closure_detail", pk=closure.pk)
+
+
+def _back_to_list(municipality: Municipality) -> HttpResponse:
+    return redirect(f"{reverse('billing:month_list')}?municipality={municipality.pk}")
+
+
+@role_required(*OPERATOR_ROLES)
+def closure_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    closure = selectors.month_closure_for_operator(user=request.user, pk=pk)
+    context = {
+        "closure": closure,
+        "month": selectors.month_name(closure.month),
+        "invoices": selectors.invoice_list_for_closure(closure=closure),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "billing/_closure_progress.html", context)
+    return render(request, "billing/closure_detail.html", context)
