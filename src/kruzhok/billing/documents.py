@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
@@ -130,9 +131,15 @@ def payer_party(municipality: Municipality) -> Party:
 
 
 def _lines(invoice: Invoice) -> list[InvoiceLine]:
+    """The lines by program, group and child; a child's corrections of earlier months follow
+    the month's own line."""
     return list(
         InvoiceLine.objects.filter(invoice=invoice).order_by(
-            "program_title", "group_name", "child_initials", "pk"
+            "program_title",
+            "group_name",
+            "child_initials",
+            F("corrects_month").asc(nulls_first=True),
+            "pk",
         )
     )
 
@@ -160,6 +167,10 @@ def _totals(invoice: Invoice, lines: list[InvoiceLine]) -> Totals:
 def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
     """Everything the invoice and the act say, read once (also what the tests check).
 
+    The amount due is the certificates' total. Corrections of closed months may take it
+    below zero (marks taken back): nothing is then due, and the documents say what the
+    provider returns instead (`refund`), since no amount in words is negative.
+
     Raises InvoiceDocumentError when the lines do not add up to the invoice's totals.
     """
     invoice = Invoice.objects.select_related("closure__municipality", "provider").get(pk=invoice.pk)
@@ -167,6 +178,7 @@ def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
     totals = _totals(invoice, lines)
     provider = provider_party(invoice.provider)
     payer = payer_party(invoice.closure.municipality)
+    due, refund = max(totals.certificate, 0), max(-totals.certificate, 0)
     return {
         "invoice": invoice,
         "month": month_name(invoice.closure.month),
@@ -175,8 +187,12 @@ def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
         "parties": [provider, payer],
         "lines": lines,
         "totals": totals,
-        "certificate_words": kopecks_in_words(totals.certificate, capitalize=True),
-        "certificate_words_lower": kopecks_in_words(totals.certificate),
+        "has_corrections": any(line.corrects_month for line in lines),
+        "due": due,
+        "due_words": kopecks_in_words(due, capitalize=True),
+        "due_words_lower": kopecks_in_words(due),
+        "refund": refund,
+        "refund_words_lower": kopecks_in_words(refund),
         "generated_at": timezone.localtime(),
     }
 
@@ -214,6 +230,7 @@ _LINE_HEADERS = (
     ("Посещено", 10),
     ("За счёт сертификата", 15),
     ("Доплата родителя", 15),
+    ("Корректировка за месяц", 16),
 )
 _TABLE_ROW = 6  # the header row; lines follow it
 
@@ -224,7 +241,8 @@ def _money_write(ws: Any, row: int, column: int, kopecks: int) -> None:
 
 
 def lines_xlsx(context: dict[str, Any]) -> bytes:
-    """The invoice's lines as a workbook: one row per contract, then the totals.
+    """The invoice's lines as a workbook: one row per contract (and per month it corrects),
+    then the totals.
 
     Every text from people (program titles, groups, names) is written as text, never as a
     formula (`common.xlsx.text_write`); amounts are exact numbers of rubles.
@@ -255,10 +273,14 @@ def lines_xlsx(context: dict[str, Any]) -> bytes:
             start=2,
         ):
             text_write(ws, row, column, text).alignment = Alignment(wrap_text=True)
-        ws.cell(row=row, column=6, value=line.lessons_planned)
+        # A correction has no schedule of its own: the month it corrects had one.
+        planned = None if line.corrects_month else line.lessons_planned
+        ws.cell(row=row, column=6, value=planned)
         ws.cell(row=row, column=7, value=line.lessons_attended)
         _money_write(ws, row, 8, line.certificate_amount)
         _money_write(ws, row, 9, line.parent_amount)
+        if line.corrects_month:
+            text_write(ws, row, 10, month_name(line.corrects_month))
     total_row = row + 1
     text_write(ws, total_row, 1, "Итого").font = BOLD
     ws.cell(row=total_row, column=6, value=totals.lessons_planned).font = BOLD
@@ -267,20 +289,20 @@ def lines_xlsx(context: dict[str, Any]) -> bytes:
     _money_write(ws, total_row, 9, totals.parent)
     for column in (8, 9):
         ws.cell(row=total_row, column=column).font = BOLD
-    text_write(
-        ws,
-        total_row + 2,
-        1,
-        f"Всего к оплате: {format_kopecks(totals.certificate)} "
-        f"({context['certificate_words_lower']}), без НДС",
-    )
-    text_write(
-        ws,
-        total_row + 3,
-        1,
+    notes = [
+        f"Всего к оплате: {format_kopecks(context['due'])} ({context['due_words_lower']}), без НДС"
+    ]
+    if context["refund"]:
+        notes.append(
+            f"Корректировки превышают начисления месяца: исполнитель возвращает "
+            f"{format_kopecks(context['refund'])} ({context['refund_words_lower']})"
+        )
+    notes.append(
         f"Доплата родителей {format_kopecks(totals.parent)} оплачивается родителями "
-        "по договорам и в сумму к оплате не входит.",
+        "по договорам и в сумму к оплате не входит."
     )
+    for offset, note in enumerate(notes, start=2):
+        text_write(ws, total_row + offset, 1, note)
     return workbook_bytes(wb)
 
 

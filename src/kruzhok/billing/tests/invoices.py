@@ -12,6 +12,7 @@ from kruzhok.common.sample_numbers import inn_sample, ogrn_sample
 from kruzhok.enrollment.tests.world import World, child_make, contract_made, user_make
 from kruzhok.providers.models import Provider
 
+SEPTEMBER = datetime.date(2026, 9, 1)
 OCTOBER = datetime.date(2026, 10, 1)
 ISSUED_ON = datetime.date(2026, 11, 6)
 
@@ -27,6 +28,7 @@ class Line:
     attended: int
     certificate: int  # kopecks
     parent: int  # kopecks
+    corrects: datetime.date | None = None  # a correction of this closed month
 
 
 # In the order the documents list them (program, group, child). The certificate parts add up
@@ -97,6 +99,7 @@ def invoice_make(
             child_initials=line.child,
             program_title=line.program,
             group_name=line.group,
+            corrects_month=line.corrects,
             lessons_planned=line.planned,
             lessons_attended=line.attended,
             certificate_amount=line.certificate,

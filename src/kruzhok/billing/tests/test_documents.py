@@ -22,6 +22,7 @@ from kruzhok.billing.tests.invoices import (
     HAND_LINES,
     HAND_TOTALS,
     PAYER,
+    SEPTEMBER,
     Line,
     invoice_make,
     payer_details_set,
@@ -52,6 +53,8 @@ class _Rows(HTMLParser):
             self.rows.append([])
         elif self.depth and tag in ("td", "th"):
             self.cell = []
+        elif self.cell is not None and tag in ("div", "br"):
+            self.cell.append(" ")  # a line of its own in the cell
 
     def handle_endtag(self, tag):
         if tag == "table" and self.depth:
@@ -222,6 +225,80 @@ def test_user_text_is_escaped_in_the_documents(world):
     assert _rows(page, "lines")[1][2:4] == ["<b>Тест</b>", "Роботы & <script>"]
 
 
+def _pages(invoice):
+    context = invoice_document_context(invoice=invoice)
+    return {kind: invoice_document_html(context=context, kind=kind) for kind in (INVOICE, ACT)}
+
+
+def test_a_correction_line_names_the_month_it_corrects_and_counts_with_its_sign(world):
+    contracts_lines = (
+        Line("Андреев И. П.", "Робототехника", "Группа 1", 9, 8, 60_000, 12_345),
+        # A mark of September made after its close, and one taken back (negative).
+        Line("Борисова А. С.", "Робототехника", "Группа 1", 0, 2, 15_000, 0, SEPTEMBER),
+        Line("Андреев И. П.", "Робототехника", "Группа 1", 0, -1, -7_500, -1_543, SEPTEMBER),
+    )
+    invoice = invoice_make(world, lines=contracts_lines)
+    pages = _pages(invoice)
+    for kind in (INVOICE, ACT):
+        rows = _rows(pages[kind], "lines")
+        assert rows[-1] == ["Итого", "9", "9", "675,00 ₽", "108,02 ₽"]
+        assert [row[2:] for row in rows[1:-1]] == [
+            ["Андреев И. П.", "Робототехника", "Группа 1", "9", "8", "600,00 ₽", "123,45 ₽"],
+            [
+                "Андреев И. П.",
+                "Робототехника корректировка за сентябрь 2026",
+                "Группа 1",
+                "—",
+                "-1",
+                "−75,00 ₽",
+                "−15,43 ₽",
+            ],
+            [
+                "Борисова А. С.",
+                "Робототехника корректировка за сентябрь 2026",
+                "Группа 1",
+                "—",
+                "2",
+                "150,00 ₽",
+                "0,00 ₽",
+            ],
+        ]
+        assert _rows(pages[kind], "sums")[-1] == ["Всего к оплате:", "675,00 ₽"]
+        text = _text(pages[kind])
+        assert "Всего к оплате: Шестьсот семьдесят пять рублей 00 копеек" in text
+        assert "Корректировка — изменение посещаемости за прошлый, уже закрытый месяц" in text
+    assert "на сумму 675,00 ₽ (шестьсот семьдесят пять рублей 00 копеек)" in _text(pages[ACT])
+
+
+def test_corrections_below_zero_are_due_nothing_and_say_what_the_provider_returns(world):
+    invoice = invoice_make(
+        world,
+        lines=(Line("Андреев И. П.", "Шахматы", "Группа 2", 0, -2, -15_000, -3_000, SEPTEMBER),),
+    )
+    pages = _pages(invoice)
+    for kind in (INVOICE, ACT):
+        assert _rows(pages[kind], "sums") == [
+            ["Итого:", "−150,00 ₽"],
+            ["НДС:", "Без НДС"],
+            ["Всего к оплате:", "0,00 ₽"],
+        ]
+        text = _text(pages[kind])
+        assert "Всего к оплате: Ноль рублей 00 копеек" in text
+        assert "исполнитель возвращает 150,00 ₽ (сто пятьдесят рублей 00 копеек)" in text
+    assert "сумма по акту отрицательная: −150,00 ₽" in _text(pages[ACT])
+    assert "Всего оказано услуг" not in _text(pages[ACT])
+    documents = invoice_documents_issue(invoice=invoice)
+    ws = load_workbook(io.BytesIO(bytes(documents[2].content))).active
+    assert [_kopecks(ws["H7"].value), ws["J7"].value, ws["F7"].value] == [
+        -15_000,
+        "сентябрь 2026",
+        None,
+    ]
+    notes = [ws.cell(row=row, column=1).value for row in (10, 11, 12)]
+    assert notes[0].startswith(f"Всего к оплате: 0,00{NBSP}₽ (ноль рублей 00 копеек)")
+    assert "исполнитель возвращает 150,00" in notes[1].replace(NBSP, " ")
+
+
 def test_issuing_stores_three_documents_with_their_digests(invoice):
     documents = invoice_documents_issue(invoice=invoice)
     assert [d.kind for d in documents] == list(DOCUMENT_KINDS)
@@ -325,6 +402,7 @@ def test_the_workbook_has_one_row_per_line_and_the_totals(invoice):
         "Посещено",
         "За счёт сертификата",
         "Доплата родителя",
+        "Корректировка за месяц",
     ]
     expected = _expected_line_rows(invoice)
     for row, want in zip(rows[1:4], expected, strict=True):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from kruzhok.accounts.models import Role
 from kruzhok.billing.invoice_read import invoice_list_for_operator
 from kruzhok.billing.models import InvoiceDocument, InvoiceDocumentKind, InvoiceStatus
-from kruzhok.billing.tests.invoices import Line, closure_make, invoice_make
+from kruzhok.billing.tests.invoices import SEPTEMBER, Line, closure_make, invoice_make
 from kruzhok.common.models import Municipality
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.enrollment.tests.world import provider_make, user_make
@@ -170,6 +170,17 @@ def test_the_invoice_list_lists_each_provider_the_user_administers(client, world
     assert "Счёт № 3 от" in page
     assert "Документы счёта ещё не сформированы." in page  # `theirs` has none stored
     assert theirs.documents.count() == 0
+
+
+def test_an_invoice_of_corrections_below_zero_says_it_is_to_be_returned(client, world):
+    invoice_make(
+        world,
+        lines=(Line("Андреев И. П.", "Шахматы", "Группа", 0, -1, -7_500, 0, SEPTEMBER),),
+    )
+    page = _get(client, world.admin, reverse("provider:invoices")).content.decode()
+    assert "Корректировки больше начислений: к возврату" in page
+    assert "−75,00\u00a0₽" in page
+    assert "К оплате за счёт сертификатов" not in page
 
 
 def test_the_invoice_list_says_when_there_are_none(client, world):
