@@ -11,6 +11,7 @@ from kruzhok.billing import selectors as billing_selectors
 from kruzhok.billing.models import MonthClosureStatus
 from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.certificates.errors import HoldExceeded, LedgerError
+from kruzhok.certificates.models import BillingRegime
 from kruzhok.enrollment import charges
 from kruzhok.enrollment.models import ApplicationStatus, Contract
 from kruzhok.providers.models import StaffRole
@@ -96,6 +97,9 @@ def attendance_mark(
             mark.present = present
             mark.marked_by = actor
             mark.save(update_fields=["present", "marked_by", "marked_at"])
+        if contract.billing_regime == BillingRegime.MONTHLY:
+            # Paid by the month, attendance notwithstanding: the month close charges it.
+            return mark
         try:
             if present:
                 charges.lesson_charge(

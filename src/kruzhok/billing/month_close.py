@@ -14,6 +14,11 @@ the console command, or the worker retrying) takes only what is not billed yet, 
 nothing left only marks the batch closed. Two operators pressing the button at once share one
 batch (a unique constraint) and, provider by provider, the lock.
 
+A contract paid monthly (`billing_regime` monthly) is charged for the month by the close
+itself, in its provider's step, before the charges are gathered: the month's lessons' value
+prorated by the days the contract was in force, attendance notwithstanding
+(`enrollment.charges.contract_month_charge`).
+
 Which charges a municipality's close bills: those of contracts paid by a certificate of the
 municipality (the child's home municipality funds it, wherever the provider is) that are
 billed in the month — the month's lessons, and, as correction lines that name the month they
@@ -27,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -41,9 +46,11 @@ from kruzhok.billing.models import (
     MonthClosureStatus,
 )
 from kruzhok.catalog.models import LessonStatus
+from kruzhok.certificates.models import BillingRegime
 from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
 from kruzhok.common.services import audit_record, sequence_next
+from kruzhok.enrollment import charges as charges_service
 from kruzhok.enrollment.models import Charge, Contract
 from kruzhok.providers.models import Provider
 
@@ -163,6 +170,11 @@ def month_close_run(*, closure_id: int, progress: Progress | None = None) -> Mon
     provider_ids = sorted(
         set(_unbilled_charges(closure).values_list(provider_field, flat=True))
         | set(_unbilled_reversals(closure).values_list(provider_field, flat=True))
+        | set(
+            _monthly_contracts(closure).values_list(
+                "application__group__program__provider_id", flat=True
+            )
+        )
     )
     MonthClosure.objects.filter(pk=closure.pk).update(
         providers_total=F("providers_done") + len(provider_ids)
@@ -203,6 +215,28 @@ def _unbilled_charges(closure: MonthClosure) -> QuerySet[Charge]:
     )
 
 
+def _monthly_contracts(closure: MonthClosure) -> QuerySet[Contract]:
+    """Contracts paid monthly by the municipality's certificates that were in force in the
+    month and are not charged for it yet: the close charges their month first."""
+    return (
+        Contract.objects.filter(
+            certificate__municipality_id=closure.municipality_id,
+            billing_regime=BillingRegime.MONTHLY,
+            start_date__lte=_month_end(closure.month),
+            end_date__gte=closure.month,
+        )
+        .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=closure.month))
+        .exclude(
+            Exists(
+                Charge.objects.filter(
+                    contract=OuterRef("pk"), month=closure.month, reversed_at__isnull=True
+                )
+            )
+        )
+        .order_by("pk")
+    )
+
+
 def _unbilled_reversals(closure: MonthClosure) -> QuerySet[Charge]:
     """Charges billed in a closed month and taken back since, to bill back in this one."""
     return Charge.objects.filter(
@@ -224,7 +258,10 @@ class _LineFigures:
 
     @property
     def lessons(self) -> int:
-        return len(self.charges) - len(self.reversals)
+        """Attended lessons (a month paid as a whole counts none: attendance does not matter)."""
+        return sum(1 for c in self.charges if c.lesson_id) - sum(
+            1 for c in self.reversals if c.lesson_id
+        )
 
     @property
     def certificate(self) -> int:
@@ -251,8 +288,8 @@ def _lines(
         return lines[key]
 
     for charge in charges:
-        lesson_month = charge.lesson.date.replace(day=1)
-        corrects = None if lesson_month == closure.month else lesson_month
+        for_month = charge.for_month
+        corrects = None if for_month == closure.month else for_month
         line(charge.contract, corrects).charges.append(charge)
     for charge in reversals:
         line(charge.contract, charge.billed_month).reversals.append(charge)
@@ -267,6 +304,12 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
     again; None when there is nothing (left) to bill."""
     with transaction.atomic(durable=True):
         provider = Provider.objects.select_for_update(of=("self",)).get(pk=provider_id)
+        if Invoice.objects.filter(closure=closure, provider=provider).exists():
+            return None
+        for contract in _monthly_contracts(closure).filter(
+            application__group__program__provider_id=provider_id
+        ):
+            charges_service.contract_month_charge(contract=contract, month=closure.month)
         related = (
             "lesson",
             "contract__application__child",
@@ -284,9 +327,7 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
             .select_related(*related)
             .order_by("contract_id", "lesson__date", "pk")
         )
-        if not (charges or reversals) or (
-            Invoice.objects.filter(closure=closure, provider=provider).exists()
-        ):
+        if not (charges or reversals):
             return None
         invoice = _invoice_create(closure, provider, _lines(closure, charges, reversals))
         _totals_check(invoice, charges, reversals)
@@ -354,13 +395,14 @@ def _totals_check(invoice: Invoice, charges: list[Charge], reversals: list[Charg
     """Sum what was linked again from the database: the invoice, its lines and the charges
     (less the reversals) linked to them must agree to the kopeck, or the provider's step is
     rolled back."""
+    lessons_only = Q(charge__lesson__isnull=False)
     added = InvoicedCharge.objects.filter(line__invoice=invoice).aggregate(
-        n=Count("pk"),
+        n=Count("pk", filter=lessons_only),
         certificate=Coalesce(Sum("charge__certificate_amount"), 0),
         parent=Coalesce(Sum("charge__parent_amount"), 0),
     )
     taken = InvoicedReversal.objects.filter(line__invoice=invoice).aggregate(
-        n=Count("pk"),
+        n=Count("pk", filter=lessons_only),
         certificate=Coalesce(Sum("charge__certificate_amount"), 0),
         parent=Coalesce(Sum("charge__parent_amount"), 0),
     )
@@ -375,7 +417,11 @@ def _totals_check(invoice: Invoice, charges: list[Charge], reversals: list[Charg
         added["parent"] - taken["parent"],
     )
     expected = (invoice.lessons, invoice.certificate_amount, invoice.parent_amount)
-    counted = (len(charges) - len(reversals), linked[1], linked[2])
+    counted = (
+        sum(1 for c in charges if c.lesson_id) - sum(1 for c in reversals if c.lesson_id),
+        linked[1],
+        linked[2],
+    )
     if (
         linked != expected
         or counted != expected

@@ -17,6 +17,7 @@ from django.db.models import F
 from kruzhok.certificates import ledger, selectors
 from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
+    BillingRegime,
     Certificate,
     CertificateStatus,
     FinancingProgram,
@@ -89,6 +90,7 @@ def financing_program_create(
     budget_cap: int,
     nominal_bands: list[tuple[int, int, int]],
     max_programs_per_child: int = 3,
+    billing_regime: str = BillingRegime.PER_LESSON,
 ) -> FinancingProgram:
     """Create a financing program, its nominal bands, and fund its budget to the cap, in one
     durable transaction (an entry point: the budget's money moves here)."""
@@ -100,6 +102,7 @@ def financing_program_create(
         max_funded_certificates=max_funded_certificates,
         budget_cap=budget_cap,
         max_programs_per_child=max_programs_per_child,
+        billing_regime=billing_regime,
     )
     NominalBand.objects.bulk_create(
         NominalBand(financing_program=program, age_min=lo, age_max=hi, nominal=nominal)
@@ -261,6 +264,20 @@ def lesson_charge_post(
         amount=amount,
         key=f"attendance:{lesson_id}:{child_id}:{attempt}",
         description=f"Занятие {lesson_date:%d.%m.%Y}",
+    )
+
+
+def month_charge_post(
+    *, hold: Hold, contract_id: int, month: datetime.date, attempt: int, amount: int
+) -> Transfer:
+    """Charge the certificate's share of a month of a contract paid monthly, from its reserve,
+    once per contract, month and attempt (`attempt` counts earlier charges of the month that
+    were reversed). Raises `HoldExceeded` when the reserve is gone."""
+    return ledger.hold_post(
+        hold=hold,
+        amount=amount,
+        key=f"month:{contract_id}:{month:%Y-%m}:{attempt}",
+        description=f"Обучение за {month:%m.%Y}",
     )
 
 

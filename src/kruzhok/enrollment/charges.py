@@ -10,6 +10,8 @@ The formula lives once, in `certificates.services.certificate_share`; the money 
 the certificates app's services.
 """
 
+import calendar
+import copy
 import datetime
 
 from django.db.models import Sum
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.certificates import services as certificate_services
+from kruzhok.certificates.models import BillingRegime
 from kruzhok.enrollment.models import Charge, Contract
 
 
@@ -110,26 +113,20 @@ def lesson_charge_reverse(
 
 def reserve_still_needed(*, contract: Contract, on: datetime.date) -> int:
     """The most the certificate may still be charged under the contract: the certificate's
-    share (cumulative rounding, as a lesson's charge computes it) of lessons before `on` that
-    are not charged yet — a teacher may fill in the journal for days the child still
-    attended."""
+    share (cumulative rounding, as a charge computes it) of what before `on` is not charged
+    yet — lessons a teacher may still fill in the journal for, or, paid monthly, the months
+    before `on` the month close has not charged yet (the last one prorated to `on`)."""
     if contract.total_cost == 0 or contract.certificate_part == 0:
         return 0
-    hours = (
-        contract.application.group.lessons.filter(
-            date__gte=contract.start_date, date__lt=on, status=LessonStatus.PLANNED
-        )
-        .exclude(
-            pk__in=Charge.objects.filter(contract=contract, reversed_at=None).values("lesson_id")
-        )
-        .aggregate(hours=Sum("hours"))["hours"]
-        or 0
-    )
-    if hours == 0:
+    if contract.billing_regime == BillingRegime.MONTHLY:
+        value = _months_not_charged_value(contract, on)
+    else:
+        value = _lessons_not_charged_value(contract, on)
+    if value == 0:
         return 0
-    value, charged = _charged(contract)
+    charged_value, charged = _charged(contract)
     target = certificate_services.certificate_share(
-        value=value + hours * contract.price_per_hour,
+        value=charged_value + value,
         certificate_part=contract.certificate_part,
         total_cost=contract.total_cost,
     )
@@ -139,3 +136,122 @@ def reserve_still_needed(*, contract: Contract, on: datetime.date) -> int:
 def active_charge(*, contract: Contract, lesson: Lesson) -> Charge | None:
     """The lesson's charge under the contract that is not reversed, if any."""
     return Charge.objects.filter(contract=contract, lesson=lesson, reversed_at=None).first()
+
+
+def _lessons_not_charged_value(contract: Contract, on: datetime.date) -> int:
+    charged_lessons = Charge.objects.filter(contract=contract, reversed_at=None).values("lesson_id")
+    hours = (
+        contract.application.group.lessons.filter(
+            date__gte=contract.start_date, date__lt=on, status=LessonStatus.PLANNED
+        )
+        .exclude(pk__in=charged_lessons)
+        .aggregate(hours=Sum("hours"))["hours"]
+        or 0
+    )
+    return int(hours * contract.price_per_hour)
+
+
+def _months_not_charged_value(contract: Contract, on: datetime.date) -> int:
+    charged_months = set(
+        Charge.objects.filter(contract=contract, reversed_at=None, month__isnull=False).values_list(
+            "month", flat=True
+        )
+    )
+    ending = copy.copy(contract)
+    ending.terminated_on = on
+    value = 0
+    month = contract.start_date.replace(day=1)
+    while month < on:
+        if month not in charged_months:
+            value += month_value(contract=ending, month=month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    charged_value, _ = _charged(contract)
+    return min(value, max(0, contract.total_cost - charged_value))
+
+
+# Regime `monthly`: each month of the contract is charged whatever the attendance ---------------
+
+
+def month_end(first: datetime.date) -> datetime.date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _active_days(contract: Contract, first: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the month on which the contract was in force (may be empty:
+    last before first)."""
+    last = min(month_end(first), contract.end_date)
+    if contract.terminated_on is not None:
+        last = min(last, contract.terminated_on - datetime.timedelta(days=1))
+    return max(first, contract.start_date), last
+
+
+def month_value(*, contract: Contract, month: datetime.date) -> int:
+    """What a month of a contract paid monthly costs: the value of the group's lessons of the
+    month (cancelled ones excluded) prorated by the days the contract was in force in it,
+    rounded down — and, in the contract's last month when it runs to its end, whatever makes
+    the whole contract come to its total cost. Never more than is left of the total cost."""
+    first = month.replace(day=1)
+    starts, ends = _active_days(contract, first)
+    if starts > ends:
+        return 0
+    hours = (
+        contract.application.group.lessons.filter(
+            date__gte=first, date__lte=month_end(first), status=LessonStatus.PLANNED
+        ).aggregate(hours=Sum("hours"))["hours"]
+        or 0
+    )
+    days = month_end(first).day
+    value = hours * contract.price_per_hour * ((ends - starts).days + 1) // days
+    charged, _ = _charged(contract)
+    left = max(0, contract.total_cost - charged)
+    runs_to_its_end = contract.terminated_on is None or contract.terminated_on > contract.end_date
+    if runs_to_its_end and contract.end_date <= month_end(first):
+        return left
+    return min(value, left)
+
+
+def contract_month_charge(*, contract: Contract, month: datetime.date) -> Charge | None:
+    """Charge a month of a contract paid monthly, once, on the month's own invoice: the
+    month's value split by the same cumulative rule as lessons, so that over the whole
+    contract the certificate pays its part to the kopeck. None when the month costs nothing
+    (the contract was not in force in it). Call inside the caller's durable transaction; the
+    contract's row is locked here. Raises `HoldExceeded` when the reserve is gone."""
+    first = month.replace(day=1)
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("application", "hold")
+        .get(pk=contract.pk)
+    )
+    active = Charge.objects.filter(contract=contract, month=first, reversed_at=None).first()
+    if active is not None:
+        return active
+    value = month_value(contract=contract, month=first)
+    if value <= 0:
+        return None
+    value_before, charged_before = _charged(contract)
+    share = lesson_certificate_share(
+        value_before=value_before,
+        charged_before=charged_before,
+        lesson_value=value,
+        contract=contract,
+    )
+    transfer = None
+    if share > 0 and contract.hold is not None:
+        transfer = certificate_services.month_charge_post(
+            hold=contract.hold,
+            contract_id=contract.pk,
+            month=first,
+            attempt=Charge.objects.filter(contract=contract, month=first).count(),
+            amount=share,
+        )
+    elif contract.hold is None:
+        share = 0
+    return Charge.objects.create(
+        contract=contract,
+        month=first,
+        billed_month=first,
+        lesson_value=value,
+        certificate_amount=share,
+        parent_amount=value - share,
+        transfer=transfer,
+    )

@@ -10,7 +10,7 @@ from kruzhok.accounts.models import User
 from kruzhok.catalog.models import FinancingSource
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.errors import InsufficientFunds
-from kruzhok.certificates.models import CertificateStatus
+from kruzhok.certificates.models import BillingRegime, CertificateStatus
 from kruzhok.common.services import sequence_next
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, Contract
@@ -33,11 +33,14 @@ def contract_conclude(
     group = application.group
     program = group.program
     certificate = None
+    regime = BillingRegime.PER_LESSON
     if program.financing_source == FinancingSource.CERTIFICATE:
         certificate = certificate_services.certificate_issue(child=application.child)
         financing = certificate_services.financing_program_current(
             municipality=application.child.municipality_id, day=today
         )
+        if financing is not None:
+            regime = BillingRegime(financing.billing_regime)
         if financing is not None and (
             certificate.status != CertificateStatus.FUNDED
             or certificate.financing_program_id != financing.pk
@@ -64,6 +67,7 @@ def contract_conclude(
         accepted_by=parent,
         accepted_ip=ip_address,
         accepted_user_agent=user_agent[:300],
+        billing_regime=regime,
     )
     if certificate is not None and offer.certificate_part > 0:
         try:

@@ -1,6 +1,10 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+
+from kruzhok.certificates.models import BillingRegime
 
 
 class ApplicationStatus(models.TextChoices):
@@ -127,6 +131,13 @@ class Contract(models.Model):
     accepted_ip = models.GenericIPAddressField("IP-адрес акцепта", null=True, blank=True)
     accepted_user_agent = models.CharField("браузер", max_length=300, blank=True)
     terminated_on = models.DateField("расторгнут с", null=True, blank=True)
+    billing_regime = models.CharField(
+        "порядок оплаты",
+        max_length=20,
+        choices=BillingRegime.choices,
+        default=BillingRegime.PER_LESSON,
+        help_text="из программы финансирования на день заключения договора",
+    )
 
     class Meta:
         verbose_name = "договор"
@@ -222,8 +233,21 @@ class Charge(models.Model):
     contract = models.ForeignKey(
         "enrollment.Contract", on_delete=models.PROTECT, related_name="charges"
     )
-    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.PROTECT, related_name="charges")
-    lesson_value = models.BigIntegerField("стоимость занятия, коп.")
+    lesson = models.ForeignKey(
+        "catalog.Lesson",
+        on_delete=models.PROTECT,
+        related_name="charges",
+        null=True,
+        blank=True,
+        help_text="занятие — при оплате за посещённые занятия",
+    )
+    month = models.DateField(
+        "месяц обучения",
+        null=True,
+        blank=True,
+        help_text="первое число месяца — при помесячной оплате",
+    )
+    lesson_value = models.BigIntegerField("стоимость, коп.")
     certificate_amount = models.BigIntegerField("за счёт сертификата, коп.")
     parent_amount = models.BigIntegerField("доплата родителя, коп.")
     transfer = models.OneToOneField(
@@ -262,6 +286,16 @@ class Charge(models.Model):
                 condition=Q(reversed_at__isnull=True),
                 name="charge_one_active_per_lesson",
             ),
+            models.UniqueConstraint(
+                fields=["contract", "month"],
+                condition=Q(reversed_at__isnull=True, month__isnull=False),
+                name="charge_one_active_per_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(lesson__isnull=False, month__isnull=True)
+                | Q(lesson__isnull=True, month__isnull=False, month__day=1),
+                name="charge_for_a_lesson_or_a_month",
+            ),
             models.CheckConstraint(
                 condition=Q(certificate_amount__gte=0, parent_amount__gte=0)
                 & Q(lesson_value=F("certificate_amount") + F("parent_amount")),
@@ -280,8 +314,16 @@ class Charge(models.Model):
         indexes = [models.Index(fields=["billed_month"], name="charge_billed_month_idx")]
 
     def __str__(self) -> str:
-        return f"{self.contract}: {self.lesson}"
+        return f"{self.contract}: {self.lesson or f'{self.month:%m.%Y}'}"
+
+    @property
+    def for_month(self) -> datetime.date:
+        """The month the charge is for: its lesson's, or the month charged as a whole."""
+        if self.lesson is not None:
+            return self.lesson.date.replace(day=1)
+        assert self.month is not None
+        return self.month
 
     @property
     def is_correction(self) -> bool:
-        return self.billed_month != self.lesson.date.replace(day=1)
+        return self.billed_month != self.for_month
