@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kruzhok.billing import urls as billing_urls
 from kruzhok.catalog import urls as catalog_urls
 from kruzhok.common import views as common_views
 from kruzhok.providers import urls as providers_urls
@@ -19,16 +20,32 @@ urlpatterns = [
     path("cabinet/children/", include("kruzhok.families.urls")),
     path("catalog/", include("kruzhok.catalog.urls")),
     path("provider/import/", include((catalog_urls.import_urlpatterns, "provider_import"))),
-    # The provider's cabinet is pages of two apps under one set of names (`provider:...`):
-    # joining, the profile and the staff (providers), and programs and groups (catalog).
+    # The provider's cabinet is pages of three apps under one set of names (`provider:...`):
+    # joining, the profile and the staff (providers), programs and groups (catalog), and
+    # invoices (billing). The operator's pages are named `operator:...` likewise.
     path(
         "provider/",
         include(
-            ([*providers_urls.urlpatterns, *catalog_urls.cabinet_urlpatterns], "provider"),
+            (
+                [
+                    *providers_urls.urlpatterns,
+                    *catalog_urls.cabinet_urlpatterns,
+                    *billing_urls.provider_urlpatterns,
+                ],
+                "provider",
+            ),
         ),
     ),
     path("operator/months/", include("kruzhok.billing.urls")),
-    path("operator/", include((catalog_urls.moderation_urlpatterns, "operator"))),
+    path(
+        "operator/",
+        include(
+            (
+                [*catalog_urls.moderation_urlpatterns, *billing_urls.operator_urlpatterns],
+                "operator",
+            )
+        ),
+    ),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),
     path("certificates/", include("kruzhok.certificates.urls")),

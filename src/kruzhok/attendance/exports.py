@@ -6,7 +6,14 @@ from kruzhok.attendance.selectors import OUTSIDE_CONTRACT, Journal
 from kruzhok.billing.selectors import charge_totals_by_contract
 from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.common.months import month_name
-from kruzhok.common.xlsx import BOLD, MONEY_FORMAT, header_write, rubles, workbook_bytes
+from kruzhok.common.xlsx import (
+    BOLD,
+    MONEY_FORMAT,
+    header_write,
+    rubles,
+    text_write,
+    workbook_bytes,
+)
 
 # "б" — был, "н" — не был: the letters paper journals use.
 _MARK = {True: "б", False: "н", None: ""}
@@ -28,7 +35,7 @@ def journal_xlsx(*, journal: Journal) -> bytes:
     ws.title = journal.month.strftime("%m.%Y")
     ws["A1"] = f"Журнал посещаемости: {group.program.title} — {group.name}"
     ws["A1"].font = BOLD
-    ws["A2"] = f"{group.program.provider.short_name}, {month_name(journal.month)}"
+    text_write(ws, 2, 1, f"{group.program.provider.short_name}, {month_name(journal.month)}")
     if journal.closure is not None:
         ws["A3"] = f"Месяц закрыт {journal.closure.closed_at:%d.%m.%Y}"
     ws["A4"] = "б — был, н — не был, пусто — не отмечен, — — вне срока договора"
@@ -49,8 +56,8 @@ def journal_xlsx(*, journal: Journal) -> bytes:
     )
     for index, row in enumerate(journal.rows, start=7):
         contract = row.contract
-        ws.cell(row=index, column=1, value=contract.application.child.initials_name)
-        ws.cell(row=index, column=2, value=contract.number)
+        text_write(ws, index, 1, contract.application.child.initials_name)
+        text_write(ws, index, 2, contract.number)
         for offset, cell in enumerate(row.cells, start=3):
             outside = cell.reason == OUTSIDE_CONTRACT
             ws.cell(row=index, column=offset, value="—" if outside else _MARK[cell.present])

@@ -6,7 +6,14 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from kruzhok.billing.selectors import charge_totals_by_contract
-from kruzhok.common.xlsx import BOLD, MONEY_FORMAT, header_write, rubles, workbook_bytes
+from kruzhok.common.xlsx import (
+    BOLD,
+    MONEY_FORMAT,
+    header_write,
+    rubles,
+    text_write,
+    workbook_bytes,
+)
 from kruzhok.enrollment.models import Contract
 
 _HEADERS = (
@@ -64,6 +71,9 @@ def contracts_xlsx(*, contracts: Iterable[Contract]) -> bytes:
             rubles(total.parent if total else 0),
         )
         for column, value in enumerate(values, start=1):
+            if isinstance(value, str):  # names and titles people typed: text, never a formula
+                text_write(ws, index, column, value)
+                continue
             cell = ws.cell(row=index, column=column, value=value)
             if column in _MONEY_COLUMNS:
                 cell.number_format = MONEY_FORMAT

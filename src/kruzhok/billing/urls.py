@@ -1,6 +1,16 @@
-from django.urls import path
+"""Billing's pages. kruzhok/urls.py mounts each list under the cabinet it belongs to:
 
-from kruzhok.billing import views
+- `urlpatterns` — the operator's months under /operator/months/ (`billing:`): the list, the
+  close button, a close with its progress and invoices;
+- `provider_urlpatterns` — a provider's invoices under /provider/, named `provider:` with the
+  rest of the provider's cabinet;
+- `operator_urlpatterns` — the downloads of an invoice's documents under /operator/
+  (`operator:`), beside the moderation pages.
+"""
+
+from django.urls import URLPattern, path
+
+from kruzhok.billing import invoice_views, views
 
 app_name = "billing"
 
@@ -8,4 +18,21 @@ urlpatterns = [
     path("", views.month_list, name="month_list"),
     path("close/", views.month_close, name="month_close"),
     path("<int:pk>/", views.closure_detail, name="closure_detail"),
+]
+
+provider_urlpatterns: list[URLPattern] = [
+    path("invoices/", invoice_views.provider_invoice_list, name="invoices"),
+    path(
+        "invoices/<int:pk>/documents/<str:kind>/",
+        invoice_views.provider_invoice_document,
+        name="invoice_document",
+    ),
+]
+
+operator_urlpatterns: list[URLPattern] = [
+    path(
+        "invoices/<int:pk>/documents/<str:kind>/",
+        invoice_views.operator_invoice_document,
+        name="invoice_document",
+    ),
 ]

@@ -11,6 +11,23 @@ from kruzhok.common.models import AuditEvent, Municipality, NumberSequence
 class MunicipalityAdmin(admin.ModelAdmin):
     list_display = ("name", "region_code", "region_name", "children_population")
     search_fields = ("name",)
+    fieldsets = (
+        (None, {"fields": ("name", "region_code", "region_name", "children_population")}),
+        (
+            "Плательщик по счетам поставщиков (уполномоченный орган)",
+            {
+                "description": "Реквизиты печатаются в каждом счёте и акте поставщика. "
+                "Незаполненные реквизиты в документах выводятся как «не указано».",
+                "fields": (
+                    "payer_name",
+                    ("payer_inn", "payer_kpp", "payer_ogrn"),
+                    "payer_address",
+                    "payer_bank_name",
+                    ("payer_bik", "payer_account", "payer_correspondent_account"),
+                ),
+            },
+        ),
+    )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Certificates, accounts and providers refer to a municipality (PROTECT): never deleted.

@@ -1,7 +1,15 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+
+from kruzhok.common.validators import validate_inn, validate_ogrn
+
+
+def _digits(count: int, what: str) -> RegexValidator:
+    return RegexValidator(rf"^[0-9]{{{count}}}$", f"{what} состоит из {count} цифр.")
 
 
 class Municipality(models.Model):
@@ -13,11 +21,84 @@ class Municipality(models.Model):
     children_population = models.PositiveIntegerField(
         "детей 5–18 лет, проживающих в муниципалитете", default=0
     )
+    # The payer of providers' invoices (уполномоченный орган): its details are printed on every
+    # invoice and act. Blank until they are entered (the municipality's page in /admin/); a
+    # document then says «не указано» rather than inventing a number.
+    payer_name = models.CharField(
+        "плательщик по счетам поставщиков (уполномоченный орган)",
+        max_length=500,
+        blank=True,
+        help_text="полное наименование, как в учредительных документах",
+    )
+    payer_inn = models.CharField(
+        "ИНН плательщика",
+        max_length=10,
+        blank=True,
+        validators=[_digits(10, "ИНН организации"), validate_inn],
+    )
+    payer_kpp = models.CharField(
+        "КПП плательщика", max_length=9, blank=True, validators=[_digits(9, "КПП")]
+    )
+    payer_ogrn = models.CharField(
+        "ОГРН плательщика",
+        max_length=13,
+        blank=True,
+        validators=[_digits(13, "ОГРН"), validate_ogrn],
+    )
+    payer_address = models.CharField("адрес плательщика", max_length=500, blank=True)
+    payer_account = models.CharField(
+        "казначейский (расчётный) счёт плательщика",
+        max_length=20,
+        blank=True,
+        validators=[_digits(20, "Счёт")],
+    )
+    payer_bank_name = models.CharField(
+        "банк плательщика",
+        max_length=300,
+        blank=True,
+        help_text="например, «Отделение Ставрополь Банка России//УФК по Ставропольскому краю»",
+    )
+    payer_bik = models.CharField(
+        "БИК банка плательщика", max_length=9, blank=True, validators=[_digits(9, "БИК")]
+    )
+    payer_correspondent_account = models.CharField(
+        "корреспондентский счёт (ЕКС) банка плательщика",
+        max_length=20,
+        blank=True,
+        validators=[_digits(20, "Корреспондентский счёт")],
+    )
 
     class Meta:
         verbose_name = "муниципалитет"
         verbose_name_plural = "муниципалитеты"
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(payer_inn="") | Q(payer_inn__regex=r"^[0-9]{10}$"),
+                name="municipality_payer_inn_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(payer_kpp="") | Q(payer_kpp__regex=r"^[0-9]{9}$"),
+                name="municipality_payer_kpp_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(payer_ogrn="") | Q(payer_ogrn__regex=r"^[0-9]{13}$"),
+                name="municipality_payer_ogrn_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(payer_account="") | Q(payer_account__regex=r"^[0-9]{20}$"),
+                name="municipality_payer_account_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(payer_bik="") | Q(payer_bik__regex=r"^[0-9]{9}$"),
+                name="municipality_payer_bik_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(payer_correspondent_account="")
+                | Q(payer_correspondent_account__regex=r"^[0-9]{20}$"),
+                name="municipality_payer_correspondent_account_digits",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -17,6 +18,23 @@ BOLD = Font(bold=True)
 def rubles(kopecks: int) -> Decimal:
     """Kopecks as an exact number of rubles for a spreadsheet cell (never a float)."""
     return Decimal(kopecks) / 100
+
+
+def text_write(ws: Any, row: int, column: int, text: str) -> Cell:
+    """A cell holding `text` as text, whatever it starts with.
+
+    openpyxl makes a formula of any string that starts with "=", and a spreadsheet program
+    treats "+", "-" and "@" alike when the cell is edited: user text (a program's title, a
+    child's name) must never run as a formula on the reader's machine. The cell is typed as
+    a string and marked with the quote prefix, the XLSX form of a leading apostrophe, so the
+    text stays as it was typed. Characters XML cannot hold (control characters) are dropped
+    rather than failing the whole export.
+    """
+    cell: Cell = ws.cell(row=row, column=column)
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def header_write(ws: Any, row: int, headers: Sequence[str], widths: Sequence[int]) -> None:

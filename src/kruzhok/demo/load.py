@@ -31,6 +31,10 @@ from kruzhok.enrollment.models import Application
 from kruzhok.families import services as family_services
 from kruzhok.families.models import Child
 from kruzhok.providers import services as provider_services
+from kruzhok.providers.bank_details import (
+    correspondent_account_with_key,
+    settlement_account_with_key,
+)
 from kruzhok.providers.models import ProviderKind, ProviderStatus, StaffRole
 
 MUNICIPALITY_NAME = "Нефтекумский городской округ"
@@ -75,6 +79,51 @@ def inn_make(kind: str, serial: int) -> str:
 
 def ogrn_make(kind: str, serial: int) -> str:
     return ogrn_sample(serial, prefix=DEMO_PREFIX, entrepreneur=kind == ProviderKind.ENTREPRENEUR)
+
+
+# The demo's banks: providers keep their accounts at a commercial bank, the municipality's
+# authorised body pays from its treasury account; every account carries a valid control key.
+# The payer's ИНН and ОГРН take serial 900, far from the providers' 1, 2, 3…
+PROVIDERS_BIK = "040702615"
+PROVIDERS_CORRESPONDENT = correspondent_account_with_key(
+    account="30101810907020000615", bik=PROVIDERS_BIK
+)
+TREASURY_BIK = "010702101"
+PAYER_SERIAL = 900
+
+
+def provider_bank_details(kind: str, serial: int) -> dict[str, str]:
+    # 40703 — a non-commercial organisation's account, 40802 — an entrepreneur's.
+    prefix = "40802810" if kind == ProviderKind.ENTREPRENEUR else "40703810"
+    return {
+        "bank_name": "Ставропольское отделение № 5230 ПАО Сбербанк",
+        "bik": PROVIDERS_BIK,
+        "settlement_account": settlement_account_with_key(
+            account=f"{prefix}{serial:012d}", bik=PROVIDERS_BIK
+        ),
+        "correspondent_account": PROVIDERS_CORRESPONDENT,
+    }
+
+
+def payer_details() -> dict[str, str]:
+    """The municipality's authorised body, the payer of providers' invoices."""
+    return {
+        "payer_name": "Управление образования администрации Нефтекумского городского округа "
+        "Ставропольского края",
+        "payer_inn": inn_sample(PAYER_SERIAL, prefix=DEMO_PREFIX),
+        "payer_kpp": f"{DEMO_PREFIX}01001",
+        "payer_ogrn": ogrn_sample(PAYER_SERIAL, prefix=DEMO_PREFIX),
+        "payer_address": "356880, Ставропольский край, г. Нефтекумск, пл. Ленина, д. 1",
+        "payer_bank_name": "Отделение Ставрополь Банка России//УФК по Ставропольскому краю "
+        "г. Ставрополь",
+        "payer_bik": TREASURY_BIK,
+        "payer_account": settlement_account_with_key(
+            account="03231643075400002100", bik=TREASURY_BIK
+        ),
+        "payer_correspondent_account": correspondent_account_with_key(
+            account="40102810345370000013", bik=TREASURY_BIK
+        ),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +204,7 @@ def _build_catalog(municipality: Municipality) -> dict[str, User]:
             phone=spec.phone,
             email=f"{spec.key}@demo.kruzhok.ru",
             status=ProviderStatus.APPROVED,
+            **provider_bank_details(spec.kind, n),
         )
         admin_email = (
             "provider@demo.kruzhok.ru"
@@ -328,7 +378,7 @@ def demo_load() -> list[DemoLogin]:
         return DEMO_LOGINS
     with transaction.atomic():
         municipality = Municipality.objects.create(
-            name=MUNICIPALITY_NAME, region_code="26", children_population=9_850
+            name=MUNICIPALITY_NAME, region_code="26", children_population=9_850, **payer_details()
         )
         _operator(municipality)
     certificate_services.financing_program_create(

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.attendance.tests.conftest import contract_make
+from kruzhok.catalog.models import Program
 from kruzhok.enrollment.tests.world import (
     child_make,
     group_make,
@@ -15,6 +16,7 @@ from kruzhok.enrollment.tests.world import (
     provider_make,
     user_make,
 )
+from kruzhok.providers.models import Provider
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -117,3 +119,20 @@ def test_the_journal_and_queue_pages_link_to_the_exports(client, world, contract
     assert reverse("attendance:contracts_xlsx") in page
     page = client.get(reverse("enrollment:provider_queue")).content.decode()
     assert reverse("attendance:contracts_xlsx") in page
+
+
+def test_titles_and_names_that_look_like_formulas_stay_text(client, world, contract):
+    title = '=HYPERLINK("http://example.com";"Роботы")'
+    Program.objects.filter(pk=world.program.pk).update(title=title)
+    Provider.objects.filter(pk=world.provider.pk).update(short_name="=1+2")
+    journal = reverse("attendance:journal_xlsx", args=[world.group.pk]) + "?month=2026-10"
+    for user, url, expected in (
+        (world.admin, reverse("attendance:contracts_xlsx"), {title, "=1+2"}),
+        (world.teacher, journal, {"=1+2, октябрь 2026"}),
+    ):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        cells = [c for row in load_workbook(io.BytesIO(response.content)).active for c in row]
+        assert [c.coordinate for c in cells if c.data_type == "f"] == []
+        assert expected <= {c.value for c in cells}

@@ -1,6 +1,9 @@
+import datetime
+
 from django import template
 
 from kruzhok.common.money import format_kopecks
+from kruzhok.common.months import month_name
 
 register = template.Library()
 
@@ -9,3 +12,9 @@ register = template.Library()
 def rub(amount: int | None) -> str:
     """{{ 123456|rub }} -> '1 234,56 ₽'."""
     return "—" if amount is None else format_kopecks(amount)
+
+
+@register.filter(name="month_name")
+def month_name_filter(day: datetime.date | None) -> str:
+    """{{ closure.month|month_name }} -> 'октябрь 2026' (`|capfirst` for a heading)."""
+    return "" if day is None else month_name(day)
