@@ -37,6 +37,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
+from kruzhok.billing.documents import InvoiceDocumentError, invoice_documents_issue
 from kruzhok.billing.models import (
     Invoice,
     InvoicedCharge,
@@ -331,6 +332,11 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
             return None
         invoice = _invoice_create(closure, provider, _lines(closure, charges, reversals))
         _totals_check(invoice, charges, reversals)
+        try:
+            # Numbered and rendered in the same transaction: stored as issued, never again.
+            invoice_documents_issue(invoice=invoice)
+        except InvoiceDocumentError as refusal:
+            raise MonthCloseError(str(refusal)) from refusal
         MonthClosure.objects.filter(pk=closure.pk).update(providers_done=F("providers_done") + 1)
         audit_record(
             actor=None,
@@ -367,7 +373,7 @@ def _invoice_create(
             invoice=invoice,
             contract=f.contract,
             contract_number=f.contract.number,
-            child_initials=_initials(f.contract),
+            child_initials=f.contract.application.child.initials_name,
             program_title=f.contract.application.group.program.title,
             group_name=f.contract.application.group.name,
             corrects_month=f.corrects_month,
@@ -449,10 +455,3 @@ def _lessons_planned(closure: MonthClosure, contracts: list[Contract]) -> dict[i
             Q(date__gte=starts) & Q(date__lte=ends), status=LessonStatus.PLANNED
         ).count()
     return planned
-
-
-def _initials(contract: Contract) -> str:
-    """«Иванов М. А.»: the child on a document the municipality keeps, no more than needed."""
-    child = contract.application.child
-    initials = " ".join(f"{part[0]}." for part in (child.first_name, child.patronymic) if part)
-    return f"{child.last_name} {initials}".strip()

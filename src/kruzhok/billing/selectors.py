@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
+from kruzhok.billing.invoice_read import invoice_documents_prefetch
 from kruzhok.billing.models import Invoice, MonthClosure, MonthClosureStatus
 from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
@@ -171,4 +172,10 @@ def month_closure_for_operator(*, user: User, pk: int) -> MonthClosure:
 
 
 def invoice_list_for_closure(*, closure: MonthClosure) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(closure=closure).select_related("provider").order_by("number")
+    """The close's invoices with their documents (not their bytes), by number."""
+    return (
+        Invoice.objects.filter(closure=closure)
+        .select_related("provider", "closure")
+        .prefetch_related(invoice_documents_prefetch())
+        .order_by("number")
+    )

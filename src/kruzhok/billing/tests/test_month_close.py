@@ -140,6 +140,12 @@ def test_closing_october_bills_the_provider_to_the_kopeck(time_machine):
     assert (vera.lessons_planned, vera.lessons_attended) == (2, 2)
     assert (vera.certificate_amount, vera.parent_amount) == (476_19, 123_81)
     assert InvoicedCharge.objects.count() == Charge.objects.filter(reversed_at=None).count() == 5
+    # The invoice, the act and the lines are rendered and stored in the provider's step.
+    assert sorted(invoice.documents.values_list("kind", flat=True)) == [
+        "act_pdf",
+        "invoice_pdf",
+        "lines_xlsx",
+    ]
     assert all(result.ok for result in ledger_audit())
 
 
