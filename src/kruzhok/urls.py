@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kruzhok.billing import urls as billing_urls
 from kruzhok.catalog import urls as catalog_urls
 from kruzhok.common import views as common_views
 from kruzhok.providers import urls as providers_urls
@@ -28,6 +29,7 @@ urlpatterns = [
         ),
     ),
     path("operator/months/", include("kruzhok.billing.urls")),
+    path("operator/periods/", include((billing_urls.period_urlpatterns, "periods"))),
     path("operator/", include((catalog_urls.moderation_urlpatterns, "operator"))),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),
