@@ -37,6 +37,7 @@ urlpatterns = [
         ),
     ),
     path("operator/months/", include("kruzhok.billing.urls")),
+    path("operator/periods/", include((billing_urls.period_urlpatterns, "periods"))),
     path(
         "operator/",
         include(

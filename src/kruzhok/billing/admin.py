@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kruzhok.billing.models import MonthClosure
+from kruzhok.billing.models import MonthClosure, PeriodClosure
 from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 from kruzhok.enrollment.models import Charge
 
@@ -25,3 +25,11 @@ class MonthClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("municipality", "month", "closed_at", "closed_by")
     list_filter = ("municipality",)
     list_select_related = ("municipality", "closed_by")
+
+
+@admin.register(PeriodClosure)
+class PeriodClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Periods are closed through billing.periods (the operator's page or the console).
+    list_display = ("financing_program", "status", "started_at", "started_by", "finished_at")
+    list_filter = ("status",)
+    list_select_related = ("financing_program__municipality", "started_by")

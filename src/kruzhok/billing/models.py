@@ -62,6 +62,93 @@ class MonthClosure(models.Model):
         return f"{self.municipality}: {self.month:%m.%Y}"
 
 
+class PeriodClosureStatus(models.TextChoices):
+    RUNNING = "running", "Идёт закрытие"
+    CLOSED = "closed", "Закрыт"
+
+
+class PeriodClosure(models.Model):
+    """The close of a financing period (`billing.periods`): who started it and when, how far
+    it has gone, and what it did.
+
+    One per financing program (a unique constraint): two operators pressing the button at
+    once share one close, and the console joins it too. The figures are added up batch by
+    batch in the batch's own transaction, so they always match the money that moved; a close
+    run again adds what it did (nothing, once all is done).
+    """
+
+    financing_program = models.OneToOneField(
+        "certificates.FinancingProgram",
+        verbose_name="программа финансирования",
+        on_delete=models.PROTECT,
+        related_name="period_closure",
+    )
+    status = models.CharField(
+        "состояние",
+        max_length=20,
+        choices=PeriodClosureStatus.choices,
+        default=PeriodClosureStatus.RUNNING,
+    )
+    started_at = models.DateTimeField("начато", default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто начал",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="пусто — из консоли сервера",
+    )
+    finished_at = models.DateTimeField("завершено", null=True, blank=True)
+    # Progress of the latest run: certificates, then applications.
+    certificates_total = models.PositiveIntegerField("сертификатов к обработке", default=0)
+    certificates_done = models.PositiveIntegerField("сертификатов обработано", default=0)
+    applications_total = models.PositiveIntegerField("заявок к завершению", default=0)
+    applications_done = models.PositiveIntegerField("заявок обработано", default=0)
+    # What the close did, over all its runs.
+    holds_voided = models.PositiveIntegerField("снято резервов", default=0)
+    voided = models.BigIntegerField("освобождено из резервов, коп.", default=0)
+    certificates_expired = models.PositiveIntegerField("сертификатов с возвратом", default=0)
+    expired = models.BigIntegerField("возвращено в бюджет, коп.", default=0)
+    certificates_to_accounting = models.PositiveIntegerField(
+        "переведено в сертификаты учёта", default=0
+    )
+    applications_finished = models.PositiveIntegerField("заявок завершено", default=0)
+    applications_left = models.PositiveIntegerField(
+        "заявок не завершено",
+        default=0,
+        help_text="по последнему запуску: договор идёт после окончания периода",
+    )
+
+    class Meta:
+        verbose_name = "закрытие периода"
+        verbose_name_plural = "закрытые периоды"
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(certificates_done__lte=F("certificates_total"))
+                & Q(applications_done__lte=F("applications_total")),
+                name="period_closure_progress_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided__gte=0, expired__gte=0),
+                name="period_closure_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Закрытие: {self.financing_program}"
+
+    @property
+    def steps_done(self) -> int:
+        """The latest run's progress, certificates and applications together."""
+        return self.certificates_done + self.applications_done
+
+    @property
+    def steps_total(self) -> int:
+        return self.certificates_total + self.applications_total
+
+
 class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", "Выставлен"
     APPROVED = "approved", "Утверждён к оплате"

@@ -1,7 +1,9 @@
-"""Billing's pages. kruzhok/urls.py mounts each list under the cabinet it belongs to:
+"""Billing's URLs, one list for each place they live in (kruzhok/urls.py includes them):
 
 - `urlpatterns` — the operator's months under /operator/months/ (`billing:`): the list, the
   close button, a close with its progress and invoices;
+- `period_urlpatterns` — the operator's financing periods under /operator/periods/
+  (`periods:`);
 - `provider_urlpatterns` — a provider's invoices under /provider/, named `provider:` with the
   rest of the provider's cabinet;
 - `operator_urlpatterns` — the downloads of an invoice's documents under /operator/
@@ -10,7 +12,7 @@
 
 from django.urls import URLPattern, path
 
-from kruzhok.billing import invoice_views, views
+from kruzhok.billing import invoice_views, period_views, views
 
 app_name = "billing"
 
@@ -35,4 +37,10 @@ operator_urlpatterns: list[URLPattern] = [
         invoice_views.operator_invoice_document,
         name="invoice_document",
     ),
+]
+
+period_urlpatterns: list[URLPattern] = [
+    path("", period_views.period_list, name="list"),
+    path("<int:pk>/", period_views.period_detail, name="detail"),
+    path("<int:pk>/close/", period_views.period_close, name="close"),
 ]

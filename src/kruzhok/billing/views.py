@@ -23,7 +23,9 @@ from kruzhok.common.models import Municipality
 OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)
 
 
-def _municipality(request: AuthenticatedHttpRequest) -> Municipality:
+def operator_municipality(request: AuthenticatedHttpRequest) -> Municipality:
+    """The municipality the page is about: the operator's own, or the one a regional
+    administrator chose (`?municipality=`); Http404 for one the user may not see."""
     allowed = selectors.operator_municipality_ids(user=request.user)
     wanted = request.GET.get("municipality") or request.POST.get("municipality") or ""
     pk = int(wanted) if wanted.isdigit() and len(wanted) < 10 else (allowed[0] if allowed else 0)
@@ -32,20 +34,27 @@ def _municipality(request: AuthenticatedHttpRequest) -> Municipality:
     return Municipality.objects.get(pk=pk)
 
 
+def municipality_choices(request: AuthenticatedHttpRequest) -> list[Municipality]:
+    """What a regional administrator chooses from; an operator has nothing to choose."""
+    if request.user.role != Role.REGIONAL_ADMIN:
+        return []
+    return list(
+        Municipality.objects.filter(
+            pk__in=selectors.operator_municipality_ids(user=request.user)
+        ).order_by("name")
+    )
+
+
 @role_required(*OPERATOR_ROLES)
 def month_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    municipality = _municipality(request)
+    municipality = operator_municipality(request)
     today = timezone.localdate()
     return render(
         request,
         "billing/month_list.html",
         {
             "municipality": municipality,
-            "municipalities": Municipality.objects.filter(
-                pk__in=selectors.operator_municipality_ids(user=request.user)
-            ).order_by("name")
-            if request.user.role == Role.REGIONAL_ADMIN
-            else [],
+            "municipalities": municipality_choices(request),
             "rows": selectors.month_rows(municipality_id=municipality.pk, today=today),
         },
     )
@@ -54,7 +63,7 @@ def month_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*OPERATOR_ROLES)
 def month_close(request: AuthenticatedHttpRequest) -> HttpResponse:
-    municipality = _municipality(request)
+    municipality = operator_municipality(request)
     try:
         month = datetime.date.fromisoformat(request.POST.get("month", ""))
     except ValueError:

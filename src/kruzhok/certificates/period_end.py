@@ -11,6 +11,11 @@ them, then the accounts involved — each set in primary-key order, the order ev
 uses (certificate, hold, accounts) — so it never deadlocks with an enrolment or an attendance
 mark. The idempotency keys (`void:period:<program>:<hold>`, `expire:<program>:<certificate>`)
 make each movement happen once however often a close is run again.
+
+The close and its preview cannot disagree: both compute what happens to each certificate with
+one function (`_plan`). The close runs it under its locks and then moves exactly what it says;
+`period_end_preview` runs it without locks and writes nothing, for the operator to read before
+pressing the button.
 """
 
 from collections import defaultdict
@@ -18,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from kruzhok.accounts.models import User
 from kruzhok.certificates import ledger
 from kruzhok.certificates.models import (
     Account,
+    AccountKind,
     Certificate,
     CertificateStatus,
     FinancingProgram,
@@ -44,6 +50,22 @@ def _expire_key(program: FinancingProgram, certificate_id: int) -> str:
 
 
 @dataclass(frozen=True)
+class CertificatePeriodEnd:
+    """What the close of a period does to one certificate (amounts in kopecks)."""
+
+    certificate_id: int
+    available: int  # available on the certificate before the close
+    holds: int  # reserves of the period's contracts released
+    released: int  # what they release
+    expires: int  # unused money returned to the period's budget
+    to_accounting: bool  # funded for the period: set back to accounting status
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.holds or self.expires or self.to_accounting)
+
+
+@dataclass(frozen=True)
 class PeriodBatchResult:
     holds_voided: int = 0
     voided: int = 0  # kopecks released from reserves
@@ -52,14 +74,27 @@ class PeriodBatchResult:
     certificates_to_accounting: int = 0
 
 
+def _budget_id(program: FinancingProgram) -> int | None:
+    """The period's budget account, looked up without creating it (reads write nothing)."""
+    return (
+        Account.objects.filter(kind=AccountKind.BUDGET, financing_program=program)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def period_certificates_with_money(*, financing_program: FinancingProgram) -> set[int]:
     """Certificates that may still hold the period's money: funded for it, or credited from
     its budget and not expired yet (each batch re-checks exactly, under its locks)."""
     program = financing_program
-    funded = Certificate.objects.filter(
-        financing_program=program, status=CertificateStatus.FUNDED
-    ).values_list("pk", flat=True)
-    budget_id = ledger.budget_account(financing_program=program).pk
+    ids = set(
+        Certificate.objects.filter(
+            financing_program=program, status=CertificateStatus.FUNDED
+        ).values_list("pk", flat=True)
+    )
+    budget_id = _budget_id(program)
+    if budget_id is None:
+        return ids  # no budget, nothing credited from it
     expired_keys = set(
         Transfer.objects.filter(
             kind=TransferKind.EXPIRE,
@@ -72,11 +107,33 @@ def period_certificates_with_money(*, financing_program: FinancingProgram) -> se
         .values_list("credit_account__certificate_id", flat=True)
         .distinct()
     )
-    ids = set(funded)
     ids |= {
         pk for pk in credited if pk is not None and _expire_key(program, pk) not in expired_keys
     }
     return ids
+
+
+def period_end_preview(
+    *,
+    financing_program: FinancingProgram,
+    certificate_ids: list[int],
+    period_holds: Callable[[list[int]], list[int]],
+) -> list[CertificatePeriodEnd]:
+    """What `period_batch_close` would do to these certificates were it run now, one entry
+    per certificate in primary-key order: the very computation of the close (`_plan`), read
+    without locks, writing nothing. The close computes it again under its locks, so whatever
+    changes in between (a lesson charged meanwhile) is taken as it is then."""
+    program = financing_program
+    hold_ids = period_holds(certificate_ids)
+    holds = _holds_to_release(program, Hold.objects.filter(pk__in=hold_ids))
+    return _plan(
+        program,
+        certificate_ids,
+        hold_ids,
+        holds,
+        _budget_id(program),
+        _accounts_of(certificate_ids),
+    )
 
 
 def period_batch_close(
@@ -85,28 +142,32 @@ def period_batch_close(
     certificate_ids: list[int],
     period_holds: Callable[[list[int]], list[int]],
     actor: User | None,
+    on_done: Callable[[PeriodBatchResult], None] | None = None,
 ) -> PeriodBatchResult:
     """In one durable transaction: release the open reserves of the period's contracts on these
     certificates (`period_holds(certificate_ids)` names them, read under the certificates'
     locks), return each certificate's unused money to the period's budget, and set the
     certificates funded for the period back to accounting status with the reason the parent
-    reads. All or nothing; a second run moves nothing (the keys)."""
+    reads. All or nothing; a second run moves nothing (the keys). `on_done(result)` is called
+    inside the transaction, so what the caller keeps of it (a close's progress) commits or
+    rolls back with the money."""
     program = financing_program
     with transaction.atomic(durable=True):
-        certificates = list(
-            Certificate.objects.select_for_update(no_key=True, of=("self",))
+        certificates = {
+            c.pk: c
+            for c in Certificate.objects.select_for_update(no_key=True, of=("self",))
             .filter(pk__in=certificate_ids)
             .order_by("pk")
-        )
+        }
         hold_ids = period_holds(certificate_ids)
-        holds = _holds_to_release(program, hold_ids)
-        budget_id = ledger.budget_account(financing_program=program).pk
-        account_by_certificate = dict(
-            Account.objects.filter(certificate_id__in=certificate_ids).values_list(
-                "certificate_id", "pk"
-            )
+        holds = _holds_to_release(
+            program,
+            Hold.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=hold_ids),
         )
+        budget_id = ledger.budget_account(financing_program=program).pk
+        account_by_certificate = _accounts_of(certificate_ids)
         _lock_accounts({budget_id, *account_by_certificate.values()}, holds)
+        plan = _plan(program, certificate_ids, hold_ids, holds, budget_id, account_by_certificate)
 
         voided = 0
         for hold in holds:
@@ -114,18 +175,25 @@ def period_batch_close(
                 hold=hold, key=_void_key(program, hold.pk), amount=hold.remaining
             )
             voided += transfer.amount if transfer else 0
-        expired, expired_count = _expire(
-            program, certificates, budget_id, account_by_certificate, hold_ids
+        expiring = [end for end in plan if end.expires > 0]
+        for end in expiring:
+            ledger.transfer_expire(
+                certificate=certificates[end.certificate_id],
+                financing_program=program,
+                amount=end.expires,
+                key=_expire_key(program, end.certificate_id),
+            )
+        to_accounting = _back_to_accounting(
+            program, [end.certificate_id for end in plan if end.to_accounting]
         )
-        to_accounting = _back_to_accounting(program, certificate_ids)
         result = PeriodBatchResult(
             holds_voided=len(holds),
             voided=voided,
-            certificates_expired=expired_count,
-            expired=expired,
+            certificates_expired=len(expiring),
+            expired=sum(end.expires for end in expiring),
             certificates_to_accounting=to_accounting,
         )
-        if holds or expired_count or to_accounting:
+        if holds or expiring or to_accounting:
             audit_record(
                 actor=actor,
                 action="financing_period_close_batch",
@@ -136,22 +204,77 @@ def period_batch_close(
                 expired=result.expired,
                 certificates_to_accounting=result.certificates_to_accounting,
             )
+        if on_done is not None:
+            on_done(result)
     return result
 
 
-def _holds_to_release(program: FinancingProgram, hold_ids: list[int]) -> list[Hold]:
-    """The period's reserves with money left that this close has not released yet, locked."""
-    locked = list(
-        Hold.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk__in=hold_ids)
-        .order_by("pk")
+def _accounts_of(certificate_ids: list[int]) -> dict[int, int]:
+    """certificate → its ledger account."""
+    return dict(
+        Account.objects.filter(certificate_id__in=certificate_ids).values_list(
+            "certificate_id", "pk"
+        )
     )
+
+
+def _holds_to_release(program: FinancingProgram, holds: QuerySet[Hold]) -> list[Hold]:
+    """Of these reserves (locked by the close, not by the preview), those with money left
+    that this close has not released yet, in primary-key order."""
+    found = list(holds.order_by("pk"))
     already_voided = set(
         Transfer.objects.filter(
-            idempotency_key__in=[_void_key(program, h.pk) for h in locked]
+            idempotency_key__in=[_void_key(program, h.pk) for h in found]
         ).values_list("idempotency_key", flat=True)
     )
-    return [h for h in locked if h.remaining > 0 and _void_key(program, h.pk) not in already_voided]
+    return [h for h in found if h.remaining > 0 and _void_key(program, h.pk) not in already_voided]
+
+
+def _plan(
+    program: FinancingProgram,
+    certificate_ids: list[int],
+    hold_ids: list[int],
+    holds: list[Hold],
+    budget_id: int | None,
+    account_by_certificate: dict[int, int],
+) -> list[CertificatePeriodEnd]:
+    """What the close does to each of these certificates, before it moves anything: the
+    reserves it releases (`holds`, among the period's reserves on them, `hold_ids`), what
+    each certificate then gives back to the budget, and which go back to accounting status.
+    The one computation behind the close and its preview."""
+    released: dict[int, int] = defaultdict(int)  # account → kopecks its reserves release
+    held: dict[int, int] = defaultdict(int)  # account → reserves released
+    for hold in holds:
+        released[hold.debit_account_id] += hold.remaining
+        held[hold.debit_account_id] += 1
+    available, expirations = _expirations(budget_id, account_by_certificate, hold_ids, released)
+    already_expired = set(
+        Transfer.objects.filter(
+            idempotency_key__in=[
+                _expire_key(program, pk) for pk, amount in expirations.items() if amount > 0
+            ]
+        ).values_list("idempotency_key", flat=True)
+    )
+    funded = set(
+        Certificate.objects.filter(
+            pk__in=certificate_ids, financing_program=program, status=CertificateStatus.FUNDED
+        ).values_list("pk", flat=True)
+    )
+    plan = []
+    for pk in sorted(certificate_ids):
+        account = account_by_certificate.get(pk)
+        expires = expirations.get(pk, 0)
+        plan.append(
+            CertificatePeriodEnd(
+                certificate_id=pk,
+                available=available.get(pk, 0),
+                holds=held.get(account, 0) if account is not None else 0,
+                released=released.get(account, 0) if account is not None else 0,
+                expires=0 if _expire_key(program, pk) in already_expired else expires,
+                to_accounting=pk in funded,
+            )
+        )
+    return plan
 
 
 def _back_to_accounting(program: FinancingProgram, certificate_ids: list[int]) -> int:
@@ -179,47 +302,27 @@ def _lock_accounts(account_ids: set[int], holds: list[Hold]) -> None:
     )
 
 
-def _expire(
-    program: FinancingProgram,
-    certificates: list[Certificate],
-    budget_id: int,
+def _expirations(
+    budget_id: int | None,
     account_by_certificate: dict[int, int],
     hold_ids: list[int],
-) -> tuple[int, int]:
-    """Return each certificate's unused money to the budget; (kopecks, certificates)."""
-    expirations = _expirations(budget_id, account_by_certificate, hold_ids)
-    expired_keys = set(
-        Transfer.objects.filter(
-            idempotency_key__in=[_expire_key(program, pk) for pk in expirations]
-        ).values_list("idempotency_key", flat=True)
-    )
-    expired = expired_count = 0
-    for certificate in certificates:
-        amount = expirations.get(certificate.pk, 0)
-        key = _expire_key(program, certificate.pk)
-        if amount > 0 and key not in expired_keys:
-            ledger.transfer_expire(
-                certificate=certificate, financing_program=program, amount=amount, key=key
-            )
-            expired += amount
-            expired_count += 1
-    return expired, expired_count
-
-
-def _expirations(
-    budget_id: int, account_by_certificate: dict[int, int], hold_ids: list[int]
-) -> dict[int, int]:
-    """What each certificate gives back (kopecks): what the period's budget put on it (net of
-    earlier returns) minus what the period's contracts spent of it, but never more than is
-    available on it. Money a later period credited (or an earlier one left) is not this
-    period's to take: a certificate already funded for the next period keeps that nominal,
-    and a contract of the next period spends the next period's money."""
+    released: dict[int, int],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Per certificate (kopecks): what is available on it now, and what it gives back —
+    what the period's budget put on it (net of earlier returns) minus what the period's
+    contracts spent of it, but never more than is available once the reserves the close
+    releases (`released`, per account) are back. Money a later period credited (or an
+    earlier one left) is not this period's to take: a certificate already funded for the
+    next period keeps that nominal, and a contract of the next period spends the next
+    period's money."""
     accounts = list(account_by_certificate.values())
     put: dict[int, int] = defaultdict(int)  # account → net money from this period's budget
     for certificate_side, budget_side, sign in (
         ("credit_account_id", "debit_account_id", 1),  # budget → certificate
         ("debit_account_id", "credit_account_id", -1),  # certificate → budget
     ):
+        if budget_id is None:
+            break
         rows = (
             Transfer.objects.filter(**{f"{certificate_side}__in": accounts, budget_side: budget_id})
             .values(certificate_side)
@@ -241,7 +344,12 @@ def _expirations(
             "pk", "credits_posted", "debits_posted", "debits_pending"
         )
     }
-    return {
-        certificate_id: max(0, min(put[pk] - spent.get(pk, 0), available[pk]))
-        for certificate_id, pk in account_by_certificate.items()
-    }
+    return (
+        {certificate_id: available[pk] for certificate_id, pk in account_by_certificate.items()},
+        {
+            certificate_id: max(
+                0, min(put[pk] - spent.get(pk, 0), available[pk] + released.get(pk, 0))
+            )
+            for certificate_id, pk in account_by_certificate.items()
+        },
+    )

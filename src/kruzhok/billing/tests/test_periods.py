@@ -2,16 +2,31 @@
 
 import datetime
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from kruzhok.accounts.models import Role
-from kruzhok.attendance.services import attendance_mark
-from kruzhok.billing.periods import PeriodCloseError, financing_period_close
+from kruzhok.billing.models import PeriodClosure, PeriodClosureStatus
+from kruzhok.billing.periods import (
+    PeriodCloseError,
+    financing_period_close,
+    financing_period_close_run,
+    financing_period_close_start,
+)
+from kruzhok.billing.tests.period_scene import (
+    AFTER,
+    LESSON,
+    NOMINAL,
+    audit_is_clean,
+    enrol_next_year,
+    move_to,
+    next_program,
+)
 from kruzhok.certificates import ledger, services
-from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.certificates.models import (
     Certificate,
     CertificateStatus,
@@ -27,63 +42,17 @@ from kruzhok.certificates.selectors import (
     provider_money,
 )
 from kruzhok.certificates.tests.factories import certificate_fund_now
+from kruzhok.common.models import AuditEvent
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.enrollment.tests.world import (
-    MOSCOW,
+    NOW,
     TODAY,
     child_make,
     contract_made,
     group_make,
     user_make,
+    world_make,
 )
-
-NOMINAL = 12_000_00  # the world's nominal for a 10-year-old
-LESSON = 2 * 150_00  # two academic hours at 150 ₽
-AFTER = datetime.date(2027, 9, 2)  # the 2026/2027 period ended on 31.08.2027
-NEXT_START = datetime.date(2027, 9, 1)
-
-
-def audit_is_clean() -> bool:
-    return all(result.ok for result in ledger_audit())
-
-
-def move_to(time_machine, day: datetime.date) -> None:
-    time_machine.move_to(datetime.datetime.combine(day, datetime.time(10, 0), MOSCOW), tick=False)
-
-
-def next_program(world, **overrides) -> FinancingProgram:
-    options = {
-        "municipality": world.municipality,
-        "title": "ПФДО 2027/2028",
-        "period_start": NEXT_START,
-        "period_end": datetime.date(2028, 8, 31),
-        "max_funded_certificates": 100,
-        "budget_cap": 1_000_000_00,
-        "nominal_bands": [(5, 13, 13_000_00), (14, 18, 10_000_00)],
-    }
-    options.update(overrides)
-    return services.financing_program_create(**options)
-
-
-def enrol_next_year(world, child=None):
-    """A group of the next period and a contract in it, concluded on its first day."""
-    group = group_make(
-        world.program,
-        world.teacher,
-        start=NEXT_START,
-        end=datetime.date(2027, 12, 23),
-    )
-    return contract_made(world, child=child, group=group)
-
-
-@pytest.fixture
-def used(world):
-    """A contract of the 2026/2027 period with one lesson attended and charged."""
-    contract = contract_made(world)
-    lesson = world.group.lessons.get(date=TODAY)
-    attendance_mark(actor=world.teacher, lesson=lesson, contract=contract, present=True)
-    contract.refresh_from_db()
-    return contract
 
 
 def test_closing_returns_the_unused_balance_and_releases_the_reserve(world, used, time_machine):
@@ -340,6 +309,161 @@ def test_a_hold_without_a_contract_of_the_period_is_left_alone(world, used, time
     assert audit_is_clean()
 
 
+# --- the close's record: its state, progress and figures ---------------------------------------
+
+
+def test_the_close_keeps_its_figures_and_progress_on_its_record(world, time_machine):
+    children = [world.child, *(child_make(world.parent) for _ in range(4))]
+    for child in children:
+        contract_made(world, child=child)
+    move_to(time_machine, AFTER)
+    told: list[tuple[int, int]] = []
+
+    report = financing_period_close(
+        financing_program=world.financing,
+        batch_size=2,
+        progress=lambda done, total: told.append((done, total)),
+    )
+
+    closure = PeriodClosure.objects.get(financing_program=world.financing)
+    assert closure.status == PeriodClosureStatus.CLOSED
+    assert closure.started_by is None and closure.finished_at is not None
+    assert (closure.certificates_done, closure.certificates_total) == (5, 5)
+    assert (closure.applications_done, closure.applications_total) == (5, 5)
+    assert (closure.holds_voided, closure.voided) == (report.holds_voided, report.voided)
+    assert (closure.certificates_expired, closure.expired) == (
+        report.certificates_expired,
+        report.expired,
+    )
+    assert closure.expired == 5 * NOMINAL
+    assert closure.certificates_to_accounting == 5
+    assert (closure.applications_finished, closure.applications_left) == (5, 0)
+    # Told after each batch of certificates (three of them), then after each application.
+    assert told == [(0, 10), (2, 10), (4, 10), *((n, 10) for n in range(5, 11))]
+
+
+FIGURES = (
+    "holds_voided",
+    "voided",
+    "certificates_expired",
+    "expired",
+    "certificates_to_accounting",
+    "applications_finished",
+    "applications_left",
+    "status",
+    "finished_at",
+)
+
+
+def test_a_second_run_adds_nothing_to_the_figures(world, used, time_machine):
+    move_to(time_machine, AFTER)
+    financing_period_close(financing_program=world.financing)
+    before = PeriodClosure.objects.values().get()
+
+    financing_period_close(financing_program=world.financing)
+
+    after = PeriodClosure.objects.values().get()
+    assert {k: after[k] for k in FIGURES} == {k: before[k] for k in FIGURES}
+    assert after["expired"] == NOMINAL - LESSON
+
+
+def test_the_button_marks_the_period_closed_at_once_and_the_console_finishes_it(
+    world, used, time_machine
+):
+    move_to(time_machine, AFTER)
+    operator = user_make(Role.OPERATOR, municipality=world.municipality)
+
+    closure = financing_period_close_start(
+        financing_program=world.financing, actor=operator, in_background=False
+    )
+
+    assert closure.status == PeriodClosureStatus.RUNNING
+    assert FinancingProgram.objects.get(pk=world.financing.pk).closed_at is not None
+    assert hold_money(hold=used.hold).remaining > 0  # the money is the worker's job
+    report = financing_period_close(financing_program=world.financing)  # the console joins
+    assert not report.closed_now and report.expired == NOMINAL - LESSON
+    closure.refresh_from_db()
+    assert closure.status == PeriodClosureStatus.CLOSED
+    assert closure.started_by == operator
+    assert PeriodClosure.objects.count() == 1
+
+
+def test_a_second_press_joins_the_close_under_way_and_a_closed_period_is_refused(
+    world, used, time_machine
+):
+    move_to(time_machine, AFTER)
+    operator = user_make(Role.OPERATOR, municipality=world.municipality)
+    other = user_make(Role.OPERATOR, municipality=world.municipality)
+    first = financing_period_close_start(
+        financing_program=world.financing, actor=operator, in_background=False
+    )
+    second = financing_period_close_start(
+        financing_program=world.financing, actor=other, in_background=False
+    )
+    assert second.pk == first.pk and second.started_by == operator
+
+    financing_period_close_run(closure_id=first.pk)
+
+    with pytest.raises(PeriodCloseError, match=r"^Период 01\.09\.2026–31\.08\.2027 уже закрыт\.$"):
+        financing_period_close_start(
+            financing_program=world.financing, actor=other, in_background=False
+        )
+
+
+def test_the_worker_closes_what_the_button_started(world, used, time_machine):
+    move_to(time_machine, AFTER)
+    closure = financing_period_close_start(
+        financing_program=world.financing, actor=None, in_background=False
+    )
+
+    report = financing_period_close_run(closure_id=closure.pk)
+
+    assert (report.holds_voided, report.expired) == (1, NOMINAL - LESSON)
+    assert report.applications_finished == 1
+    closure.refresh_from_db()
+    assert closure.status == PeriodClosureStatus.CLOSED
+    assert audit_is_clean()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_operators_pressing_at_once_get_one_close(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    world = world_make()
+    for child in (world.child, child_make(world.parent), child_make(world.parent)):
+        contract_made(world, child=child)
+    move_to(time_machine, AFTER)
+    operators = [user_make(Role.OPERATOR, world.municipality) for _ in range(2)]
+    barrier = threading.Barrier(4)
+    closures: list[int] = []
+    errors: list[BaseException] = []
+
+    def press(actor) -> None:
+        try:
+            barrier.wait()
+            closures.append(
+                financing_period_close_start(
+                    financing_program=world.financing, actor=actor, in_background=False
+                ).pk
+            )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(operators[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(set(closures)) == 1 and len(closures) == 4
+    assert PeriodClosure.objects.count() == 1
+    report = financing_period_close_run(closure_id=closures[0])
+    assert report.certificates_expired == 3
+    assert AuditEvent.objects.filter(action="financing_period_close").count() == 1
+
+
 # --- the command -------------------------------------------------------------------------------
 
 
@@ -360,6 +484,20 @@ def test_the_command_closes_by_name_and_start_date_then_says_nothing_changed(
 
     second = run("close", str(world.municipality.pk), str(world.financing.pk))
     assert second.strip() == "Период 01.09.2026–31.08.2027 уже закрыт: ничего не изменилось."
+
+
+def test_the_command_shows_its_progress_and_joins_a_close_started_from_the_page(
+    world, used, time_machine
+):
+    move_to(time_machine, AFTER)
+    financing_period_close_start(financing_program=world.financing, actor=None, in_background=False)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("period", "close", world.municipality.name, "2026-09-01", stdout=out, stderr=err)
+
+    assert "возвращено в бюджет: 11\xa0700,00\xa0₽ (сертификатов: 1)" in out.getvalue()
+    assert "Период 01.09.2026–31.08.2027" in err.getvalue()  # the progress bar
+    assert PeriodClosure.objects.get().status == PeriodClosureStatus.CLOSED
 
 
 def test_the_command_explains_what_it_cannot_find_or_do(world):

@@ -1,10 +1,12 @@
 """`kruzhok period close <municipality> <period>`: close a financing period (see
-`billing.periods`); safe to run again, a run with nothing left to do says so."""
+`billing.periods`) with a progress bar; it joins a close started from the operator's page and
+finishes it. Safe to run again, a run with nothing left to do says so."""
 
 import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from kruzhok.billing.periods import PeriodCloseError, financing_period_close
 from kruzhok.certificates.models import FinancingProgram
@@ -33,11 +35,18 @@ class Command(BaseCommand):
             self.close(program)
 
     def close(self, program: FinancingProgram) -> None:
-        try:
-            report = financing_period_close(financing_program=program)
-        except PeriodCloseError as refusal:
-            raise CommandError(str(refusal)) from refusal
         period = f"{program.period_start:%d.%m.%Y}–{program.period_end:%d.%m.%Y}"
+        with tqdm(desc=f"Период {period}", unit=" шаг.", file=self.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            try:
+                report = financing_period_close(financing_program=program, progress=progress)
+            except PeriodCloseError as refusal:
+                raise CommandError(str(refusal)) from refusal
         if not report.changed:
             self.stdout.write(f"Период {period} уже закрыт: ничего не изменилось.")
         else:
@@ -47,7 +56,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"снято резервов: {report.holds_voided} на {rub(report.voided)}; "
                 f"возвращено в бюджет: {rub(report.expired)} "
-                f"с {report.certificates_expired} сертификатов; "
+                f"(сертификатов: {report.certificates_expired}); "
                 f"сертификатов переведено в сертификаты учёта: "
                 f"{report.certificates_to_accounting}; "
                 f"завершено заявок: {report.applications_finished}"
