@@ -48,6 +48,13 @@ from kruzhok.certificates.errors import (
     InsufficientFunds,
     LedgerError,
 )
+from kruzhok.certificates.ledger_accounts import (
+    account_id_for_budget,
+    account_id_for_certificate,
+    account_id_for_provider,
+    budget_account,
+    treasury_account,
+)
 from kruzhok.certificates.models import (
     Account,
     AccountKind,
@@ -57,7 +64,6 @@ from kruzhok.certificates.models import (
     Transfer,
     TransferKind,
 )
-from kruzhok.common.models import Municipality
 from kruzhok.providers.models import Provider
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -93,69 +99,6 @@ def _require_durable() -> None:
         "Money moves only inside a transaction.atomic(durable=True) entry point; "
         "this call has none around it."
     )
-
-
-# --- accounts ---------------------------------------------------------------------------------
-
-
-def treasury_account(*, municipality: Municipality) -> Account:
-    """The outside source of a municipality's money: the only account allowed below zero."""
-    account, _ = Account.objects.get_or_create(
-        kind=AccountKind.TREASURY,
-        municipality=municipality,
-        defaults={"debits_must_not_exceed_credits": False},
-    )
-    return account
-
-
-def budget_account(*, financing_program: FinancingProgram) -> Account:
-    account, _ = Account.objects.get_or_create(
-        kind=AccountKind.BUDGET,
-        financing_program=financing_program,
-        defaults={"municipality_id": financing_program.municipality_id},
-    )
-    return account
-
-
-def certificate_account(*, certificate: Certificate) -> Account:
-    account, _ = Account.objects.get_or_create(
-        kind=AccountKind.CERTIFICATE,
-        certificate=certificate,
-        defaults={"municipality_id": certificate.municipality_id},
-    )
-    return account
-
-
-def provider_account(*, provider: Provider, kind: AccountKind) -> Account:
-    if kind not in (AccountKind.PROVIDER_PAYABLE, AccountKind.PROVIDER_PAID):
-        raise ValueError(f"not a provider account kind: {kind}")
-    account, _ = Account.objects.get_or_create(
-        kind=kind, provider=provider, defaults={"municipality_id": provider.municipality_id}
-    )
-    return account
-
-
-# Account ids by owner, read with one indexed query; the account is created (get_or_create
-# above) only the first time.
-
-
-def _certificate_account_id(certificate: Certificate) -> int:
-    found = _account_id(certificate_id=certificate.pk)
-    return found if found is not None else certificate_account(certificate=certificate).pk
-
-
-def _budget_account_id(financing_program: FinancingProgram) -> int:
-    found = _account_id(kind=AccountKind.BUDGET, financing_program_id=financing_program.pk)
-    return found if found is not None else budget_account(financing_program=financing_program).pk
-
-
-def _provider_account_id(provider: Provider, kind: AccountKind) -> int:
-    found = _account_id(kind=kind, provider_id=provider.pk)
-    return found if found is not None else provider_account(provider=provider, kind=kind).pk
-
-
-def _account_id(**owner: Any) -> int | None:
-    return Account.objects.filter(**owner).values_list("pk", flat=True).first()
 
 
 # --- the one place that moves totals -----------------------------------------------------------
@@ -361,8 +304,8 @@ def transfer_credit(
     return _record(
         Transfer(
             kind=TransferKind.CREDIT,
-            debit_account_id=_budget_account_id(financing_program),
-            credit_account_id=_certificate_account_id(certificate),
+            debit_account_id=account_id_for_budget(financing_program),
+            credit_account_id=account_id_for_certificate(certificate),
             amount=amount,
             idempotency_key=key,
             description="Зачисление номинала сертификата",
@@ -379,8 +322,8 @@ def hold_create(
     A retry with the same cause and key returns the same hold; the same cause with another
     amount, account or key raises `IdempotencyConflict` (it would otherwise reserve twice).
     """
-    debit_id = _certificate_account_id(certificate)
-    credit_id = _provider_account_id(provider, AccountKind.PROVIDER_PAYABLE)
+    debit_id = account_id_for_certificate(certificate)
+    credit_id = account_id_for_provider(provider, AccountKind.PROVIDER_PAYABLE)
     now = timezone.now()
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -483,8 +426,8 @@ def transfer_expire(
     return _record(
         Transfer(
             kind=TransferKind.EXPIRE,
-            debit_account_id=_certificate_account_id(certificate),
-            credit_account_id=_budget_account_id(financing_program),
+            debit_account_id=account_id_for_certificate(certificate),
+            credit_account_id=account_id_for_budget(financing_program),
             amount=amount,
             idempotency_key=key,
             description="Возврат неиспользованного остатка по окончании периода",
@@ -498,8 +441,8 @@ def transfer_pay(*, provider: Provider, amount: int, key: str, description: str 
     return _record(
         Transfer(
             kind=TransferKind.PAY,
-            debit_account_id=_provider_account_id(provider, AccountKind.PROVIDER_PAYABLE),
-            credit_account_id=_provider_account_id(provider, AccountKind.PROVIDER_PAID),
+            debit_account_id=account_id_for_provider(provider, AccountKind.PROVIDER_PAYABLE),
+            credit_account_id=account_id_for_provider(provider, AccountKind.PROVIDER_PAID),
             amount=amount,
             idempotency_key=key,
             description=description or "Оплата поставщику",

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 
 from kruzhok.accounts.models import User
-from kruzhok.certificates import ledger
+from kruzhok.certificates import ledger, ledger_accounts
 from kruzhok.certificates.models import (
     Account,
     AccountKind,
@@ -164,7 +164,7 @@ def period_batch_close(
             program,
             Hold.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=hold_ids),
         )
-        budget_id = ledger.budget_account(financing_program=program).pk
+        budget_id = ledger_accounts.budget_account(financing_program=program).pk
         account_by_certificate = _accounts_of(certificate_ids)
         _lock_accounts({budget_id, *account_by_certificate.values()}, holds)
         plan = _plan(program, certificate_ids, hold_ids, holds, budget_id, account_by_certificate)

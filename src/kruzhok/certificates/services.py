@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from kruzhok.certificates import ledger, selectors
+from kruzhok.certificates import ledger, ledger_accounts, selectors
 from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
     BillingRegime,
@@ -69,7 +69,7 @@ def certificate_issue(*, child: Child) -> Certificate:
         municipality_id=child.municipality_id,
         status=CertificateStatus.ACCOUNTING,
     )
-    ledger.certificate_account(certificate=certificate)
+    ledger_accounts.certificate_account(certificate=certificate)
     return certificate
 
 

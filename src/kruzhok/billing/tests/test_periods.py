@@ -26,7 +26,7 @@ from kruzhok.billing.tests.period_scene import (
     move_to,
     next_program,
 )
-from kruzhok.certificates import ledger, services
+from kruzhok.certificates import ledger, ledger_accounts, services
 from kruzhok.certificates.models import (
     Certificate,
     CertificateStatus,
@@ -58,7 +58,7 @@ from kruzhok.enrollment.tests.world import (
 def test_closing_returns_the_unused_balance_and_releases_the_reserve(world, used, time_machine):
     reserved = hold_money(hold=used.hold)
     assert reserved.remaining == used.certificate_part - LESSON
-    budget_before = ledger.budget_account(financing_program=world.financing).balance
+    budget_before = ledger_accounts.budget_account(financing_program=world.financing).balance
     move_to(time_machine, AFTER)
 
     report = financing_period_close(financing_program=world.financing)
@@ -67,7 +67,7 @@ def test_closing_returns_the_unused_balance_and_releases_the_reserve(world, used
     assert (hold.posted, hold.voided, hold.remaining) == (LESSON, reserved.remaining, 0)
     money = certificate_money(certificate=used.certificate)
     assert (money.balance, money.reserved, money.available) == (0, 0, 0)
-    budget = ledger.budget_account(financing_program=world.financing)
+    budget = ledger_accounts.budget_account(financing_program=world.financing)
     assert budget.balance == budget_before + NOMINAL - LESSON
     # The provider keeps what it earned; nothing more is reserved for it.
     assert provider_money(provider=world.provider) == ProviderMoney(

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, transaction
 
 from kruzhok.billing.periods import financing_period_close
-from kruzhok.certificates import ledger, services
+from kruzhok.certificates import ledger, ledger_accounts, services
 from kruzhok.certificates.models import (
     Account,
     Certificate,
@@ -82,7 +82,7 @@ def test_concurrent_funding_of_one_certificate_takes_one_quota_place():
     assert not [r for r in results if isinstance(r, Exception)], results
     program.refresh_from_db()
     assert program.funded_count == 1
-    assert ledger.certificate_account(certificate=certificate).balance == NOMINAL_YOUNG
+    assert ledger_accounts.certificate_account(certificate=certificate).balance == NOMINAL_YOUNG
 
 
 def test_hot_certificate_posts_never_exceed_the_hold():
@@ -267,7 +267,7 @@ def test_period_close_racing_with_the_journal_and_with_funding(frozen_now, time_
     late = [services.certificate_issue(child=child_make(world.parent)) for _ in range(4)]
     time_machine.move_to(datetime.datetime(2027, 9, 2, 10, 0, tzinfo=MOSCOW), tick=False)
     program = world.financing
-    cap = ledger.budget_account(financing_program=program).credits_posted
+    cap = ledger_accounts.budget_account(financing_program=program).credits_posted
 
     calls: list[Callable[[], Any]] = [
         lambda: financing_period_close(financing_program=program, batch_size=2)
@@ -298,6 +298,6 @@ def test_period_close_racing_with_the_journal_and_with_funding(frozen_now, time_
         Account.objects.get(certificate_id=c.certificate_id).available == 0 for c in contracts
     )
     spent = sum(Hold.objects.values_list("posted", flat=True))
-    budget = ledger.budget_account(financing_program=program)
+    budget = ledger_accounts.budget_account(financing_program=program)
     assert budget.balance == cap - spent
     assert audit_failures() == []

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 
-from kruzhok.certificates import ledger
+from kruzhok.certificates import ledger, ledger_accounts
 from kruzhok.certificates.models import Account, AccountKind, Hold, Transfer, TransferKind
 from kruzhok.certificates.tests.factories import ProviderFactory, financing_program_make
 
@@ -55,19 +55,19 @@ def hold(funded, provider) -> Hold:
 
 
 def cert_account(certificate) -> Account:
-    return ledger.certificate_account(certificate=certificate)
+    return ledger_accounts.certificate_account(certificate=certificate)
 
 
 def payable(provider) -> Account:
-    return ledger.provider_account(provider=provider, kind=AccountKind.PROVIDER_PAYABLE)
+    return ledger_accounts.provider_account(provider=provider, kind=AccountKind.PROVIDER_PAYABLE)
 
 
 # --- funding and crediting -----------------------------------------------------------------------
 
 
 def test_program_creation_funds_the_budget_from_the_treasury(program):
-    budget = ledger.budget_account(financing_program=program)
-    treasury = ledger.treasury_account(municipality=program.municipality)
+    budget = ledger_accounts.budget_account(financing_program=program)
+    treasury = ledger_accounts.treasury_account(municipality=program.municipality)
     assert budget.balance == program.budget_cap
     assert treasury.balance == -program.budget_cap
     assert not treasury.debits_must_not_exceed_credits
@@ -81,7 +81,7 @@ def test_credit_within_budget_moves_the_nominal_to_the_certificate(program, cert
     )
     assert transfer.kind == TransferKind.CREDIT
     assert figures(cert_account(certificate)) == (20_000 * RUB, 0, 20_000 * RUB)
-    budget = ledger.budget_account(financing_program=program)
+    budget = ledger_accounts.budget_account(financing_program=program)
     assert budget.balance == program.budget_cap - 20_000 * RUB
     assert_ledger_sums_to_zero()
 
@@ -96,12 +96,12 @@ def test_credit_past_the_budget_is_refused_and_leaves_no_transfer(municipality, 
     assert Transfer.objects.count() == before
     assert not Transfer.objects.filter(idempotency_key="credit:x").exists()
     assert figures(cert_account(certificate)) == (0, 0, 0)
-    assert ledger.budget_account(financing_program=small).balance == 5_000 * RUB
+    assert ledger_accounts.budget_account(financing_program=small).balance == 5_000 * RUB
     # The budget to the last kopeck is still spendable.
     ledger.transfer_credit(
         financing_program=small, certificate=certificate, amount=5_000 * RUB, key="credit:y"
     )
-    assert ledger.budget_account(financing_program=small).balance == 0
+    assert ledger_accounts.budget_account(financing_program=small).balance == 0
 
 
 def test_a_zero_or_negative_amount_is_refused(program, certificate):
@@ -272,7 +272,7 @@ def test_reverse_of_a_credit_is_refused_while_money_is_reserved(hold, funded, pr
     ledger.hold_void(hold=hold, key="void:1")
     ledger.transfer_reverse(transfer=credit, key="r:credit")
     assert figures(cert_account(funded)) == (0, 0, 0)
-    budget = ledger.budget_account(financing_program=program)
+    budget = ledger_accounts.budget_account(financing_program=program)
     assert budget.balance == program.budget_cap
     assert_ledger_sums_to_zero()
 
@@ -293,14 +293,14 @@ def test_provider_is_paid_only_what_was_charged(hold, provider):
     with pytest.raises(ledger.InsufficientFunds):
         ledger.transfer_pay(provider=provider, amount=700 * RUB + 1, key="pay:1")
     ledger.transfer_pay(provider=provider, amount=700 * RUB, key="pay:1")
-    paid = ledger.provider_account(provider=provider, kind=AccountKind.PROVIDER_PAID)
+    paid = ledger_accounts.provider_account(provider=provider, kind=AccountKind.PROVIDER_PAID)
     assert paid.balance == 700 * RUB
     assert payable(provider).balance == 0
 
 
 def test_provider_account_kind_is_checked(provider):
     with pytest.raises(ValueError):
-        ledger.provider_account(provider=provider, kind=AccountKind.CERTIFICATE)
+        ledger_accounts.provider_account(provider=provider, kind=AccountKind.CERTIFICATE)
 
 
 # --- idempotency ---------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from kruzhok.certificates import ledger, services
+from kruzhok.certificates import ledger, ledger_accounts, services
 from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.certificates.models import Account, AccountKind, Hold, Transfer, TransferKind
 from kruzhok.certificates.tests.factories import (
@@ -148,15 +148,19 @@ class LedgerMachine(RuleBasedStateMachine):
         self.program = financing_program_make(municipality=self.municipality, budget_cap=BUDGET)
         self.providers = [ProviderFactory(municipality=self.municipality) for _ in range(2)]
         self.accounts: dict[int, ModelAccount] = {}
-        budget = ledger.budget_account(financing_program=self.program)
+        budget = ledger_accounts.budget_account(financing_program=self.program)
         self.budget = self.track(budget, credits_posted=BUDGET)
-        self.track(ledger.treasury_account(municipality=self.municipality), debits_posted=BUDGET)
+        self.track(
+            ledger_accounts.treasury_account(municipality=self.municipality), debits_posted=BUDGET
+        )
         self.payable = [
-            self.track(ledger.provider_account(provider=p, kind=AccountKind.PROVIDER_PAYABLE))
+            self.track(
+                ledger_accounts.provider_account(provider=p, kind=AccountKind.PROVIDER_PAYABLE)
+            )
             for p in self.providers
         ]
         self.paid = [
-            self.track(ledger.provider_account(provider=p, kind=AccountKind.PROVIDER_PAID))
+            self.track(ledger_accounts.provider_account(provider=p, kind=AccountKind.PROVIDER_PAID))
             for p in self.providers
         ]
         self.certificates: list[tuple[Any, int]] = []

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db import transaction
 
-from kruzhok.certificates import ledger, services
+from kruzhok.certificates import ledger, ledger_accounts, services
 from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
     Account,
@@ -58,7 +58,9 @@ def test_issue_gives_unique_luhn_valid_numbers_in_sequence(municipality):
     assert all(luhn_is_valid(n) for n in numbers)
     assert certificates[0].number_display == "26 0000 0001 3"
     assert all(c.status == CertificateStatus.ACCOUNTING for c in certificates)
-    assert all(ledger.certificate_account(certificate=c).balance == 0 for c in certificates)
+    assert all(
+        ledger_accounts.certificate_account(certificate=c).balance == 0 for c in certificates
+    )
 
 
 def test_issue_twice_returns_the_same_certificate(municipality):
@@ -106,7 +108,7 @@ def test_fund_credits_the_nominal_of_the_age_band_at_period_start(
         program.period_end,
     )
     assert certificate.accounting_reason == ""
-    assert ledger.certificate_account(certificate=certificate).balance == nominal
+    assert ledger_accounts.certificate_account(certificate=certificate).balance == nominal
     assert [t.amount for t in credits_of(certificate)] == [nominal]
     program.refresh_from_db()
     assert program.funded_count == 1
@@ -134,7 +136,7 @@ def test_fund_twice_credits_once(municipality, program, certificate):
     assert len(credits_of(certificate)) == 1
     program.refresh_from_db()
     assert program.funded_count == 1
-    assert ledger.certificate_account(certificate=certificate).balance == NOMINAL_YOUNG
+    assert ledger_accounts.certificate_account(certificate=certificate).balance == NOMINAL_YOUNG
 
 
 def test_fund_respects_the_quota_of_funded_certificates(municipality):
@@ -170,8 +172,8 @@ def test_fund_respects_the_budget_cap_and_gives_back_the_quota_place(municipalit
     assert credits_of(second) == []
     program.refresh_from_db()
     assert program.funded_count == 1  # the place taken for the refused credit was given back
-    assert ledger.budget_account(financing_program=program).balance == NOMINAL_YOUNG // 2
-    assert ledger.certificate_account(certificate=second).balance == 0
+    assert ledger_accounts.budget_account(financing_program=program).balance == NOMINAL_YOUNG // 2
+    assert ledger_accounts.certificate_account(certificate=second).balance == 0
 
 
 def test_fund_for_a_new_period_credits_a_new_nominal(municipality, program, certificate):
@@ -193,7 +195,7 @@ def test_financing_program_create_stores_bands_and_funds_the_budget(municipality
             "age_min", "age_max", "nominal"
         )
     ) == [(5, 13, NOMINAL_YOUNG), (14, 18, NOMINAL_OLD)]
-    assert ledger.budget_account(financing_program=program).balance == 12_345_600
+    assert ledger_accounts.budget_account(financing_program=program).balance == 12_345_600
     assert Transfer.objects.get(kind=TransferKind.FUND).idempotency_key == f"fund:{program.pk}"
 
 
