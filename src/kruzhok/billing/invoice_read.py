@@ -32,7 +32,7 @@ def invoice_documents_prefetch() -> Prefetch:
 def _listed(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return (
         invoices.select_related("closure", "provider")
-        .prefetch_related(invoice_documents_prefetch())
+        .prefetch_related(invoice_documents_prefetch(), "payments")
         .order_by("-closure__month", "provider__short_name", "-number", "pk")
     )
 

@@ -325,3 +325,39 @@ class InvoiceDocument(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class InvoicePayment(models.Model):
+    """A payment order that paid (part of) an invoice: its number and date, what it paid, who
+    recorded it and when.
+
+    One row per invoice and payment order (a unique constraint): the same order entered twice,
+    or a bank statement loaded again, pays once. Never changed nor deleted.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.BigIntegerField("сумма, коп.")
+    order_number = models.CharField("номер платёжного поручения", max_length=6)
+    order_date = models.DateField("дата платёжного поручения")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто отметил",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("отмечено", default=timezone.now)
+
+    class Meta:
+        verbose_name = "оплата счёта"
+        verbose_name_plural = "оплаты счетов"
+        ordering = ["order_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "order_number", "order_date"],
+                name="invoice_payment_order_once",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Платёжное поручение № {self.order_number} от {self.order_date:%d.%m.%Y}"

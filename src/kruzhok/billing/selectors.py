@@ -15,6 +15,7 @@ from kruzhok.accounts.models import Role, User
 from kruzhok.billing.invoice_read import invoice_documents_prefetch
 from kruzhok.billing.models import (
     Invoice,
+    InvoiceStatus,
     MonthClosure,
     MonthClosureStatus,
     PeriodClosure,
@@ -365,3 +366,39 @@ def period_preview_rows(*, entries: Iterable[CertificatePeriodEnd]) -> list[Peri
         )
         for e in entries
     ]
+
+
+# The payment registry, as the operator's page shows it ----------------------------------------
+
+REGISTRY_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.PARTLY_PAID, InvoiceStatus.PAID)
+DUE_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.PARTLY_PAID)
+
+
+def payment_registry(
+    *, municipality_id: int, month: datetime.date | None = None, due_only: bool = False
+) -> QuerySet[Invoice]:
+    """The municipality's approved invoices (and those paid since), newest month first, with
+    their providers and payments; `due_only` keeps those still to pay, as the exports do."""
+    invoices = Invoice.objects.filter(
+        closure__municipality_id=municipality_id,
+        status__in=DUE_STATUSES if due_only else REGISTRY_STATUSES,
+    )
+    if month is not None:
+        invoices = invoices.filter(closure__month=month)
+    return (
+        invoices.select_related("closure__municipality", "provider")
+        .prefetch_related("payments")
+        .order_by("-closure__month", "provider__short_name", "number", "pk")
+    )
+
+
+def payment_registry_months(*, municipality_id: int) -> list[datetime.date]:
+    """The months the registry has invoices for, newest first: the month filter's choices."""
+    return list(
+        MonthClosure.objects.filter(
+            municipality_id=municipality_id, invoices__status__in=REGISTRY_STATUSES
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .distinct()
+    )

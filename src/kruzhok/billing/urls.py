@@ -6,13 +6,15 @@
   (`periods:`);
 - `provider_urlpatterns` — a provider's invoices under /provider/, named `provider:` with the
   rest of the provider's cabinet;
+- `payment_urlpatterns` — the operator's payment registry under /operator/payments/
+  (`payments:`): approve, pay, export, load a statement;
 - `operator_urlpatterns` — the downloads of an invoice's documents under /operator/
   (`operator:`), beside the moderation pages.
 """
 
 from django.urls import URLPattern, path
 
-from kruzhok.billing import invoice_views, period_views, views
+from kruzhok.billing import invoice_views, payment_views, period_views, views
 
 app_name = "billing"
 
@@ -43,4 +45,13 @@ period_urlpatterns: list[URLPattern] = [
     path("", period_views.period_list, name="list"),
     path("<int:pk>/", period_views.period_detail, name="detail"),
     path("<int:pk>/close/", period_views.period_close, name="close"),
+]
+
+payment_urlpatterns: list[URLPattern] = [
+    path("", payment_views.registry, name="registry"),
+    path("export.xlsx", payment_views.export_xlsx, name="export_xlsx"),
+    path("export-1c.txt", payment_views.export_bank, name="export_bank"),
+    path("statement/", payment_views.statement_upload, name="statement"),
+    path("<int:pk>/approve/", payment_views.approve, name="approve"),
+    path("<int:pk>/pay/", payment_views.payment_record, name="pay"),
 ]

@@ -14,6 +14,12 @@ def rub(amount: int | None) -> str:
     return "—" if amount is None else format_kopecks(amount)
 
 
+@register.filter
+def rub_plain(amount: int | None) -> str:
+    """{{ 123456|rub_plain }} -> '1234,56': an amount to prefill a field with."""
+    return "" if amount is None else format_kopecks(amount, currency=False).replace("\u00a0", "")
+
+
 @register.filter(name="month_name")
 def month_name_filter(day: datetime.date | None) -> str:
     """{{ closure.month|month_name }} -> 'октябрь 2026' (`|capfirst` for a heading)."""
