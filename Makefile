@@ -90,5 +90,15 @@ bench-ledger: install
 bench-rawsql: install
 	scripts/with-postgres.sh $(BIN)/python bench/rawsql_cost.py
 
+# The month close at a region's scale (issue 10): `bench/region.py` generates 100,000 children
+# with 150,000 contracts and a month of attendance (1.6 million marks) in bulk on a throwaway
+# PostgreSQL, then every municipality's month is closed by `kruzhok billing close-month`, timed
+# beside one set-based query of the same per-provider totals (the floor), its peak memory read,
+# its invoices compared with the query's totals: `billing: children=… contracts=… marks=…
+# wall_s=… sql_s=… ratio=… peak_mb=… totals_match=…`. ARGS passes options (--children 450000).
+.PHONY: bench-billing
+bench-billing: install
+	scripts/with-postgres.sh $(BIN)/python bench/billing.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) kruzhok.sqlite3* staticfiles
