@@ -114,6 +114,7 @@ from kruzhok.certificates import services as certificate_services  # noqa: E402
 from kruzhok.certificates.models import (  # noqa: E402
     Account,
     AccountKind,
+    BillingRegime,
     Certificate,
     CertificateStatus,
     FinancingProgram,
@@ -927,12 +928,13 @@ def write_money(region: Region, copy: Copier, ids: Ids, now: datetime.datetime) 
         Contract,
         ["id", "application_id", "number", "certificate_id", "hold_id", "start_date", "end_date",
          "price_per_hour", "total_hours", "total_cost", "certificate_part", "parent_part",
-         "accepted_at", "accepted_by_id", "accepted_ip", "accepted_user_agent", "terminated_on"],
+         "accepted_at", "accepted_by_id", "accepted_ip", "accepted_user_agent", "terminated_on",
+         "billing_regime"],
         (
             (c.id, c.id, number(c), c.child.id if c.uses_certificate else None, c.hold_id,
              c.start, region.group_end, c.price_per_hour, c.total_hours, c.total_cost,
              c.certificate_part, c.total_cost - c.certificate_part, c.accepted_at,
-             c.child.parent_id, None, "", c.terminated_on)
+             c.child.parent_id, None, "", c.terminated_on, BillingRegime.PER_LESSON)
             for c in region.contracts
         ),
     )  # fmt: skip
@@ -948,7 +950,7 @@ def write_attendance(region: Region, copy: Copier, ids: Ids, ledger: Ledger) -> 
     transfers first (a charge names its transfer), then the charges, then the marks."""
     mark_columns = ["lesson_id", "contract_id", "present", "marked_by_id", "marked_at"]
     charge_columns = ["contract_id", "lesson_id", "lesson_value", "certificate_amount",
-                      "parent_amount", "transfer_id", "created_at"]  # fmt: skip
+                      "parent_amount", "transfer_id", "created_at", "billed_month"]  # fmt: skip
     transfer_columns = ["id", "kind", "debit_account_id", "credit_account_id", "amount",
                         "hold_id", "idempotency_key", "description", "created_at"]  # fmt: skip
     for begin in range(0, len(region.contracts), CHUNK_CONTRACTS):
@@ -976,7 +978,10 @@ def write_attendance(region: Region, copy: Copier, ids: Ids, ledger: Ledger) -> 
                          f"attendance:{lesson[0]}:{contract.child.id}:0",
                          f"Занятие {lesson[1]:%d.%m.%Y}", at)
                     )  # fmt: skip
-                charges.append((contract.id, lesson[0], value, share, value - share, transfer, at))
+                charges.append(
+                    (contract.id, lesson[0], value, share, value - share, transfer, at,
+                     lesson[1].replace(day=1))
+                )  # fmt: skip
         copy(Transfer, transfer_columns, posts)
         copy(Charge, charge_columns, charges)
         copy(AttendanceMark, mark_columns, marks)
