@@ -26,6 +26,7 @@ correct, marks made after an earlier month was closed; and, negative, billed cha
 closed month taken back since.
 """
 
+import bisect
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
@@ -46,7 +47,7 @@ from kruzhok.billing.models import (
     MonthClosure,
     MonthClosureStatus,
 )
-from kruzhok.catalog.models import LessonStatus
+from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.certificates.models import BillingRegime
 from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
@@ -169,8 +170,8 @@ def month_close_run(*, closure_id: int, progress: Progress | None = None) -> Mon
         return closure
     provider_field = "contract__application__group__program__provider_id"
     provider_ids = sorted(
-        set(_unbilled_charges(closure).values_list(provider_field, flat=True))
-        | set(_unbilled_reversals(closure).values_list(provider_field, flat=True))
+        set(_unbilled_charges(closure).values_list(provider_field, flat=True).distinct())
+        | set(_unbilled_reversals(closure).values_list(provider_field, flat=True).distinct())
         | set(
             _monthly_contracts(closure).values_list(
                 "application__group__program__provider_id", flat=True
@@ -208,11 +209,14 @@ def month_close_run(*, closure_id: int, progress: Progress | None = None) -> Mon
 def _unbilled_charges(closure: MonthClosure) -> QuerySet[Charge]:
     """The month's charges not billed yet: lessons of the month, and late marks of closed
     months billed in this one as corrections."""
+    # NOT EXISTS, not `invoiced__isnull=True`: PostgreSQL estimated that LEFT JOIN … IS NULL
+    # over a month not billed yet at one row and nested its loops over every pair (measured by
+    # make bench-billing: 1.4 s instead of 0.1 s for 270,000 charges).
     return Charge.objects.filter(
+        ~Exists(InvoicedCharge.objects.filter(charge_id=OuterRef("pk"))),
         contract__certificate__municipality_id=closure.municipality_id,
         billed_month=closure.month,
         reversed_at=None,
-        invoiced__isnull=True,
     )
 
 
@@ -241,9 +245,9 @@ def _monthly_contracts(closure: MonthClosure) -> QuerySet[Contract]:
 def _unbilled_reversals(closure: MonthClosure) -> QuerySet[Charge]:
     """Charges billed in a closed month and taken back since, to bill back in this one."""
     return Charge.objects.filter(
+        ~Exists(InvoicedReversal.objects.filter(charge_id=OuterRef("pk"))),
         contract__certificate__municipality_id=closure.municipality_id,
         reversal_billed_month=closure.month,
-        invoiced_reversal__isnull=True,
     )
 
 
@@ -441,17 +445,28 @@ def _totals_check(invoice: Invoice, charges: list[Charge], reversals: list[Charg
 
 def _lessons_planned(closure: MonthClosure, contracts: list[Contract]) -> dict[int, int]:
     """Lessons of each contract's group in the month that the contract covered (not
-    cancelled): what the schedule promised, beside what was attended."""
+    cancelled): what the schedule promised, beside what was attended. One query for all the
+    groups' lessons of the month, counted per contract here."""
     first, last = closure.month, _month_end(closure.month)
+    group_ids = {contract.application.group_id for contract in contracts}
+    dates: dict[int, list[datetime.date]] = defaultdict(list)
+    for group_id, day in (
+        Lesson.objects.filter(
+            group_id__in=group_ids, date__gte=first, date__lte=last, status=LessonStatus.PLANNED
+        )
+        .order_by("group_id", "date")
+        .values_list("group_id", "date")
+    ):
+        dates[group_id].append(day)
     planned: dict[int, int] = defaultdict(int)
     for contract in contracts:
         ends = min(last, contract.end_date)
         if contract.terminated_on is not None:
             ends = min(ends, contract.terminated_on - datetime.timedelta(days=1))
         starts = max(first, contract.start_date)
-        if starts > ends:
-            continue
-        planned[contract.pk] = contract.application.group.lessons.filter(
-            Q(date__gte=starts) & Q(date__lte=ends), status=LessonStatus.PLANNED
-        ).count()
+        if starts <= ends:
+            days = dates[contract.application.group_id]
+            planned[contract.pk] = bisect.bisect_right(days, ends) - bisect.bisect_left(
+                days, starts
+            )
     return planned
