@@ -41,6 +41,11 @@ class FinancingProgram(models.Model):
         choices=BillingRegime.choices,
         default=BillingRegime.PER_LESSON,
     )
+    advance_percent = models.PositiveSmallIntegerField(
+        "аванс, % ожидаемых списаний месяца",
+        default=0,
+        help_text="0 — авансы не выплачиваются.",
+    )
     closed_at = models.DateTimeField("период закрыт", null=True, blank=True)
 
     class Meta:
@@ -59,6 +64,9 @@ class FinancingProgram(models.Model):
                 name="financing_quota_not_exceeded",
             ),
             models.CheckConstraint(condition=Q(budget_cap__gte=0), name="financing_budget_gte_0"),
+            models.CheckConstraint(
+                condition=Q(advance_percent__lte=100), name="financing_advance_percent_lte_100"
+            ),
         ]
 
     def __str__(self) -> str:
