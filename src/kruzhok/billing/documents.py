@@ -20,7 +20,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from kruzhok.billing.models import Invoice, InvoiceDocument, InvoiceDocumentKind, InvoiceLine
+from kruzhok.billing.models import (
+    AdvanceNetting,
+    Invoice,
+    InvoiceDocument,
+    InvoiceDocumentKind,
+    InvoiceLine,
+)
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks, kopecks_in_words
 from kruzhok.common.months import month_name
@@ -164,6 +170,15 @@ def _totals(invoice: Invoice, lines: list[InvoiceLine]) -> Totals:
     return totals
 
 
+def advance_nettings(*, invoice: Invoice) -> list[AdvanceNetting]:
+    """The advances an invoice netted off, oldest first, with the payment order of each."""
+    return list(
+        AdvanceNetting.objects.filter(invoice=invoice)
+        .select_related("advance")
+        .order_by("advance__month", "advance__pk")
+    )
+
+
 def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
     """Everything the invoice and the act say, read once (also what the tests check).
 
@@ -178,7 +193,7 @@ def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
     totals = _totals(invoice, lines)
     provider = provider_party(invoice.provider)
     payer = payer_party(invoice.closure.municipality)
-    due, refund = max(totals.certificate, 0), max(-totals.certificate, 0)
+    due, refund = max(totals.certificate - invoice.advance_netted, 0), max(-totals.certificate, 0)
     return {
         "invoice": invoice,
         "month": month_name(invoice.closure.month),
@@ -188,6 +203,8 @@ def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
         "lines": lines,
         "totals": totals,
         "has_corrections": any(line.corrects_month for line in lines),
+        "advance_netted": invoice.advance_netted,
+        "advances": advance_nettings(invoice=invoice),
         "due": due,
         "due_words": kopecks_in_words(due, capitalize=True),
         "due_words_lower": kopecks_in_words(due),
@@ -289,9 +306,12 @@ def lines_xlsx(context: dict[str, Any]) -> bytes:
     _money_write(ws, total_row, 9, totals.parent)
     for column in (8, 9):
         ws.cell(row=total_row, column=column).font = BOLD
-    notes = [
+    notes = []
+    if context["advance_netted"]:
+        notes.append(f"Зачтён аванс: {format_kopecks(context['advance_netted'])}")
+    notes.append(
         f"Всего к оплате: {format_kopecks(context['due'])} ({context['due_words_lower']}), без НДС"
-    ]
+    )
     if context["refund"]:
         notes.append(
             f"Корректировки превышают начисления месяца: исполнитель возвращает "

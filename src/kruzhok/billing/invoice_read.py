@@ -11,7 +11,7 @@ from django.http import Http404
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing.documents import DOCUMENT_KINDS
-from kruzhok.billing.models import Invoice, InvoiceDocument
+from kruzhok.billing.models import Advance, Invoice, InvoiceDocument
 from kruzhok.providers.models import StaffRole
 from kruzhok.providers.selectors import provider_get_for_staff
 
@@ -44,6 +44,16 @@ def invoice_list_for_provider_admin(*, user: User) -> QuerySet[Invoice]:
     """Invoices of the providers the user administers today, newest month first."""
     administered = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return _listed(Invoice.objects.filter(provider_id__in=administered))
+
+
+def advance_list_for_provider_admin(*, user: User) -> QuerySet[Advance]:
+    """Advances paid to the providers the user administers today, newest month first."""
+    administered = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
+    return (
+        Advance.objects.filter(provider_id__in=administered)
+        .select_related("provider", "municipality")
+        .order_by("-month", "provider__short_name")
+    )
 
 
 def invoice_get_for_provider_admin(*, user: User, pk: int) -> Invoice:

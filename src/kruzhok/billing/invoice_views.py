@@ -35,11 +35,17 @@ def provider_invoice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.provider_roles.filter(role=StaffRole.ADMIN).exists():
         raise PermissionDenied("Счета организации видят её администраторы.")
     invoices = list(invoice_read.invoice_list_for_provider_admin(user=request.user))
-    providers = {invoice.provider_id for invoice in invoices}
+    advances = list(invoice_read.advance_list_for_provider_admin(user=request.user))
+    providers = {invoice.provider_id for invoice in invoices} | {a.provider_id for a in advances}
     return render(
         request,
         "billing/provider_invoice_list.html",
-        {"invoices": invoices, "several_providers": len(providers) > 1},
+        {
+            "invoices": invoices,
+            "advances": advances,
+            "advance_debt": sum(a.outstanding for a in advances),
+            "several_providers": len(providers) > 1,
+        },
     )
 
 

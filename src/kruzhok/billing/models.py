@@ -188,6 +188,7 @@ class Invoice(models.Model):
     certificate_amount = models.BigIntegerField("за счёт сертификатов, коп.")
     parent_amount = models.BigIntegerField("доплата родителей, коп.")
     paid_amount = models.BigIntegerField("оплачено, коп.", default=0)
+    advance_netted = models.BigIntegerField("зачтено авансов, коп.", default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -200,9 +201,13 @@ class Invoice(models.Model):
             ),
             models.UniqueConstraint(fields=["series", "number"], name="invoice_number_once"),
             # A month of corrections only may come out below zero: the provider then owes it.
+            # Advances netted off and payments together never exceed the invoice.
             models.CheckConstraint(
-                condition=Q(paid_amount__gte=0)
-                & (Q(paid_amount__lte=F("certificate_amount")) | Q(paid_amount=0)),
+                condition=Q(paid_amount__gte=0, advance_netted__gte=0)
+                & (
+                    Q(paid_amount__lte=F("certificate_amount") - F("advance_netted"))
+                    | Q(paid_amount=0, advance_netted=0)
+                ),
                 name="invoice_paid_within_amount",
             ),
         ]
@@ -212,8 +217,9 @@ class Invoice(models.Model):
 
     @property
     def due(self) -> int:
-        """What is still to be paid, in kopecks."""
-        return self.certificate_amount - self.paid_amount
+        """What is still to be paid, in kopecks: the invoice less the advances netted off it
+        and the payments made."""
+        return self.certificate_amount - self.advance_netted - self.paid_amount
 
 
 class InvoiceLine(models.Model):
@@ -361,3 +367,85 @@ class InvoicePayment(models.Model):
 
     def __str__(self) -> str:
         return f"Платёжное поручение № {self.order_number} от {self.order_date:%d.%m.%Y}"
+
+
+class Advance(models.Model):
+    """An advance (аванс) paid to a provider early in a month, up to the financing program's
+    share of the month's expected certificate charges.
+
+    One per payer, provider and month (a unique constraint). The month's invoice nets it off
+    (`AdvanceNetting`); what the month's charges do not cover stays the provider's debt and
+    is netted off the next invoices, oldest advance first.
+    """
+
+    municipality = models.ForeignKey(
+        "common.Municipality",
+        verbose_name="плательщик",
+        on_delete=models.PROTECT,
+        related_name="advances",
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        verbose_name="поставщик",
+        on_delete=models.PROTECT,
+        related_name="advances",
+    )
+    month = models.DateField("месяц")
+    expected_amount = models.BigIntegerField("ожидаемые списания месяца, коп.")
+    percent = models.PositiveSmallIntegerField("доля аванса, %")
+    amount = models.BigIntegerField("сумма аванса, коп.")
+    netted = models.BigIntegerField("зачтено, коп.", default=0)
+    order_number = models.CharField("номер платёжного поручения", max_length=6)
+    order_date = models.DateField("дата платёжного поручения")
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто отметил",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paid_at = models.DateTimeField("отмечено", default=timezone.now)
+
+    class Meta:
+        verbose_name = "аванс поставщику"
+        verbose_name_plural = "авансы поставщикам"
+        ordering = ["month", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "provider", "month"], name="advance_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, netted__gte=0, netted__lte=F("amount")) & Q(month__day=1),
+                name="advance_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__lte=F("expected_amount") * F("percent") / 100),
+                name="advance_within_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Аванс за {self.month:%m.%Y}: {self.provider}"
+
+    @property
+    def outstanding(self) -> int:
+        """What is not netted off an invoice yet, in kopecks."""
+        return self.amount - self.netted
+
+
+class AdvanceNetting(models.Model):
+    """How much of an advance an invoice netted off, once per invoice and advance."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="nettings")
+    advance = models.ForeignKey(Advance, on_delete=models.PROTECT, related_name="nettings")
+    amount = models.BigIntegerField("зачтено, коп.")
+
+    class Meta:
+        verbose_name = "зачёт аванса"
+        verbose_name_plural = "зачёты авансов"
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "advance"], name="advance_netting_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="advance_netting_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice}: {self.advance}"

@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
+from kruzhok.billing.advances import invoice_advances_net
 from kruzhok.billing.documents import InvoiceDocumentError, invoice_documents_issue
 from kruzhok.billing.models import (
     Invoice,
@@ -336,6 +337,7 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
             return None
         invoice = _invoice_create(closure, provider, _lines(closure, charges, reversals))
         _totals_check(invoice, charges, reversals)
+        invoice_advances_net(invoice=invoice)
         try:
             # Numbered and rendered in the same transaction: stored as issued, never again.
             invoice_documents_issue(invoice=invoice)

@@ -65,8 +65,11 @@ def invoice_approve(*, actor: User, invoice: Invoice) -> Invoice:
                 f"{invoice} уже {invoice.get_status_display().lower()}: утвердить можно "
                 "только выставленный счёт."
             )
-        if invoice.certificate_amount <= 0:
-            raise PaymentError(f"{invoice}: сумма не больше нуля, платить по нему нечего.")
+        if invoice.due <= 0:
+            raise PaymentError(
+                f"{invoice}: к оплате ничего не причитается (сумма не больше нуля "
+                "или покрыта зачтённым авансом)."
+            )
         invoice.status = InvoiceStatus.APPROVED
         invoice.save(update_fields=["status"])
         audit_record(
@@ -158,11 +161,7 @@ def invoice_payment_record(
         )
         status_from = invoice.status
         invoice.paid_amount += amount
-        invoice.status = (
-            InvoiceStatus.PAID
-            if invoice.paid_amount == invoice.certificate_amount
-            else InvoiceStatus.PARTLY_PAID
-        )
+        invoice.status = InvoiceStatus.PAID if invoice.due == 0 else InvoiceStatus.PARTLY_PAID
         invoice.save(update_fields=["paid_amount", "status"])
         audit_record(
             actor=actor,

@@ -8,13 +8,15 @@
   rest of the provider's cabinet;
 - `payment_urlpatterns` — the operator's payment registry under /operator/payments/
   (`payments:`): approve, pay, export, load a statement;
+- `advance_urlpatterns` — the operator's advances to providers under /operator/advances/
+  (`advances:`);
 - `operator_urlpatterns` — the downloads of an invoice's documents under /operator/
   (`operator:`), beside the moderation pages.
 """
 
 from django.urls import URLPattern, path
 
-from kruzhok.billing import invoice_views, payment_views, period_views, views
+from kruzhok.billing import advance_views, invoice_views, payment_views, period_views, views
 
 app_name = "billing"
 
@@ -54,4 +56,9 @@ payment_urlpatterns: list[URLPattern] = [
     path("statement/", payment_views.statement_upload, name="statement"),
     path("<int:pk>/approve/", payment_views.approve, name="approve"),
     path("<int:pk>/pay/", payment_views.payment_record, name="pay"),
+]
+
+advance_urlpatterns: list[URLPattern] = [
+    path("", advance_views.advance_list, name="list"),
+    path("<int:provider_pk>/pay/", advance_views.advance_record, name="pay"),
 ]

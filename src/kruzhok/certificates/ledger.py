@@ -127,7 +127,14 @@ class _Effect:
 def _effect(transfer: Transfer) -> _Effect:
     a = transfer.amount
     kind = transfer.kind
-    if kind in (TransferKind.FUND, TransferKind.CREDIT, TransferKind.EXPIRE, TransferKind.PAY):
+    if kind in (
+        TransferKind.FUND,
+        TransferKind.CREDIT,
+        TransferKind.EXPIRE,
+        TransferKind.PAY,
+        TransferKind.ADVANCE,
+        TransferKind.NET,
+    ):
         return _Effect(debit={"debits_posted": a}, credit={"credits_posted": a})
     if kind == TransferKind.HOLD:
         return _Effect(debit={"debits_pending": a}, credit={"credits_pending": a})
@@ -446,6 +453,41 @@ def transfer_pay(*, provider: Provider, amount: int, key: str, description: str 
             amount=amount,
             idempotency_key=key,
             description=description or "Оплата поставщику",
+        )
+    )
+
+
+@_durable_only
+def transfer_advance(
+    *, provider: Provider, amount: int, key: str, description: str = ""
+) -> Transfer:
+    """Pay a provider ahead of the month's invoice: from its advance account (which goes below
+    zero: work not yet done) to paid."""
+    return _record(
+        Transfer(
+            kind=TransferKind.ADVANCE,
+            debit_account_id=account_id_for_provider(provider, AccountKind.PROVIDER_ADVANCE),
+            credit_account_id=account_id_for_provider(provider, AccountKind.PROVIDER_PAID),
+            amount=amount,
+            idempotency_key=key,
+            description=description or "Аванс поставщику",
+        )
+    )
+
+
+@_durable_only
+def transfer_net(*, provider: Provider, amount: int, key: str, description: str = "") -> Transfer:
+    """Net an advance off money owed to the provider: from payable back to the advance
+    account. Refused past what is owed (the payable's guard) or past the advances paid (a
+    CHECK constraint of the advance account)."""
+    return _record(
+        Transfer(
+            kind=TransferKind.NET,
+            debit_account_id=account_id_for_provider(provider, AccountKind.PROVIDER_PAYABLE),
+            credit_account_id=account_id_for_provider(provider, AccountKind.PROVIDER_ADVANCE),
+            amount=amount,
+            idempotency_key=key,
+            description=description or "Зачёт аванса",
         )
     )
 

@@ -38,10 +38,20 @@ def certificate_account(*, certificate: Certificate) -> Account:
 
 
 def provider_account(*, provider: Provider, kind: AccountKind) -> Account:
-    if kind not in (AccountKind.PROVIDER_PAYABLE, AccountKind.PROVIDER_PAID):
+    if kind not in (
+        AccountKind.PROVIDER_PAYABLE,
+        AccountKind.PROVIDER_PAID,
+        AccountKind.PROVIDER_ADVANCE,
+    ):
         raise ValueError(f"not a provider account kind: {kind}")
     account, _ = Account.objects.get_or_create(
-        kind=kind, provider=provider, defaults={"municipality_id": provider.municipality_id}
+        kind=kind,
+        provider=provider,
+        defaults={
+            "municipality_id": provider.municipality_id,
+            # Paid ahead of the work: the advance account goes below zero by design.
+            "debits_must_not_exceed_credits": kind != AccountKind.PROVIDER_ADVANCE,
+        },
     )
     return account
 

@@ -162,6 +162,9 @@ class AccountKind(models.TextChoices):
     CERTIFICATE = "certificate", "Счёт сертификата"
     PROVIDER_PAYABLE = "provider_payable", "К оплате поставщику"
     PROVIDER_PAID = "provider_paid", "Оплачено поставщику"
+    # Advances paid and not yet earned: debited when an advance is paid, credited as invoices
+    # net it off; below zero while the provider owes work (or money) for it.
+    PROVIDER_ADVANCE = "provider_advance", "Авансы поставщику"
 
 
 class Account(models.Model):
@@ -221,8 +224,14 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["provider", "kind"],
-                condition=Q(kind__in=["provider_payable", "provider_paid"]),
+                condition=Q(kind__in=["provider_payable", "provider_paid", "provider_advance"]),
                 name="account_one_per_provider_kind",
+            ),
+            # An invoice never nets off more advance than was paid.
+            models.CheckConstraint(
+                condition=~Q(kind="provider_advance")
+                | Q(credits_posted__lte=F("debits_posted"), debits_must_not_exceed_credits=False),
+                name="account_advance_netted_within_paid",
             ),
         ]
 
@@ -282,6 +291,8 @@ class TransferKind(models.TextChoices):
     VOID = "void", "Снятие резерва"
     EXPIRE = "expire", "Возврат неиспользованного остатка"
     PAY = "pay", "Оплата поставщику"
+    ADVANCE = "advance", "Аванс поставщику"
+    NET = "net", "Зачёт аванса"
     REVERSE = "reverse", "Сторнирование"
 
 

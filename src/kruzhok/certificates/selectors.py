@@ -143,29 +143,39 @@ class ProviderMoney:
     reserved: int
     payable: int
     paid: int
+    # Advances paid and not yet netted off an invoice: what the provider still owes for them.
+    advance_outstanding: int = 0
 
     @property
     def earned(self) -> int:
-        """Everything charged for attended lessons so far: owed plus paid."""
-        return self.payable + self.paid
+        """Everything charged for attended lessons so far: owed plus paid, less advances paid
+        ahead of the work."""
+        return self.payable + self.paid - self.advance_outstanding
 
 
 def provider_money(*, provider: Provider) -> ProviderMoney:
-    """Constant time: two account rows found by the unique (provider, kind) index, read from
+    """Constant time: three account rows found by the unique (provider, kind) index, read from
     their running totals (never a sum over transfers)."""
     accounts = {
         row["kind"]: row
         for row in Account.objects.filter(
             provider=provider,
-            kind__in=(AccountKind.PROVIDER_PAYABLE, AccountKind.PROVIDER_PAID),
+            kind__in=(
+                AccountKind.PROVIDER_PAYABLE,
+                AccountKind.PROVIDER_PAID,
+                AccountKind.PROVIDER_ADVANCE,
+            ),
         ).values("kind", *_TOTALS)
     }
-    payable = accounts.get(AccountKind.PROVIDER_PAYABLE.value, dict.fromkeys(_TOTALS, 0))
-    paid = accounts.get(AccountKind.PROVIDER_PAID.value, dict.fromkeys(_TOTALS, 0))
+    zero = dict.fromkeys(_TOTALS, 0)
+    payable = accounts.get(AccountKind.PROVIDER_PAYABLE.value, zero)
+    paid = accounts.get(AccountKind.PROVIDER_PAID.value, zero)
+    advance = accounts.get(AccountKind.PROVIDER_ADVANCE.value, zero)
     return ProviderMoney(
         reserved=payable["credits_pending"] - payable["debits_pending"],
         payable=payable["credits_posted"] - payable["debits_posted"],
         paid=paid["credits_posted"] - paid["debits_posted"],
+        advance_outstanding=advance["debits_posted"] - advance["credits_posted"],
     )
 
 

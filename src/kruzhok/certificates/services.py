@@ -304,3 +304,22 @@ def provider_pay(*, provider: Provider, amount: int, cause: str, description: st
     return ledger.transfer_pay(
         provider=provider, amount=amount, key=f"pay:{cause}", description=description
     )
+
+
+def provider_advance_pay(
+    *, provider: Provider, amount: int, cause: str, description: str = ""
+) -> Transfer:
+    """Pay a provider an advance on a month's charges, once per cause (e.g. `advance:5`)."""
+    return ledger.transfer_advance(
+        provider=provider, amount=amount, key=f"advance:{cause}", description=description
+    )
+
+
+def provider_advance_net(
+    *, provider: Provider, amount: int, cause: str, description: str = ""
+) -> Transfer:
+    """Net `amount` of the advances paid to a provider off what it is owed, once per cause
+    (e.g. `invoice:17:advance:5`). Raises `InsufficientFunds` when it is owed less."""
+    return ledger.transfer_net(
+        provider=provider, amount=amount, key=f"net:{cause}", description=description
+    )
