@@ -950,7 +950,8 @@ def write_attendance(region: Region, copy: Copier, ids: Ids, ledger: Ledger) -> 
     transfers first (a charge names its transfer), then the charges, then the marks."""
     mark_columns = ["lesson_id", "contract_id", "present", "marked_by_id", "marked_at"]
     charge_columns = ["contract_id", "lesson_id", "lesson_value", "certificate_amount",
-                      "parent_amount", "transfer_id", "created_at", "billed_month"]  # fmt: skip
+                      "parent_amount", "transfer_id", "created_at", "for_month",
+                      "billed_month"]  # fmt: skip
     transfer_columns = ["id", "kind", "debit_account_id", "credit_account_id", "amount",
                         "hold_id", "idempotency_key", "description", "created_at"]  # fmt: skip
     for begin in range(0, len(region.contracts), CHUNK_CONTRACTS):
@@ -980,7 +981,7 @@ def write_attendance(region: Region, copy: Copier, ids: Ids, ledger: Ledger) -> 
                     )  # fmt: skip
                 charges.append(
                     (contract.id, lesson[0], value, share, value - share, transfer, at,
-                     lesson[1].replace(day=1))
+                     lesson[1].replace(day=1), lesson[1].replace(day=1))
                 )  # fmt: skip
         copy(Transfer, transfer_columns, posts)
         copy(Charge, charge_columns, charges)

@@ -30,16 +30,21 @@ import bisect
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
+from kruzhok.billing import close_sql
 from kruzhok.billing.advances import invoice_advances_net
-from kruzhok.billing.documents import InvoiceDocumentError, invoice_documents_issue
+from kruzhok.billing.documents import (
+    DOCUMENT_KINDS,
+    InvoiceDocumentError,
+    invoice_documents_issue,
+)
 from kruzhok.billing.models import (
     Invoice,
     InvoicedCharge,
@@ -151,17 +156,22 @@ def month_close(
     month: datetime.date,
     today: datetime.date | None = None,
     progress: Progress | None = None,
+    documents: bool = True,
 ) -> MonthClosure:
     """Close a month here and now (the console command, tests): start it, or join the close
-    under way, and bill every provider before returning."""
+    under way, and bill every provider (and render the invoices' documents) before
+    returning."""
     closure = month_close_start(
         actor=actor, municipality=municipality, month=month, today=today, in_background=False
     )
-    return month_close_run(closure_id=closure.pk, progress=progress)
+    return month_close_run(closure_id=closure.pk, progress=progress, documents=documents)
 
 
-def month_close_run(*, closure_id: int, progress: Progress | None = None) -> MonthClosure:
-    """Bill every provider of a month close that is not billed yet, then mark the close done.
+def month_close_run(
+    *, closure_id: int, progress: Progress | None = None, documents: bool = True
+) -> MonthClosure:
+    """Bill every provider of a month close that is not billed yet, mark the close done, then
+    (`documents`) render the documents of its invoices that have none yet.
 
     Idempotent and resumable (see the module's docstring). `progress(done, total)` is called
     after each provider.
@@ -204,7 +214,38 @@ def month_close_run(*, closure_id: int, progress: Progress | None = None) -> Mon
                 invoices=closure.providers_done,
             )
     closure.refresh_from_db()
+    if documents:
+        closure_documents_issue(closure_id=closure.pk)
     return closure
+
+
+def closure_documents_issue(*, closure_id: int, progress: Progress | None = None) -> int:
+    """Render and store the documents of a close's invoices that have none yet, an invoice at a
+    time in its own transaction; how many invoices got them.
+
+    Outside the providers' steps on purpose: WeasyPrint takes about a second an invoice, which
+    would hold each provider's lock that long (and a region's close for as many seconds as it
+    has invoices). What is rendered is the invoice as its step committed it — its number,
+    lines and totals never change afterwards — and once stored a document is never rendered
+    again, so running this twice, or from two workers, stores each document once.
+    """
+    pending = list(
+        Invoice.objects.filter(closure_id=closure_id)
+        .annotate(stored=Count("documents"))
+        .filter(stored__lt=len(DOCUMENT_KINDS))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for done, invoice_id in enumerate(pending, start=1):
+        with transaction.atomic(durable=True):
+            invoice = Invoice.objects.get(pk=invoice_id)
+            try:
+                invoice_documents_issue(invoice=invoice)
+            except InvoiceDocumentError as refusal:
+                raise MonthCloseError(str(refusal)) from refusal
+        if progress is not None:
+            progress(done, len(pending))
+    return len(pending)
 
 
 def _unbilled_charges(closure: MonthClosure) -> QuerySet[Charge]:
@@ -254,60 +295,77 @@ def _unbilled_reversals(closure: MonthClosure) -> QuerySet[Charge]:
 
 @dataclass
 class _LineFigures:
-    """A line being built: a contract's charges of the month (or of one corrected month), and
-    the billed charges taken back (they count negative)."""
+    """A line being built: a contract's charges of the month (or of one corrected month) summed
+    in the database, less the billed charges taken back (they count negative)."""
 
-    contract: Contract
+    contract_id: int
     corrects_month: datetime.date | None
-    charges: list[Charge] = field(default_factory=list)
-    reversals: list[Charge] = field(default_factory=list)
-
-    @property
-    def lessons(self) -> int:
-        """Attended lessons (a month paid as a whole counts none: attendance does not matter)."""
-        return sum(1 for c in self.charges if c.lesson_id) - sum(
-            1 for c in self.reversals if c.lesson_id
-        )
-
-    @property
-    def certificate(self) -> int:
-        return sum(c.certificate_amount for c in self.charges) - sum(
-            c.certificate_amount for c in self.reversals
-        )
-
-    @property
-    def parent(self) -> int:
-        return sum(c.parent_amount for c in self.charges) - sum(
-            c.parent_amount for c in self.reversals
-        )
+    lessons: int = 0
+    certificate: int = 0
+    parent: int = 0
+    charges: int = 0  # how many charges the line bills
+    reversals: int = 0  # how many billed charges taken back it bills back
 
 
-def _lines(
-    closure: MonthClosure, charges: list[Charge], reversals: list[Charge]
-) -> list[_LineFigures]:
+def _line_figures(closure: MonthClosure, provider_id: int) -> list[_LineFigures]:
+    """The lines of a provider's invoice, in contract order, from two GROUP BYs (the charges,
+    and the reversals of charges billed before): a row per line comes back, not per charge."""
+    provider = Q(contract__application__group__program__provider_id=provider_id)
     lines: dict[tuple[int, datetime.date | None], _LineFigures] = {}
 
-    def line(contract: Contract, corrects: datetime.date | None) -> _LineFigures:
-        key = (contract.pk, corrects)
+    def line(contract_id: int, corrects: datetime.date | None) -> _LineFigures:
+        key = (contract_id, corrects)
         if key not in lines:
-            lines[key] = _LineFigures(contract=contract, corrects_month=corrects)
+            lines[key] = _LineFigures(contract_id=contract_id, corrects_month=corrects)
         return lines[key]
 
-    for charge in charges:
-        for_month = charge.for_month
-        corrects = None if for_month == closure.month else for_month
-        line(charge.contract, corrects).charges.append(charge)
-    for charge in reversals:
-        line(charge.contract, charge.billed_month).reversals.append(charge)
+    for contract_id, month, n, lessons, certificate, parent in _summed(
+        _unbilled_charges(closure).filter(provider), "for_month"
+    ):
+        figures = line(contract_id, None if month == closure.month else month)
+        figures.charges += n
+        figures.lessons += lessons
+        figures.certificate += certificate
+        figures.parent += parent
+    for contract_id, month, n, lessons, certificate, parent in _summed(
+        _unbilled_reversals(closure).filter(provider), "billed_month"
+    ):
+        figures = line(contract_id, month)
+        figures.reversals += n
+        figures.lessons -= lessons
+        figures.certificate -= certificate
+        figures.parent -= parent
     return sorted(
-        lines.values(), key=lambda f: (f.contract.pk, f.corrects_month or datetime.date.min)
+        lines.values(), key=lambda f: (f.contract_id, f.corrects_month or datetime.date.min)
+    )
+
+
+def _summed(charges: QuerySet[Charge], month: str) -> QuerySet[Charge, tuple[Any, ...]]:
+    """Charges summed by contract and month: (contract id, month, charges, lessons,
+    certificate amount, parent amount) rows."""
+    return (
+        charges.order_by()
+        .values("contract_id", month)
+        .annotate(
+            n=Count("pk"),
+            lessons=Count("lesson"),
+            certificate=Sum("certificate_amount"),
+            parent=Sum("parent_amount"),
+        )
+        .values_list("contract_id", month, "n", "lessons", "certificate", "parent")
     )
 
 
 def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoice | None:
     """One provider's step of a close, in one durable transaction under the provider's lock:
-    its invoice with a line per contract, the charges linked to their lines, the totals summed
-    again; None when there is nothing (left) to bill."""
+    its invoice with a line per contract (and per month a contract's corrections are for), the
+    charges linked to their lines, the totals summed again, the provider's advances netted off;
+    None when there is nothing (left) to bill.
+
+    The invoice's documents are rendered after the step, outside its lock
+    (`invoice_documents_issue`): they are made from the invoice and its lines, which never
+    change once the step commits.
+    """
     with transaction.atomic(durable=True):
         provider = Provider.objects.select_for_update(of=("self",)).get(pk=provider_id)
         if Invoice.objects.filter(closure=closure, provider=provider).exists():
@@ -316,33 +374,19 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
             application__group__program__provider_id=provider_id
         ):
             charges_service.contract_month_charge(contract=contract, month=closure.month)
-        related = (
-            "lesson",
-            "contract__application__child",
-            "contract__application__group__program",
-        )
-        charges = list(
-            _unbilled_charges(closure)
-            .filter(contract__application__group__program__provider_id=provider_id)
-            .select_related(*related)
-            .order_by("contract_id", "lesson__date", "pk")
-        )
-        reversals = list(
-            _unbilled_reversals(closure)
-            .filter(contract__application__group__program__provider_id=provider_id)
-            .select_related(*related)
-            .order_by("contract_id", "lesson__date", "pk")
-        )
-        if not (charges or reversals):
+        figures = _line_figures(closure, provider_id)
+        if not figures:
             return None
-        invoice = _invoice_create(closure, provider, _lines(closure, charges, reversals))
-        _totals_check(invoice, charges, reversals)
+        invoice = _invoice_create(closure, provider, figures)
+        linked_count, linked = close_sql.charges_link(
+            invoice_id=invoice.pk,
+            municipality_id=closure.municipality_id,
+            provider_id=provider_id,
+            month=closure.month,
+        )
+        reversed_count = _reversals_link(closure, invoice, provider_id)
+        _totals_check(invoice, figures, (linked_count, reversed_count), linked)
         invoice_advances_net(invoice=invoice)
-        try:
-            # Numbered and rendered in the same transaction: stored as issued, never again.
-            invoice_documents_issue(invoice=invoice)
-        except InvoiceDocumentError as refusal:
-            raise MonthCloseError(str(refusal)) from refusal
         MonthClosure.objects.filter(pk=closure.pk).update(providers_done=F("providers_done") + 1)
         audit_record(
             actor=None,
@@ -356,7 +400,7 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
 
 
 def _invoice_create(
-    closure: MonthClosure, provider: Provider, lines: list[_LineFigures]
+    closure: MonthClosure, provider: Provider, figures: list[_LineFigures]
 ) -> Invoice:
     issued_on = timezone.localdate()
     # Numbers are gap-free per series, payer and year: taken in this transaction, they are
@@ -369,75 +413,102 @@ def _invoice_create(
         number=sequence_next(name=f"invoice:{series}"),
         act_number=sequence_next(name=f"act:{series}"),
         issued_on=issued_on,
-        lessons=sum(f.lessons for f in lines),
-        certificate_amount=sum(f.certificate for f in lines),
-        parent_amount=sum(f.parent for f in lines),
+        lessons=sum(f.lessons for f in figures),
+        certificate_amount=sum(f.certificate for f in figures),
+        parent_amount=sum(f.parent for f in figures),
     )
-    planned = _lessons_planned(closure, [f.contract for f in lines if f.corrects_month is None])
-    saved = InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            contract=f.contract,
-            contract_number=f.contract.number,
-            child_initials=f.contract.application.child.initials_name,
-            program_title=f.contract.application.group.program.title,
-            group_name=f.contract.application.group.name,
-            corrects_month=f.corrects_month,
-            lessons_planned=0 if f.corrects_month else planned.get(f.contract.pk, 0),
-            lessons_attended=f.lessons,
-            certificate_amount=f.certificate,
-            parent_amount=f.parent,
-        )
-        for f in lines
+    # By primary key: in_bulk splits a long list of keys as the database needs.
+    contracts = Contract.objects.select_related(
+        "application__child", "application__group__program"
+    ).in_bulk(sorted({f.contract_id for f in figures}))
+    planned = _lessons_planned(
+        closure, [contracts[f.contract_id] for f in figures if f.corrects_month is None]
     )
-    InvoicedCharge.objects.bulk_create(
-        InvoicedCharge(line=line, charge=charge)
-        for line, f in zip(saved, lines, strict=True)
-        for charge in f.charges
-    )
-    InvoicedReversal.objects.bulk_create(
-        InvoicedReversal(line=line, charge=charge)
-        for line, f in zip(saved, lines, strict=True)
-        for charge in f.reversals
+    InvoiceLine.objects.bulk_create(
+        (
+            InvoiceLine(
+                invoice=invoice,
+                contract_id=f.contract_id,
+                contract_number=contracts[f.contract_id].number,
+                child_initials=contracts[f.contract_id].application.child.initials_name,
+                program_title=contracts[f.contract_id].application.group.program.title,
+                group_name=contracts[f.contract_id].application.group.name,
+                corrects_month=f.corrects_month,
+                lessons_planned=0 if f.corrects_month else planned.get(f.contract_id, 0),
+                lessons_attended=f.lessons,
+                certificate_amount=f.certificate,
+                parent_amount=f.parent,
+            )
+            for f in figures
+        ),
+        batch_size=2000,
     )
     return invoice
 
 
-def _totals_check(invoice: Invoice, charges: list[Charge], reversals: list[Charge]) -> None:
-    """Sum what was linked again from the database: the invoice, its lines and the charges
-    (less the reversals) linked to them must agree to the kopeck, or the provider's step is
-    rolled back."""
-    lessons_only = Q(charge__lesson__isnull=False)
-    added = InvoicedCharge.objects.filter(line__invoice=invoice).aggregate(
-        n=Count("pk", filter=lessons_only),
-        certificate=Coalesce(Sum("charge__certificate_amount"), 0),
-        parent=Coalesce(Sum("charge__parent_amount"), 0),
+def _reversals_link(closure: MonthClosure, invoice: Invoice, provider_id: int) -> int:
+    """Link the billed charges taken back since (rare: a mark undone after its month closed) to
+    the correction lines of the months they were billed in; how many were linked."""
+    line_ids = {
+        (contract_id, corrects): pk
+        for pk, contract_id, corrects in InvoiceLine.objects.filter(
+            invoice=invoice, corrects_month__isnull=False
+        ).values_list("pk", "contract_id", "corrects_month")
+    }
+    linked = InvoicedReversal.objects.bulk_create(
+        InvoicedReversal(line_id=line_ids[(contract_id, billed_month)], charge_id=pk)
+        for pk, contract_id, billed_month in _unbilled_reversals(closure)
+        .filter(contract__application__group__program__provider_id=provider_id)
+        .order_by("pk")
+        .values_list("pk", "contract_id", "billed_month")
     )
-    taken = InvoicedReversal.objects.filter(line__invoice=invoice).aggregate(
-        n=Count("pk", filter=lessons_only),
-        certificate=Coalesce(Sum("charge__certificate_amount"), 0),
-        parent=Coalesce(Sum("charge__parent_amount"), 0),
+    return len(linked)
+
+
+def _totals_check(
+    invoice: Invoice,
+    figures: list[_LineFigures],
+    counts: tuple[int, int],
+    linked: dict[int, close_sql.LineSums],
+) -> None:
+    """Sum what was linked again: each line's figures must be what the charges linked to it
+    (less the reversals) add up to, the lines must add up to the invoice, and as many charges
+    and reversals must have been linked as the lines were summed from — to the kopeck, or the
+    provider's step is rolled back."""
+    taken = {
+        row["line_id"]: close_sql.LineSums(row["lessons"], row["certificate"], row["parent"])
+        for row in InvoicedReversal.objects.filter(line__invoice=invoice)
+        .order_by()
+        .values("line_id")
+        .annotate(
+            lessons=Count("charge__lesson"),
+            certificate=Sum("charge__certificate_amount"),
+            parent=Sum("charge__parent_amount"),
+        )
+    }
+    nothing = close_sql.LineSums(0, 0, 0)
+    lines = list(
+        InvoiceLine.objects.filter(invoice=invoice).values_list(
+            "pk", "lessons_attended", "certificate_amount", "parent_amount"
+        )
     )
-    lines = InvoiceLine.objects.filter(invoice=invoice).aggregate(
-        attended=Sum("lessons_attended"),
-        certificate=Sum("certificate_amount"),
-        parent=Sum("parent_amount"),
+    each_line_adds_up = all(
+        (
+            linked.get(pk, nothing).lessons - taken.get(pk, nothing).lessons,
+            linked.get(pk, nothing).certificate - taken.get(pk, nothing).certificate,
+            linked.get(pk, nothing).parent - taken.get(pk, nothing).parent,
+        )
+        == (lessons, certificate, parent)
+        for pk, lessons, certificate, parent in lines
     )
-    linked = (
-        added["n"] - taken["n"],
-        added["certificate"] - taken["certificate"],
-        added["parent"] - taken["parent"],
-    )
+    in_lines = tuple(sum(line[i] for line in lines) for i in (1, 2, 3))
     expected = (invoice.lessons, invoice.certificate_amount, invoice.parent_amount)
-    counted = (
-        sum(1 for c in charges if c.lesson_id) - sum(1 for c in reversals if c.lesson_id),
-        linked[1],
-        linked[2],
-    )
+    summed_from = (sum(f.charges for f in figures), sum(f.reversals for f in figures))
     if (
-        linked != expected
-        or counted != expected
-        or (lines["attended"], lines["certificate"], lines["parent"]) != expected
+        not each_line_adds_up
+        or set(linked) - {line[0] for line in lines}
+        or in_lines != expected
+        or counts != summed_from
     ):
         raise MonthCloseError(
             f"Суммы счёта поставщику «{invoice.provider.short_name}» не сошлись при проверке; "

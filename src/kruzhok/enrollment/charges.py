@@ -81,6 +81,7 @@ def lesson_charge(
     return Charge.objects.create(
         contract=contract,
         lesson=lesson,
+        for_month=lesson.date.replace(day=1),
         billed_month=(billed_month or lesson.date).replace(day=1),
         lesson_value=lesson_value,
         certificate_amount=share,
@@ -249,6 +250,7 @@ def contract_month_charge(*, contract: Contract, month: datetime.date) -> Charge
     return Charge.objects.create(
         contract=contract,
         month=first,
+        for_month=first,
         billed_month=first,
         lesson_value=value,
         certificate_amount=share,

@@ -1,5 +1,3 @@
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -264,6 +262,11 @@ class Charge(models.Model):
         on_delete=models.PROTECT,
         related_name="reversed_charge",
     )
+    # Stored, not read through the lesson: the month close groups a region's charges by it
+    # without joining millions of lessons (make bench-billing).
+    for_month = models.DateField(
+        "месяц занятия", help_text="первое число месяца занятия или оплаченного месяца"
+    )
     billed_month = models.DateField("месяц счёта", help_text="первое число месяца")
     created_at = models.DateTimeField(auto_now_add=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
@@ -306,6 +309,13 @@ class Charge(models.Model):
                 & (Q(reversal_billed_month__isnull=True) | Q(reversal_billed_month__day=1)),
                 name="charge_billed_months_are_first_days",
             ),
+            # A charge is billed in its own month, or later as a correction; a month paid as a
+            # whole is the month it is for.
+            models.CheckConstraint(
+                condition=Q(for_month__day=1, billed_month__gte=F("for_month"))
+                & (Q(month__isnull=True) | Q(for_month=F("month"))),
+                name="charge_for_month_first_day_not_after_billing",
+            ),
             models.CheckConstraint(
                 condition=Q(reversal_billed_month__isnull=True) | Q(reversed_at__isnull=False),
                 name="charge_reversal_billed_only_when_reversed",
@@ -315,14 +325,6 @@ class Charge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract}: {self.lesson or f'{self.month:%m.%Y}'}"
-
-    @property
-    def for_month(self) -> datetime.date:
-        """The month the charge is for: its lesson's, or the month charged as a whole."""
-        if self.lesson is not None:
-            return self.lesson.date.replace(day=1)
-        assert self.month is not None
-        return self.month
 
     @property
     def is_correction(self) -> bool:

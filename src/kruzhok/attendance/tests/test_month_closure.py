@@ -38,7 +38,7 @@ def test_a_mark_in_a_closed_month_is_a_correction_billed_in_the_next_open_month(
     attendance_mark(actor=world.teacher, lesson=october_lesson, contract=contract, present=True)
     charge = Charge.objects.get()
     assert charge.billed_month == datetime.date(2026, 11, 1)
-    assert charge.is_correction
+    assert charge.billed_month != charge.for_month  # a correction
     after = certificate_money(certificate=contract.certificate)
     assert before.available - after.available == 0  # paid from the contract's reserve
     assert before.balance - after.balance == charge.certificate_amount > 0

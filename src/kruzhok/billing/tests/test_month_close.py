@@ -168,11 +168,11 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     real = month_close_module._totals_check
     calls = []
 
-    def fails_for_the_second_provider(invoice, charges, reversals):
+    def fails_for_the_second_provider(invoice, *figures):
         calls.append(invoice.provider_id)
         if len(calls) == 2:
             raise RuntimeError("the worker was killed")
-        real(invoice, charges, reversals)
+        real(invoice, *figures)
 
     monkeypatch.setattr(month_close_module, "_totals_check", fails_for_the_second_provider)
     with pytest.raises(RuntimeError):
@@ -198,12 +198,35 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     assert InvoicedCharge.objects.count() == 6
 
 
+def _a_kopeck_off(real):
+    def summed_wrong(*args):
+        figures = real(*args)
+        figures[0].certificate += 1
+        return figures
+
+    return summed_wrong
+
+
+def _one_link_short(real):
+    def linked_short(**kwargs):
+        count, sums = real(**kwargs)
+        return count - 1, sums
+
+    return linked_short
+
+
 @pytest.mark.django_db
-def test_a_provider_whose_totals_do_not_add_up_gets_no_invoice(time_machine, monkeypatch):
+@pytest.mark.parametrize(
+    ("target", "fault"),
+    [("_line_figures", _a_kopeck_off), ("charges_link", _one_link_short)],
+    ids=["a line a kopeck off", "a charge not linked"],
+)
+def test_a_provider_whose_totals_do_not_add_up_gets_no_invoice(
+    time_machine, monkeypatch, target, fault
+):
     world, operator, _ = _october(time_machine)
-    monkeypatch.setattr(
-        month_close_module._LineFigures, "certificate", property(lambda self: 1), raising=True
-    )
+    module = month_close_module if target == "_line_figures" else month_close_module.close_sql
+    monkeypatch.setattr(module, target, fault(getattr(module, target)))
     with pytest.raises(MonthCloseError, match="не сошлись"):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
     assert not Invoice.objects.exists()

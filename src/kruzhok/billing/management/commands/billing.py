@@ -11,7 +11,13 @@ from tqdm import tqdm
 
 from kruzhok.billing.management.commands.period import municipality_arg
 from kruzhok.billing.models import MonthClosure, MonthClosureStatus
-from kruzhok.billing.month_close import MonthCloseError, month_close, month_close_run
+from kruzhok.billing.month_close import (
+    MonthCloseError,
+    closure_documents_issue,
+    month_close,
+    month_close_run,
+)
+from kruzhok.billing.tasks import closure_documents_task
 from kruzhok.common.money import format_kopecks as rub
 from kruzhok.common.months import month_name
 
@@ -27,10 +33,18 @@ class Command(BaseCommand):
         )
         close.add_argument("municipality", help="id или точное название муниципалитета")
         close.add_argument("month", help="месяц в виде ГГГГ-ММ, например 2026-10")
+        close.add_argument(
+            "--documents",
+            choices=("now", "later"),
+            default="now",
+            help="сформировать PDF и XLSX счетов сразу (now) или поручить фоновому "
+            "обработчику задач (later: kruzhok db_worker)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         municipality = municipality_arg(options["municipality"])
         month = _month(options["month"])
+        documents_now = options["documents"] == "now"
         running = MonthClosure.objects.filter(
             municipality=municipality, month=month, status=MonthClosureStatus.RUNNING
         ).first()
@@ -43,13 +57,34 @@ class Command(BaseCommand):
 
             try:
                 if running is not None:
-                    closure = month_close_run(closure_id=running.pk, progress=progress)
+                    closure = month_close_run(
+                        closure_id=running.pk, progress=progress, documents=False
+                    )
                 else:
                     closure = month_close(
-                        actor=None, municipality=municipality, month=month, progress=progress
+                        actor=None,
+                        municipality=municipality,
+                        month=month,
+                        progress=progress,
+                        documents=False,
                     )
             except MonthCloseError as refusal:
                 raise CommandError(str(refusal)) from refusal
+        if documents_now:
+            with tqdm(desc="Документы счетов", unit=" счёт", file=self.stderr) as bar:
+
+                def rendered(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.n = done
+                    bar.refresh()
+
+                try:
+                    closure_documents_issue(closure_id=closure.pk, progress=rendered)
+                except MonthCloseError as refusal:
+                    raise CommandError(str(refusal)) from refusal
+        else:
+            closure_documents_task.enqueue(closure_id=closure.pk)
+            self.stdout.write("Документы счетов сформирует фоновый обработчик задач.")
         invoices = list(closure.invoices.all())
         self.stdout.write(self.style.SUCCESS(f"Месяц {month_name(month)} закрыт ({municipality})."))
         self.stdout.write(

@@ -1,0 +1,70 @@
+"""The month close's hand-written link (`billing.close_sql`) held equal to the ORM: the links it
+makes are the ones the model's own rule gives (each unbilled charge to the line of its contract
+and month, a late mark to the correction line of its month), and the sums it returns are what
+the ORM reads back from the links. On PostgreSQL that is the data-modifying CTE; on SQLite the
+plain INSERT … SELECT."""
+
+import datetime
+
+import pytest
+
+from kruzhok.attendance.services import attendance_mark
+from kruzhok.billing import close_sql
+from kruzhok.billing import month_close as month_close_module
+from kruzhok.billing.models import Invoice, InvoicedCharge
+from kruzhok.billing.month_close import month_close
+from kruzhok.billing.tests.test_month_close import OCTOBER, _at, _lesson, _october
+from kruzhok.enrollment.models import Charge
+
+NOVEMBER = datetime.date(2026, 11, 1)
+
+
+@pytest.mark.django_db
+def test_the_set_based_link_makes_the_orms_links_and_sums(time_machine, monkeypatch):
+    world, operator, contracts = _october(time_machine, second_provider=True)
+    month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    artyom = contracts["artyom"]
+    time_machine.move_to(_at(5, month=11, hour=19), tick=False)
+    # A late mark of October (a correction line) and two lessons of November's own.
+    attendance_mark(
+        actor=world.teacher, lesson=_lesson(world.group, 22), contract=artyom, present=True
+    )
+    for who in ("artyom", "vera", "other"):
+        contract = contracts[who]
+        lesson = contract.application.group.lessons.filter(date=datetime.date(2026, 11, 3))
+        if who != "vera" and lesson.exists():  # Вера left in October
+            attendance_mark(
+                actor=contract.application.group.teacher,
+                lesson=lesson.get(),
+                contract=contract,
+                present=True,
+            )
+    returned: list[tuple[int, dict[int, close_sql.LineSums]]] = []
+    real = close_sql.charges_link
+
+    def recorded(**kwargs):
+        result = real(**kwargs)
+        returned.append(result)
+        return result
+
+    monkeypatch.setattr(month_close_module.close_sql, "charges_link", recorded)
+    time_machine.move_to(_at(2, month=12, hour=12), tick=False)
+    month_close(actor=operator, municipality=world.municipality, month=NOVEMBER)
+
+    invoices = list(Invoice.objects.filter(closure__month=NOVEMBER).order_by("provider_id"))
+    assert len(invoices) == len(returned) == 2
+    expected = {
+        charge.pk: (charge.contract_id, None if charge.for_month == NOVEMBER else charge.for_month)
+        for charge in Charge.objects.filter(billed_month=NOVEMBER, reversed_at=None)
+    }
+    linked = {
+        link.charge_id: (link.line.contract_id, link.line.corrects_month)
+        for link in InvoicedCharge.objects.filter(line__invoice__in=invoices).select_related("line")
+    }
+    assert linked == expected
+    assert any(corrects == OCTOBER for _, corrects in linked.values())
+    for invoice, (count, sums) in zip(
+        invoices, sorted(returned, key=lambda r: min(r[1])), strict=True
+    ):
+        assert count == InvoicedCharge.objects.filter(line__invoice=invoice).count()
+        assert sums == close_sql.linked_sums(invoice_id=invoice.pk)
