@@ -143,6 +143,23 @@ def month_close_start(
     return closure
 
 
+def month_close_resume(*, actor: User, closure: MonthClosure) -> None:
+    """Hand a close to the worker again: a close whose worker stopped (a restart, a crash)
+    goes on from the next provider not billed, and a closed month's invoices without their
+    documents get them. Safe whenever it is pressed: a run finds done what is done."""
+    _check_may_close(actor, closure.municipality, closure.month, timezone.localdate())
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            action="month_close_resume",
+            obj=closure,
+            status=closure.status,
+            providers_done=closure.providers_done,
+        )
+        closure_id = closure.pk
+        transaction.on_commit(lambda: _enqueue(closure_id))
+
+
 def _enqueue(closure_id: int) -> None:
     from kruzhok.billing.tasks import month_close_task  # the task module imports this one
 
@@ -178,11 +195,12 @@ def month_close_run(
     """
     closure = MonthClosure.objects.select_related("municipality").get(pk=closure_id)
     if closure.status == MonthClosureStatus.CLOSED:
+        if documents:
+            closure_documents_issue(closure_id=closure.pk)
         return closure
-    provider_field = "contract__application__group__program__provider_id"
+    figures = _line_figures(closure)
     provider_ids = sorted(
-        set(_unbilled_charges(closure).values_list(provider_field, flat=True).distinct())
-        | set(_unbilled_reversals(closure).values_list(provider_field, flat=True).distinct())
+        set(figures)
         | set(
             _monthly_contracts(closure).values_list(
                 "application__group__program__provider_id", flat=True
@@ -196,7 +214,14 @@ def month_close_run(
     if progress is not None:
         progress(closure.providers_done, closure.providers_total)
     for provider_id in provider_ids:
-        provider_invoice_issue(closure=closure, provider_id=provider_id)
+        try:
+            provider_invoice_issue(
+                closure=closure, provider_id=provider_id, figures=figures.get(provider_id)
+            )
+        except MonthCloseError:
+            # The figures read before the steps no longer hold: read them again under the
+            # provider's lock; a second refusal stops the run (it resumes from here).
+            provider_invoice_issue(closure=closure, provider_id=provider_id)
         closure.refresh_from_db(fields=["providers_total", "providers_done"])
         if progress is not None:
             progress(closure.providers_done, closure.providers_total)
@@ -307,60 +332,80 @@ class _LineFigures:
     reversals: int = 0  # how many billed charges taken back it bills back
 
 
-def _line_figures(closure: MonthClosure, provider_id: int) -> list[_LineFigures]:
-    """The lines of a provider's invoice, in contract order, from two GROUP BYs (the charges,
-    and the reversals of charges billed before): a row per line comes back, not per charge."""
-    provider = Q(contract__application__group__program__provider_id=provider_id)
-    lines: dict[tuple[int, datetime.date | None], _LineFigures] = {}
+PROVIDER = "contract__application__group__program__provider_id"
 
-    def line(contract_id: int, corrects: datetime.date | None) -> _LineFigures:
-        key = (contract_id, corrects)
+
+def _line_figures(
+    closure: MonthClosure, provider_id: int | None = None
+) -> dict[int, list[_LineFigures]]:
+    """The lines of the close's invoices by provider (of one provider's, `provider_id`), each
+    in contract order, from two GROUP BYs — the charges, and the reversals of charges billed
+    before: a row per line comes back, not per charge."""
+    charges, reversals = _unbilled_charges(closure), _unbilled_reversals(closure)
+    if provider_id is not None:
+        charges = charges.filter(**{PROVIDER: provider_id})
+        reversals = reversals.filter(**{PROVIDER: provider_id})
+    lines: dict[tuple[int, int, datetime.date | None], _LineFigures] = {}
+
+    def line(provider: int, contract_id: int, corrects: datetime.date | None) -> _LineFigures:
+        key = (provider, contract_id, corrects)
         if key not in lines:
             lines[key] = _LineFigures(contract_id=contract_id, corrects_month=corrects)
         return lines[key]
 
-    for contract_id, month, n, lessons, certificate, parent in _summed(
-        _unbilled_charges(closure).filter(provider), "for_month"
+    for provider, contract_id, month, n, lessons, certificate, parent in _summed(
+        charges, "for_month"
     ):
-        figures = line(contract_id, None if month == closure.month else month)
+        figures = line(provider, contract_id, None if month == closure.month else month)
         figures.charges += n
         figures.lessons += lessons
         figures.certificate += certificate
         figures.parent += parent
-    for contract_id, month, n, lessons, certificate, parent in _summed(
-        _unbilled_reversals(closure).filter(provider), "billed_month"
+    for provider, contract_id, month, n, lessons, certificate, parent in _summed(
+        reversals, "billed_month"
     ):
-        figures = line(contract_id, month)
+        figures = line(provider, contract_id, month)
         figures.reversals += n
         figures.lessons -= lessons
         figures.certificate -= certificate
         figures.parent -= parent
-    return sorted(
-        lines.values(), key=lambda f: (f.contract_id, f.corrects_month or datetime.date.min)
-    )
+    by_provider: dict[int, list[_LineFigures]] = defaultdict(list)
+    for (provider, _, _), figures in sorted(
+        lines.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or datetime.date.min)
+    ):
+        by_provider[provider].append(figures)
+    return dict(by_provider)
 
 
 def _summed(charges: QuerySet[Charge], month: str) -> QuerySet[Charge, tuple[Any, ...]]:
-    """Charges summed by contract and month: (contract id, month, charges, lessons,
-    certificate amount, parent amount) rows."""
+    """Charges summed by contract and month: (provider id, contract id, month, charges,
+    lessons, certificate amount, parent amount) rows."""
     return (
         charges.order_by()
-        .values("contract_id", month)
+        .values(PROVIDER, "contract_id", month)
         .annotate(
             n=Count("pk"),
             lessons=Count("lesson"),
             certificate=Sum("certificate_amount"),
             parent=Sum("parent_amount"),
         )
-        .values_list("contract_id", month, "n", "lessons", "certificate", "parent")
+        .values_list(PROVIDER, "contract_id", month, "n", "lessons", "certificate", "parent")
     )
 
 
-def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoice | None:
+def provider_invoice_issue(
+    *, closure: MonthClosure, provider_id: int, figures: list[_LineFigures] | None = None
+) -> Invoice | None:
     """One provider's step of a close, in one durable transaction under the provider's lock:
     its invoice with a line per contract (and per month a contract's corrections are for), the
     charges linked to their lines, the totals summed again, the provider's advances netted off;
     None when there is nothing (left) to bill.
+
+    `figures`, the provider's lines as the run summed them for every provider in one read
+    before the steps, spare each step a read of its own; the step links the charges it finds
+    unbilled under the lock and checks every line against them, so figures that no longer
+    hold (a close run twice at once) roll the step back, and the run does it again with
+    figures read under the lock. A step that charges monthly contracts reads its own.
 
     The invoice's documents are rendered after the step, outside its lock
     (`invoice_documents_issue`): they are made from the invoice and its lines, which never
@@ -370,11 +415,14 @@ def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoic
         provider = Provider.objects.select_for_update(of=("self",)).get(pk=provider_id)
         if Invoice.objects.filter(closure=closure, provider=provider).exists():
             return None
-        for contract in _monthly_contracts(closure).filter(
-            application__group__program__provider_id=provider_id
-        ):
+        charged_months = [
             charges_service.contract_month_charge(contract=contract, month=closure.month)
-        figures = _line_figures(closure, provider_id)
+            for contract in _monthly_contracts(closure).filter(
+                application__group__program__provider_id=provider_id
+            )
+        ]
+        if figures is None or any(charged_months):
+            figures = _line_figures(closure, provider_id).get(provider_id, [])
         if not figures:
             return None
         invoice = _invoice_create(closure, provider, figures)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", views.month_list, name="month_list"),
     path("close/", views.month_close, name="month_close"),
     path("<int:pk>/", views.closure_detail, name="closure_detail"),
+    path("<int:pk>/continue/", views.month_close_continue, name="month_close_continue"),
 ]
 
 provider_urlpatterns: list[URLPattern] = [

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.billing import selectors
-from kruzhok.billing.month_close import MonthCloseError, month_close_start
+from kruzhok.billing.month_close import MonthCloseError, month_close_resume, month_close_start
 from kruzhok.common.models import Municipality
 
 OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)
@@ -82,6 +82,23 @@ def month_close(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("billing:closure_detail", pk=closure.pk)
 
 
+@require_POST
+@role_required(*OPERATOR_ROLES)
+def month_close_continue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    closure = selectors.month_closure_for_operator(user=request.user, pk=pk)
+    try:
+        month_close_resume(actor=request.user, closure=closure)
+    except MonthCloseError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            "Закрытие передано обработчику задач ещё раз: оно продолжится с того места, где "
+            "остановилось; уже выставленные счета не меняются.",
+        )
+    return redirect("billing:closure_detail", pk=closure.pk)
+
+
 def _back_to_list(municipality: Municipality) -> HttpResponse:
     return redirect(f"{reverse('billing:month_list')}?municipality={municipality.pk}")
 
@@ -89,10 +106,12 @@ def _back_to_list(municipality: Municipality) -> HttpResponse:
 @role_required(*OPERATOR_ROLES)
 def closure_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     closure = selectors.month_closure_for_operator(user=request.user, pk=pk)
+    invoices = list(selectors.invoice_list_for_closure(closure=closure))
     context = {
         "closure": closure,
         "month": selectors.month_name(closure.month),
-        "invoices": selectors.invoice_list_for_closure(closure=closure),
+        "invoices": invoices,
+        "documents_missing": sum(1 for invoice in invoices if not invoice.documents.all()),
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "billing/_closure_progress.html", context)

@@ -55,6 +55,8 @@ def sequence_next(*, name: str) -> int:
 
     The row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) serialises callers.
     """
-    NumberSequence.objects.get_or_create(name=name)
-    NumberSequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
-    return NumberSequence.objects.values_list("last_value", flat=True).get(name=name)
+    counter = NumberSequence.objects.filter(name=name)
+    if not counter.update(last_value=F("last_value") + 1):
+        NumberSequence.objects.get_or_create(name=name)
+        counter.update(last_value=F("last_value") + 1)
+    return counter.values_list("last_value", flat=True).get()

@@ -321,7 +321,15 @@ class Charge(models.Model):
                 name="charge_reversal_billed_only_when_reversed",
             ),
         ]
-        indexes = [models.Index(fields=["billed_month"], name="charge_billed_month_idx")]
+        indexes = [
+            models.Index(fields=["billed_month"], name="charge_billed_month_idx"),
+            # The month close looks up the few reversals to bill back in a month.
+            models.Index(
+                fields=["reversal_billed_month"],
+                condition=Q(reversal_billed_month__isnull=False),
+                name="charge_reversal_billed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contract}: {self.lesson or f'{self.month:%m.%Y}'}"

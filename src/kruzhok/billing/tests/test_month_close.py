@@ -20,6 +20,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from kruzhok.accounts.models import Role
 from kruzhok.attendance.lessons import lesson_cancel
@@ -198,10 +199,53 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     assert InvoicedCharge.objects.count() == 6
 
 
+@pytest.mark.django_db
+def test_the_operator_continues_a_close_whose_worker_stopped(
+    time_machine, monkeypatch, client, django_capture_on_commit_callbacks
+):
+    world, operator, _ = _october(time_machine, second_provider=True)
+    real = month_close_module._totals_check
+    calls = []
+
+    def worker_killed_at_the_second_provider(invoice, *figures):
+        calls.append(invoice.provider_id)
+        if len(calls) == 2:
+            raise RuntimeError("the worker was killed")
+        real(invoice, *figures)
+
+    monkeypatch.setattr(month_close_module, "_totals_check", worker_killed_at_the_second_provider)
+    with pytest.raises(RuntimeError):
+        month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    monkeypatch.setattr(month_close_module, "_totals_check", real)
+    closure = MonthClosure.objects.get()
+    url = reverse("billing:month_close_continue", args=[closure.pk])
+
+    stranger = user_make(Role.OPERATOR, Municipality.objects.create(name="Соседний округ"))
+    client.force_login(stranger)
+    assert client.post(url).status_code == 404
+    client.force_login(world.admin)
+    assert client.post(url).status_code == 403
+    assert MonthClosure.objects.get().status == MonthClosureStatus.RUNNING
+
+    client.force_login(operator)
+    page = client.get(reverse("billing:closure_detail", args=[closure.pk])).content.decode()
+    assert "Продолжить закрытие" in page
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate), django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(url, follow=True)
+    assert "продолжится с того места" in answer.content.decode()
+    closure.refresh_from_db()
+    assert closure.status == MonthClosureStatus.CLOSED
+    assert (closure.providers_total, closure.providers_done) == (2, 2)
+    assert Invoice.objects.count() == 2
+    assert all(invoice.documents.count() == 3 for invoice in Invoice.objects.all())
+
+
 def _a_kopeck_off(real):
     def summed_wrong(*args):
         figures = real(*args)
-        figures[0].certificate += 1
+        for lines in figures.values():
+            lines[0].certificate += 1
         return figures
 
     return summed_wrong
@@ -263,6 +307,27 @@ def test_the_console_command_closes_with_a_progress_bar_and_says_what_it_billed(
     assert "Счета за октябрь 2026" in err  # the progress bar
     closure = MonthClosure.objects.get()
     assert closure.closed_by is None  # closed from the server's console
+    assert "Документы счетов" in err  # rendered right after, with a bar of their own
+    assert Invoice.objects.get().documents.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_console_command_may_leave_the_documents_to_the_worker(time_machine, capsys):
+    world, _, _ = _october(time_machine)
+    dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=dummy):
+        call_command(
+            "billing", "close-month", world.municipality.name, "2026-10", "--documents", "later"
+        )
+    out, _ = capsys.readouterr()
+    assert "сформирует фоновый обработчик" in out
+    invoice = Invoice.objects.get()
+    assert not invoice.documents.exists()  # billed; the PDFs wait for the worker
+    closure = MonthClosure.objects.get()
+    assert closure.status == MonthClosureStatus.CLOSED
+    assert month_close_module.closure_documents_issue(closure_id=closure.pk) == 1
+    assert month_close_module.closure_documents_issue(closure_id=closure.pk) == 0  # stored once
+    assert invoice.documents.count() == 3
 
 
 @pytest.mark.django_db

@@ -25,4 +25,12 @@ class Migration(migrations.Migration):
                 name="charge_for_month_first_day_not_after_billing",
             ),
         ),
+        migrations.AddIndex(
+            model_name="charge",
+            index=models.Index(
+                condition=Q(reversal_billed_month__isnull=False),
+                fields=["reversal_billed_month"],
+                name="charge_reversal_billed_idx",
+            ),
+        ),
     ]
