@@ -103,8 +103,7 @@ def provider_party(provider: Provider) -> Party:
         role="Исполнитель",
         name=_given(provider.full_name),
         inn=_given(provider.inn),
-        # The portal does not ask providers for their КПП yet; an entrepreneur has none.
-        kpp=None if entrepreneur else NOT_GIVEN,
+        kpp=None if entrepreneur else _given(provider.kpp),
         ogrn_label="ОГРНИП" if entrepreneur else "ОГРН",
         ogrn=_given(provider.ogrn),
         address=_given(provider.address),

@@ -151,7 +151,7 @@ def _payee(invoice: Invoice) -> BankDetails:
     return BankDetails(
         name=provider.full_name,
         inn=provider.inn,
-        kpp="",  # the provider's card has no КПП yet; the format allows it empty
+        kpp=provider.kpp,  # empty for an entrepreneur
         account=provider.settlement_account,
         bank_name=provider.bank_name,
         bik=provider.bik,

@@ -211,6 +211,15 @@ class ProviderJoinForm(RegistrationForm, _OrganisationFields):
 class ProviderProfileForm(_OrganisationFields):
     """The provider's names, licence, contacts and bank details, kept by its administrator."""
 
+    kpp = forms.CharField(
+        label="КПП",
+        max_length=12,
+        required=False,
+        help_text="Есть у организации (9 знаков), у индивидуального предпринимателя нет. "
+        "Попадает в счета и платёжные поручения.",
+        widget=forms.TextInput(attrs={"placeholder": "263401001"}),
+    )
+
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         self.kind = kind
         super().__init__(*args, **kwargs)

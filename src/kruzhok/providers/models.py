@@ -28,6 +28,9 @@ class Provider(models.Model):
     short_name = models.CharField("краткое наименование", max_length=200)
     inn = models.CharField("ИНН", max_length=12, unique=True)
     ogrn = models.CharField("ОГРН / ОГРНИП", max_length=15, unique=True)
+    # An organisation's КПП goes on its invoices and on the payment orders that pay it; an
+    # entrepreneur has none.
+    kpp = models.CharField("КПП", max_length=9, blank=True)
     license_number = models.CharField("номер лицензии", max_length=100, blank=True)
     address = models.CharField("адрес", max_length=500)
     municipality = models.ForeignKey(

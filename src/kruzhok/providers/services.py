@@ -7,6 +7,7 @@ is in `providers.joining`, staff invitations in `providers.invitations`, the ope
 decisions in `providers.moderation`.
 """
 
+import re
 from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,12 +45,14 @@ PROFILE_FIELDS = (
     "phone",
     "email",
     "website",
+    "kpp",
     "bank_name",
     "bik",
     "settlement_account",
     "correspondent_account",
 )
-_BANK_FIELDS = ("bank_name", "bik", "settlement_account", "correspondent_account")
+_BANK_FIELDS = ("kpp", "bank_name", "bik", "settlement_account", "correspondent_account")
+KPP = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")
 
 
 # The provider's name, heard above -----------------------------------------------------------
@@ -241,6 +244,16 @@ def _profile_values(provider: Provider, fields: dict[str, str]) -> tuple[dict[st
         )
     )
     errors.update(bank_errors)
+    values["kpp"] = values["kpp"].replace(" ", "").upper()
+    if values["kpp"] and provider.kind == ProviderKind.ENTREPRENEUR:
+        errors.setdefault("kpp", []).append(
+            "У индивидуального предпринимателя нет КПП: оставьте поле пустым."
+        )
+    elif values["kpp"] and not KPP.fullmatch(values["kpp"]):
+        errors.setdefault("kpp", []).append(
+            "КПП — 9 знаков: четыре цифры, две цифры или латинские буквы, три цифры, "
+            "например 263401001."
+        )
     try:
         values["phone"] = normalize_phone(values["phone"])
     except ValidationError as exc:

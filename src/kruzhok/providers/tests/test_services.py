@@ -193,3 +193,22 @@ def test_profile_refuses_a_broken_account_and_keeps_the_old_one(municipality):
     assert list(error.value.message_dict) == ["settlement_account"]
     staff.provider.refresh_from_db()
     assert staff.provider.settlement_account == SBER_ACCOUNT
+
+
+def test_an_organisations_kpp_is_checked_and_an_entrepreneur_has_none(municipality):
+    staff = joining.provider_join(**join_arguments(municipality))
+    with pytest.raises(ValidationError) as error:
+        services.provider_profile_update(actor=staff.user, provider=staff.provider, kpp="2634-01")
+    assert "9 знаков" in error.value.message_dict["kpp"][0]
+
+    services.provider_profile_update(actor=staff.user, provider=staff.provider, kpp="2634 01 001")
+
+    staff.provider.refresh_from_db()
+    assert staff.provider.kpp == "263401001"
+    assert AuditEvent.objects.get(action="provider_profile_update").details["kpp_after"] == (
+        "263401001"
+    )
+    staff.provider.kind = ProviderKind.ENTREPRENEUR
+    staff.provider.save(update_fields=["kind"])
+    with pytest.raises(ValidationError, match="нет КПП"):
+        services.provider_profile_update(actor=staff.user, provider=staff.provider, kpp="263401001")
