@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
+from kruzhok.catalog.group_access import group_staff_scope
 from kruzhok.catalog.models import Group, ScheduleSlot, Weekday
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
@@ -16,7 +17,6 @@ from kruzhok.enrollment.models import (
     EnrollmentWindow,
 )
 from kruzhok.families.models import Child
-from kruzhok.providers.models import StaffRole
 
 _RELATED = ("group__program__provider", "group__teacher", "child", "contract")
 
@@ -57,8 +57,7 @@ def application_get_for_parent(*, user: User, pk: int) -> Application:
 
 
 def _staff_scope(user: User) -> Q:
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
-    return Q(group__program__provider_id__in=admin_of) | Q(group__teacher=user)
+    return group_staff_scope(user=user, path="group__")
 
 
 def application_queue_for_staff(
@@ -102,9 +101,8 @@ def application_get_for_staff(*, user: User, pk: int) -> Application:
 
 def group_list_for_staff(*, user: User) -> QuerySet[Group]:
     """Groups whose applications the staff member sees (for the queue's filter)."""
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return (
-        Group.objects.filter(Q(program__provider_id__in=admin_of) | Q(teacher=user))
+        Group.objects.filter(group_staff_scope(user=user))
         .select_related("program")
         .order_by("program__title", "name")
     )
