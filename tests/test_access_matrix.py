@@ -24,6 +24,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kruzhok.common.models import Municipality
 from tests.access_scene import IDENTITIES, SURNAMES, Scene, scene_make
 
 # Who, relative to the side of the URL's objects (for a URL without objects: of either side).
@@ -383,3 +384,12 @@ def test_admin_is_the_superusers_alone(db, time_machine):
             if response.status_code == 200:
                 problems.append(f"GET {url} as {identity}: 200")
     assert not problems, "\n".join(problems)
+
+
+def test_the_write_counter_sees_an_update_and_an_insert(db):
+    """What `_writes` misses, the matrix would miss: an UPDATE and an INSERT both count."""
+    before = _writes()
+    municipality = Municipality.objects.create(name="Проверочный округ")
+    inserted = _writes()
+    Municipality.objects.filter(pk=municipality.pk).update(name="Переименованный округ")
+    assert before < inserted < _writes()
