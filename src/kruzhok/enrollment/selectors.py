@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog.group_access import group_staff_scope
-from kruzhok.catalog.models import Group, ScheduleSlot, Weekday
+from kruzhok.catalog.models import FinancingSource, Group, ScheduleSlot, Weekday
+from kruzhok.certificates.selectors import certificate_reach_refusal
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -106,6 +107,26 @@ def group_list_for_staff(*, user: User) -> QuerySet[Group]:
         .select_related("program")
         .order_by("program__title", "name")
     )
+
+
+def certificate_reach_notes(
+    *, children: list[Child], group: Group, day: datetime.date
+) -> list[str]:
+    """What the parent is told before applying: why the certificates of their children's
+    municipality may not pay this group's provider, once per municipality; none for a
+    group not paid by certificate or a provider the certificates may pay."""
+    if group.program.financing_source != FinancingSource.CERTIFICATE:
+        return []
+    notes: list[str] = []
+    for municipality_id in sorted({child.municipality_id for child in children}):
+        note = certificate_reach_refusal(
+            child_municipality_id=municipality_id,
+            provider_municipality_id=group.program.provider.municipality_id,
+            day=day,
+        )
+        if note is not None:
+            notes.append(note)
+    return notes
 
 
 def waitlist(*, group: Group) -> QuerySet[Application]:

@@ -109,3 +109,13 @@ def test_the_apply_page_tells_the_parent_why_in_russian(client, world, elsewhere
     assert response.status_code == 400
     assert REFUSAL in response.content.decode()
     assert not Application.objects.exists()
+
+
+def test_the_apply_page_tells_the_parent_before_applying(client, world, elsewhere):
+    client.force_login(world.parent)
+    url = reverse("enrollment:apply", args=[elsewhere.group.pk])
+    assert REFUSAL not in client.get(url).content.decode()
+    _restrict(world)
+    assert REFUSAL in client.get(url).content.decode()
+    own = client.get(reverse("enrollment:apply", args=[world.group.pk]))
+    assert REFUSAL not in own.content.decode()
