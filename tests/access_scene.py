@@ -108,6 +108,7 @@ def _side(world: World, side: str) -> tuple[World, dict[str, int]]:
         "application": contract.application_id,
         "contract": contract.pk,
         "financing": world.financing.pk,
+        "municipality": world.municipality.pk,
         "lesson": world.group.lessons.get(date=datetime.date(2026, 11, 3)).pk,
     }
 

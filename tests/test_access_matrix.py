@@ -85,7 +85,7 @@ class E:
     no POST, so none is sent), the kind of object each `<int:…>` path parameter takes
     (`provider_id`, `program_id` and `group_id` say it themselves), fixed values of the
     other parameters, the POST's form (a value naming a kind of object is that side's id),
-    and `ignores`: the view answers a POST naming someone else's objects as it answers
+    a query string, and `ignores`: the view answers a POST naming someone else's objects as it answers
     any, acting on none of them (so a refusal may be that answer; nothing may change)."""
 
     get: frozenset[str]
@@ -94,6 +94,7 @@ class E:
     fixed: dict[str, str] = field(default_factory=dict)
     body: dict[str, str] = field(default_factory=dict)
     ignores: bool = False
+    query: str = ""  # e.g. "?status=all": the widest view of a list
 
 
 INVOICE_DOCUMENT = {"kind": "invoice_pdf"}
@@ -165,7 +166,7 @@ MATRIX: dict[str, E] = {
         frozenset({PARENT}), frozenset({PARENT}), pk="application"
     ),
     "enrollment:contract_pdf": E(frozenset({PARENT}) | STAFF, pk="application"),
-    "enrollment:provider_queue": E(frozenset({PROVIDER_ROLE})),
+    "enrollment:provider_queue": E(frozenset({PROVIDER_ROLE}), query="?status=all"),
     "enrollment:provider_bulk_accept": E(
         NOBODY, STAFF, body={"application": "application"}, ignores=True
     ),
@@ -176,7 +177,7 @@ MATRIX: dict[str, E] = {
     "enrollment:window_program": E(OPERATORS | {ADMIN}, OPERATORS | {ADMIN}),
     "enrollment:window_group": E(OPERATORS | {ADMIN}, OPERATORS | {ADMIN}),
     "attendance:my_groups": E(frozenset({PROVIDER_ROLE})),
-    "attendance:journal": E(STAFF, pk="group"),
+    "attendance:journal": E(STAFF, pk="group", query="?month=2026-10"),
     "attendance:journal_xlsx": E(STAFF, pk="group"),
     "attendance:contracts_xlsx": E(frozenset({PROVIDER_ROLE})),
     "attendance:lesson": E(STAFF, pk="lesson"),
@@ -233,7 +234,7 @@ def requests_of(scene: Scene) -> Iterator[Request]:
                 kind = _KIND_OF_PARAMETER.get(parameter) or entry.pk
                 assert side is not None and kind, f"{name}: say which object «{parameter}» takes"
                 kwargs[parameter] = scene.objects[kind][side]
-            url = reverse(name, kwargs=kwargs)
+            url = reverse(name, kwargs=kwargs) + entry.query
             body: dict[str, object] = {
                 key: scene.objects[value][side] if value in scene.objects else value
                 for key, value in entry.body.items()
@@ -359,8 +360,8 @@ def test_access_matrix(db, time_machine, quiet_refusals):
     elapsed = time.monotonic() - started
     print(
         f"\naccess matrix: {len({r.name for r in requests})} URL names, "
-        f"{len({(r.url, r.method) for r in requests})} URL×method × {len(IDENTITIES)} "
-        f"identities, {sent} requests in {elapsed:.1f} s, {len(problems)} problems"
+        f"{len(requests)} requests (URL × side × method) × {len(IDENTITIES)} identities: "
+        f"{sent} sent in {elapsed:.1f} s, {len(problems)} problems"
     )
     print("\n".join(problems))
     assert not problems, f"{len(problems)} problems, listed above"

@@ -14,7 +14,12 @@ from kruzhok.certificates.selectors import certificate_money, financing_budget_a
 from kruzhok.enrollment import services
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, Contract
-from kruzhok.enrollment.tests.world import TODAY, group_make, program_make, world_make
+from kruzhok.enrollment.tests.world import (
+    TODAY,
+    group_make,
+    program_make,
+    world_make,
+)
 
 REFUSAL = "можно использовать только у его поставщиков"
 
