@@ -85,8 +85,9 @@ class E:
     no POST, so none is sent), the kind of object each `<int:…>` path parameter takes
     (`provider_id`, `program_id` and `group_id` say it themselves), fixed values of the
     other parameters, the POST's form (a value naming a kind of object is that side's id),
-    a query string, and `ignores`: the view answers a POST naming someone else's objects as it answers
-    any, acting on none of them (so a refusal may be that answer; nothing may change)."""
+    a query string, and `ignores`: the view answers a POST naming someone else's objects as
+    it answers any, acting on none of them (so a refusal may be that answer; nothing may
+    change)."""
 
     get: frozenset[str]
     post: frozenset[str] | None = None
@@ -225,6 +226,7 @@ def requests_of(scene: Scene) -> Iterator[Request]:
     for name, pattern in url_patterns():
         if pattern is None:
             continue
+        assert name in MATRIX, f"URL pattern «{name}» has no entry in MATRIX: add one"
         entry = MATRIX[name]
         parameters = [p for p in pattern.pattern.converters if p not in entry.fixed]
         objects = [kind for kind in entry.body.values() if kind in scene.objects]
@@ -384,6 +386,9 @@ def test_admin_is_the_superusers_alone(db, time_machine):
             response = client.get(url)
             if response.status_code == 200:
                 problems.append(f"GET {url} as {identity}: 200")
+            for side in _children_named(response):
+                if identity not in _SEES_CHILD[side]:
+                    problems.append(f"GET {url} as {identity}: names the child of side {side}")
     assert not problems, "\n".join(problems)
 
 
