@@ -10,10 +10,10 @@ from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing.models import MonthClosure, MonthClosureStatus
 from kruzhok.billing.selectors import month_closure_get
+from kruzhok.catalog.group_access import group_staff_scope
 from kruzhok.catalog.lesson_changes import lesson_changes_latest
 from kruzhok.catalog.models import Group, Lesson, LessonChangeKind, LessonStatus
 from kruzhok.enrollment.models import ApplicationStatus, Contract
-from kruzhok.providers.models import StaffRole
 
 _CONTRACT_STATUSES = (
     ApplicationStatus.CONTRACTED,
@@ -25,9 +25,8 @@ _CONTRACT_STATUSES = (
 
 def group_list_for_journal(*, user: User) -> QuerySet[Group]:
     """Groups whose journal the user keeps: own groups, or all of the provider's for its admins."""
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return (
-        Group.objects.filter(Q(teacher=user) | Q(program__provider_id__in=admin_of))
+        Group.objects.filter(group_staff_scope(user=user))
         .select_related("program__provider", "teacher")
         .order_by("program__title", "name")
     )

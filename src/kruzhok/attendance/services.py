@@ -9,12 +9,12 @@ from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
 from kruzhok.billing.models import MonthClosureStatus
+from kruzhok.catalog.group_access import group_staff_can_work
 from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.certificates.errors import HoldExceeded, LedgerError
 from kruzhok.certificates.models import BillingRegime
 from kruzhok.enrollment import charges
 from kruzhok.enrollment.models import ApplicationStatus, Contract
-from kruzhok.providers.models import StaffRole
 
 
 class AttendanceError(Exception):
@@ -22,12 +22,8 @@ class AttendanceError(Exception):
 
 
 def can_keep_journal(*, user: User, group: Group) -> bool:
-    """The group's own teacher or an administrator of its provider."""
-    if group.teacher_id is not None and group.teacher_id == user.pk:
-        return True
-    return user.provider_roles.filter(
-        provider_id=group.program.provider_id, role=StaffRole.ADMIN
-    ).exists()
+    """The group's own teacher while on its provider's staff, or an administrator of it."""
+    return group_staff_can_work(user=user, group=group)
 
 
 def attendance_mark(

@@ -13,11 +13,11 @@ from kruzhok.attendance import exports, lessons, selectors, services
 from kruzhok.attendance.forms import LessonCancelForm, LessonMoveForm
 from kruzhok.billing import exports as billing_exports
 from kruzhok.billing.selectors import contract_list_for_staff, month_closed_message
+from kruzhok.catalog.group_access import is_provider_admin
 from kruzhok.catalog.lesson_changes import lesson_change_history
 from kruzhok.catalog.models import LessonStatus
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.enrollment.models import Contract
-from kruzhok.providers.models import StaffRole
 
 
 @role_required(Role.PROVIDER)
@@ -33,7 +33,7 @@ def my_groups(request: AuthenticatedHttpRequest) -> HttpResponse:
         "attendance/my_groups.html",
         {
             "groups": [(g, recent.get(g.pk)) for g in groups],
-            "is_admin": request.user.provider_roles.filter(role=StaffRole.ADMIN).exists(),
+            "is_admin": is_provider_admin(user=request.user),
         },
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -28,12 +28,12 @@ from kruzhok.billing.periods import (
     period_certificate_ids,
     period_holds,
 )
+from kruzhok.catalog.group_access import group_staff_scope
 from kruzhok.certificates.models import Certificate, FinancingProgram
 from kruzhok.certificates.period_end import CertificatePeriodEnd, period_end_preview
 from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
 from kruzhok.enrollment.models import Charge, Contract
-from kruzhok.providers.models import StaffRole
 
 
 def month_closure_get(*, municipality_id: int, day: datetime.date) -> MonthClosure | None:
@@ -98,12 +98,8 @@ def charge_totals_by_contract(
 def contract_list_for_staff(*, user: User) -> QuerySet[Contract]:
     """Contracts a provider's staff member may see: all of the provider's for its
     administrators, the teacher's own groups for a teacher."""
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return (
-        Contract.objects.filter(
-            Q(application__group__program__provider_id__in=admin_of)
-            | Q(application__group__teacher=user)
-        )
+        Contract.objects.filter(group_staff_scope(user=user, path="application__group__"))
         .select_related("application__child", "application__group__program__provider")
         .order_by("application__group__program__title", "application__group__name", "number")
     )

@@ -64,9 +64,10 @@ class FinancingProgramAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "max_funded_certificates",
         "budget_cap_rub",
         "billing_regime",
+        "certificate_reach",
         "closed_at",
     )
-    list_filter = ("municipality", "billing_regime")
+    list_filter = ("municipality", "billing_regime", "certificate_reach")
     search_fields = ("title", "municipality__name")
     list_select_related = ("municipality",)
     inlines = [NominalBandInline]

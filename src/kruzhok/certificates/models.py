@@ -17,6 +17,15 @@ class BillingRegime(models.TextChoices):
     MONTHLY = "monthly", "Помесячно"
 
 
+class CertificateReach(models.TextChoices):
+    """With which providers a financing program's certificates may be used. Either way the
+    child's home municipality pays: the certificate is funded from its program and budget,
+    and the child counts in its coverage."""
+
+    REGION = "region", "У любого поставщика региона"
+    MUNICIPALITY = "municipality", "Только у поставщиков своего муниципалитета"
+
+
 class FinancingProgram(models.Model):
     """Программа персонифицированного финансирования: a municipality's money rules for a period."""
 
@@ -46,6 +55,13 @@ class FinancingProgram(models.Model):
         default=0,
         help_text="0 — авансы не выплачиваются.",
     )
+    certificate_reach = models.CharField(
+        "где можно использовать сертификат",
+        max_length=20,
+        choices=CertificateReach.choices,
+        default=CertificateReach.REGION,
+        help_text="Оплачивает всегда муниципалитет ребёнка, у какого бы поставщика он ни учился.",
+    )
     closed_at = models.DateTimeField("период закрыт", null=True, blank=True)
 
     class Meta:
@@ -66,6 +82,10 @@ class FinancingProgram(models.Model):
             models.CheckConstraint(condition=Q(budget_cap__gte=0), name="financing_budget_gte_0"),
             models.CheckConstraint(
                 condition=Q(advance_percent__lte=100), name="financing_advance_percent_lte_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate_reach__in=CertificateReach.values),
+                name="financing_certificate_reach_valid",
             ),
         ]
 

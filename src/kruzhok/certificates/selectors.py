@@ -9,6 +9,7 @@ from kruzhok.certificates.models import (
     Account,
     AccountKind,
     Certificate,
+    CertificateReach,
     CertificateStatus,
     FinancingProgram,
     Hold,
@@ -250,4 +251,31 @@ def funding_outlook(*, municipality_id: int, day: date) -> FundingOutlook | None
         quota_left=program.funded_count < program.max_funded_certificates,
         budget_available=program.budget_available or 0,
         bands=tuple((b.age_min, b.age_max, b.nominal) for b in program.nominal_bands.all()),
+    )
+
+
+def certificate_reach_refusal(
+    *,
+    child_municipality_id: int,
+    provider_municipality_id: int,
+    day: date,
+    financing_program: FinancingProgram | None = None,
+) -> str | None:
+    """Why the certificate of a child of one municipality cannot pay a provider of another,
+    in Russian; None when it can. It can unless the financing program in force for the child's
+    municipality (or the one given) keeps its certificates to its own providers. Whoever the
+    provider, the child's municipality pays: this only decides whether the certificate may
+    be used there."""
+    if child_municipality_id == provider_municipality_id:
+        return None
+    program = financing_program or (
+        financing_programs_in_force(municipality=child_municipality_id, day=day).first()
+    )
+    if program is None or program.certificate_reach != CertificateReach.MUNICIPALITY:
+        return None
+    name = Municipality.objects.get(pk=child_municipality_id).name
+    return (
+        f"Сертификаты муниципалитета «{name}» можно использовать только у его поставщиков, "
+        "а эта организация — из другого муниципалитета. Выберите в каталоге программу "
+        "поставщика вашего муниципалитета."
     )

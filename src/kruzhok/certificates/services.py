@@ -19,6 +19,7 @@ from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import (
     BillingRegime,
     Certificate,
+    CertificateReach,
     CertificateStatus,
     FinancingProgram,
     Hold,
@@ -91,6 +92,7 @@ def financing_program_create(
     nominal_bands: list[tuple[int, int, int]],
     max_programs_per_child: int = 3,
     billing_regime: str = BillingRegime.PER_LESSON,
+    certificate_reach: str = CertificateReach.REGION,
 ) -> FinancingProgram:
     """Create a financing program, its nominal bands, and fund its budget to the cap, in one
     durable transaction (an entry point: the budget's money moves here)."""
@@ -103,6 +105,7 @@ def financing_program_create(
         budget_cap=budget_cap,
         max_programs_per_child=max_programs_per_child,
         billing_regime=billing_regime,
+        certificate_reach=certificate_reach,
     )
     NominalBand.objects.bulk_create(
         NominalBand(financing_program=program, age_min=lo, age_max=hi, nominal=nominal)

@@ -8,7 +8,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import Group, ScheduleSlot, Weekday
+from kruzhok.catalog.group_access import group_staff_scope
+from kruzhok.catalog.models import FinancingSource, Group, ScheduleSlot, Weekday
+from kruzhok.certificates.selectors import certificate_reach_refusal
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -16,7 +18,6 @@ from kruzhok.enrollment.models import (
     EnrollmentWindow,
 )
 from kruzhok.families.models import Child
-from kruzhok.providers.models import StaffRole
 
 _RELATED = ("group__program__provider", "group__teacher", "child", "contract")
 
@@ -57,8 +58,7 @@ def application_get_for_parent(*, user: User, pk: int) -> Application:
 
 
 def _staff_scope(user: User) -> Q:
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
-    return Q(group__program__provider_id__in=admin_of) | Q(group__teacher=user)
+    return group_staff_scope(user=user, path="group__")
 
 
 def application_queue_for_staff(
@@ -102,12 +102,31 @@ def application_get_for_staff(*, user: User, pk: int) -> Application:
 
 def group_list_for_staff(*, user: User) -> QuerySet[Group]:
     """Groups whose applications the staff member sees (for the queue's filter)."""
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return (
-        Group.objects.filter(Q(program__provider_id__in=admin_of) | Q(teacher=user))
+        Group.objects.filter(group_staff_scope(user=user))
         .select_related("program")
         .order_by("program__title", "name")
     )
+
+
+def certificate_reach_notes(
+    *, children: list[Child], group: Group, day: datetime.date
+) -> list[str]:
+    """What the parent is told before applying: why the certificates of their children's
+    municipality may not pay this group's provider, once per municipality; none for a
+    group not paid by certificate or a provider the certificates may pay."""
+    if group.program.financing_source != FinancingSource.CERTIFICATE:
+        return []
+    notes: list[str] = []
+    for municipality_id in sorted({child.municipality_id for child in children}):
+        note = certificate_reach_refusal(
+            child_municipality_id=municipality_id,
+            provider_municipality_id=group.program.provider.municipality_id,
+            day=day,
+        )
+        if note is not None:
+            notes.append(note)
+    return notes
 
 
 def waitlist(*, group: Group) -> QuerySet[Application]:

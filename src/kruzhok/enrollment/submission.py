@@ -17,6 +17,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.catalog import seats
 from kruzhok.catalog.models import FinancingSource, Group, ProgramState
+from kruzhok.certificates.selectors import certificate_reach_refusal
 from kruzhok.common.services import AuditEntry, audit_record_many
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.errors import EnrollmentError
@@ -73,6 +74,15 @@ def _submission_refusal(facts: SubmissionFacts, now: datetime.datetime) -> Enrol
         )
     if facts.applied_here:
         return _already_applied(child)
+    if program.financing_source == FinancingSource.CERTIFICATE:
+        # Rare (another municipality's provider), so read apart from the rush's one statement.
+        reach = certificate_reach_refusal(
+            child_municipality_id=child.municipality_id,
+            provider_municipality_id=program.provider.municipality_id,
+            day=timezone.localdate(now),
+        )
+        if reach is not None:
+            return EnrollmentError(reach)
     if _limited(facts) and facts.other_certificate_programs >= (facts.programs_limit or 0):
         return _over_limit(facts)
     return None

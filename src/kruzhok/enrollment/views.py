@@ -68,6 +68,9 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
             "has_children": bool(form.children),
             "state": selectors.enrollment_state_for_group(group),
             "clashes": clashes,
+            "reach_notes": selectors.certificate_reach_notes(
+                children=form.children, group=group, day=timezone.localdate()
+            ),
         },
         status=status,
     )
