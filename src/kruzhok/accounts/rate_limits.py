@@ -1,0 +1,32 @@
+"""Limits on how often one client or one person may do something that could be used to
+probe the portal (register, ask for a password-reset letter, try a СНИЛС), kept in the
+database so that every gunicorn worker counts the same hits."""
+
+import datetime
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kruzhok.accounts.models import RateLimitHit
+
+
+def _key(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def rate_limit_hit(*, scope: str, key: str, limit: int, window: datetime.timedelta) -> bool:
+    """Count one attempt of `scope` by `key` and say whether it is within `limit` attempts
+    per `window`. An attempt over the limit is not counted (waiting out the window always
+    helps); hits older than the window are forgotten."""
+    now = timezone.now()
+    hashed = _key(key)
+    hits = RateLimitHit.objects.filter(scope=scope, key=hashed)
+    hits.filter(created_at__lt=now - window).delete()
+    if hits.count() >= limit:
+        return False
+    RateLimitHit.objects.create(scope=scope, key=hashed, created_at=now)
+    return True
