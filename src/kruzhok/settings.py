@@ -72,6 +72,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from gunicorn: compressed, with far-future caching of hashed names.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,6 +200,16 @@ USE_THOUSAND_SEPARATOR = False
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("KRUZHOK_STATIC_ROOT", PROJECT_DIR / "staticfiles"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# WhiteNoise serves STATIC_ROOT (filled by `kruzhok collectstatic`); production names files by
+# their content's hash so that browsers may cache them for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # Every letter is queued first: Django's send_mail (the portal's and Django's own password
 # reset) writes a row of the outbox in the request's transaction, and `kruzhok
@@ -236,11 +249,47 @@ if PRODUCTION and not DEBUG:
             "DJANGO_EMAIL_HOST must name the mail server when KRUZHOK_ENV=production"
         )
 
+# HTTPS: in production the portal is served over HTTPS only (usually a proxy terminates TLS
+# and says so in DJANGO_SECURE_PROXY_SSL_HEADER, e.g. X-Forwarded-Proto): plain HTTP is
+# redirected, browsers are told to stay on HTTPS (HSTS) and cookies never travel in clear.
+HTTPS = _env_bool("KRUZHOK_HTTPS", PRODUCTION)
+_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "")
+if _ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _ssl_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's health probe may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a promise for the whole domain that its owner makes at hstspreload.org first.
+SECURE_HSTS_PRELOAD = _env_bool("DJANGO_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): scripts and styles only from the portal's own static
+# files — no inline script anywhere, nothing from another site. Inline style attributes stay
+# allowed for progress bars' widths (style-src-attr); a <style> element does not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        # Bootstrap draws some icons as data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Domain settings.
 KRUZHOK_REGION_CODE = os.environ.get("KRUZHOK_REGION_CODE", "26")
