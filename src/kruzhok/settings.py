@@ -238,7 +238,9 @@ _NOT_DELIVERING = {
     "django.core.mail.backends.locmem.EmailBackend",
     "django.core.mail.backends.dummy.EmailBackend",
 }
-if PRODUCTION and not DEBUG:
+# Benchmarks run production mode on one machine and throw the letters away on purpose.
+KRUZHOK_BENCH_DISCARDS_MAIL = _env_bool("KRUZHOK_BENCH_DISCARDS_MAIL", False)
+if PRODUCTION and not DEBUG and not KRUZHOK_BENCH_DISCARDS_MAIL:
     if KRUZHOK_EMAIL_DELIVERY_BACKEND in _NOT_DELIVERING:
         raise ImproperlyConfigured(
             f"DJANGO_EMAIL_BACKEND={KRUZHOK_EMAIL_DELIVERY_BACKEND} does not deliver letters: "
