@@ -169,6 +169,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Registrations and password-reset letters per client address per hour (accounts.views).
 KRUZHOK_REGISTRATIONS_PER_HOUR = int(os.environ.get("KRUZHOK_REGISTRATIONS_PER_HOUR", "10"))
 KRUZHOK_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("KRUZHOK_PASSWORD_RESETS_PER_HOUR", "10"))
+# A parent may be refused a СНИЛС registered in another family this many times a day.
+KRUZHOK_SNILS_REFUSALS_PER_DAY = int(os.environ.get("KRUZHOK_SNILS_REFUSALS_PER_DAY", "5"))
 AXES_CLIENT_IP_CALLABLE = "kruzhok.accounts.permissions.axes_client_ip"
 # Axes logs who failed; the log gets a masked e-mail, never the address itself.
 AXES_CLIENT_STR_CALLABLE = "kruzhok.accounts.log_masking.axes_client_str"

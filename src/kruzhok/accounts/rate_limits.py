@@ -30,3 +30,9 @@ def rate_limit_hit(*, scope: str, key: str, limit: int, window: datetime.timedel
         return False
     RateLimitHit.objects.create(scope=scope, key=hashed, created_at=now)
     return True
+
+
+def rate_limit_count(*, scope: str, key: str, window: datetime.timedelta) -> int:
+    """How many attempts of `scope` by `key` were counted within the last `window`."""
+    since = timezone.now() - window
+    return RateLimitHit.objects.filter(scope=scope, key=_key(key), created_at__gte=since).count()
