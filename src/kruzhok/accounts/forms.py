@@ -86,11 +86,6 @@ class RegistrationForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    consent = forms.BooleanField(
-        label="Я даю согласие на обработку моих персональных данных и данных моих детей",
-        error_messages={"required": CONSENT_REQUIRED_MESSAGE},
-    )
-
     def clean_email(self) -> str:
         # Whether the address is registered is never said here: the owner gets a letter.
         return normalize_email(self.cleaned_data["email"])
@@ -114,6 +109,15 @@ class RegistrationForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class ParentRegistrationForm(RegistrationForm):
+    """A parent registers with the consent to the processing of personal data."""
+
+    consent = forms.BooleanField(
+        label="Я даю согласие на обработку моих персональных данных и данных моих детей",
+        error_messages={"required": CONSENT_REQUIRED_MESSAGE},
+    )
 
 
 class LoginForm(AuthenticationForm):

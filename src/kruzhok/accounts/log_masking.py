@@ -40,6 +40,9 @@ class MaskingFilter(logging.Filter):
         masked = mask_secrets(message)
         if masked != message:
             record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse a cached exc_text: fill it, masked, before any of them runs.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = mask_secrets(record.exc_text)
         return True

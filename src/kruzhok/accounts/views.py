@@ -18,7 +18,7 @@ from kruzhok.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
     NewPasswordForm,
-    RegistrationForm,
+    ParentRegistrationForm,
     ResetRequestForm,
 )
 from kruzhok.accounts.models import User
@@ -58,7 +58,7 @@ def _too_many(request: HttpRequest, reason: str) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(role_home_url(request_user(request)))
-    form = RegistrationForm(request.POST or None)
+    form = ParentRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not rate_limit_hit(
             scope="register",

@@ -1,4 +1,5 @@
 import logging
+import sys
 
 import pytest
 from django.urls import reverse
@@ -55,3 +56,16 @@ def test_the_log_keeps_no_email_and_no_confirmation_token(db, client, caplog):
     assert "AXES" in text
     assert "ivanova@mail.ru" not in text
     assert token not in text
+
+
+def test_a_traceback_in_the_log_is_masked_too():
+    try:
+        raise ConnectionError("cannot deliver to ivanova@mail.ru")
+    except ConnectionError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+
+    MaskingFilter().filter(record)
+
+    text = logging.Formatter().format(record)
+    assert "ConnectionError" in text
+    assert "ivanova@mail.ru" not in text
