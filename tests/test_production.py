@@ -102,3 +102,31 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client):
     assert directives["frame-ancestors"] == ["'none'"]
     assert "<script>" not in response.content.decode()
     assert re.search(r"<script(?![^>]*\bsrc=)", response.content.decode()) is None
+
+
+def test_gunicorns_access_log_masks_link_tokens_emails_and_snils():
+    import datetime
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from kruzhok.gunicorn_logging import MaskingLogger
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/accounts/confirm/eyJ1c2VyIjo1fQ:1tQ:abc/?email=ivanova@mail.ru",
+        "PATH_INFO": "/accounts/confirm/eyJ1c2VyIjo1fQ:1tQ:abc/",
+        "QUERY_STRING": "q=112-233-445 95",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://kruzhok.example/provider/invitations/eyJpIjoxfQ:x:y/",
+    }
+    response = SimpleNamespace(status="302 Found", headers=[], sent=0)
+    request = SimpleNamespace(headers=[])
+
+    atoms = MaskingLogger(Config()).atoms(
+        response, request, environ, datetime.timedelta(milliseconds=5)
+    )
+
+    line = " ".join(str(atoms[k]) for k in ("r", "U", "q", "f"))
+    for secret in ("eyJ1c2VyIjo1fQ", "ivanova@mail.ru", "445 95", "eyJpIjoxfQ"):
+        assert secret not in line
