@@ -21,12 +21,12 @@ def _key(value: str) -> str:
 def rate_limit_hit(*, scope: str, key: str, limit: int, window: datetime.timedelta) -> bool:
     """Count one attempt of `scope` by `key` and say whether it is within `limit` attempts
     per `window`. An attempt over the limit is not counted (waiting out the window always
-    helps); hits older than the window are forgotten."""
+    helps); hits of the scope older than the window are forgotten."""
     now = timezone.now()
     hashed = _key(key)
-    hits = RateLimitHit.objects.filter(scope=scope, key=hashed)
-    hits.filter(created_at__lt=now - window).delete()
-    if hits.count() >= limit:
+    # Hits older than the window count for nobody: forgetting them keeps the table small.
+    RateLimitHit.objects.filter(scope=scope, created_at__lt=now - window).delete()
+    if RateLimitHit.objects.filter(scope=scope, key=hashed).count() >= limit:
         return False
     RateLimitHit.objects.create(scope=scope, key=hashed, created_at=now)
     return True
