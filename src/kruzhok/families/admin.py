@@ -6,8 +6,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from kruzhok.accounts.admin import MunicipalityScopedAdmin
+from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 from kruzhok.common.validators import normalize_digits
-from kruzhok.families.models import Child, Guardianship
+from kruzhok.families.models import Child, DataDeletionRequest, Guardianship
 
 
 class SnilsLookupForm(forms.Form):
@@ -80,3 +81,13 @@ class GuardianshipAdmin(MunicipalityScopedAdmin):
     list_select_related = ("child", "user")
     search_fields = ("child__last_name", "child__first_name", "user__email")
     autocomplete_fields = ("child", "user")
+
+
+@admin.register(DataDeletionRequest)
+class DataDeletionRequestAdmin(ReadOnlyAdminMixin, MunicipalityScopedAdmin):
+    """Requests are made by parents and carried out by `kruzhok families_anonymise_due`."""
+
+    municipality_lookup = "user__municipality"
+    list_display = ("pk", "requested_at", "anonymise_after", "anonymised_at")
+    list_filter = ("anonymised_at",)
+    date_hierarchy = "requested_at"

@@ -55,3 +55,12 @@ def test_the_guardianship_list_opens(admin_client_, parent):
     ChildFactory.create(guardian=parent)
 
     assert admin_client_.get("/admin/families/guardianship/").status_code == 200
+
+
+def test_deletion_requests_are_listed_read_only(admin_client_, parent):
+    from kruzhok.families.privacy import family_deletion_request
+
+    family_deletion_request(parent=parent, last_financial_record=None)
+
+    assert admin_client_.get("/admin/families/datadeletionrequest/").status_code == 200
+    assert admin_client_.get("/admin/families/datadeletionrequest/add/").status_code == 403
