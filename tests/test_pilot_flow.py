@@ -74,11 +74,20 @@ def test_a_parent_goes_from_registration_to_a_debit_in_the_cabinet(
                 "municipality": municipality.pk,
                 "password1": "Kruzhok-2026!",
                 "password2": "Kruzhok-2026!",
+                "consent": "on",
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert response.url == reverse("cabinet:home")
+    assert response.url == reverse("accounts:register_done")
     assert len(mail.outbox) == 1 and "anna.petrova@example.ru" in mail.outbox[0].to
+    # The link in the letter confirms the address; then she logs in.
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/confirm/" in line)
+    assert parent.get(link.removeprefix("http://testserver")).status_code == 302
+    response = parent.post(
+        reverse("accounts:login"),
+        {"username": "anna.petrova@example.ru", "password": "Kruzhok-2026!"},
+    )
+    assert response.url == reverse("cabinet:home")
 
     # 2. A child with a valid СНИЛС (112-233-445 95); a wrong checksum is refused first.
     bad = parent.post(
