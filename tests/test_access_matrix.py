@@ -112,7 +112,21 @@ MATRIX: dict[str, E] = {
     "accounts:logout": E(NOBODY, EVERYONE),
     "accounts:confirm_email_resend": E(NOBODY, LOGGED_IN),
     "accounts:confirm_email": E(EVERYONE, fixed=TOKEN),
+    "accounts:register_done": E(EVERYONE),
+    "accounts:consent": E(EVERYONE),
+    "accounts:password_reset": E(EVERYONE, EVERYONE),
+    "accounts:password_reset_done": E(EVERYONE),
+    # A link that is not valid: the page says so to anyone and takes no new password.
+    "accounts:password_reset_confirm": E(
+        EVERYONE, fixed={"uidb64": "MQ", "token": "no-such-token"}
+    ),
+    "accounts:password_reset_complete": E(EVERYONE),
+    "accounts:password_change": E(LOGGED_IN, LOGGED_IN),
+    "accounts:password_change_done": E(LOGGED_IN),
     "cabinet:home": E(frozenset({ANY_PARENT})),
+    "cabinet:my_data": E(frozenset({ANY_PARENT})),
+    "cabinet:my_data_export": E(frozenset({ANY_PARENT})),
+    "cabinet:my_data_delete": E(NOBODY, frozenset({ANY_PARENT})),
     "cabinet:child_detail": E(frozenset({PARENT}), pk="child"),
     "cabinet:statement": E(frozenset({PARENT}), pk="child", fixed=MONTH),
     "cabinet:statement_pdf": E(frozenset({PARENT}), pk="child", fixed=MONTH),
