@@ -11,8 +11,9 @@ Every user runs for `seconds` with no think time; each request carries one paren
 (or none, for an anonymous visitor) and the CSRF cookie, nothing the server set before.
 
 - "ceiling": GET /healthz/session with the parents' sessions in turn (the framework's floor);
-- "catalog": GET /catalog/ with one of the prepared filter and search query strings, half the
-  requests anonymous and half logged in;
+- "catalog": GET /catalog/ with one of the prepared filter and search query strings (Zipf-
+  skewed, s = 1.1, in the order given: a few common, a long tail), half the requests anonymous
+  and half logged in;
 - "program": GET a program's page, half anonymous and half logged in; half the requests go to
   the programs the families chose (the popular ones), half to any program of the catalogue;
 - "mix": parents as they behave around an opening (weights per request, see MIX below): the
@@ -59,6 +60,8 @@ class Plan:
         self.csrf: str = plan["csrf"]
         self.open_at: float = float(plan.get("open_at", 0))
         self.queries: list[str] = plan["catalog_queries"]
+        # Parents' searches are skewed as their groups are: a few very common, a long tail.
+        self.query_weights = [1.0 / k**1.1 for k in range(1, len(self.queries) + 1)]
         self.program_ids: list[int] = plan["program_ids"]
         self.families: list[list[Any]] = plan["families"]
         self.to_apply: deque[list[Any]] = deque(plan["families"])
@@ -120,7 +123,8 @@ class Visitor(FastHttpUser):
 
     def _catalog(self, session_key: str | None) -> None:
         name = "catalog_parent" if session_key else "catalog_anonymous"
-        self._get(name, "/catalog/" + PLAN.rng.choice(PLAN.queries), session_key)
+        query = PLAN.rng.choices(PLAN.queries, weights=PLAN.query_weights)[0]
+        self._get(name, "/catalog/" + query, session_key)
 
     def _program(self, session_key: str | None, program_id: int) -> None:
         name = "program_parent" if session_key else "program_anonymous"
