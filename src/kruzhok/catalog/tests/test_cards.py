@@ -8,7 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from kruzhok.catalog import cards, groups, programs, seats
+from kruzhok.catalog import cards, groups, programs, seats, selectors
+from kruzhok.catalog.models import Group
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.catalog.tests.test_views import text
 from kruzhok.providers import services as provider_services
@@ -123,3 +124,32 @@ def test_the_seat_badge_agrees_in_number():
     assert "Свободно 11 мест" in cards.seats_badge(free_seats=11, group_count=2)
     assert "Мест нет" in cards.seats_badge(free_seats=0, group_count=2)
     assert "Набор не объявлен" in cards.seats_badge(free_seats=0, group_count=0)
+
+
+def test_the_live_figures_agree_with_the_search_for_every_kind_of_group():
+    today = datetime.date.today()
+
+    def group(program, capacity, taken=0, **changes):  # type: ignore[no-untyped-def]
+        made = GroupFactory.create(program=program, capacity=capacity)
+        Group.objects.filter(pk=made.pk).update(seats_taken=taken, **changes)
+
+    busy = ProgramFactory.create(title="Много групп")
+    group(busy, 10, 4)
+    group(busy, 5, 5)
+    group(busy, 8, enrollment_open=False)
+    group(
+        busy,
+        9,
+        start_date=today - datetime.timedelta(days=100),
+        end_date=today - datetime.timedelta(days=1),
+    )
+    ProgramFactory.create(title="Без групп")
+    full = ProgramFactory.create(title="Всё занято")
+    group(full, 3, 3)
+
+    searched = {p.pk: (p.free_seats, p.group_count) for p in selectors.program_search()}
+    live = selectors.program_figures(program_ids=list(searched))
+
+    assert {pk: (row.free_seats, row.group_count) for pk, row in live.items()} == searched
+    assert searched[busy.pk] == (6, 3)
+    assert searched[full.pk] == (0, 1)
