@@ -76,6 +76,16 @@ $(BENCH_STAMP): $(STAMP)
 bench-rush: $(BENCH_STAMP)
 	scripts/with-postgres.sh $(BIN)/python bench/rush.py
 
+# The rush as parents make it (issue 15): a region's catalogue (20,000 programs, 40,000 groups)
+# and 5,000 logged-in families on a throwaway PostgreSQL; the catalogue, program pages and a
+# documented mix (~10 page views per application, enrolment opening halfway) beside the
+# session-only page; audits seats, runs pgbench. Last line: `browse: programs=… ceiling_rps=…
+# catalog_rps=… program_rps=… mix_rps=… mix_p99_ms=… applications=… overbooked=… errors_5xx=…`.
+# ARGS=--quick is a smoke run (2,000 programs, short rounds).
+.PHONY: bench-browse
+bench-browse: $(BENCH_STAMP)
+	scripts/with-postgres.sh $(BIN)/python bench/browse.py $(ARGS)
+
 # The ledger's throughput (issues 3, 10): transfers per second through the ledger from worker
 # processes beside the same statements in raw SQL from as many processes (the floor: ratio
 # below 1), on SQLite and then on a throwaway PostgreSQL, whose figures end the output:

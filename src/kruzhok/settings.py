@@ -8,6 +8,7 @@ folder is used.
 import datetime
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -135,6 +136,29 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: rendered catalogue cards (keyed by program version) and a search's matches for a
+# few seconds. Each process keeps its own in memory by default (nothing to run); production
+# with several workers points KRUZHOK_CACHE_URL at Redis (redis://127.0.0.1:6379/1, Django's
+# own backend, which needs the `redis` package) so that the workers share one cache.
+CACHE_URL = os.environ.get("KRUZHOK_CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "kruzhok",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kruzhok",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from kruzhok.catalog.models import (
     Direction,
@@ -54,10 +55,13 @@ def provider_search_refresh(*, provider: Provider) -> int:
     CatalogConfig.ready).
     """
     programs = list(provider.programs.all())
+    now = timezone.now()
     for program in programs:
         program.provider = provider
         _fill_search(program)
-    Program.objects.bulk_update(programs, ["search_document", "title_document"])
+        # The provider's name is on the program's cached catalogue card: a new version.
+        program.updated_at = now
+    Program.objects.bulk_update(programs, ["search_document", "title_document", "updated_at"])
     return len(programs)
 
 
@@ -175,7 +179,7 @@ def program_update(*, program: Program, **fields: Any) -> Program:
 def program_search_refresh(*, program: Program) -> None:
     """Rebuild the program's search documents (after an edit that bypassed program_update)."""
     _fill_search(program)
-    program.save(update_fields=["search_document", "title_document"])
+    program.save(update_fields=["search_document", "title_document", "updated_at"])
 
 
 def program_publish(*, program: Program) -> Program:

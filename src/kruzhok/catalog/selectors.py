@@ -1,8 +1,11 @@
 """Catalogue reads: the public search, a program's page, its groups and lessons."""
 
 import datetime
-from typing import TYPE_CHECKING, TypedDict
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -93,18 +96,7 @@ def program_search(
             Exists(ScheduleSlot.objects.filter(group__program=OuterRef("pk"), weekday=weekday))
         )
 
-    # Subqueries rather than joins, so that the sums are not multiplied by other joins.
-    free_seats = (
-        _current_groups(today)
-        .filter(enrollment_open=True)
-        .values("program")
-        .annotate(free=Sum(F("capacity") - F("seats_taken"), output_field=IntegerField()))
-        .values("free")
-    )
-    group_count = _current_groups(today).values("program").annotate(n=Count("pk")).values("n")
-    programs = programs.annotate(
-        free_seats=Coalesce(Subquery(free_seats), Value(0), output_field=IntegerField()),
-        group_count=Coalesce(Subquery(group_count), Value(0), output_field=IntegerField()),
+    programs = _with_seat_figures(programs, today).annotate(
         title_hits=sum(
             (
                 Case(
@@ -118,13 +110,123 @@ def program_search(
         ),
     )
     if free_seats_only:
-        programs = programs.filter(free_seats__gt=0)
+        # The same as free_seats > 0 (no group has more seats taken than it has: a database
+        # constraint), asked as EXISTS so that a region's catalogue is not summed row by row.
+        programs = programs.filter(
+            Exists(
+                _current_groups(today).filter(enrollment_open=True, capacity__gt=F("seats_taken"))
+            )
+        )
 
     if sort == "price":
         return programs.order_by("price_per_hour", "title", "pk")
     if sort == "newest":
         return programs.order_by("-created_at", "-pk")
     return programs.order_by("-title_hits", "title", "pk")
+
+
+def _with_seat_figures(programs: QuerySet[Program], today: datetime.date) -> "QuerySet[Any]":
+    """`free_seats` and `group_count` of each program, as program_search describes them."""
+    # Subqueries rather than joins, so that the sums are not multiplied by other joins.
+    free_seats = (
+        _current_groups(today)
+        .filter(enrollment_open=True)
+        .values("program")
+        .annotate(free=Sum(F("capacity") - F("seats_taken"), output_field=IntegerField()))
+        .values("free")
+    )
+    group_count = _current_groups(today).values("program").annotate(n=Count("pk")).values("n")
+    return programs.annotate(
+        free_seats=Coalesce(Subquery(free_seats), Value(0), output_field=IntegerField()),
+        group_count=Coalesce(Subquery(group_count), Value(0), output_field=IntegerField()),
+    )
+
+
+# How long a search's matches (the count and one page's programs) are reused. What a card shows
+# about seats is never taken from here: program_figures reads it on every request.
+SEARCH_TTL_S = 30
+
+
+class SearchPage(NamedTuple):
+    total: int
+    program_ids: list[int]
+
+
+def _search_key(arguments: dict[str, Any], *parts: object) -> str:
+    digest = hashlib.blake2b(
+        json.dumps([arguments, timezone.localdate().isoformat(), *parts], sort_keys=True).encode(),
+        digest_size=16,
+    ).hexdigest()
+    return f"catalog:search:{digest}"
+
+
+def program_search_total(**arguments: Any) -> int:
+    """How many programs program_search(**arguments) finds, reused for SEARCH_TTL_S seconds."""
+    key = _search_key(arguments, "total")
+    total = cache.get(key)
+    if total is None:
+        total = program_search(**arguments).count()
+        cache.set(key, total, SEARCH_TTL_S)
+    return int(total)
+
+
+def program_search_page(*, page: int, page_size: int, **arguments: Any) -> list[int]:
+    """The ids of one page of program_search(**arguments), in its order (pages from 1),
+    reused for SEARCH_TTL_S seconds: a program published or changed a moment ago appears
+    within that time; seat figures come live from program_figures."""
+    key = _search_key(arguments, "page", page, page_size)
+    ids = cache.get(key)
+    if ids is None:
+        offset = (page - 1) * page_size
+        ids = list(
+            program_search(**arguments).values_list("pk", flat=True)[offset : offset + page_size]
+        )
+        cache.set(key, ids, SEARCH_TTL_S)
+    return list(ids)
+
+
+class ProgramFiguresRow(NamedTuple):
+    """A program's version (its card is cached under it) and its live seat figures."""
+
+    pk: int
+    updated_at: datetime.datetime
+    free_seats: int
+    group_count: int
+
+
+def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
+    """Versions and seat figures of the given published programs, in one query (the one a
+    catalogue page makes on every request, so that free seats are never stale): the figures
+    program_search computes, summed here from the programs' groups (a plain join is cheaper to
+    build than its subqueries, and a page has twenty programs of a few groups each)."""
+    today = timezone.localdate()
+    rows = (
+        program_list_public()
+        .filter(pk__in=program_ids)
+        .values_list(
+            "pk",
+            "updated_at",
+            "groups__end_date",
+            "groups__enrollment_open",
+            "groups__capacity",
+            "groups__seats_taken",
+        )
+    )
+    figures: dict[int, ProgramFiguresRow] = {}
+    for pk, updated_at, end_date, is_open, capacity, seats_taken in rows:
+        row = figures.get(pk) or ProgramFiguresRow(pk, updated_at, 0, 0)
+        if end_date is not None and end_date >= today:
+            row = row._replace(
+                group_count=row.group_count + 1,
+                free_seats=row.free_seats + (capacity - seats_taken if is_open else 0),
+            )
+        figures[pk] = row
+    return figures
+
+
+def program_list_for_cards(*, program_ids: list[int]) -> QuerySet[Program]:
+    """The programs whose cards must be rendered anew, with their providers."""
+    return Program.objects.filter(pk__in=program_ids).select_related("provider")
 
 
 def program_get_published(*, pk: int) -> Program:
