@@ -42,7 +42,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is the superuser's only (kruzhok.common.admin_site).
+    "kruzhok.common.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "kruzhok.billing",
     "kruzhok.attendance",
     "kruzhok.cabinet",
+    "kruzhok.oversight",
     "kruzhok.demo",
 ]
 

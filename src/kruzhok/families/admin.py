@@ -4,22 +4,21 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kruzhok.accounts.admin import MunicipalityScopedAdmin
+from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 from kruzhok.common.validators import normalize_digits
 from kruzhok.families.models import Child, Guardianship
 
 _SNILS_AS_TYPED = re.compile(r"\d{3}[\s-]?\d{3}[\s-]?\d{3}[\s-]?\d{2}")
 
 
-class GuardianshipInline(admin.TabularInline):
+class GuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
+    # Who may see a child changes through the second guardian's invitation, not by hand.
     model = Guardianship
     extra = 0
-    autocomplete_fields = ("user",)
-    readonly_fields = ("created_at",)
 
 
 @admin.register(Child)
-class ChildAdmin(MunicipalityScopedAdmin):
+class ChildAdmin(admin.ModelAdmin):
     list_display = ("full_name", "birth_date", "snils_display", "municipality", "created_at")
     list_filter = ("municipality",)
     list_select_related = ("municipality",)
@@ -45,10 +44,8 @@ class ChildAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(MunicipalityScopedAdmin):
-    municipality_lookup = "child__municipality"
+class GuardianshipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("child", "user", "is_primary", "created_at")
     list_filter = ("is_primary",)
     list_select_related = ("child", "user")
     search_fields = ("child__last_name", "child__first_name", "child__snils", "user__email")
-    autocomplete_fields = ("child", "user")
