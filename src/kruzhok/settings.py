@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kruzhok.notifications.context_processors.unread_notifications",
+                "kruzhok.oversight.menu.operator_menu_context",
             ],
             "builtins": ["kruzhok.common.templatetags.kruzhok_tags"],
         },

@@ -44,6 +44,8 @@ urlpatterns = [
             )
         ),
     ),
+    # The operator's home (exactly /operator/), registers and audit log.
+    path("operator/", include("kruzhok.oversight.urls")),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),
     path("certificates/", include("kruzhok.certificates.urls")),

@@ -6,6 +6,7 @@ Model fields keep their names; the admin shows each of them through a display fu
 made here, so the labels need no migration and a new money field is in rubles by default.
 """
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -57,6 +58,7 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 _LABEL_PREFIX = "ru_"
+_IN_KOPECKS = re.compile(r",\s*коп\.?$")
 
 
 def _is_english(label: Any) -> bool:
@@ -109,6 +111,8 @@ class ReadOnlyAdminMixin:
             return name
         # A KeyError here is a field without a Russian name: add it to FIELD_LABELS.
         label = FIELD_LABELS[name] if english else str(field.verbose_name)
+        if money:
+            label = _IN_KOPECKS.sub("", label)  # shown in rubles
         shown = f"{_LABEL_PREFIX}{name}"
         if not hasattr(self, shown):
             setattr(self, shown, _display(field, label, money=money))
