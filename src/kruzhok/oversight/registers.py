@@ -73,8 +73,11 @@ class RegisterFilter(forms.Form):
         label="Муниципалитет", required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args: Any, municipalities: Sequence[Municipality], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, municipalities: Sequence[Municipality], hint: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["q"].help_text = hint
         if len(municipalities) > 1:
             municipality = self.fields["municipality"]
             assert isinstance(municipality, forms.ChoiceField)

@@ -80,7 +80,9 @@ def _filtered(
     """The filter form, the reader's municipalities, those the rows come from, and the rows
     (None when the filters are wrong: the form says what to fix)."""
     municipalities = oversight_municipalities(user=request.user)
-    form = register.filter_form(request.GET or None, municipalities=municipalities)
+    form = register.filter_form(
+        request.GET or None, municipalities=municipalities, hint=register.hint
+    )
     ids = [m.pk for m in municipalities]
     if request.GET and not form.is_valid():
         return form, municipalities, ids, None
