@@ -312,3 +312,15 @@ def test_the_audit_log_refuses_a_reversed_period(client, scene):
         reverse("oversight:audit"), {"day_from": "2026-10-15", "day_to": "2026-10-01"}
     )
     assert "Конец периода раньше начала" in text(response)
+
+
+def test_a_regional_administrator_narrows_a_register_to_one_municipality(client, scene):
+    world, other = scene["world"], scene["other"]
+    url = reverse("oversight:register", args=["providers"])
+    client.force_login(scene["regional"])
+    page = text(client.get(url, {"municipality": other.municipality.pk}))
+    assert other.provider.full_name in page and world.provider.full_name not in page
+    # An operator has no such choice: another municipality asked for changes nothing.
+    client.force_login(scene["operator"])
+    page = text(client.get(url, {"municipality": other.municipality.pk}))
+    assert world.provider.full_name in page and other.provider.full_name not in page
