@@ -346,7 +346,10 @@ def contract_register(
         contracts = contracts.filter(ended)
     if provider_id is not None:
         contracts = contracts.filter(application__group__program__provider_id=provider_id)
-    return contracts.order_by("-accepted_at", "-pk")
+    # Newest first by key: a contract is created when its offer is accepted, so this is the
+    # order of acceptance, read backwards along the primary key's index (sorting a region's
+    # contracts by `accepted_at` took seconds).
+    return contracts.order_by("-pk")
 
 
 def application_overdue_list(
