@@ -110,5 +110,13 @@ bench-rawsql: install
 bench-billing: install
 	scripts/with-postgres.sh $(BIN)/python bench/billing.py $(ARGS)
 
+# The operator's pages on a generated region (100,000 children by default): the home page,
+# every register, a surname and a СНИЛС search, the audit log and an XLSX export, each timed
+# in-process as a regional administrator and as the largest municipality's operator: `oversight:
+# children=… home_ms=… register_ms_max=… export_ms=… queries_max=…`.
+.PHONY: bench-oversight
+bench-oversight: install
+	scripts/with-postgres.sh $(BIN)/python bench/oversight.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) kruzhok.sqlite3* staticfiles

@@ -383,11 +383,6 @@ def test_access_matrix(db, time_machine, quiet_refusals):
     assert not problems, f"{len(problems)} problems, listed above"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="operators still reach /admin/: the operator's cabinet (branch operator-home) "
-    "locks it down; remove this mark when it is merged",
-)
 def test_admin_is_the_superusers_alone(db, time_machine):
     scene = scene_make(time_machine)
     clients = _clients(scene)

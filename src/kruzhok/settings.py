@@ -43,7 +43,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is the superuser's only (kruzhok.common.admin_site).
+    "kruzhok.common.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "kruzhok.billing",
     "kruzhok.attendance",
     "kruzhok.cabinet",
+    "kruzhok.oversight",
     "kruzhok.demo",
 ]
 
@@ -105,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kruzhok.notifications.context_processors.unread_notifications",
+                "kruzhok.oversight.menu.operator_menu_context",
             ],
             "builtins": ["kruzhok.common.templatetags.kruzhok_tags"],
         },

@@ -6,10 +6,6 @@ from kruzhok.catalog import urls as catalog_urls
 from kruzhok.common import views as common_views
 from kruzhok.providers import urls as providers_urls
 
-admin.site.site_header = "Кружок — администрирование"
-admin.site.site_title = "Кружок"
-admin.site.index_title = "Данные муниципалитета"
-
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
@@ -48,6 +44,8 @@ urlpatterns = [
             )
         ),
     ),
+    # The operator's home (exactly /operator/), registers and audit log.
+    path("operator/", include("kruzhok.oversight.urls")),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),
     path("certificates/", include("kruzhok.certificates.urls")),

@@ -1,8 +1,9 @@
 import datetime
+from collections.abc import Sequence
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
@@ -22,3 +23,9 @@ def login_failures_from(*, ip: str) -> int:
         n=Sum("failures_since_start")
     )["n"]
     return int(total or 0)
+
+
+def user_ids_in_municipalities(*, municipality_ids: Sequence[int]) -> QuerySet[User, int]:
+    """The people registered in the municipalities (parents and municipal staff), as a
+    subquery of ids."""
+    return User.objects.filter(municipality_id__in=municipality_ids).values_list("pk", flat=True)

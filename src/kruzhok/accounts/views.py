@@ -33,7 +33,7 @@ def role_home_url(user: User) -> str:
     if user.is_provider_staff:
         return reverse("provider:home")
     if user.is_operator:
-        return reverse("operator:queue")
+        return reverse("oversight:home")
     return reverse("cabinet:home")
 
 

@@ -398,3 +398,47 @@ def payment_registry_months(*, municipality_id: int) -> list[datetime.date]:
         .values_list("month", flat=True)
         .distinct()
     )
+
+
+# The operator's home ---------------------------------------------------------------------------
+
+
+def months_to_close(*, municipality_id: int, today: datetime.date) -> list[datetime.date]:
+    """Past months of the last twelve that are not closed (nor closing), oldest first, from
+    the month the municipality's first financing period began: before it nothing was billed."""
+    first_start = (
+        FinancingProgram.objects.filter(municipality_id=municipality_id)
+        .order_by("period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+    if first_start is None:
+        return []
+    first_month = first_start.replace(day=1)
+    rows = month_rows(municipality_id=municipality_id, today=today)
+    return sorted(row.month for row in rows if row.can_close and row.month >= first_month)
+
+
+@dataclass(frozen=True)
+class ClosureToApprove:
+    closure: MonthClosure
+    invoices: int
+
+
+def closures_to_approve(*, municipality_ids: Iterable[int]) -> list[ClosureToApprove]:
+    """The closed months of the municipalities with issued invoices waiting for the operator's
+    approval to pay (approved on the month's page), oldest first, with how many."""
+    counts = dict(
+        Invoice.objects.filter(
+            closure__municipality_id__in=list(municipality_ids), status=InvoiceStatus.ISSUED
+        )
+        .values("closure_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("closure_id", "n")
+    )
+    closures = MonthClosure.objects.filter(pk__in=counts).select_related("municipality")
+    return [
+        ClosureToApprove(closure=closure, invoices=counts[closure.pk])
+        for closure in closures.order_by("month", "municipality__name")
+    ]

@@ -25,10 +25,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kruzhok.catalog.models import Group, Lesson, Program, ProgramState, ScheduleSlot
-from kruzhok.common.search import search_terms
+from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django_stubs_ext import WithAnnotations
 
 
@@ -265,3 +267,44 @@ def lesson_list_for_group(
     if date_to is not None:
         lessons = lessons.filter(date__lte=date_to)
     return lessons.order_by("date", "start_time", "pk")
+
+
+# Registers -------------------------------------------------------------------------------------
+
+
+def program_moderation_count(*, municipality_ids: "Sequence[int]") -> int:
+    """Programs of the municipalities' providers waiting for the operator's decision."""
+    return Program.objects.filter(
+        provider__municipality_id__in=municipality_ids, state=ProgramState.MODERATING
+    ).count()
+
+
+def program_register(
+    *,
+    municipality_ids: "Sequence[int]",
+    query: str = "",
+    state: str = "",
+    direction: str = "",
+    financing_source: str = "",
+) -> QuerySet[Program]:
+    """The programs of the municipalities' providers by title, with their number of groups and
+    of seats; `query` finds a title or a provider's name."""
+    programs = (
+        Program.objects.filter(provider__municipality_id__in=municipality_ids)
+        .select_related("provider", "provider__municipality")
+        .defer("description", "search_document", "title_document")
+        .annotate(
+            groups_count=Count("groups", distinct=True),
+            seats=Coalesce(Sum("groups__capacity"), 0),
+            seats_taken=Coalesce(Sum("groups__seats_taken"), 0),
+        )
+    )
+    if query.strip():
+        programs = programs.filter(text_contains(("title", "provider__short_name"), query))
+    if state:
+        programs = programs.filter(state=state)
+    if direction:
+        programs = programs.filter(direction=direction)
+    if financing_source:
+        programs = programs.filter(financing_source=financing_source)
+    return programs.order_by("title", "pk")

@@ -1,7 +1,9 @@
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
@@ -18,6 +20,8 @@ from kruzhok.certificates.models import (
     TransferKind,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.common.search import text_contains
+from kruzhok.common.validators import normalize_digits
 from kruzhok.families.models import Child
 from kruzhok.providers.models import Provider
 
@@ -279,3 +283,87 @@ def certificate_reach_refusal(
         "а эта организация — из другого муниципалитета. Выберите в каталоге программу "
         "поставщика вашего муниципалитета."
     )
+
+
+# Registers and the operator's home -------------------------------------------------------------
+
+
+def certificate_register(
+    *,
+    municipality_ids: Sequence[int],
+    query: str = "",
+    status: str = "",
+    snils: str = "",
+) -> QuerySet[Certificate]:
+    """The municipalities' certificates, newest first, each with `balance` and `reserved`
+    (kopecks) from its account's running totals; `query` finds a number (as printed or not)
+    or a child's surname, `snils` (11 digits, from a POST: never from a URL) one child's."""
+    certificates = (
+        Certificate.objects.filter(municipality_id__in=municipality_ids)
+        .select_related("child", "municipality", "financing_program")
+        .annotate(
+            balance=Coalesce(F("account__credits_posted") - F("account__debits_posted"), 0),
+            reserved=Coalesce(F("account__debits_pending"), 0),
+        )
+    )
+    if snils:
+        certificates = certificates.filter(child__snils=snils)
+    text = query.strip()
+    if text:
+        digits = normalize_digits(text)
+        if digits.isascii() and digits.isdigit():
+            certificates = certificates.filter(number__startswith=digits)
+        else:
+            certificates = certificates.filter(text_contains(("child__last_name",), text))
+    if status:
+        certificates = certificates.filter(status=status)
+    return certificates.order_by("-issued_at", "-pk")
+
+
+@dataclass(frozen=True)
+class FinancingFigures:
+    """A financing program in force as the operator's home shows it (money in kopecks)."""
+
+    program: FinancingProgram
+    budget_cap: int
+    budget_left: int  # not yet credited to certificates
+    funded: int
+    quota: int
+
+    @property
+    def quota_left(self) -> int:
+        return max(self.quota - self.funded, 0)
+
+
+def financing_figures(*, municipality_ids: Sequence[int], day: date) -> list[FinancingFigures]:
+    """The financing program in force in each municipality on the day, with the budget and
+    the quota of funded certificates left, in one query."""
+    budget = Account.objects.filter(kind=AccountKind.BUDGET, financing_program=OuterRef("pk"))
+    left = F("credits_posted") - F("debits_posted") - F("debits_pending")
+    programs = (
+        FinancingProgram.objects.filter(
+            municipality_id__in=municipality_ids,
+            period_start__lte=day,
+            period_end__gte=day,
+            closed_at=None,
+        )
+        .select_related("municipality")
+        .annotate(budget_left=Subquery(budget.order_by("pk").values(v=left)[:1]))
+        .order_by("municipality__name", "-period_start")
+    )
+    seen: set[int] = set()
+    figures = []
+    for program in programs:
+        if program.municipality_id in seen:
+            continue  # an older program overlapping the one in force
+        seen.add(program.municipality_id)
+        figures.append(
+            FinancingFigures(
+                program=program,
+                budget_cap=program.budget_cap,
+                budget_left=program.budget_left or 0,
+                funded=program.funded_count,
+                quota=program.max_funded_certificates,
+            )
+        )
+    return figures

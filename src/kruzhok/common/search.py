@@ -6,9 +6,11 @@ so «робот» finds «Робототехника» and «рисование�
 """
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
+from django.db.models import Q
 
 _WORD = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
 
@@ -32,3 +34,19 @@ def search_terms(query: str) -> list[str]:
     """Stems of the query's words, each at least two letters long, without repeats."""
     stems = _stemmer().stemWords(_words(query))
     return [s for s in dict.fromkeys(stems) if len(s) >= 2]
+
+
+def text_contains(fields: Sequence[str], query: str) -> Q:
+    """Rows where any of the fields holds the query, whatever its case.
+
+    SQLite folds only ASCII letters in LIKE, so a name typed in lower case («петров») is also
+    looked for as names are written («Петров»); PostgreSQL's ILIKE finds both anyway.
+    """
+    text = query.strip()
+    if not text:
+        return Q()
+    written = text[:1].upper() + text[1:].lower()
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": text}) | Q(**{f"{field}__contains": written})
+    return condition

@@ -1,8 +1,10 @@
 import datetime
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.db import models
 from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -11,10 +13,12 @@ from kruzhok.accounts.models import User
 from kruzhok.catalog.group_access import group_staff_scope
 from kruzhok.catalog.models import FinancingSource, Group, ScheduleSlot, Weekday
 from kruzhok.certificates.selectors import certificate_reach_refusal
+from kruzhok.common.search import text_contains
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
     ApplicationStatus,
+    Contract,
     EnrollmentWindow,
 )
 from kruzhok.families.models import Child
@@ -302,3 +306,82 @@ def schedule_clashes(*, child: Child, group: Group) -> list[str]:
                         f"({theirs.group.name}) {_hhmm(b_start)}–{_hhmm(b_end)}."
                     )
     return warnings
+
+
+# Registers -------------------------------------------------------------------------------------
+
+
+ENDED_STATUSES = (ApplicationStatus.FINISHED, ApplicationStatus.WITHDRAWN)
+
+
+class ContractState(models.TextChoices):
+    """The register's filter: a contract in force, or one that has ended."""
+
+    IN_FORCE = "in_force", "Действует"
+    ENDED = "ended", "Завершён или расторгнут"
+
+
+def _in_municipalities(municipality_ids: Sequence[int]) -> Q:
+    # A child may learn with a provider of another municipality: both operators see it, the
+    # child's (who funds the certificate) and the provider's (who oversees the provider).
+    # Two IN-subqueries, not an OR across two chains of joins: PostgreSQL answers them with
+    # hashed subplans over one scan of the contracts (a region's register in tens of ms).
+    children = Child.objects.filter(municipality_id__in=municipality_ids).values("pk")
+    groups = Group.objects.filter(program__provider__municipality_id__in=municipality_ids).values(
+        "pk"
+    )
+    return Q(application__child_id__in=children) | Q(application__group_id__in=groups)
+
+
+def contract_register(
+    *,
+    municipality_ids: Sequence[int],
+    query: str = "",
+    state: str = "",
+    provider_id: int | None = None,
+) -> QuerySet[Contract]:
+    """Contracts of the municipalities' children or providers, newest first; `query` finds a
+    contract number, a child's surname or a program's title."""
+    contracts = (
+        Contract.objects.filter(_in_municipalities(municipality_ids))
+        .select_related(
+            "application__child",
+            "application__group__program__provider",
+            "certificate",
+        )
+        .defer("accepted_ip", "accepted_user_agent")
+    )
+    if query.strip():
+        contracts = contracts.filter(
+            Q(number__startswith=query.strip())
+            | text_contains(
+                ("application__child__last_name", "application__group__program__title"), query
+            )
+        )
+    ended = Q(application__status__in=ENDED_STATUSES)
+    if state == ContractState.IN_FORCE:
+        contracts = contracts.exclude(ended)
+    elif state == ContractState.ENDED:
+        contracts = contracts.filter(ended)
+    if provider_id is not None:
+        contracts = contracts.filter(application__group__program__provider_id=provider_id)
+    # Newest first by key: a contract is created when its offer is accepted, so this is the
+    # order of acceptance, read backwards along the primary key's index (sorting a region's
+    # contracts by `accepted_at` took seconds).
+    return contracts.order_by("-pk")
+
+
+def application_overdue_list(
+    *, municipality_ids: Sequence[int], today: datetime.date
+) -> QuerySet[Application]:
+    """Applications to the municipalities' providers still undecided past their deadline
+    (three working days), oldest deadline first."""
+    return (
+        Application.objects.filter(
+            group__program__provider__municipality_id__in=municipality_ids,
+            status=ApplicationStatus.SUBMITTED,
+            decide_by__lt=today,
+        )
+        .select_related("child", "group__program__provider")
+        .order_by("decide_by", "created_at", "pk")
+    )

@@ -5,7 +5,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from kruzhok.accounts.admin import MunicipalityScopedAdmin
 from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 from kruzhok.common.validators import normalize_digits
 from kruzhok.families.models import Child, DataDeletionRequest, Guardianship
@@ -20,15 +19,14 @@ class SnilsLookupForm(forms.Form):
     )
 
 
-class GuardianshipInline(admin.TabularInline):
+class GuardianshipInline(ReadOnlyAdminMixin, admin.TabularInline):
+    # Who may see a child changes through the second guardian's invitation, not by hand.
     model = Guardianship
     extra = 0
-    autocomplete_fields = ("user",)
-    readonly_fields = ("created_at",)
 
 
 @admin.register(Child)
-class ChildAdmin(MunicipalityScopedAdmin):
+class ChildAdmin(admin.ModelAdmin):
     """A СНИЛС is shown masked and never searched through the list's query string: a search
     is a GET whose address lands in access logs. `find-by-snils/` takes it by POST instead."""
 
@@ -63,7 +61,7 @@ class ChildAdmin(MunicipalityScopedAdmin):
             child = self.get_queryset(request).filter(snils=snils).only("pk").first()
             if child is not None:
                 return redirect(reverse("admin:families_child_change", args=[child.pk]))
-            form.add_error("snils", "Ребёнка с таким СНИЛС в вашем муниципалитете нет.")
+            form.add_error("snils", "Ребёнка с таким СНИЛС нет.")
         context = {
             **self.admin_site.each_context(request),
             "title": "Найти ребёнка по СНИЛС",
@@ -74,20 +72,17 @@ class ChildAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(MunicipalityScopedAdmin):
-    municipality_lookup = "child__municipality"
+class GuardianshipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("child", "user", "is_primary", "created_at")
     list_filter = ("is_primary",)
     list_select_related = ("child", "user")
     search_fields = ("child__last_name", "child__first_name", "user__email")
-    autocomplete_fields = ("child", "user")
 
 
 @admin.register(DataDeletionRequest)
-class DataDeletionRequestAdmin(ReadOnlyAdminMixin, MunicipalityScopedAdmin):
+class DataDeletionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Requests are made by parents and carried out by `kruzhok families_anonymise_due`."""
 
-    municipality_lookup = "user__municipality"
     list_display = ("pk", "requested_at", "anonymise_after", "anonymised_at")
     list_filter = ("anonymised_at",)
     date_hierarchy = "requested_at"

@@ -226,8 +226,8 @@ def test_the_login_page_asks_for_the_email(client):
     [
         (Role.PARENT, "cabinet:home"),
         (Role.PROVIDER, "provider:home"),
-        (Role.OPERATOR, "operator:queue"),
-        (Role.REGIONAL_ADMIN, "operator:queue"),
+        (Role.OPERATOR, "oversight:home"),
+        (Role.REGIONAL_ADMIN, "oversight:home"),
     ],
 )
 def test_after_login_each_role_starts_on_its_own_page(client, role, url_name):
