@@ -13,9 +13,11 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from kruzhok.certificates import ledger, ledger_accounts, selectors
 from kruzhok.certificates.errors import InsufficientFunds
+from kruzhok.certificates.financing import financing_changes_apply
 from kruzhok.certificates.models import (
     BillingRegime,
     Certificate,
@@ -141,6 +143,8 @@ def certificate_fund(
         and certificate.financing_program_id == financing_program.pk
     ):
         return certificate
+    # A new nominal the operator set from a day that has come is in force before this funding.
+    financing_changes_apply(day=timezone.localdate(), financing_program=financing_program)
     nominal = nominal_for(financing_program=financing_program, child=certificate.child)
     if nominal is None:
         return _left_for_accounting(
