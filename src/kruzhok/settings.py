@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kruzhok.billing",
     "kruzhok.attendance",
     "kruzhok.cabinet",
+    "kruzhok.reports",
     "kruzhok.demo",
 ]
 
