@@ -316,14 +316,16 @@ def financing_budget_figures(*, financing_program: FinancingProgram) -> BudgetFi
     posted = _sum(
         in_period.filter(
             kind=TransferKind.POST,
-            debit_account__certificate__municipality_id=program.municipality_id,
+            debit_account__kind=AccountKind.CERTIFICATE,
+            debit_account__municipality_id=program.municipality_id,
         )
     )
     reversed_posts = _sum(
         in_period.filter(
             kind=TransferKind.REVERSE,
             reverses__kind=TransferKind.POST,
-            credit_account__certificate__municipality_id=program.municipality_id,
+            credit_account__kind=AccountKind.CERTIFICATE,
+            credit_account__municipality_id=program.municipality_id,
         )
     )
     credited = by_kind.get(TransferKind.CREDIT, 0)
@@ -379,7 +381,9 @@ class MoneyMonth:
     remaining: int
 
 
-# Which side of a transfer the certificate stands on, and how the transfer moves its money.
+# Which side of a transfer the certificate stands on, and how the transfer moves its money. A
+# certificate's account carries its municipality (`ledger_accounts.certificate_account`), so
+# the transfers are filtered through their account alone, not the certificate too.
 _CERTIFICATE_DEBITED = (
     TransferKind.HOLD,
     TransferKind.POST,
@@ -397,7 +401,8 @@ def certificate_money_by_month(*, municipality_ids: list[int]) -> list[MoneyMont
     debited = (
         Transfer.objects.filter(
             kind__in=_CERTIFICATE_DEBITED,
-            debit_account__certificate__municipality_id__in=municipality_ids,
+            debit_account__kind=AccountKind.CERTIFICATE,
+            debit_account__municipality_id__in=municipality_ids,
         )
         .annotate(month=month)
         .values("month", "kind")
@@ -408,7 +413,8 @@ def certificate_money_by_month(*, municipality_ids: list[int]) -> list[MoneyMont
         Transfer.objects.filter(
             Q(kind=TransferKind.CREDIT)
             | Q(kind=TransferKind.REVERSE, reverses__kind=TransferKind.POST),
-            credit_account__certificate__municipality_id__in=municipality_ids,
+            credit_account__kind=AccountKind.CERTIFICATE,
+            credit_account__municipality_id__in=municipality_ids,
         )
         .annotate(month=month)
         .values("month", "kind")
