@@ -2,9 +2,11 @@
 credited, budget moves through the ledger, dated changes waiting for their day."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import transaction
 
 from kruzhok.accounts.models import Role
@@ -141,6 +143,7 @@ def test_the_budget_cannot_fall_below_what_certificates_were_credited(world, ope
     _change(world, operator, budget_cap=12_000_00)
     assert selectors.financing_budget_available(financing_program=world.financing) == 0
     assert Transfer.objects.filter(kind=TransferKind.DEFUND, amount=988_000_00).exists()
+    call_command("ledger", "check", stdout=io.StringIO())  # balances still their transfers
 
 
 def test_the_quota_cannot_fall_below_the_funded_certificates(world, operator):

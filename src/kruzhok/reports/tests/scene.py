@@ -8,7 +8,9 @@ On the report date 15.10.2026 (the world's today):
 * Глеб turned 18 that very day and attends the sports club;
 * Денис is 18 and turns 19 the next day; he attends the technical club;
 * Егор, 12, had a contract in the technical club, withdrawn from the report date;
-* Фаина, 9, has an application accepted, no contract yet.
+* Фаина, 9, has an application accepted, no contract yet;
+* the first lessons are marked (see `scene_make`): 300 ₽ charged to Глеб's certificate, 300 ₽
+  to Артём's parents, and one charge of Денис's reversed.
 
 Every club starts on the report date. The population is 10 children of each age 5–18 (140).
 A second municipality has one covered child the first one's operator must never see.
@@ -20,7 +22,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.catalog.models import Direction, Group, Program
+from kruzhok.attendance.services import attendance_mark
+from kruzhok.catalog.models import Direction, Group, Lesson, Program
 from kruzhok.common.models import Municipality
 from kruzhok.common.population import population_set
 from kruzhok.enrollment.tests.world import (
@@ -85,11 +88,23 @@ def scene_make() -> Scene:
         "egor": child_make(world.parent, birth_date=datetime.date(2014, 3, 1)),
         "faina": child_make(world.parent, birth_date=datetime.date(2017, 1, 10)),
     }
-    for club in ("tech", "art", "sport"):
+    artem = [
         contract_made(world, child=children["artem"], group=groups[club])
+        for club in ("tech", "art", "sport")
+    ]
     contract_made(world, child=children["vera"], group=groups["art"])
-    contract_made(world, child=children["gleb"], group=groups["sport"])
-    contract_made(world, child=children["denis"], group=groups["tech"])
+    gleb = contract_made(world, child=children["gleb"], group=groups["sport"])
+    denis = contract_made(world, child=children["denis"], group=groups["tech"])
+    # The first lessons (Thursday 15.10.2026, 15:00, two hours at 150 ₽): Глеб and Артём
+    # attend swimming — 300 ₽ each, Глеб's from his certificate, Артём's by his parents (his
+    # certificate went to his first two contracts); Денис is marked at robotics by mistake and
+    # un-marked, so his charge is reversed and counts nowhere.
+    sport_lesson = Lesson.objects.get(group=groups["sport"], date=ON)
+    tech_lesson = Lesson.objects.get(group=groups["tech"], date=ON)
+    for contract in (gleb, artem[2]):
+        attendance_mark(actor=world.teacher, lesson=sport_lesson, contract=contract, present=True)
+    for present in (True, False):
+        attendance_mark(actor=world.teacher, lesson=tech_lesson, contract=denis, present=present)
     egor = contract_made(world, child=children["egor"], group=groups["tech"])
     contract_withdraw(
         actor=world.parent, application=egor.application, on=ON, reason="Переезд", today=ON

@@ -103,8 +103,9 @@ def test_money_by_month_from_the_ledger(scene):
     # 9 000 (three quarters). Вера has none.
     assert october.month == datetime.date(2026, 10, 1)
     assert october.credited == 2 * 12_000_00 + 2 * 9_000_00
-    assert october.spent == 0 and october.expired == 0
-    assert october.remaining == october.credited
+    assert october.spent == 300_00  # Глеб's lesson; Денис's charge was reversed
+    assert october.expired == 0
+    assert october.remaining == october.credited - 300_00
     held = Hold.objects.filter(debit_account__certificate__municipality=scene.world.municipality)
     figures = held.aggregate(a=Sum("amount"), p=Sum("posted"), v=Sum("voided"))
     assert october.reserved == figures["a"] - figures["p"] - figures["v"] > 0
@@ -119,7 +120,13 @@ def test_providers_by_contracts(scene):
         6,
         1,
     )
-    assert row["revenue"] == 0  # no lesson attended yet
+    # Two lessons attended: Глеб's from his certificate, Артём's paid by his parents; Денис's
+    # reversed charge is not revenue.
+    assert (row["revenue_certificate"], row["revenue_parents"], row["revenue"]) == (
+        300_00,
+        300_00,
+        600_00,
+    )
 
 
 def test_programs_by_demand_and_fill(scene):
