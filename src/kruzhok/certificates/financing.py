@@ -35,6 +35,7 @@ from kruzhok.certificates.models import (
     NominalBand,
 )
 from kruzhok.common.field_errors import Errors, error_add
+from kruzhok.common.models import Municipality
 from kruzhok.common.money import format_kopecks
 from kruzhok.common.services import audit_record
 
@@ -334,6 +335,78 @@ def _apply(
         programs.update(budget_cap=int(data))
     else:
         programs.update(**{str(field): data})
+
+
+def financing_program_make(
+    *, municipality: Municipality, rules: FinancingRules
+) -> FinancingProgram:
+    """A financing program with its nominal bands, its budget funded to the cap through the
+    ledger (inside the caller's durable transaction)."""
+    program = FinancingProgram.objects.create(
+        municipality=municipality,
+        title=rules.title,
+        period_start=rules.period_start,
+        period_end=rules.period_end,
+        max_funded_certificates=rules.max_funded_certificates,
+        budget_cap=rules.budget_cap,
+        max_programs_per_child=rules.max_programs_per_child,
+        billing_regime=rules.billing_regime,
+        advance_percent=rules.advance_percent,
+    )
+    NominalBand.objects.bulk_create(
+        NominalBand(financing_program=program, age_min=lo, age_max=hi, nominal=nominal)
+        for lo, hi, nominal in rules.bands
+    )
+    if rules.budget_cap > 0:
+        ledger.transfer_fund(
+            financing_program=program, amount=rules.budget_cap, key=f"fund:{program.pk}"
+        )
+    return program
+
+
+def next_period(program: FinancingProgram) -> tuple[datetime.date, datetime.date]:
+    """The period right after the program's, as long (a school year follows a school year)."""
+    start = program.period_end + datetime.timedelta(days=1)
+    try:
+        end = program.period_end.replace(year=program.period_end.year + 1)
+    except ValueError:  # 29 February
+        end = program.period_end.replace(year=program.period_end.year + 1, day=28)
+    return start, end
+
+
+@transaction.atomic(durable=True)
+def financing_program_next_create(
+    *, financing_program: FinancingProgram, actor: User | None
+) -> FinancingProgram:
+    """The next period's program with this one's rules, to be changed before it starts (its
+    changes then apply at once: nobody is funded by it yet). Refused, in Russian, when the
+    municipality already has a program sharing a day with that period."""
+    start, end = next_period(financing_program)
+    if selectors.financing_period_overlaps(
+        municipality_id=financing_program.municipality_id, start=start, end=end
+    ):
+        raise ValidationError(
+            f"Программа на период {start:%d.%m.%Y}–{end:%d.%m.%Y} уже есть (или пересекается "
+            "с ним): откройте её."
+        )
+    rules = financing_rules(financing_program=financing_program)
+    program = financing_program_make(
+        municipality=financing_program.municipality,
+        rules=replace(
+            rules,
+            title=f"ПФДО {start.year}/{end.year}",
+            period_start=start,
+            period_end=end,
+        ),
+    )
+    audit_record(
+        actor=actor,
+        action="financing_program_create",
+        obj=program,
+        copied_from=financing_program.pk,
+        period=f"{start:%d.%m.%Y}–{end:%d.%m.%Y}",
+    )
+    return program
 
 
 def financing_changes_apply(

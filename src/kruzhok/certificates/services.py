@@ -17,14 +17,17 @@ from django.utils import timezone
 
 from kruzhok.certificates import ledger, ledger_accounts, selectors
 from kruzhok.certificates.errors import InsufficientFunds
-from kruzhok.certificates.financing import financing_changes_apply
+from kruzhok.certificates.financing import (
+    FinancingRules,
+    financing_changes_apply,
+    financing_program_make,
+)
 from kruzhok.certificates.models import (
     BillingRegime,
     Certificate,
     CertificateStatus,
     FinancingProgram,
     Hold,
-    NominalBand,
     Transfer,
 )
 from kruzhok.common.models import Municipality
@@ -96,23 +99,20 @@ def financing_program_create(
 ) -> FinancingProgram:
     """Create a financing program, its nominal bands, and fund its budget to the cap, in one
     durable transaction (an entry point: the budget's money moves here)."""
-    program = FinancingProgram.objects.create(
+    return financing_program_make(
         municipality=municipality,
-        title=title,
-        period_start=period_start,
-        period_end=period_end,
-        max_funded_certificates=max_funded_certificates,
-        budget_cap=budget_cap,
-        max_programs_per_child=max_programs_per_child,
-        billing_regime=billing_regime,
+        rules=FinancingRules(
+            title=title,
+            period_start=period_start,
+            period_end=period_end,
+            bands=tuple(nominal_bands),
+            max_funded_certificates=max_funded_certificates,
+            budget_cap=budget_cap,
+            max_programs_per_child=max_programs_per_child,
+            billing_regime=billing_regime,
+            advance_percent=0,
+        ),
     )
-    NominalBand.objects.bulk_create(
-        NominalBand(financing_program=program, age_min=lo, age_max=hi, nominal=nominal)
-        for lo, hi, nominal in nominal_bands
-    )
-    if budget_cap > 0:
-        ledger.transfer_fund(financing_program=program, amount=budget_cap, key=f"fund:{program.pk}")
-    return program
 
 
 def nominal_for(*, financing_program: FinancingProgram, child: Child) -> int | None:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("reports/<slug:name>.xlsx", views.report_xlsx, name="report_xlsx"),
     path("financing/", views.financing, name="financing"),
     path("financing/<int:pk>/", views.financing_edit, name="financing_edit"),
+    path("financing/<int:pk>/next/", views.financing_next, name="financing_next"),
 ]

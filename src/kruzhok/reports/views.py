@@ -15,13 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.billing.selectors import operator_municipality_ids
 from kruzhok.certificates import selectors as certificate_selectors
-from kruzhok.certificates.financing import financing_program_change, financing_rules
+from kruzhok.certificates.financing import (
+    financing_program_change,
+    financing_program_next_create,
+    financing_rules,
+    next_period,
+)
 from kruzhok.certificates.models import FinancingProgram
 from kruzhok.common.forms import add_service_errors
 from kruzhok.common.models import Municipality
@@ -306,7 +311,10 @@ def _choices(request: AuthenticatedHttpRequest) -> list[Municipality]:
 @role_required(*ROLES)
 def financing(request: AuthenticatedHttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    programs = FinancingProgram.objects.filter(municipality=municipality).order_by("-period_start")
+    programs = list(
+        FinancingProgram.objects.filter(municipality=municipality).order_by("-period_start")
+    )
+    latest = programs[0] if programs else None
     return render(
         request,
         "reports/financing_list.html",
@@ -314,18 +322,41 @@ def financing(request: AuthenticatedHttpRequest) -> HttpResponse:
             "municipality": municipality,
             "municipalities": _choices(request),
             "programs": programs,
+            "latest": latest,
+            "next_period": next_period(latest) if latest else None,
         },
     )
+
+
+def _program(request: AuthenticatedHttpRequest, pk: int) -> FinancingProgram:
+    """A program of a municipality the user may see, or 404."""
+    return get_object_or_404(
+        FinancingProgram.objects.select_related("municipality"),
+        pk=pk,
+        municipality_id__in=operator_municipality_ids(user=request.user),
+    )
+
+
+@require_POST
+@role_required(*ROLES)
+def financing_next(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    program = _program(request, pk)
+    try:
+        created = financing_program_next_create(financing_program=program, actor=request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect(f"{reverse('reports:financing')}?municipality={program.municipality_id}")
+    messages.success(
+        request,
+        "Программа на следующий период создана с правилами текущей: измените их до начала периода.",
+    )
+    return redirect("reports:financing_edit", pk=created.pk)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(*ROLES)
 def financing_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    program = get_object_or_404(
-        FinancingProgram.objects.select_related("municipality"),
-        pk=pk,
-        municipality_id__in=operator_municipality_ids(user=request.user),
-    )
+    program = _program(request, pk)
     today = timezone.localdate()
     rules = financing_rules(financing_program=program)
     form = FinancingProgramForm(initial=FinancingProgramForm.initial_for(rules, today))

@@ -9,7 +9,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from kruzhok.accounts.models import Role
-from kruzhok.certificates.models import FinancingProgramChange, NominalBand
+from kruzhok.certificates.models import FinancingProgram, FinancingProgramChange, NominalBand
+from kruzhok.certificates.selectors import financing_budget_available
 from kruzhok.common.models import PopulationFigure
 from kruzhok.common.population import MAX_IMPORT_ROWS
 from kruzhok.enrollment.tests.world import user_make
@@ -288,3 +289,46 @@ def test_the_menu_reaches_the_reports_and_the_editor(client, scene):
 
     assert f'href="{reverse("reports:financing")}"' in page
     assert f'href="{reverse("reports:index")}"' in page
+
+
+def test_the_operator_creates_next_period_and_changes_its_nominal_at_once(client, scene):
+    client.force_login(scene.operator)
+
+    page = client.get(reverse("reports:financing")).content.decode()
+    assert "Создать программу на 01.09.2027–31.08.2028" in page
+    response = client.post(reverse("reports:financing_next", args=[scene.world.financing.pk]))
+
+    program = FinancingProgram.objects.get(
+        municipality=scene.world.municipality, period_start="2027-09-01"
+    )
+    assert response["Location"] == reverse("reports:financing_edit", args=[program.pk])
+    assert financing_budget_available(financing_program=program) == 1_000_000_00
+    client.post(
+        response["Location"],
+        _form(
+            scene,
+            title="ПФДО 2027/2028",
+            period_start="2027-09-01",
+            period_end="2028-08-31",
+            band_0_nominal="20 000",
+            effective_from="2026-10-15",
+        ),
+    )
+    assert NominalBand.objects.get(financing_program=program, age_min=5).nominal == 20_000_00
+    assert NominalBand.objects.get(financing_program=scene.world.financing, age_min=5).nominal == (
+        12_000_00
+    )
+    again = client.post(
+        reverse("reports:financing_next", args=[scene.world.financing.pk]), follow=True
+    )
+    assert "уже есть" in again.content.decode()
+    assert FinancingProgram.objects.filter(municipality=scene.world.municipality).count() == 2
+
+
+def test_another_municipalitys_operator_cannot_create_its_next_period(client, scene):
+    client.force_login(scene.other_operator)
+
+    response = client.post(reverse("reports:financing_next", args=[scene.world.financing.pk]))
+
+    assert response.status_code == 404
+    assert FinancingProgram.objects.filter(municipality=scene.world.municipality).count() == 1
