@@ -2,7 +2,7 @@
 
     make bench-reports                      # a throwaway PostgreSQL, 100,000 children
     scripts/with-postgres.sh .venv/bin/python bench/reports.py [--children 100000]
-        [--contracts-per-child 1.5] [--month 2026-10] [--seed 2026] [--rounds 5]
+        [--contracts-per-child 1.5] [--month 2026-10] [--seed 2026] [--rounds 5] [--reuse]
 
 What it does:
   1. generates the region with `bench/region.py` (same options) into the empty database it is
@@ -18,6 +18,9 @@ What it does:
      page is requested once to warm the caches, then `--rounds` times; the figure is the
      median wall time of the request (the server's time: view, queries, template; no network),
      and the number of queries of one request.
+
+The money by month and the providers' pages are timed once each too (printed, not targets).
+With `--reuse` it measures a region already in the database (`DATABASE_URL`), generated earlier.
 
 The last line is
 `reports: children=<n> dashboard_ms=<n> coverage_ms=<n> queries=<n>`, for the regional
@@ -131,12 +134,18 @@ def main() -> int:
     parser.add_argument("--month", default="2026-10")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the region already in the database (DATABASE_URL) instead of generating one",
+    )
     args = parser.parse_args()
     first = datetime.date.fromisoformat(f"{args.month}-01")
     on = first.replace(day=15)
     print(f"reports bench: {args.children} children, report date {on:%d.%m.%Y}", flush=True)
-    children = region_generate(args)
+    children = Child.objects.count() if args.reuse else region_generate(args)
     population_enter(on)
+    User.objects.filter(email__startswith="bench-").delete()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     regional = User.objects.create_user(
         "bench-regional@example.ru", None, role=Role.REGIONAL_ADMIN, last_name="Бенч"
@@ -161,9 +170,12 @@ def main() -> int:
         dashboard_ms, dashboard_queries = measure(client, dashboard, args.rounds)
         coverage_ms, coverage_queries = measure(client, coverage, args.rounds)
         results[label] = (dashboard_ms, coverage_ms, dashboard_queries)
+        money_ms, _ = measure(client, reverse("reports:report", args=["money"]) + query, 1)
+        providers_ms, _ = measure(client, reverse("reports:report", args=["providers"]) + query, 1)
         print(
             f"  {label}: dashboard {dashboard_ms:.0f} ms ({dashboard_queries} queries), "
-            f"coverage {coverage_ms:.0f} ms ({coverage_queries} queries)"
+            f"coverage {coverage_ms:.0f} ms ({coverage_queries} queries), "
+            f"money by month {money_ms:.0f} ms, providers {providers_ms:.0f} ms"
             + (f", municipality of {largest[1]} children" if label == "operator" else ""),
             flush=True,
         )

@@ -445,3 +445,23 @@ def certificate_money_by_month(*, municipality_ids: list[int]) -> list[MoneyMont
             )
         )
     return rows
+
+
+def certificate_money_now(*, municipality_ids: list[int]) -> CertificateMoney:
+    """The certificates' money now, summed from their accounts' running totals (one aggregate
+    over the accounts, never over transfers): what the dashboard shows."""
+    totals = Account.objects.filter(
+        kind=AccountKind.CERTIFICATE, municipality_id__in=municipality_ids
+    ).aggregate(
+        credited=Coalesce(Sum("credits_posted"), 0),
+        debited=Coalesce(Sum("debits_posted"), 0),
+        reserved=Coalesce(Sum("debits_pending"), 0),
+    )
+    balance = totals["credited"] - totals["debited"]
+    return CertificateMoney(
+        credited=totals["credited"],
+        debited=totals["debited"],
+        balance=balance,
+        reserved=totals["reserved"],
+        available=balance - totals["reserved"],
+    )

@@ -72,8 +72,8 @@ def _coverage(name: str, title: str, first: str, rows: list[CoverageRow], note: 
     )
 
 
-def coverage_direction(scope: Scope) -> Table:
-    total = selectors.coverage_total(municipality_ids=scope.municipality_ids, on=scope.on)
+def coverage_direction(scope: Scope, total: CoverageRow | None = None) -> Table:
+    total = total or selectors.coverage_total(municipality_ids=scope.municipality_ids, on=scope.on)
     rows = selectors.coverage_by_direction(municipality_ids=scope.municipality_ids, on=scope.on)
     return _coverage(
         "coverage-direction",
@@ -168,18 +168,18 @@ def providers(scope: Scope) -> Table:
             Column("Доплата родителей", MONEY),
             Column("Выручка всего", MONEY),
         ),
-        rows=_LazyRows(
-            rows.values_list(
-                "short_name",
-                "contracts_total",
-                "contracts_active",
-                "contracts_terminated",
-                "revenue_certificate",
-                "revenue_parents",
-                "revenue",
-            ),
-            tuple,
-        ),
+        rows=[
+            (
+                r["short_name"],
+                r["contracts_total"],
+                r["contracts_active"],
+                r["contracts_terminated"],
+                r["revenue_certificate"],
+                r["revenue_parents"],
+                r["revenue"],
+            )
+            for r in rows
+        ],
         note="Выручка — начисления за занятия (отменённые не считаются), за всё время.",
     )
 
@@ -200,41 +200,21 @@ def programs(scope: Scope) -> Table:
             Column("Заявок на место", RATIO),
             Column("Заполненность, %", PERCENT),
         ),
-        rows=_LazyRows(
-            rows.values_list(
-                "title",
-                "direction",
-                "provider__short_name",
-                "applications",
-                "seats",
-                "seats_taken",
-                "demand",
-                "fill",
-            ),
-            lambda row: (row[0], labels.get(row[1], row[1]), *row[2:]),
-        ),
+        rows=[
+            (
+                r["title"],
+                labels.get(r["direction"], r["direction"]),
+                r["provider__short_name"],
+                r["applications"],
+                r["seats"],
+                r["seats_taken"],
+                r["demand"],
+                r["fill"],
+            )
+            for r in rows
+        ],
         note="Заявки — все поданные в группы программы; места — сумма мест её групп.",
     )
-
-
-class _LazyRows(Sequence[tuple[Any, ...]]):
-    """Rows of a queryset mapped as they are read, so that a page of them (Paginator slices)
-    reads only that page from the database."""
-
-    def __init__(self, queryset: Any, convert: Callable[[tuple[Any, ...]], tuple[Any, ...]]):
-        self.queryset = queryset
-        self.convert = convert
-
-    def __len__(self) -> int:
-        return int(self.queryset.count())
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self.convert(row) for row in self.queryset[index]]
-        return self.convert(self.queryset[index])
-
-    def __iter__(self) -> Any:
-        return (self.convert(row) for row in self.queryset.iterator(chunk_size=2000))
 
 
 REPORTS: dict[str, Callable[[Scope], Table]] = {

@@ -161,9 +161,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, problem = _scope(request)
     if problem:
         messages.warning(request, problem)
-    coverage = tables.coverage_direction(scope)
     total = selectors.coverage_total(municipality_ids=scope.municipality_ids, on=scope.on)
-    money = tables.money(scope)
+    coverage = tables.coverage_direction(scope, total)
     return render(
         request,
         "reports/index.html",
@@ -172,9 +171,10 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "total": total,
             "total_percent": _percent(total.percent),
             "use": selectors.certificate_use(municipality_ids=scope.municipality_ids, on=scope.on),
-            "money_now": money.rows[-1] if money.rows else None,
+            "money_now": certificate_selectors.certificate_money_now(
+                municipality_ids=scope.municipality_ids
+            ),
             "coverage_chart": table_chart(coverage),
-            "money_chart": table_chart(money),
             "titles": TITLES,
         },
     )

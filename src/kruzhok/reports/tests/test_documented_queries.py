@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from kruzhok.certificates.selectors import certificate_money_by_month, financing_budget_figures
+from kruzhok.certificates.selectors import (
+    certificate_money_by_month,
+    certificate_money_now,
+    financing_budget_figures,
+)
 from kruzhok.reports import selectors
 from kruzhok.reports.tests.scene import ON, scene_make
 
@@ -42,6 +46,7 @@ def test_every_figure_of_the_page_is_documented_once():
         "coverage_by_municipality",
         "certificates",
         "money_by_month",
+        "money_now",
         "providers",
         "programs",
         "budget",
@@ -83,6 +88,11 @@ def test_the_documented_certificate_money_provider_and_program_queries_match_the
     assert _run(sql["money_by_month"], municipality_ids=ids) == [
         (m.month, m.credited, m.spent, m.expired, m.reserved, m.remaining) for m in months
     ]
+    now = certificate_money_now(municipality_ids=ids)
+    assert _run(sql["money_now"], municipality_ids=ids) == [
+        (now.credited, now.balance, now.reserved)
+    ]
+    assert (now.balance, now.reserved) == (months[-1].remaining, months[-1].reserved)
     providers = selectors.provider_table(municipality_ids=ids, on=ON)
     assert _run(sql["providers"], **p) == [
         tuple(row[k] for k in list(row)[1:]) for row in providers

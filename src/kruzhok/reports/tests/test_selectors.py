@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Sum
 
 from kruzhok.certificates.models import Hold
-from kruzhok.certificates.selectors import certificate_money_by_month
+from kruzhok.certificates.selectors import certificate_money_by_month, certificate_money_now
 from kruzhok.families.models import Child
 from kruzhok.reports import selectors
 from kruzhok.reports.tests.scene import ON, scene_make
@@ -109,6 +109,13 @@ def test_money_by_month_from_the_ledger(scene):
     held = Hold.objects.filter(debit_account__certificate__municipality=scene.world.municipality)
     figures = held.aggregate(a=Sum("amount"), p=Sum("posted"), v=Sum("voided"))
     assert october.reserved == figures["a"] - figures["p"] - figures["v"] > 0
+    # The dashboard's figures, from the accounts' running totals, agree with the transfers'.
+    now = certificate_money_now(municipality_ids=_ids(scene))
+    assert (now.credited, now.balance, now.reserved) == (
+        october.credited,
+        october.remaining,
+        october.reserved,
+    )
 
 
 def test_providers_by_contracts(scene):
