@@ -27,7 +27,7 @@ from kruzhok.certificates.models import (
     TransferKind,
 )
 from kruzhok.common.models import AuditEvent
-from kruzhok.enrollment.tests.world import TODAY, child_make, contract_made, user_make
+from kruzhok.enrollment.tests.world import NOW, TODAY, child_make, contract_made, user_make
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +206,23 @@ def test_the_budget_figures_beside_the_editor(world, operator):
     contract_made(world)  # a contract reserves, it does not spend
     assert selectors.financing_budget_figures(financing_program=world.financing).spent == 0
     assert Certificate.objects.count() == 1
+
+
+def test_the_nightly_command_brings_in_the_changes_whose_day_has_come(
+    world, operator, time_machine
+):
+    later = TODAY + datetime.timedelta(days=3)
+    _change(world, operator, later, max_programs_per_child=1, billing_regime="monthly")
+    out = io.StringIO()
+
+    call_command("financing_changes_apply", stdout=out)
+    assert "applied: 0" in out.getvalue()
+    time_machine.move_to(datetime.datetime(2026, 10, 18, 3, 0, tzinfo=NOW.tzinfo), tick=False)
+    call_command("financing_changes_apply", stdout=out)
+
+    assert "applied: 2" in out.getvalue()
+    world.financing.refresh_from_db()
+    assert (world.financing.max_programs_per_child, world.financing.billing_regime) == (
+        1,
+        "monthly",
+    )
