@@ -10,9 +10,10 @@ written in the transaction that makes it, beside an audit event. What a change g
   were credited), so the ledger's totals stay the sum of its transfers;
 * the quota never falls below the certificates already funded;
 * the per-child rules (nominals, programs per child, billing regime, advances) may take effect
-  from a later day: such a change waits (`applied_at` empty) and `financing_changes_apply`
-  brings it in on that day — at the funding of a certificate of that program and from
-  `kruzhok financing_changes_apply` (cron) — in the order of their days;
+  from a later day within a running period: such a change waits (`applied_at` empty) and
+  `financing_changes_apply` brings it in on that day — at the funding of a certificate of that
+  program and from `kruzhok financing_changes_apply` (cron) — in the order of their days; a
+  program whose period has not started funds nobody yet, so a change to it applies at once;
 * totals of the whole period (title, period, quota, budget) take effect at once.
 """
 
@@ -291,7 +292,9 @@ def financing_program_change(
             new=change.new_value,
             effective_from=change.effective_from,
         )
-        if change.effective_from <= today:
+        # Nothing is funded by a program before its period starts: a change effective by then
+        # is in force for every certificate it will fund, so it is applied now.
+        if change.effective_from <= max(today, program.period_start):
             _apply(program, change, old, now)
             change.applied_at = now
     return changes

@@ -126,7 +126,7 @@ def table_chart(table: Table) -> SafeString | None:
     if table.name == "money" and rows:
         return charts.line_chart(
             title=table.title,
-            labels=[r[0] for r in rows],
+            labels=[_month_short(r[0]) for r in rows],
             series=[
                 charts.Series("Остаток", [r[5] for r in rows]),
                 charts.Series("Резерв", [r[4] for r in rows]),
@@ -146,6 +146,12 @@ def table_chart(table: Table) -> SafeString | None:
             bars=[charts.Bar(r[0], r[6] or 0.0, cell_text(RATIO, r[6])) for r in rows],
         )
     return None
+
+
+def _month_short(label: str) -> str:
+    """«октябрь 2026» → «окт 26», so that a year of months fits under a phone's chart."""
+    month, _, year = label.partition(" ")
+    return f"{month[:3]} {year[2:]}"
 
 
 def _rows_for_html(table: Table, rows: object) -> list[list[tuple[str, str]]]:

@@ -14,6 +14,7 @@ from kruzhok.certificates import selectors, services
 from kruzhok.certificates.financing import (
     financing_changes_apply,
     financing_program_change,
+    financing_program_next_create,
     financing_rules,
     financing_rules_with,
 )
@@ -226,3 +227,19 @@ def test_the_nightly_command_brings_in_the_changes_whose_day_has_come(
         1,
         "monthly",
     )
+
+
+def test_a_change_to_a_period_not_yet_started_applies_at_once(world, operator):
+    following = financing_program_next_create(financing_program=world.financing, actor=operator)
+    rules = financing_rules(financing_program=following)
+
+    (change,) = financing_program_change(
+        financing_program=following,
+        rules=financing_rules_with(rules, bands=((5, 18, 25_000_00),)),
+        effective_from=following.period_start,
+        actor=operator,
+        today=TODAY,
+    )
+
+    assert change.applied_at is not None
+    assert list(following.nominal_bands.values_list("nominal", flat=True)) == [25_000_00]

@@ -15,7 +15,7 @@ def test_bars_are_scaled_to_the_maximum():
         title="Охват, %", bars=[Bar("а", 50, "50 %"), Bar("б", 100, "100 %")], maximum=100
     )
 
-    assert 'width="175.0"' in svg and 'width="350.0"' in svg  # half and all of 350 px
+    assert 'width="140.0"' in svg and 'width="280.0"' in svg  # half and all of 280
 
 
 def test_a_line_has_a_point_per_month():
@@ -28,4 +28,4 @@ def test_a_line_has_a_point_per_month():
 
     points = svg.split('points="')[1].split('"')[0].split()
     assert len(points) == 3
-    assert points[0].endswith(",220.0") and points[2].endswith(",30.0")  # bottom and top
+    assert points[0].endswith(",210.0") and points[2].endswith(",44.0")  # bottom and top
