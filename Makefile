@@ -117,6 +117,13 @@ bench-billing: install
 .PHONY: bench-oversight
 bench-oversight: install
 	scripts/with-postgres.sh $(BIN)/python bench/oversight.py $(ARGS)
+# The operator's reports at a region's scale (issue 11): `bench/region.py` generates the region,
+# the population figures are entered, and the dashboard and the coverage page are requested as a
+# regional administrator and as an operator: `reports: children=… dashboard_ms=… coverage_ms=…
+# queries=…` (target < 2,000 ms at 100,000 children). ARGS passes options (--children 20000).
+.PHONY: bench-reports
+bench-reports: install
+	scripts/with-postgres.sh $(BIN)/python bench/reports.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) kruzhok.sqlite3* staticfiles

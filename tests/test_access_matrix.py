@@ -42,6 +42,7 @@ REGIONAL = "regional"
 EVERYONE = frozenset({ANONYMOUS, ANY_PARENT, PROVIDER_ROLE, ANY_OPERATOR, REGIONAL})
 LOGGED_IN = EVERYONE - {ANONYMOUS}
 OPERATORS = frozenset({OPERATOR, REGIONAL})
+ANY_OPERATORS = frozenset({ANY_OPERATOR, REGIONAL})  # pages of the operator's own municipality
 STAFF = frozenset({ADMIN, TEACHER})
 NOBODY: frozenset[str] = frozenset()
 
@@ -156,6 +157,18 @@ MATRIX: dict[str, E] = {
     "billing:month_close": E(NOBODY, OPERATORS),
     "billing:closure_detail": E(OPERATORS, pk="closure"),
     "periods:list": E(OPERATORS),
+    "oversight:home": E(ANY_OPERATORS),
+    "oversight:applications_overdue": E(ANY_OPERATORS),
+    "oversight:register": E(ANY_OPERATORS, ANY_OPERATORS, fixed={"slug": "children"}),
+    "oversight:register_export": E(ANY_OPERATORS, fixed={"slug": "children"}),
+    "oversight:audit": E(ANY_OPERATORS),
+    "reports:index": E(ANY_OPERATORS),
+    "reports:population": E(ANY_OPERATORS, ANY_OPERATORS),
+    "reports:report": E(ANY_OPERATORS, fixed={"name": "coverage-age"}),
+    "reports:report_xlsx": E(ANY_OPERATORS, fixed={"name": "coverage-age"}),
+    "reports:financing": E(ANY_OPERATORS),
+    "reports:financing_edit": E(OPERATORS, OPERATORS, pk="financing"),
+    "reports:financing_next": E(NOBODY, OPERATORS, pk="financing"),
     "periods:detail": E(OPERATORS, pk="financing"),
     "periods:close": E(NOBODY, OPERATORS, pk="financing"),
     "payments:registry": E(OPERATORS),

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kruzhok.attendance",
     "kruzhok.cabinet",
     "kruzhok.oversight",
+    "kruzhok.reports",
     "kruzhok.demo",
 ]
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("operator/months/", include("kruzhok.billing.urls")),
     path("operator/periods/", include((billing_urls.period_urlpatterns, "periods"))),
     path("operator/payments/", include((billing_urls.payment_urlpatterns, "payments"))),
+    path("operator/", include("kruzhok.reports.urls")),
     path(
         "operator/",
         include(

@@ -127,7 +127,13 @@ class _Effect:
 def _effect(transfer: Transfer) -> _Effect:
     a = transfer.amount
     kind = transfer.kind
-    if kind in (TransferKind.FUND, TransferKind.CREDIT, TransferKind.EXPIRE, TransferKind.PAY):
+    if kind in (
+        TransferKind.FUND,
+        TransferKind.DEFUND,
+        TransferKind.CREDIT,
+        TransferKind.EXPIRE,
+        TransferKind.PAY,
+    ):
         return _Effect(debit={"debits_posted": a}, credit={"credits_posted": a})
     if kind == TransferKind.HOLD:
         return _Effect(debit={"debits_pending": a}, credit={"credits_pending": a})
@@ -292,6 +298,22 @@ def transfer_fund(*, financing_program: FinancingProgram, amount: int, key: str)
             amount=amount,
             idempotency_key=key,
             description=f"Бюджет: {financing_program.title}",
+        )
+    )
+
+
+@_durable_only
+def transfer_defund(*, financing_program: FinancingProgram, amount: int, key: str) -> Transfer:
+    """Give part of a financing program's budget back to the treasury (the budget cap was
+    lowered); refused past what the budget still holds, so money credited stays credited."""
+    return _record(
+        Transfer(
+            kind=TransferKind.DEFUND,
+            debit_account_id=account_id_for_budget(financing_program),
+            credit_account=treasury_account(municipality=financing_program.municipality),
+            amount=amount,
+            idempotency_key=key,
+            description=f"Сокращение бюджета: {financing_program.title}",
         )
     )
 

@@ -2,8 +2,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
@@ -14,6 +14,7 @@ from kruzhok.certificates.models import (
     CertificateReach,
     CertificateStatus,
     FinancingProgram,
+    FinancingProgramChange,
     Hold,
     NominalBand,
     Transfer,
@@ -367,3 +368,215 @@ def financing_figures(*, municipality_ids: Sequence[int], day: date) -> list[Fin
             )
         )
     return figures
+
+
+# The financing program editor and the reports: the ledger's read side ---------------------------
+
+
+def financing_period_overlaps(
+    *, municipality_id: int, start: date, end: date, exclude_pk: int | None = None
+) -> bool:
+    """Whether another financing program of the municipality shares a day with start..end."""
+    others = FinancingProgram.objects.filter(
+        municipality_id=municipality_id, period_start__lte=end, period_end__gte=start
+    )
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.exists()
+
+
+def _sum(queryset: QuerySet[Transfer]) -> int:
+    return queryset.aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """A financing program's money and quota beside its editor (kopecks).
+
+    `committed` is what certificates were credited and still hold or spent (credits minus
+    what expired back); `spent` is what lessons charged to the municipality's certificates in
+    the period (reversed charges taken back); `left` is what the budget may still credit."""
+
+    cap: int
+    credited: int
+    expired: int
+    committed: int
+    spent: int
+    left: int
+    quota: int
+    funded_certificates: int
+
+    @property
+    def quota_left(self) -> int:
+        return max(0, self.quota - self.funded_certificates)
+
+
+def financing_budget_figures(*, financing_program: FinancingProgram) -> BudgetFigures:
+    """Four aggregate queries on indexed columns, whatever the number of certificates."""
+    program = FinancingProgram.objects.only(
+        "budget_cap", "max_funded_certificates", "funded_count", "period_start", "period_end"
+    ).get(pk=financing_program.pk)
+    budget = Account.objects.filter(kind=AccountKind.BUDGET, financing_program=program).first()
+    by_kind: dict[str, int] = {}
+    if budget is not None:
+        by_kind = dict(
+            Transfer.objects.filter(Q(debit_account=budget) | Q(credit_account=budget))
+            .values("kind")
+            .annotate(total=Sum("amount"))
+            .values_list("kind", "total")
+        )
+    in_period = Transfer.objects.filter(
+        created_at__date__gte=program.period_start, created_at__date__lte=program.period_end
+    )
+    posted = _sum(
+        in_period.filter(
+            kind=TransferKind.POST,
+            debit_account__kind=AccountKind.CERTIFICATE,
+            debit_account__municipality_id=program.municipality_id,
+        )
+    )
+    reversed_posts = _sum(
+        in_period.filter(
+            kind=TransferKind.REVERSE,
+            reverses__kind=TransferKind.POST,
+            credit_account__kind=AccountKind.CERTIFICATE,
+            credit_account__municipality_id=program.municipality_id,
+        )
+    )
+    credited = by_kind.get(TransferKind.CREDIT, 0)
+    expired = by_kind.get(TransferKind.EXPIRE, 0)
+    return BudgetFigures(
+        cap=program.budget_cap,
+        credited=credited,
+        expired=expired,
+        committed=credited - expired,
+        spent=posted - reversed_posts,
+        left=budget.available if budget is not None else 0,
+        quota=program.max_funded_certificates,
+        funded_certificates=program.funded_count,
+    )
+
+
+def financing_program_changes(
+    *, financing_program: FinancingProgram
+) -> QuerySet[FinancingProgramChange]:
+    """The program's change history, newest first, with who made each change."""
+    return FinancingProgramChange.objects.filter(
+        financing_program=financing_program
+    ).select_related("changed_by")
+
+
+@dataclass(frozen=True)
+class CertificateCounts:
+    issued: int
+    funded: int
+    accounting: int
+
+
+def certificate_counts(*, municipality_ids: list[int]) -> CertificateCounts:
+    """Certificates of children of these municipalities by status, in one aggregate query."""
+    figures = Certificate.objects.filter(municipality_id__in=municipality_ids).aggregate(
+        issued=Count("pk"),
+        funded=Count("pk", filter=Q(status=CertificateStatus.FUNDED)),
+        accounting=Count("pk", filter=Q(status=CertificateStatus.ACCOUNTING)),
+    )
+    return CertificateCounts(**figures)
+
+
+@dataclass(frozen=True)
+class MoneyMonth:
+    """The money of certificates over one month (kopecks): what moved in the month, and what
+    stood at its end (`reserved`, `remaining`: balance not yet spent or expired)."""
+
+    month: date
+    credited: int
+    spent: int
+    expired: int
+    reserved: int
+    remaining: int
+
+
+# Which side of a transfer the certificate stands on, and how the transfer moves its money. A
+# certificate's account carries its municipality (`ledger_accounts.certificate_account`), so
+# the transfers are filtered through their account alone, not the certificate too.
+_CERTIFICATE_DEBITED = (
+    TransferKind.HOLD,
+    TransferKind.POST,
+    TransferKind.VOID,
+    TransferKind.EXPIRE,
+)
+
+
+def certificate_money_by_month(*, municipality_ids: list[int]) -> list[MoneyMonth]:
+    """Money credited / spent / expired in each month, and reserved / remaining at its end, for
+    the certificates of these municipalities: two aggregate queries grouped by month and kind
+    (the transfers on each side of a certificate's account); the running totals are summed
+    over the months (a dozen rows), never over transfers."""
+    month = TruncMonth("created_at")
+    debited = (
+        Transfer.objects.filter(
+            kind__in=_CERTIFICATE_DEBITED,
+            debit_account__kind=AccountKind.CERTIFICATE,
+            debit_account__municipality_id__in=municipality_ids,
+        )
+        .annotate(month=month)
+        .values("month", "kind")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "kind", "total")
+    )
+    credited = (
+        Transfer.objects.filter(
+            Q(kind=TransferKind.CREDIT)
+            | Q(kind=TransferKind.REVERSE, reverses__kind=TransferKind.POST),
+            credit_account__kind=AccountKind.CERTIFICATE,
+            credit_account__municipality_id__in=municipality_ids,
+        )
+        .annotate(month=month)
+        .values("month", "kind")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "kind", "total")
+    )
+    flows: dict[date, dict[str, int]] = {}
+    for when, kind, total in [*debited, *credited]:
+        day = when.date() if isinstance(when, datetime) else when
+        flows.setdefault(day, {})[kind] = total
+    rows = []
+    reserved = balance = 0
+    for day in sorted(flows):
+        f = flows[day]
+        credit, post = f.get(TransferKind.CREDIT, 0), f.get(TransferKind.POST, 0)
+        unposted = f.get(TransferKind.REVERSE, 0)  # a reversed charge goes back to the reserve
+        expire = f.get(TransferKind.EXPIRE, 0)
+        reserved += f.get(TransferKind.HOLD, 0) - f.get(TransferKind.VOID, 0) - post + unposted
+        balance += credit - post + unposted - expire
+        rows.append(
+            MoneyMonth(
+                month=day,
+                credited=credit,
+                spent=post - unposted,
+                expired=expire,
+                reserved=reserved,
+                remaining=balance,
+            )
+        )
+    return rows
+
+
+def certificate_money_now(*, municipality_ids: list[int]) -> CertificateMoney:
+    """The certificates' money now, summed from their accounts' running totals (one aggregate
+    over the accounts, never over transfers): what the dashboard shows."""
+    totals = Account.objects.filter(
+        kind=AccountKind.CERTIFICATE, municipality_id__in=municipality_ids
+    ).aggregate(
+        credited=Coalesce(Sum("credits_posted"), 0),
+        debited=Coalesce(Sum("debits_posted"), 0),
+        reserved=Coalesce(Sum("debits_pending"), 0),
+    )
+    balance = totals["credited"] - totals["debited"]
+    return CertificateMoney(
+        credited=totals["credited"],
+        debited=totals["debited"],
+        balance=balance,
+        reserved=totals["reserved"],
+        available=balance - totals["reserved"],
+    )
