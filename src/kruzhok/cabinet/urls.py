@@ -10,10 +10,10 @@ register_converter(MonthConverter, "year_month")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("children/<int:pk>/", views.child_detail, name="child_detail"),
-    path("children/<int:pk>/statements/<year_month:month>/", views.statement, name="statement"),
+    path("children/<id:pk>/", views.child_detail, name="child_detail"),
+    path("children/<id:pk>/statements/<year_month:month>/", views.statement, name="statement"),
     path(
-        "children/<int:pk>/statements/<year_month:month>/statement.pdf",
+        "children/<id:pk>/statements/<year_month:month>/statement.pdf",
         views.statement_pdf,
         name="statement_pdf",
     ),

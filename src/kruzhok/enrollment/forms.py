@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.functional import cached_property
 
+from kruzhok.common.bounds import id_parse
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.families.models import Child
 
@@ -33,12 +34,10 @@ class ChildChoiceField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            ) from None
+        child_id = id_parse(value)
+        if child_id is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return child_id
 
 
 class ApplyForm(forms.Form):

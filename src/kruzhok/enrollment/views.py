@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, client_ip, role_required
 from kruzhok.catalog.models import Group, Program
+from kruzhok.common.bounds import id_parse, ids_parse
 from kruzhok.enrollment import selectors, services, windows
 from kruzhok.enrollment.contract_pdf import contract_pdf_available, contract_pdf_render
 from kruzhok.enrollment.forms import ApplyForm, RejectForm, WindowForm, WithdrawForm
@@ -209,10 +210,7 @@ def _queue_filters(request: AuthenticatedHttpRequest) -> tuple[str, int | None, 
     status = request.GET.get("status", ApplicationStatus.SUBMITTED)
     if status not in ApplicationStatus.values and status != "all":
         status = ApplicationStatus.SUBMITTED
-    group_id: int | None = None
-    raw_group = request.GET.get("group", "")
-    if raw_group.isdigit():
-        group_id = int(raw_group)
+    group_id = id_parse(request.GET.get("group", ""))
     return status, group_id, request.GET.get("overdue") == "1"
 
 
@@ -271,7 +269,7 @@ def provider_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def provider_bulk_accept(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Accept the ticked applications, each in its own transaction, and say what happened."""
-    ids = sorted({int(v) for v in request.POST.getlist("application") if v.isdigit()})
+    ids = sorted(ids_parse(request.POST.getlist("application")))
     if not ids:
         messages.error(request, "Отметьте заявки, которые нужно принять.")
         return _back_to_queue(request)
