@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from kruzhok.accounts.models import User
 from kruzhok.catalog.groups import SLOT_HOURS_MAX
 from kruzhok.catalog.models import ScheduleEntry, Weekday
+from kruzhok.common.bounds import BoundedDateField
 from kruzhok.common.forms import BootstrapBoundField, choices_with_prompt, required_message
 
 
@@ -50,12 +51,12 @@ class GroupForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    start_date = forms.DateField(
+    start_date = BoundedDateField(
         label="Начало занятий",
         error_messages={"required": "Укажите дату начала.", "invalid": "Проверьте дату."},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end_date = forms.DateField(
+    end_date = BoundedDateField(
         label="Окончание занятий",
         error_messages={"required": "Укажите дату окончания.", "invalid": "Проверьте дату."},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

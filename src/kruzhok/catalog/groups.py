@@ -13,12 +13,21 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.lessons import lesson_plan, lessons_generate, lessons_with_history
+from kruzhok.catalog.lessons import (
+    GROUP_DAYS_MAX,
+    lesson_plan,
+    lessons_generate,
+    lessons_with_history,
+)
 from kruzhok.catalog.models import Group, Lesson, Program, ScheduleEntry, ScheduleSlot, Weekday
+from kruzhok.common.bounds import DATE_MIN, plan_horizon
 from kruzhok.common.field_errors import Errors, error_add, full_clean_or_raise
 from kruzhok.providers.models import ProviderStaff
 
 SLOT_HOURS_MAX = 8
+# A new group may have begun up to a year ago (a provider moving its running catalogue to
+# the portal); none begins or ends after the planning horizon (common.bounds).
+GROUP_STARTED_DAYS_AGO_MAX = 366
 
 
 def _schedule_errors(schedule: list[ScheduleEntry]) -> list[str]:
@@ -50,8 +59,11 @@ def _group_errors(
     end_date: datetime.date,
     schedule: list[ScheduleEntry],
     teacher: User | None,
+    today: datetime.date,
+    stored: tuple[datetime.date, datetime.date] | None = None,
 ) -> Errors:
     errors: Errors = {}
+    _dates_in_range(errors, start_date, end_date, today=today, stored=stored)
     if not name.strip():
         error_add(errors, "name", "Дайте группе название, например «Группа 1».")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
@@ -67,6 +79,40 @@ def _group_errors(
     ):
         error_add(errors, "teacher", "Педагог должен быть сотрудником этого поставщика.")
     return errors
+
+
+def _dates_in_range(
+    errors: Errors,
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    today: datetime.date,
+    stored: tuple[datetime.date, datetime.date] | None,
+) -> None:
+    """A group begins at most a year ago and ends by the planning horizon, and runs at most
+    GROUP_DAYS_MAX days. A date the group already has (`stored`) is not checked again: an
+    old group keeps its start when only its name changes."""
+    low = max(DATE_MIN, today - datetime.timedelta(days=GROUP_STARTED_DAYS_AGO_MAX))
+    high = plan_horizon(today)
+    old_start, old_end = stored or (None, None)
+    if start and start != old_start and not low <= start <= high:
+        error_add(errors, "start_date", f"Начало занятий — с {low:%d.%m.%Y} по {high:%d.%m.%Y}.")
+    if end and end != old_end and not low <= end <= high:
+        error_add(
+            errors,
+            "end_date",
+            f"Окончание занятий — не позже {high:%d.%m.%Y}."
+            if end > high
+            else f"Окончание занятий — не раньше {low:%d.%m.%Y}.",
+        )
+    elif start and end and (end - start).days > GROUP_DAYS_MAX - 1 and "start_date" not in errors:
+        last = start + datetime.timedelta(days=GROUP_DAYS_MAX - 1)
+        error_add(
+            errors,
+            "end_date",
+            f"Группа занимается не дольше года: окончание — не позже {last:%d.%m.%Y}. "
+            "На следующий учебный год заведите новую группу.",
+        )
 
 
 def _schedule_slots_create(group: Group, schedule: list[ScheduleEntry]) -> None:
@@ -88,12 +134,15 @@ def group_create(
     teacher: User | None = None,
     enrollment_open: bool = True,
     auto_accept: bool = False,
+    today: datetime.date | None = None,
 ) -> Group:
     """A study group with its weekly schedule and its lessons already generated.
 
-    Guarantees: at least one seat; the end is not before the start; each schedule entry is a
-    weekday 0 (Monday)..6 at a distinct time lasting 1..8 academic hours; the teacher, if any,
-    works for the program's provider.
+    Guarantees: at least one seat; the end is not before the start; the group began at most a
+    year ago, ends by the planning horizon (common.bounds) and runs at most GROUP_DAYS_MAX
+    days, so its lessons are bounded; each schedule entry is a weekday 0 (Monday)..6 at a
+    distinct time lasting 1..8 academic hours; the teacher, if any, works for the program's
+    provider. `today` is for tests.
     """
     errors = _group_errors(
         program=program,
@@ -103,6 +152,7 @@ def group_create(
         end_date=end_date,
         schedule=schedule,
         teacher=teacher,
+        today=today or timezone.localdate(),
     )
     group = Group(
         program=program,
@@ -156,6 +206,8 @@ def group_update(
         end_date=end_date,
         schedule=schedule,
         teacher=teacher,
+        today=today,
+        stored=(group.start_date, group.end_date),
     )
     if "capacity" not in errors and capacity < group.seats_taken:
         error_add(
