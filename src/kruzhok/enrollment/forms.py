@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.functional import cached_property
 
-from kruzhok.common.bounds import id_parse
+from kruzhok.common.bounds import BoundedDateField, BoundedDateTimeField, id_parse
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.families.models import Child
 
@@ -84,7 +84,7 @@ class RejectForm(forms.Form):
 class WithdrawForm(forms.Form):
     bound_field_class = BootstrapBoundField
 
-    on = forms.DateField(
+    on = BoundedDateField(
         label="Дата отчисления",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="С этого дня занятия не оплачиваются; неиспользованный резерв сертификата "
@@ -105,14 +105,14 @@ class WithdrawForm(forms.Form):
 class WindowForm(forms.Form):
     bound_field_class = BootstrapBoundField
 
-    opens_at = forms.DateTimeField(
+    opens_at = BoundedDateTimeField(
         label="Запись открывается",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Пусто — уже открыта.",
         error_messages={"invalid": "Укажите дату и время, например 25.08.2026 09:00."},
     )
-    closes_at = forms.DateTimeField(
+    closes_at = BoundedDateTimeField(
         label="Запись закрывается",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
