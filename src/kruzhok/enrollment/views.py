@@ -376,16 +376,21 @@ def window_edit(
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
+            # Opening, closing and clearing take no dates: the fields' content is not theirs
+            # to judge (and a refusal after the change was made would hide that it was).
             if action == "open":
                 windows.enrollment_window_open(actor=request.user, **target)
                 messages.success(request, "Запись открыта.")
-            elif action == "close":
+                return redirect("enrollment:window_list")
+            if action == "close":
                 windows.enrollment_window_close(actor=request.user, **target)
                 messages.info(request, "Запись закрыта.")
-            elif action == "clear":
+                return redirect("enrollment:window_list")
+            if action == "clear":
                 windows.enrollment_window_clear(actor=request.user, **target)
                 messages.info(request, "Период записи удалён.")
-            elif form.is_valid():
+                return redirect("enrollment:window_list")
+            if form.is_valid():
                 windows.enrollment_window_set(
                     actor=request.user,
                     opens_at=form.cleaned_data["opens_at"],
@@ -393,7 +398,6 @@ def window_edit(
                     **target,
                 )
                 messages.success(request, "Период записи сохранён.")
-            if not form.errors:
                 return redirect("enrollment:window_list")
         except services.EnrollmentError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -407,5 +411,5 @@ def window_edit(
             "state": selectors.enrollment_state_for_group(group) if group else None,
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=400 if request.method == "POST" else 200,
     )
