@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.groups import SLOT_HOURS_MAX
+from kruzhok.catalog.groups import CAPACITY_MAX, SLOT_HOURS_MAX
 from kruzhok.catalog.models import ScheduleEntry, Weekday
 from kruzhok.common.bounds import BoundedDateField
 from kruzhok.common.forms import BootstrapBoundField, choices_with_prompt, required_message
@@ -42,12 +42,12 @@ class GroupForm(forms.Form):
     capacity = forms.IntegerField(
         label="Мест в группе",
         min_value=1,
-        max_value=500,
+        max_value=CAPACITY_MAX,
         error_messages={
             "required": "Укажите, сколько детей в группе.",
             "invalid": "Число мест — целое число.",
             "min_value": "В группе должно быть хотя бы одно место.",
-            "max_value": "Не больше 500 мест.",
+            "max_value": f"Не больше {CAPACITY_MAX} мест.",
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -25,6 +25,7 @@ from kruzhok.common.field_errors import Errors, error_add, full_clean_or_raise
 from kruzhok.providers.models import ProviderStaff
 
 SLOT_HOURS_MAX = 8
+CAPACITY_MAX = 500
 # A new group may have begun up to a year ago (a provider moving its running catalogue to
 # the portal); none begins or ends after the planning horizon (common.bounds).
 GROUP_STARTED_DAYS_AGO_MAX = 366
@@ -68,6 +69,8 @@ def _group_errors(
         error_add(errors, "name", "Дайте группе название, например «Группа 1».")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
         error_add(errors, "capacity", "В группе должно быть хотя бы одно место.")
+    elif capacity > CAPACITY_MAX:
+        error_add(errors, "capacity", f"Не больше {CAPACITY_MAX} мест.")
     if start_date and end_date and end_date < start_date:
         error_add(errors, "end_date", "Окончание занятий не может быть раньше начала.")
     schedule_messages = _schedule_errors(schedule)

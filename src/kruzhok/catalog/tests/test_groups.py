@@ -41,6 +41,8 @@ def test_a_group_is_created_with_its_schedule_and_lessons():
     ("overrides", "field"),
     [
         ({"capacity": 0}, "capacity"),
+        ({"capacity": 501}, "capacity"),
+        ({"capacity": 10**30}, "capacity"),
         ({"end_date": datetime.date(2026, 8, 31)}, "end_date"),
         ({"schedule": []}, "schedule"),
         ({"schedule": [(7, datetime.time(15), 2)]}, "schedule"),
