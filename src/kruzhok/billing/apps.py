@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from kruzhok.billing.selectors import withdrawal_closed_month_message
-        from kruzhok.enrollment.withdrawal import withdrawal_closed_month_check_register
+        from kruzhok.enrollment.withdrawal import withdrawal_closed_month_connect
 
         # Enrolment sits below billing: it learns about closed months through this hook.
-        withdrawal_closed_month_check_register(withdrawal_closed_month_message)
+        withdrawal_closed_month_connect(withdrawal_closed_month_message)

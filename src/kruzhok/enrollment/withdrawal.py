@@ -30,7 +30,7 @@ ClosedMonthCheck = Callable[[Contract, datetime.date], str]
 _closed_month_checks: list[ClosedMonthCheck] = []
 
 
-def withdrawal_closed_month_check_register(check: ClosedMonthCheck) -> None:
+def withdrawal_closed_month_connect(check: ClosedMonthCheck) -> None:
     """Register the check a withdrawal date must pass: the payer's month is not closed."""
     if check not in _closed_month_checks:
         _closed_month_checks.append(check)
