@@ -26,9 +26,6 @@ from kruzhok.providers.models import ProviderStaff
 
 SLOT_HOURS_MAX = 8
 CAPACITY_MAX = 500
-# A new group may have begun up to a year ago (a provider moving its running catalogue to
-# the portal); none begins or ends after the planning horizon (common.bounds).
-GROUP_STARTED_DAYS_AGO_MAX = 366
 
 
 def _schedule_errors(schedule: list[ScheduleEntry]) -> list[str]:
@@ -92,10 +89,15 @@ def _dates_in_range(
     today: datetime.date,
     stored: tuple[datetime.date, datetime.date] | None,
 ) -> None:
-    """A group begins at most a year ago and ends by the planning horizon, and runs at most
-    GROUP_DAYS_MAX days. A date the group already has (`stored`) is not checked again: an
-    old group keeps its start when only its name changes."""
-    low = max(DATE_MIN, today - datetime.timedelta(days=GROUP_STARTED_DAYS_AGO_MAX))
+    """A group's dates lie within the stated range of dates (common.bounds: from DATE_MIN to
+    the planning horizon) and it runs at most GROUP_DAYS_MAX days, so its lessons are
+    bounded. A date the group already has (`stored`) is not checked against the range again:
+    an old group keeps its dates when only its name changes.
+
+    The range starts at a fixed date rather than «a year ago»: a provider moving a running
+    catalogue to the portal may record last year's groups, and the bound that matters for the
+    lessons is the length."""
+    low = DATE_MIN
     high = plan_horizon(today)
     old_start, old_end = stored or (None, None)
     if start and start != old_start and not low <= start <= high:
@@ -141,11 +143,11 @@ def group_create(
 ) -> Group:
     """A study group with its weekly schedule and its lessons already generated.
 
-    Guarantees: at least one seat; the end is not before the start; the group began at most a
-    year ago, ends by the planning horizon (common.bounds) and runs at most GROUP_DAYS_MAX
-    days, so its lessons are bounded; each schedule entry is a weekday 0 (Monday)..6 at a
-    distinct time lasting 1..8 academic hours; the teacher, if any, works for the program's
-    provider. `today` is for tests.
+    Guarantees: 1..CAPACITY_MAX seats; the end is not before the start; the dates lie between
+    DATE_MIN and the planning horizon (common.bounds) and the group runs at most
+    GROUP_DAYS_MAX days, so its lessons are bounded; each schedule entry is a weekday
+    0 (Monday)..6 at a distinct time lasting 1..8 academic hours; the teacher, if any, works
+    for the program's provider. `today` is for tests.
     """
     errors = _group_errors(
         program=program,
