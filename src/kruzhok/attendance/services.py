@@ -39,11 +39,14 @@ def attendance_mark(
     A repeated mark (double tap, retry) changes nothing; un-marking reverses the charge. A
     change in a month the operator has closed is a correction: its charge (or the reversal of
     one billed already) goes on the invoice of the first open month, and the closed month's
-    invoice never changes. Refused for another teacher's group, a future or cancelled lesson, a
+    invoice never changes. Refused for another teacher's group, a lesson that has not begun
+    yet (a later day, or today at a later hour) or a cancelled one, a
     month being closed right now, a lesson of a financing period already closed, or a child who
     was not under contract in the group on that day.
     `today` is for back-filled data and tests.
     """
+    # Back-filled marks name their day; a mark made now also waits for the lesson's start.
+    clock_now = today is None
     today = today or timezone.localdate()
     with transaction.atomic(durable=True):
         # Serialise marks of one contract: its cumulative charges are computed from the others.
@@ -69,6 +72,13 @@ def attendance_mark(
             raise AttendanceError("Занятие отменено: посещение не отмечается.")
         if lesson.date > today:
             raise AttendanceError("Занятие ещё не прошло: отметить посещение можно в день занятия.")
+        starts = _lesson_start(lesson)
+        if clock_now and starts > timezone.now():
+            # A lesson moved to 23:30 today cannot be marked "present" at 12:30.
+            raise AttendanceError(
+                f"Занятие начнётся в {timezone.localtime(starts):%H:%M}: отметить посещение "
+                "можно, когда оно начнётся."
+            )
         # The month is the payer's: the child's home municipality funds the certificate and
         # bills the charge (billing.month_close), wherever the provider is.
         municipality_id = (
@@ -124,6 +134,10 @@ def attendance_mark(
         except LedgerError as exc:
             raise AttendanceError(f"Отметка не сохранена: {exc}") from exc
         return mark
+
+
+def _lesson_start(lesson: Lesson) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(lesson.date, lesson.start_time))
 
 
 def _charge_reverse(contract: Contract, lesson: Lesson, municipality_id: int) -> None:

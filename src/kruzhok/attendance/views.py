@@ -16,6 +16,7 @@ from kruzhok.billing.selectors import contract_list_for_staff, month_closed_mess
 from kruzhok.catalog.group_access import is_provider_admin
 from kruzhok.catalog.lesson_changes import lesson_change_history
 from kruzhok.catalog.models import LessonStatus
+from kruzhok.common.bounds import date_in_range, id_parse
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.enrollment.models import Contract
 
@@ -39,10 +40,15 @@ def my_groups(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _month(value: str | None) -> datetime.date:
+    """The month asked for (`?month=2026-10`), or the current one when it is unreadable or
+    outside the stated range of dates (its last day must still be a date)."""
     try:
-        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+        month = datetime.datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return timezone.localdate().replace(day=1)
+    if date_in_range(month):
+        return timezone.localdate().replace(day=1)
+    return month
 
 
 @role_required(Role.PROVIDER)
@@ -227,7 +233,5 @@ def mark_all_present(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 def _int(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0
+    """An identifier from the form, or 0 (no such row) when it is not one that fits."""
+    return id_parse(value) or 0

@@ -72,6 +72,38 @@ def first_open_month(*, municipality_id: int, day: datetime.date) -> datetime.da
     return month
 
 
+def contract_payer_municipality_id(contract: Contract) -> int:
+    """Whose months a contract's lessons are billed in: the certificate's municipality (the
+    child's home), or the provider's for a contract without a certificate."""
+    if contract.certificate_id is not None:
+        return Certificate.objects.values_list("municipality_id", flat=True).get(
+            pk=contract.certificate_id
+        )
+    return Contract.objects.values_list(
+        "application__group__program__provider__municipality_id", flat=True
+    ).get(pk=contract.pk)
+
+
+def withdrawal_closed_month_message(contract: Contract, on: datetime.date) -> str:
+    """Why a withdrawal from `on` is refused because that month, or a later one, is already
+    closed (or closing) for the payer: its invoices are final. '' when it is not."""
+    municipality_id = contract_payer_municipality_id(contract)
+    month = on.replace(day=1)
+    last_closed = (
+        MonthClosure.objects.filter(municipality_id=municipality_id, month__gte=month)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if last_closed is None:
+        return ""
+    first_open = first_open_month(municipality_id=municipality_id, day=last_closed)
+    return (
+        f"Месяц {month_name(last_closed)} уже закрыт: счета за него выставлены. "
+        f"Отчислить можно с {first_open:%d.%m.%Y} или позже."
+    )
+
+
 @dataclass(frozen=True)
 class ChargeTotals:
     lessons: int

@@ -13,10 +13,10 @@ urlpatterns = [
     path("data/", data_views.my_data, name="my_data"),
     path("data/export.json", data_views.my_data_export, name="my_data_export"),
     path("data/delete/", data_views.my_data_delete, name="my_data_delete"),
-    path("children/<int:pk>/", views.child_detail, name="child_detail"),
-    path("children/<int:pk>/statements/<year_month:month>/", views.statement, name="statement"),
+    path("children/<id:pk>/", views.child_detail, name="child_detail"),
+    path("children/<id:pk>/statements/<year_month:month>/", views.statement, name="statement"),
     path(
-        "children/<int:pk>/statements/<year_month:month>/statement.pdf",
+        "children/<id:pk>/statements/<year_month:month>/statement.pdf",
         views.statement_pdf,
         name="statement_pdf",
     ),

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, client_ip, role_required
 from kruzhok.catalog.models import Group, Program
+from kruzhok.common.bounds import id_parse, ids_parse
 from kruzhok.enrollment import selectors, services, windows
 from kruzhok.enrollment.contract_pdf import contract_pdf_available, contract_pdf_render
 from kruzhok.enrollment.forms import ApplyForm, RejectForm, WindowForm, WithdrawForm
@@ -212,10 +213,7 @@ def _queue_filters(request: AuthenticatedHttpRequest) -> tuple[str, int | None, 
     status = request.GET.get("status", ApplicationStatus.SUBMITTED)
     if status not in ApplicationStatus.values and status != "all":
         status = ApplicationStatus.SUBMITTED
-    group_id: int | None = None
-    raw_group = request.GET.get("group", "")
-    if raw_group.isdigit():
-        group_id = int(raw_group)
+    group_id = id_parse(request.GET.get("group", ""))
     return status, group_id, request.GET.get("overdue") == "1"
 
 
@@ -274,7 +272,7 @@ def provider_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def provider_bulk_accept(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Accept the ticked applications, each in its own transaction, and say what happened."""
-    ids = sorted({int(v) for v in request.POST.getlist("application") if v.isdigit()})
+    ids = sorted(ids_parse(request.POST.getlist("application")))
     if not ids:
         messages.error(request, "Отметьте заявки, которые нужно принять.")
         return _back_to_queue(request)
@@ -381,16 +379,21 @@ def window_edit(
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
+            # Opening, closing and clearing take no dates: the fields' content is not theirs
+            # to judge (and a refusal after the change was made would hide that it was).
             if action == "open":
                 windows.enrollment_window_open(actor=request.user, **target)
                 messages.success(request, "Запись открыта.")
-            elif action == "close":
+                return redirect("enrollment:window_list")
+            if action == "close":
                 windows.enrollment_window_close(actor=request.user, **target)
                 messages.info(request, "Запись закрыта.")
-            elif action == "clear":
+                return redirect("enrollment:window_list")
+            if action == "clear":
                 windows.enrollment_window_clear(actor=request.user, **target)
                 messages.info(request, "Период записи удалён.")
-            elif form.is_valid():
+                return redirect("enrollment:window_list")
+            if form.is_valid():
                 windows.enrollment_window_set(
                     actor=request.user,
                     opens_at=form.cleaned_data["opens_at"],
@@ -398,7 +401,6 @@ def window_edit(
                     **target,
                 )
                 messages.success(request, "Период записи сохранён.")
-            if not form.errors:
                 return redirect("enrollment:window_list")
         except services.EnrollmentError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -412,5 +414,5 @@ def window_edit(
             "state": selectors.enrollment_state_for_group(group) if group else None,
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=400 if request.method == "POST" else 200,
     )

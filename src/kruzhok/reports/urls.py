@@ -13,6 +13,6 @@ urlpatterns = [
     path("reports/<slug:name>/", views.report, name="report"),
     path("reports/<slug:name>.xlsx", views.report_xlsx, name="report_xlsx"),
     path("financing/", views.financing, name="financing"),
-    path("financing/<int:pk>/", views.financing_edit, name="financing_edit"),
-    path("financing/<int:pk>/next/", views.financing_next, name="financing_next"),
+    path("financing/<id:pk>/", views.financing_edit, name="financing_edit"),
+    path("financing/<id:pk>/next/", views.financing_next, name="financing_next"),
 ]

@@ -3,6 +3,7 @@ import datetime
 import pytest
 
 from kruzhok.accounts.models import Role
+from kruzhok.attendance.lessons import lesson_move
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.attendance.services import AttendanceError, attendance_mark
 from kruzhok.billing.periods import financing_period_close
@@ -15,6 +16,7 @@ from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Charge
 from kruzhok.enrollment.tests.world import (
     MOSCOW,
+    NOW,
     TODAY,
     group_make,
     provider_make,
@@ -166,3 +168,23 @@ def test_a_ledger_refusal_on_unmarking_is_told_and_keeps_the_mark(
         attendance_mark(actor=world.teacher, lesson=lesson_today, contract=contract, present=False)
     assert AttendanceMark.objects.get(lesson=lesson_today, contract=contract).present is True
     assert Charge.objects.get(lesson=lesson_today, contract=contract).reversed_at is None
+
+
+def test_a_lesson_moved_to_late_today_cannot_be_marked_before_it_starts(
+    world, contract, time_machine
+):
+    """Issue 12, finding 8: a future lesson moved to today 23:30 was marked present at 12:30."""
+    noon = NOW.replace(hour=12, minute=30)
+    time_machine.move_to(noon, tick=False)
+    future = world.group.lessons.filter(date__gt=TODAY).order_by("date").first()
+    lesson_move(
+        actor=world.teacher, lesson=future, new_date=TODAY, new_start_time=datetime.time(23, 30)
+    )
+    future.refresh_from_db()
+    with pytest.raises(AttendanceError, match="начнётся в 23:30"):
+        attendance_mark(actor=world.teacher, lesson=future, contract=contract, present=True)
+    assert not AttendanceMark.objects.filter(lesson=future).exists()
+    assert not Charge.objects.filter(lesson=future).exists()
+    time_machine.move_to(NOW.replace(hour=23, minute=31), tick=False)
+    attendance_mark(actor=world.teacher, lesson=future, contract=contract, present=True)
+    assert Charge.objects.filter(lesson=future).exists()
