@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.common.services import audit_record
-from kruzhok.common.validators import normalize_digits, validate_snils
+from kruzhok.common.validators import normalize_digits, validate_person_name, validate_snils
 from kruzhok.families.models import Child, Guardianship
 from kruzhok.families.selectors import child_list_for_guardian, snils_is_registered
 
@@ -43,7 +43,11 @@ def child_add(
     keyed by field name.
     """
     today = today or timezone.localdate()
-    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    last_name, first_name, patronymic = (
+        " ".join(last_name.split()),
+        " ".join(first_name.split()),
+        " ".join(patronymic.split()),
+    )
     snils = normalize_digits(snils)
     errors: dict[str, list[ValidationError]] = {}
 
@@ -63,20 +67,19 @@ def child_add(
         refuse("last_name", ValidationError("Укажите фамилию ребёнка.", code="required"))
     if not first_name:
         refuse("first_name", ValidationError("Укажите имя ребёнка.", code="required"))
-    if birth_date > today:
-        refuse(
-            "birth_date",
-            ValidationError("Дата рождения не может быть позже сегодняшнего дня.", code="future"),
-        )
-    elif _age_on(birth_date, today) >= MAX_AGE_YEARS:
-        refuse(
-            "birth_date",
-            ValidationError(
-                "Ребёнку уже исполнилось 18 лет: сертификат дополнительного образования выдаётся "
-                "детям до 18 лет. Проверьте дату рождения.",
-                code="too_old",
-            ),
-        )
+    for field, value in (
+        ("last_name", last_name),
+        ("first_name", first_name),
+        ("patronymic", patronymic),
+    ):
+        try:
+            validate_person_name(value)
+        except ValidationError as exc:
+            refuse(field, exc)
+    try:
+        validate_child_birth_date(birth_date, today=today)
+    except ValidationError as exc:
+        refuse("birth_date", exc)
     try:
         validate_snils(snils)
     except ValidationError as exc:
@@ -109,5 +112,13 @@ def child_add(
     return child
 
 
-def _age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    return Child(birth_date=birth_date).age_on(day)
+def validate_child_birth_date(birth_date: datetime.date, *, today: datetime.date) -> None:
+    """A child's birth date: not in the future, and the child under 18 today."""
+    if birth_date > today:
+        raise ValidationError("Дата рождения не может быть позже сегодняшнего дня.", code="future")
+    if Child(birth_date=birth_date).age_on(today) >= MAX_AGE_YEARS:
+        raise ValidationError(
+            "Ребёнку уже исполнилось 18 лет: сертификат дополнительного образования выдаётся "
+            "детям до 18 лет. Проверьте дату рождения.",
+            code="too_old",
+        )
