@@ -210,6 +210,9 @@ TASKS = {
 }
 
 KRUZHOK_OFFER_VALID_DAYS = int(os.environ.get("KRUZHOK_OFFER_VALID_DAYS", "5"))
+# A mark set or changed more than this many days after the lesson needs a reason, and the
+# provider's administrators are told.
+KRUZHOK_LATE_MARK_DAYS = int(os.environ.get("KRUZHOK_LATE_MARK_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

@@ -209,3 +209,22 @@ def _frozen(closure: MonthClosure | None) -> bool:
     """Marks of a month cannot change while it is being closed; once it is closed, a change
     is a correction billed in the next open month."""
     return closure is not None and closure.status == MonthClosureStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class DayLesson:
+    """A lesson of the teacher's day with the children to mark."""
+
+    lesson: Lesson
+    roster: list[Cell]
+
+
+def teacher_day(*, user: User, day: datetime.date) -> list[DayLesson]:
+    """The lessons of the user's journals on `day`, by start time, each with its roster."""
+    lessons = (
+        Lesson.objects.filter(group__in=group_list_for_journal(user=user), date=day)
+        .exclude(status=LessonStatus.CANCELLED)
+        .select_related("group__program")
+        .order_by("start_time", "pk")
+    )
+    return [DayLesson(lesson=lesson, roster=lesson_roster(lesson=lesson)) for lesson in lessons]

@@ -28,9 +28,13 @@ from kruzhok.providers.models import StaffRole
 
 @role_required(Role.PROVIDER)
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The organisation's status, its programs and groups, and where to go next."""
+    """The organisation's status, its programs and groups, and where to go next. A teacher
+    who administers no organisation starts from the day's lessons instead."""
+    memberships = list(provider_selectors.staff_memberships(user=request.user))
+    if memberships and all(m.role == StaffRole.TEACHER for m in memberships):
+        return redirect("attendance:my_groups")
     sections = []
-    for membership in provider_selectors.staff_memberships(user=request.user):
+    for membership in memberships:
         provider = membership.provider
         sections.append(
             {
