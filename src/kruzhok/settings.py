@@ -198,8 +198,17 @@ X_FRAME_OPTIONS = "DENY"
 
 # Domain settings.
 KRUZHOK_REGION_CODE = os.environ.get("KRUZHOK_REGION_CODE", "26")
-# Absolute links in e-mails sent outside a request (background tasks, commands).
-KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "http://127.0.0.1:8000")
+# The portal's public address (scheme and host, as parents open it): every link in a letter
+# sent outside a request (notifications, background tasks) is built from it. Production must
+# say it; `make run` passes the address it serves on.
+KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "").strip().rstrip("/")
+if not KRUZHOK_SITE_URL:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "KRUZHOK_SITE_URL must be set when KRUZHOK_ENV=production: the portal's public "
+            "address, e.g. https://kruzhok.example.ru, used in every e-mail's links"
+        )
+    KRUZHOK_SITE_URL = "http://127.0.0.1:8000"
 # Background work (a month close) goes through Django's tasks framework: the database backend
 # keeps the queue in the portal's own database, and `kruzhok db_worker` runs it (`make run`
 # starts one; in production run it as a service beside gunicorn).
