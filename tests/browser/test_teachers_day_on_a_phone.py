@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_teacher_lands_on_today_and_marks_a_child_with_one_tap(
-    live_server, today_lesson, chromium, screenshot_on_failure
+    live_server,
+    today_lesson,
+    chromium,
+    screenshot_on_failure,  # noqa: F811 (the fixture)
 ):
     child, lesson = today_lesson["child"], today_lesson["lesson"]
     axe = Axe()
