@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_teacher_lands_on_today_and_marks_a_child_with_one_tap(
     live_server,
-    today_lesson,
+    today_lesson,  # noqa: F811 (the imported fixture)
     chromium,
-    screenshot_on_failure,  # noqa: F811 (the fixture)
+    screenshot_on_failure,
 ):
     child, lesson = today_lesson["child"], today_lesson["lesson"]
     axe = Axe()
