@@ -28,8 +28,8 @@ def test_a_teacher_lands_on_today_and_marks_a_child_with_one_tap(
     screenshot_on_failure.append(page)
 
     _log_in(page, live_server.url, today_lesson["teacher"])
-    page.goto(live_server.url + reverse("provider:home"))
-    page.wait_for_url(re.compile(reverse("attendance:my_groups") + "$"))
+    # The log-in lands on the organisation's page, which starts with the day's lessons.
+    page.wait_for_url(re.compile(reverse("provider:home") + "$"))
     assert "Сегодня" in page.inner_text("main")
     _fits_and_is_accessible(page, axe, "teacher's day")
 

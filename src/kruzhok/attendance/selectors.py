@@ -219,10 +219,12 @@ class DayLesson:
     roster: list[Cell]
 
 
-def teacher_day(*, user: User, day: datetime.date) -> list[DayLesson]:
-    """The lessons of the user's journals on `day`, by start time, each with its roster."""
+def teacher_day(*, user: User, day: datetime.date, own_only: bool = False) -> list[DayLesson]:
+    """The lessons of the user's journals on `day` (only the groups the user teaches, with
+    `own_only`), by start time, each with its roster."""
+    groups = Group.objects.filter(teacher=user) if own_only else group_list_for_journal(user=user)
     lessons = (
-        Lesson.objects.filter(group__in=group_list_for_journal(user=user), date=day)
+        Lesson.objects.filter(group__in=groups, date=day)
         .exclude(status=LessonStatus.CANCELLED)
         .select_related("group__program")
         .order_by("start_time", "pk")

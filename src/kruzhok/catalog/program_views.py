@@ -28,13 +28,10 @@ from kruzhok.providers.models import StaffRole
 
 @role_required(Role.PROVIDER)
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The organisation's status, its programs and groups, and where to go next. A teacher
-    who administers no organisation starts from the day's lessons instead."""
-    memberships = list(provider_selectors.staff_memberships(user=request.user))
-    if memberships and all(m.role == StaffRole.TEACHER for m in memberships):
-        return redirect("attendance:my_groups")
+    """The organisation's status, its programs and groups, and where to go next; a teacher's
+    lessons of the day come first (attendance's `teacher_day` tag, in the template)."""
     sections = []
-    for membership in memberships:
+    for membership in provider_selectors.staff_memberships(user=request.user):
         provider = membership.provider
         sections.append(
             {
