@@ -42,7 +42,8 @@ demo: migrate
 # server and stop with it.
 run: demo
 	@echo "Портал: http://$(HOST):$(PORT)/"
-	$(KRUZHOK) notifications_send --loop & mail=$$!; \
+	export KRUZHOK_SITE_URL="$${KRUZHOK_SITE_URL:-http://$(HOST):$(PORT)}"; \
+	  $(KRUZHOK) notifications_send --loop & mail=$$!; \
 	  $(KRUZHOK) db_worker & tasks=$$!; \
 	  trap 'kill $$mail $$tasks 2>/dev/null' EXIT; \
 	  $(KRUZHOK) runserver $(HOST):$(PORT)

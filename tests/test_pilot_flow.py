@@ -198,6 +198,10 @@ def test_a_parent_goes_from_registration_to_a_debit_in_the_cabinet(
     assert "Зачисление номинала" in page and "+" + _rub(NOMINAL) in page
     assert "Резерв по договору" in page and "резерв +" + _rub(certificate_part) in page
     assert "Списание за занятие" in page and _rub(-debit) in page
-    assert f"Занятие {TODAY:%d.%m.%Y}" in page
+    assert f"Списание за занятие {TODAY:%d.%m.%Y}" in page
+    # The debit names the lesson's price and the family's part beside the certificate's.
+    assert re.search(
+        rf"Цена занятия\s*<span[^>]*>{re.escape(_rub(2 * PRICE_PER_HOUR))}</span>: сертификат", page
+    )
     assert page.count("Робототехника") >= 3  # the application and two operations
     assert page.count(provider.short_name) >= 2

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # Static files straight from gunicorn: compressed, with far-future caching of hashed names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The portal's Russian 404 page under DEBUG too (outside CommonMiddleware's slash redirect).
+    "kruzhok.common.middleware.NotFoundPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -325,8 +327,17 @@ CONTENT_SECURITY_POLICY = {
 
 # Domain settings.
 KRUZHOK_REGION_CODE = os.environ.get("KRUZHOK_REGION_CODE", "26")
-# Absolute links in e-mails sent outside a request (background tasks, commands).
-KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "http://127.0.0.1:8000")
+# The portal's public address (scheme and host, as parents open it): every link in a letter
+# sent outside a request (notifications, background tasks) is built from it. Production must
+# say it; `make run` passes the address it serves on.
+KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "").strip().rstrip("/")
+if not KRUZHOK_SITE_URL:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "KRUZHOK_SITE_URL must be set when KRUZHOK_ENV=production: the portal's public "
+            "address, e.g. https://kruzhok.example.ru, used in every e-mail's links"
+        )
+    KRUZHOK_SITE_URL = "http://127.0.0.1:8000"
 # Background work (a month close) goes through Django's tasks framework: the database backend
 # keeps the queue in the portal's own database, and `kruzhok db_worker` runs it (`make run`
 # starts one; in production run it as a service beside gunicorn).
@@ -337,6 +348,9 @@ TASKS = {
 }
 
 KRUZHOK_OFFER_VALID_DAYS = int(os.environ.get("KRUZHOK_OFFER_VALID_DAYS", "5"))
+# A mark set or changed more than this many days after the lesson needs a reason, and the
+# provider's administrators are told.
+KRUZHOK_LATE_MARK_DAYS = int(os.environ.get("KRUZHOK_LATE_MARK_DAYS", "7"))
 
 # Every line passes the masking filter: no full e-mail address and no token of a link that
 # logs in (accounts.log_masking). Django's own request and development-server loggers write

@@ -8,6 +8,8 @@ from kruzhok.providers import urls as providers_urls
 
 urlpatterns = [
     path("", common_views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says; the icon lives in static files.
+    path("favicon.ico", common_views.favicon, name="favicon"),
     path("healthz", common_views.healthz, name="healthz"),
     path("healthz/session", common_views.healthz_session, name="healthz-session"),
     path("admin/", admin.site.urls),

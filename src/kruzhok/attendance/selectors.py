@@ -208,3 +208,24 @@ def _frozen(closure: MonthClosure | None) -> bool:
     """Marks of a month cannot change while it is being closed; once it is closed, a change
     is a correction billed in the next open month."""
     return closure is not None and closure.status == MonthClosureStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class DayLesson:
+    """A lesson of the teacher's day with the children to mark."""
+
+    lesson: Lesson
+    roster: list[Cell]
+
+
+def teacher_day(*, user: User, day: datetime.date, own_only: bool = False) -> list[DayLesson]:
+    """The lessons of the user's journals on `day` (only the groups the user teaches, with
+    `own_only`), by start time, each with its roster."""
+    groups = Group.objects.filter(teacher=user) if own_only else group_list_for_journal(user=user)
+    lessons = (
+        Lesson.objects.filter(group__in=groups, date=day)
+        .exclude(status=LessonStatus.CANCELLED)
+        .select_related("group__program")
+        .order_by("start_time", "pk")
+    )
+    return [DayLesson(lesson=lesson, roster=lesson_roster(lesson=lesson)) for lesson in lessons]

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +34,8 @@ def my_groups(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "attendance/my_groups.html",
         {
+            "today": today,
+            "day": selectors.teacher_day(user=request.user, day=today),
             "groups": [(g, recent.get(g.pk)) for g in groups],
             "is_admin": is_provider_admin(user=request.user),
         },
@@ -100,6 +103,8 @@ def lesson(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "lesson": lesson,
             "roster": roster,
             "any_markable": any(c.markable for c in roster),
+            "late": _late(lesson.date),
+            "late_days": settings.KRUZHOK_LATE_MARK_DAYS,
             "closed_message": month_closed_message(closure) if closure else "",
             "changes": lesson_change_history(lesson=lesson),
             "changeable": lesson.status != LessonStatus.CANCELLED
@@ -181,6 +186,7 @@ def mark(request: AuthenticatedHttpRequest) -> HttpResponse:
             lesson=lesson,
             contract=contract,
             present=present,
+            reason=request.POST.get("change_reason", "")[:500],
         )
     except services.AttendanceError as exc:
         error = str(exc)
@@ -192,11 +198,23 @@ def mark(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(
             request,
             "attendance/_mark.html",
-            {"cell": cell, "variant": variant, "error": error},
+            {
+                "cell": cell,
+                "variant": variant,
+                "error": error,
+                "saved": not error,
+                "late": _late(lesson.date),
+            },
             status=409 if error else 200,
         )
     if error:
         messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            f"Сохранено: {contract.application.child.initials_name} — "
+            f"{'был(а)' if present else 'не был(а)'} {lesson.date:%d.%m.%Y}.",
+        )
     if variant == "cell":
         journal_url = reverse("attendance:journal", args=[lesson.group_id])
         return redirect(f"{journal_url}?month={lesson.date:%Y-%m}")
@@ -230,6 +248,10 @@ def mark_all_present(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         journal_url = reverse("attendance:journal", args=[lesson.group_id])
         return redirect(f"{journal_url}?month={lesson.date:%Y-%m}#lesson-{lesson.pk}")
     return redirect("attendance:lesson", pk=lesson.pk)
+
+
+def _late(day: datetime.date) -> bool:
+    return services.mark_is_late(lesson_date=day, today=timezone.localdate())
 
 
 def _int(value: str | None) -> int:

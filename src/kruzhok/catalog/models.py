@@ -132,6 +132,11 @@ class Program(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_free(self) -> bool:
+        """Free for the family: funded by the municipal task, or priced at nothing."""
+        return self.financing_source == FinancingSource.BUDGET or self.price_per_hour == 0
+
 
 class ProgramModerationEvent(models.Model):
     """One transition of a program's state: who made it, from which state to which, with the

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.core.cache import cache
@@ -24,7 +25,14 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kruzhok.catalog.models import Group, Lesson, Program, ProgramState, ScheduleSlot
+from kruzhok.catalog.models import (
+    Group,
+    Lesson,
+    LessonStatus,
+    Program,
+    ProgramState,
+    ScheduleSlot,
+)
 from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
@@ -60,6 +68,7 @@ def program_search(
     direction: str = "",
     age: int | None = None,
     free_seats_only: bool = False,
+    ovz_only: bool = False,
     municipality_id: int | None = None,
     financing_source: str = "",
     weekday: int | None = None,
@@ -70,8 +79,10 @@ def program_search(
 
     Text: each stem of the query must start a word of the program's search document, so
     «робот» finds «Робототехника» and «рисование» finds «рисованию», alike on SQLite and
-    PostgreSQL. Sorted by relevance (programs whose title matches more of the query first, then
-    by title), by price per hour (cheapest first) or newest first.
+    PostgreSQL; a query with no word in it (emoji, punctuation) finds nothing. `ovz_only`
+    keeps programs adapted for children with disabilities. Sorted by relevance (programs
+    whose title matches more of the query first, then by title), by price per hour (cheapest
+    first) or newest first.
 
     Each program carries `free_seats` (free seats in its unfinished groups with enrolment open),
     `group_count` (its unfinished groups) and `title_hits`, all computed in the one query.
@@ -81,10 +92,16 @@ def program_search(
     programs = program_list_public().select_related("provider")
 
     terms = search_terms(q)
+    if q.strip() and not terms:
+        # Nothing searchable was typed (an emoji, punctuation): nothing matches, rather than
+        # the whole catalogue.
+        programs = programs.none()
     for term in terms:
         programs = programs.filter(search_document__contains=f" {term}")
     if direction:
         programs = programs.filter(direction=direction)
+    if ovz_only:
+        programs = programs.filter(accessible_ovz=True)
     if age is not None:
         programs = programs.filter(age_min__lte=age, age_max__gte=age)
     if municipality_id is not None:
@@ -308,3 +325,45 @@ def program_register(
     if financing_source:
         programs = programs.filter(financing_source=financing_source)
     return programs.order_by("title", "pk")
+
+
+@dataclass(frozen=True)
+class CourseCost:
+    """What the rest of a group's course costs from a day on (kopecks): the planned lessons
+    from the later of the group's start and that day, at the program's price per hour. The
+    contract offer's total cost is this figure (`enrollment.offers.offer_compute`)."""
+
+    start_date: datetime.date
+    end_date: datetime.date
+    lessons: int
+    hours: int
+    price_per_hour: int
+    total: int
+    months: int  # calendar months the remaining lessons fall in
+
+    @property
+    def per_month(self) -> int:
+        return monthly_average(self.total, self.months)
+
+
+def monthly_average(amount: int, months: int) -> int:
+    """An amount spread over months, rounded to the kopeck (0 over no month)."""
+    return (amount + months // 2) // months if months else 0
+
+
+def group_course_cost(*, group: Group, today: datetime.date) -> CourseCost:
+    """The cost of the rest of the group's course if a child started today (one query)."""
+    start = max(group.start_date, today)
+    planned = Lesson.objects.filter(group=group, date__gte=start, status=LessonStatus.PLANNED)
+    lessons = list(planned.values_list("date", "hours"))
+    hours = sum(h for _, h in lessons)
+    price = group.program.price_per_hour
+    return CourseCost(
+        start_date=start,
+        end_date=group.end_date,
+        lessons=len(lessons),
+        hours=hours,
+        price_per_hour=price,
+        total=price * hours,
+        months=len({(day.year, day.month) for day, _ in lessons}),
+    )

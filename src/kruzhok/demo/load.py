@@ -332,8 +332,13 @@ def _mark_past_lessons(application: Application, teacher: User, rng: random.Rand
     )
     marked = 0
     for lesson in lessons:
+        # Marked on the lesson's day, as a teacher at the gym door would have.
         attendance_services.attendance_mark(
-            actor=teacher, lesson=lesson, contract=contract, present=rng.random() < 0.88
+            actor=teacher,
+            lesson=lesson,
+            contract=contract,
+            present=rng.random() < 0.88,
+            today=lesson.date,
         )
         marked += 1
     return marked

@@ -18,6 +18,7 @@ from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
     ApplicationStatus,
+    Charge,
     Contract,
     EnrollmentWindow,
 )
@@ -385,3 +386,50 @@ def application_overdue_list(
         .select_related("child", "group__program__provider")
         .order_by("decide_by", "created_at", "pk")
     )
+
+
+# Charges behind a certificate's operations ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChargeFacts:
+    """What a certificate's debit (or its reversal) paid for: the lesson (or month) and how its
+    value was split (kopecks)."""
+
+    day: datetime.date  # the lesson's date, or the first day of the month paid monthly
+    lesson_value: int
+    certificate_amount: int
+    parent_amount: int
+    is_reversal: bool
+
+
+def charges_by_transfer(*, transfer_ids: list[int]) -> dict[int, ChargeFacts]:
+    """The charges whose ledger transfers (debits or their reversals) are among `transfer_ids`,
+    by transfer id; one query."""
+    charges = (
+        Charge.objects.filter(Q(transfer_id__in=transfer_ids) | Q(reversal_id__in=transfer_ids))
+        .select_related("lesson")
+        .only(
+            "transfer_id",
+            "reversal_id",
+            "month",
+            "lesson_value",
+            "certificate_amount",
+            "parent_amount",
+            "lesson__date",
+        )
+    )
+    facts: dict[int, ChargeFacts] = {}
+    for charge in charges:
+        day = charge.lesson.date if charge.lesson is not None else charge.month
+        assert day is not None  # a charge is for a lesson or for a month
+        for transfer_id, is_reversal in ((charge.transfer_id, False), (charge.reversal_id, True)):
+            if transfer_id is not None:
+                facts[transfer_id] = ChargeFacts(
+                    day=day,
+                    lesson_value=charge.lesson_value,
+                    certificate_amount=charge.certificate_amount,
+                    parent_amount=charge.parent_amount,
+                    is_reversal=is_reversal,
+                )
+    return facts

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from kruzhok.enrollment import selectors, services, windows
 from kruzhok.enrollment.contract_pdf import contract_pdf_available, contract_pdf_render
 from kruzhok.enrollment.forms import ApplyForm, RejectForm, WindowForm, WithdrawForm
 from kruzhok.enrollment.models import Application, ApplicationStatus
+from kruzhok.enrollment.offers import offer_estimates
 from kruzhok.families.selectors import child_list_for_guardian
 
 MANAGERS = (Role.PROVIDER, Role.OPERATOR, Role.REGIONAL_ADMIN)
@@ -37,8 +39,12 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 if application.status == ApplicationStatus.ACCEPTED:
+                    expires = timezone.localtime(application.offer_expires_at)
                     messages.success(
-                        request, "Место за ребёнком. Осталось принять оферту договора."
+                        request,
+                        "Заявка принята автоматически: в группе было свободное место, и оно "
+                        "закреплено за ребёнком. Осталось принять оферту договора до "
+                        f"{expires:%d.%m.%Y %H:%M}.",
                     )
                 elif application.status == ApplicationStatus.WAITLISTED:
                     messages.info(
@@ -72,6 +78,8 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
             "reach_notes": selectors.certificate_reach_notes(
                 children=form.children, group=group, day=timezone.localdate()
             ),
+            "estimates": offer_estimates(group=group, children=list(form.children)),
+            "offer_valid_days": settings.KRUZHOK_OFFER_VALID_DAYS,
         },
         status=status,
     )

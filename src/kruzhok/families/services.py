@@ -10,7 +10,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.accounts.rate_limits import rate_limit_count, rate_limit_hit
 from kruzhok.common.services import audit_record
-from kruzhok.common.validators import normalize_digits, validate_snils
+from kruzhok.common.validators import normalize_digits, validate_person_name, validate_snils
 from kruzhok.families.models import Child, Guardianship
 from kruzhok.families.selectors import child_list_for_guardian, snils_is_registered
 from kruzhok.notifications.services import notify
@@ -52,7 +52,11 @@ def child_add(
     keyed by field name.
     """
     today = today or timezone.localdate()
-    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    last_name, first_name, patronymic = (
+        " ".join(last_name.split()),
+        " ".join(first_name.split()),
+        " ".join(patronymic.split()),
+    )
     snils = normalize_digits(snils)
     errors: dict[str, list[ValidationError]] = {}
 
@@ -78,20 +82,19 @@ def child_add(
         refuse("last_name", ValidationError("Укажите фамилию ребёнка.", code="required"))
     if not first_name:
         refuse("first_name", ValidationError("Укажите имя ребёнка.", code="required"))
-    if birth_date > today:
-        refuse(
-            "birth_date",
-            ValidationError("Дата рождения не может быть позже сегодняшнего дня.", code="future"),
-        )
-    elif _age_on(birth_date, today) >= MAX_AGE_YEARS:
-        refuse(
-            "birth_date",
-            ValidationError(
-                "Ребёнку уже исполнилось 18 лет: сертификат дополнительного образования выдаётся "
-                "детям до 18 лет. Проверьте дату рождения.",
-                code="too_old",
-            ),
-        )
+    for field, value in (
+        ("last_name", last_name),
+        ("first_name", first_name),
+        ("patronymic", patronymic),
+    ):
+        try:
+            validate_person_name(value)
+        except ValidationError as exc:
+            refuse(field, exc)
+    try:
+        validate_child_birth_date(birth_date, today=today)
+    except ValidationError as exc:
+        refuse("birth_date", exc)
     try:
         validate_snils(snils)
     except ValidationError as exc:
@@ -122,10 +125,6 @@ def child_add(
     Guardianship.objects.create(child=child, user=parent, is_primary=True)
     audit_record(actor=parent, action="child_add", obj=child)
     return child
-
-
-def _age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    return Child(birth_date=birth_date).age_on(day)
 
 
 @transaction.atomic
@@ -161,4 +160,16 @@ def child_add_refusal_record(*, parent: User, snils: str) -> None:
                 "муниципальный опорный центр. Если вы не знаете, кто это был, сообщите в "
                 "муниципальный опорный центр."
             ),
+        )
+
+
+def validate_child_birth_date(birth_date: datetime.date, *, today: datetime.date) -> None:
+    """A child's birth date: not in the future, and the child under 18 today."""
+    if birth_date > today:
+        raise ValidationError("Дата рождения не может быть позже сегодняшнего дня.", code="future")
+    if Child(birth_date=birth_date).age_on(today) >= MAX_AGE_YEARS:
+        raise ValidationError(
+            "Ребёнку уже исполнилось 18 лет: сертификат дополнительного образования выдаётся "
+            "детям до 18 лет. Проверьте дату рождения.",
+            code="too_old",
         )

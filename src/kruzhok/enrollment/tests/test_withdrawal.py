@@ -20,6 +20,7 @@ from kruzhok.enrollment.tests.world import (
     child_make,
     contract_made,
     group_make,
+    program_make,
     provider_make,
     user_make,
 )
@@ -223,8 +224,9 @@ def test_the_other_side_is_told(world, contract):
     _withdraw(world, contract, actor=world.admin, reason="Не посещает занятия")
     note = Notification.objects.get(user=world.parent, subject="Ребёнок отчислен из группы")
     assert "Не посещает занятия" in note.body and "15.10.2026" in note.body
-    other = contract_made(world, group=group_make(world.program, world.teacher))
+    chess = program_make(world.provider, title="Шахматы")
+    other = contract_made(world, group=group_make(chess, world.teacher))
     _withdraw(world, other, reason="Переезд")
     assert Notification.objects.get(
         user=world.admin, subject="Отчисление по заявлению родителя"
-    ).body.endswith("Причина: Переезд")
+    ).body.endswith("Причина: Переезд.")
