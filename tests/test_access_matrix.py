@@ -107,6 +107,7 @@ MATRIX: dict[str, E] = {
     "admin": E(NOBODY),  # the superuser's alone: test_admin_is_the_superusers_alone
     "home": E(EVERYONE),
     "healthz": E(EVERYONE),
+    "favicon": E(EVERYONE),
     "healthz-session": E(EVERYONE),
     "accounts:register": E(EVERYONE, EVERYONE),
     "accounts:login": E(EVERYONE, EVERYONE),
