@@ -42,7 +42,8 @@ demo: migrate
 # server and stop with it.
 run: demo
 	@echo "Портал: http://$(HOST):$(PORT)/"
-	$(KRUZHOK) notifications_send --loop & mail=$$!; \
+	export KRUZHOK_SITE_URL="$${KRUZHOK_SITE_URL:-http://$(HOST):$(PORT)}"; \
+	  $(KRUZHOK) notifications_send --loop & mail=$$!; \
 	  $(KRUZHOK) db_worker & tasks=$$!; \
 	  trap 'kill $$mail $$tasks 2>/dev/null' EXIT; \
 	  $(KRUZHOK) runserver $(HOST):$(PORT)
@@ -76,6 +77,16 @@ $(BENCH_STAMP): $(STAMP)
 bench-rush: $(BENCH_STAMP)
 	scripts/with-postgres.sh $(BIN)/python bench/rush.py
 
+# The rush as parents make it (issue 15): a region's catalogue (20,000 programs, 40,000 groups)
+# and 5,000 logged-in families on a throwaway PostgreSQL; the catalogue, program pages and a
+# documented mix (~10 page views per application, enrolment opening halfway) beside the
+# session-only page; audits seats, runs pgbench. Last line: `browse: programs=… ceiling_rps=…
+# catalog_rps=… program_rps=… mix_rps=… mix_p99_ms=… applications=… overbooked=… errors_5xx=…`.
+# ARGS=--quick is a smoke run (2,000 programs, short rounds).
+.PHONY: bench-browse
+bench-browse: $(BENCH_STAMP)
+	scripts/with-postgres.sh $(BIN)/python bench/browse.py $(ARGS)
+
 # The ledger's throughput (issues 3, 10): transfers per second through the ledger from worker
 # processes beside the same statements in raw SQL from as many processes (the floor: ratio
 # below 1), on SQLite and then on a throwaway PostgreSQL, whose figures end the output:
@@ -99,6 +110,21 @@ bench-rawsql: install
 .PHONY: bench-billing
 bench-billing: install
 	scripts/with-postgres.sh $(BIN)/python bench/billing.py $(ARGS)
+
+# The operator's pages on a generated region (100,000 children by default): the home page,
+# every register, a surname and a СНИЛС search, the audit log and an XLSX export, each timed
+# in-process as a regional administrator and as the largest municipality's operator: `oversight:
+# children=… home_ms=… register_ms_max=… export_ms=… queries_max=…`.
+.PHONY: bench-oversight
+bench-oversight: install
+	scripts/with-postgres.sh $(BIN)/python bench/oversight.py $(ARGS)
+# The operator's reports at a region's scale (issue 11): `bench/region.py` generates the region,
+# the population figures are entered, and the dashboard and the coverage page are requested as a
+# regional administrator and as an operator: `reports: children=… dashboard_ms=… coverage_ms=…
+# queries=…` (target < 2,000 ms at 100,000 children). ARGS passes options (--children 20000).
+.PHONY: bench-reports
+bench-reports: install
+	scripts/with-postgres.sh $(BIN)/python bench/reports.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) kruzhok.sqlite3* staticfiles

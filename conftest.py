@@ -28,3 +28,12 @@ def world(db, frozen_now):  # type: ignore[no-untyped-def]
     from kruzhok.enrollment.tests.world import world_make
 
     return world_make()
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared() -> None:
+    """Every test starts with an empty cache: cached catalogue cards and search matches of
+    one test must not leak into the next (they live in this process's memory)."""
+    from django.core.cache import cache
+
+    cache.clear()

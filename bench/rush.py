@@ -95,49 +95,28 @@ everything works (one round of each kind, about 3 minutes).
 
 import argparse
 import json
-import math
-import os
-import re
-import resource
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-BIN = Path(sys.executable).parent
 HARD_CAP_S = 600
-sys.path.insert(0, str(ROOT / "src"))
-# gunicorn, the mail worker and `kruzhok ledger check` run from the virtualenv's scripts, whose
-# editable install may point at another checkout of the project: they import this one's code.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kruzhok.settings")
-os.environ["KRUZHOK_ENV"] = "production"
-os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
-os.environ.setdefault("KRUZHOK_LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
-if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-    raise SystemExit(
-        "rush: needs a throwaway PostgreSQL: run `make bench-rush` "
-        "(or scripts/with-postgres.sh .venv/bin/python bench/rush.py)"
-    )
+sys.path.insert(0, str(BENCH))
+from harness import production_environment  # noqa: E402
+
+production_environment("rush", "make bench-rush")
 
 import django  # noqa: E402
 
@@ -147,17 +126,27 @@ import random  # noqa: E402
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from harness import (  # noqa: E402
+    CpuWindow,
+    audit,
+    free_port,
+    gunicorn,
+    http_get,
+    ledger_check,
+    mail_drain,
+    mail_worker,
+    percentile,
+    pgbench_tps,
+    postmaster_pid,
+    static_collect,
+)
+from rush_seed import Family, families_seed, groups_seed  # noqa: E402
 
 from kruzhok.accounts.models import User  # noqa: E402
 from kruzhok.catalog.models import Group  # noqa: E402
 from kruzhok.common.models import AuditEvent  # noqa: E402
 from kruzhok.enrollment.models import Application  # noqa: E402
 from kruzhok.notifications.models import Notification  # noqa: E402
-
-sys.path.insert(0, str(BENCH))
-from rush_seed import Family, families_seed, groups_seed  # noqa: E402
-
-SEAT_STATUSES = ("accepted", "contracted", "active")
 
 
 class HardCapReached(Exception):
@@ -168,105 +157,13 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise HardCapReached(f"rush: the hard cap of {HARD_CAP_S} s was reached")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str, cookie: str = "", timeout: float = 10) -> int:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0
-
-
-@contextmanager
-def gunicorn(
-    *, port: int, workers: int, worker_class: str, threads: int, log: Path
-) -> Iterator[tuple[str, int]]:
-    """Serve the portal on 127.0.0.1:port until the block ends; stop it whatever happens.
-    Yields the URL and the master's process id."""
-    command = [
-        str(BIN / "gunicorn"),
-        "kruzhok.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        worker_class,
-        "--threads",
-        str(threads),
-        "--timeout",
-        "60",
-        "--graceful-timeout",
-        "5",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        str(log),
-    ]
-    process = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while _get(f"{url}/healthz", timeout=2) != 200:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield url, process.pid
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-@contextmanager
-def mail_worker() -> Iterator[int]:
-    """The e-mail worker (`kruzhok notifications_send --loop`), as production runs it beside
-    the portal, at a lower priority than the portal's workers: a letter may wait a few
-    seconds, a parent's answer should not."""
-    process = subprocess.Popen(
-        ["nice", "-n", "10", str(BIN / "kruzhok"), "notifications_send", "--loop"],
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
-def mail_drain(limit_s: float = 120) -> float:
-    """Seconds from the end of the rush until the worker has sent every letter."""
-    started = time.monotonic()
-    while Notification.objects.filter(emailed_at=None, email_error="").exists():
-        if time.monotonic() - started > limit_s:
-            raise RuntimeError(f"mail: letters still queued {limit_s:.0f} s after the rush")
-        time.sleep(0.2)
-    connection.close()
-    return time.monotonic() - started
-
-
 def _warm_up(url: str, families: list[Family], workers: int, threads: int) -> None:
     """GET the apply page a few times per worker thread: URLconf, templates and connections
     are ready before the rush, as on a portal that has been serving all morning."""
     sample = families[: max(8, 6 * workers * threads)]
 
     def one(family: Family) -> int:
-        return _get(
+        return http_get(
             f"{url}/enrollment/apply/{family.group_id}/", cookie=f"sessionid={family.session_key}"
         )
 
@@ -284,204 +181,6 @@ def _warm_up(url: str, families: list[Family], workers: int, threads: int) -> No
         raise RuntimeError(f"warm-up: /healthz/session did not know the parent: {answer}")
 
 
-def _tree_cpu_s(root: int) -> float:
-    """CPU seconds used so far by a process and all its descendants, those already reaped
-    included (their times are in their parents' cutime and cstime)."""
-    parents: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        pid = int(stat.parent.name)
-        parents.setdefault(int(fields[1]), []).append(pid)
-        times[pid] = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += times.get(pid, 0.0)
-        todo.extend(parents.get(pid, []))
-    return total
-
-
-def _machine_busy_s() -> float:
-    """CPU seconds all processes of the machine have used since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def _postmaster_pid() -> int | None:
-    """The PostgreSQL server's process id, when it runs on this machine."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = int(cursor.fetchone()[0])
-    try:
-        stat = Path(f"/proc/{backend}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rpartition(")")[2].split()[1])
-
-
-@dataclass
-class CpuWindow:
-    """Where the machine's CPU went while the rush ran: the portal's workers, PostgreSQL,
-    the load generator and everything else (another user's tests on a shared machine)."""
-
-    gunicorn_pid: int
-    postmaster_pid: int | None
-    worker_pid: int | None
-    started: float = 0.0
-    marks: dict[str, float] = field(default_factory=dict)
-    stopped: bool = False
-
-    def _read(self) -> dict[str, float]:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return {
-            "gunicorn": _tree_cpu_s(self.gunicorn_pid),
-            "postgres": _tree_cpu_s(self.postmaster_pid) if self.postmaster_pid else 0.0,
-            "mail": _tree_cpu_s(self.worker_pid) if self.worker_pid else 0.0,
-            "load": children.ru_utime + children.ru_stime,
-            "machine": _machine_busy_s(),
-        }
-
-    def __enter__(self) -> "CpuWindow":
-        self.marks = self._read()
-        self.started = time.monotonic()
-        return self
-
-    def stop(self) -> None:
-        """Close the window (the rush is over) before the block ends."""
-        if not self.stopped:
-            after = self._read()
-            self.marks = {k: after[k] - self.marks[k] for k in after}
-            self.marks["wall"] = time.monotonic() - self.started
-            self.stopped = True
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def line(self, answers: int, per_what: str = "application") -> str:
-        per = {k: 1000 * self.marks[k] / max(answers, 1) for k in self.marks}
-        ours = sum(self.marks[k] for k in ("gunicorn", "postgres", "mail", "load"))
-        others = max(0.0, self.marks["machine"] - ours) / max(self.marks["wall"], 1e-9)
-        mail = f"mail worker={per['mail']:.1f} " if self.worker_pid else ""
-        return (
-            f"  cpu ms per {per_what}: gunicorn={per['gunicorn']:.1f} "
-            f"postgres={per['postgres']:.1f} {mail}"
-            f"load generator={per['load']:.1f}; "
-            f"other processes used {others:.2f} of {os.cpu_count()} cores meanwhile"
-        )
-
-
-def _percentile(ordered: list[float], p: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not ordered:
-        return 0.0
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-@dataclass
-class Audit:
-    groups: int = 0
-    full_groups: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    overbooked: int = 0
-    seat_mismatch: list[int] = field(default_factory=list)
-    waiting_with_free_seat: list[int] = field(default_factory=list)
-    out_of_order: list[int] = field(default_factory=list)
-    families_without_one_application: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not (
-            self.overbooked
-            or self.seat_mismatch
-            or self.waiting_with_free_seat
-            or self.out_of_order
-            or self.families_without_one_application
-        )
-
-
-def audit(families: list[Family]) -> Audit:
-    """Seats and waiting lines as the database has them after the rush."""
-    result = Audit()
-    rows: dict[int, list[tuple[Any, int, str]]] = {}
-    for pk, group_id, status, created_at in Application.objects.values_list(
-        "pk", "group_id", "status", "created_at"
-    ):
-        rows.setdefault(group_id, []).append((created_at, pk, status))
-        result.by_status[status] = result.by_status.get(status, 0) + 1
-    for group in Group.objects.only("pk", "capacity", "seats_taken"):
-        result.groups += 1
-        applications = sorted(rows.get(group.pk, []))
-        holding = [a for a in applications if a[2] in SEAT_STATUSES]
-        waiting = [a for a in applications if a[2] == "waitlisted"]
-        result.overbooked += max(0, max(len(holding), group.seats_taken) - group.capacity)
-        result.full_groups += group.seats_taken >= group.capacity
-        if len(holding) != group.seats_taken:
-            result.seat_mismatch.append(group.pk)
-        if waiting and group.seats_taken < group.capacity:
-            result.waiting_with_free_seat.append(group.pk)
-        accepted_last = max((a[:2] for a in holding), default=None)
-        in_line = [a[1] for a in waiting]
-        if (accepted_last is not None and waiting and waiting[0][:2] < accepted_last) or (
-            in_line != sorted(in_line)
-        ):
-            result.out_of_order.append(group.pk)
-    per_child: dict[int, int] = {}
-    for child_id in Application.objects.values_list("child_id", flat=True):
-        per_child[child_id] = per_child.get(child_id, 0) + 1
-    result.families_without_one_application = sum(
-        per_child.get(family.child_id, 0) != 1 for family in families
-    )
-    return result
-
-
-def ledger_check() -> tuple[int, str]:
-    done = subprocess.run(
-        [str(BIN / "kruzhok"), "ledger", "check"],
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode, (done.stdout + done.stderr).strip()
-
-
-def pgbench_tps(seconds: int) -> float:
-    """TPC-B-like read-write TPS of this machine's PostgreSQL: pgbench's built-in script at
-    scale 10, 8 clients, 2 threads, in a database of its own next to the portal's."""
-    pg_bin = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-    pgbench = pg_bin / "pgbench" if (pg_bin / "pgbench").exists() else shutil.which("pgbench")
-    if pgbench is None or seconds <= 0:
-        return 0.0
-    database = "kruzhok_pgbench"
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {database}")
-        cursor.execute(f"CREATE DATABASE {database}")
-
-    def run(*options: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(pgbench), *options, database],
-            env=os.environ.copy(),
-            capture_output=True,
-            text=True,
-            timeout=seconds + 120,
-        )
-
-    initialised = run("-i", "-q", "-s", "10")
-    if initialised.returncode != 0:
-        raise RuntimeError(f"pgbench -i failed: {initialised.stderr[-2000:]}")
-    done = run("-c", "8", "-j", "2", "-T", str(seconds))
-    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
-    if done.returncode != 0 or not found:
-        raise RuntimeError(f"pgbench failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return float(found.group(1))
-
-
-# A round's kind: the rush (POSTs alone), the rush followed as a browser does (each POST and
-# the page it redirects to), the ceiling (the page that only reads the session).
 RUSH, FOLLOW, CEILING = "rush", "follow", "ceiling"
 LOAD_MODE = {RUSH: "apply", FOLLOW: "follow", CEILING: "ceiling"}
 # What a successful answer is, and what its CPU is counted per.
@@ -523,7 +222,7 @@ def _answers_report(kind: str, result: dict[str, Any], cpu: CpuWindow) -> Round:
     statuses = {int(code): n for code, n in result["statuses"].items()}
     elapsed = max(result["finished"] - result["started"], 1e-9)
     per_s = statuses.get(SUCCESS[kind], 0) / elapsed
-    p50, p90, p99 = (_percentile(latencies, p) for p in (50, 90, 99))
+    p50, p90, p99 = (percentile(latencies, p) for p in (50, 90, 99))
     errors_5xx = sum(n for code, n in statuses.items() if code >= 500)
     expected = (SUCCESS[kind],) if kind == CEILING else (302, 400, 409)
     other = sum(n for code, n in statuses.items() if code not in expected and code < 500)
@@ -575,7 +274,7 @@ def round_report(
         print(f"    refused {n}x: {message}")
     if result["timed_out"]:
         print(f"    the rush hit its deadline: {result['not_sent']} families never applied")
-    checked = audit(families)
+    checked = audit([family.child_id for family in families])
     print(
         f"    audit: groups={checked.groups} full={checked.full_groups} "
         + " ".join(f"{status}={n}" for status, n in sorted(checked.by_status.items()))
@@ -661,6 +360,7 @@ def main() -> int:
     )
 
     call_command("migrate", verbosity=0)
+    static_collect()
     if User.objects.exists():
         raise SystemExit("rush: the database already has users; give it an empty one")
     rng = random.Random(args.seed)
@@ -674,7 +374,7 @@ def main() -> int:
         f"{len(families)} families with sessions in {time.monotonic() - started - groups_s:.1f} s",
         flush=True,
     )
-    postmaster = _postmaster_pid()
+    postmaster = postmaster_pid()
     connection.close()
 
     csrf = secrets.token_hex(16)  # 32 characters of Django's CSRF alphabet
@@ -688,7 +388,7 @@ def main() -> int:
     rounds: list[Round] = []
     try:
         with gunicorn(
-            port=_free_port(),
+            port=free_port(),
             workers=args.workers,
             worker_class=args.worker_class,
             threads=threads,

@@ -74,11 +74,20 @@ def test_a_parent_goes_from_registration_to_a_debit_in_the_cabinet(
                 "municipality": municipality.pk,
                 "password1": "Kruzhok-2026!",
                 "password2": "Kruzhok-2026!",
+                "consent": "on",
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert response.url == reverse("cabinet:home")
+    assert response.url == reverse("accounts:register_done")
     assert len(mail.outbox) == 1 and "anna.petrova@example.ru" in mail.outbox[0].to
+    # The link in the letter confirms the address; then she logs in.
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/confirm/" in line)
+    assert parent.get(link.removeprefix("http://testserver")).status_code == 302
+    response = parent.post(
+        reverse("accounts:login"),
+        {"username": "anna.petrova@example.ru", "password": "Kruzhok-2026!"},
+    )
+    assert response.url == reverse("cabinet:home")
 
     # 2. A child with a valid СНИЛС (112-233-445 95); a wrong checksum is refused first.
     bad = parent.post(
@@ -189,6 +198,10 @@ def test_a_parent_goes_from_registration_to_a_debit_in_the_cabinet(
     assert "Зачисление номинала" in page and "+" + _rub(NOMINAL) in page
     assert "Резерв по договору" in page and "резерв +" + _rub(certificate_part) in page
     assert "Списание за занятие" in page and _rub(-debit) in page
-    assert f"Занятие {TODAY:%d.%m.%Y}" in page
+    assert f"Списание за занятие {TODAY:%d.%m.%Y}" in page
+    # The debit names the lesson's price and the family's part beside the certificate's.
+    assert re.search(
+        rf"Цена занятия\s*<span[^>]*>{re.escape(_rub(2 * PRICE_PER_HOUR))}</span>: сертификат", page
+    )
     assert page.count("Робототехника") >= 3  # the application and two operations
     assert page.count(provider.short_name) >= 2

@@ -8,6 +8,7 @@ folder is used.
 import datetime
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -42,7 +43,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is the superuser's only (kruzhok.common.admin_site).
+    "kruzhok.common.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,11 +69,18 @@ INSTALLED_APPS = [
     "kruzhok.billing",
     "kruzhok.attendance",
     "kruzhok.cabinet",
+    "kruzhok.oversight",
+    "kruzhok.reports",
     "kruzhok.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from gunicorn: compressed, with far-future caching of hashed names.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # The portal's Russian 404 page under DEBUG too (outside CommonMiddleware's slash redirect).
+    "kruzhok.common.middleware.NotFoundPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kruzhok.notifications.context_processors.unread_notifications",
+                "kruzhok.oversight.menu.operator_menu_context",
             ],
             "builtins": ["kruzhok.common.templatetags.kruzhok_tags"],
         },
@@ -133,6 +143,29 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache: rendered catalogue cards (keyed by program version) and a search's matches for a
+# few seconds. Each process keeps its own in memory by default (nothing to run); production
+# with several workers points KRUZHOK_CACHE_URL at Redis (redis://127.0.0.1:6379/1, Django's
+# own backend, which needs the `redis` package) so that the workers share one cache.
+CACHE_URL = os.environ.get("KRUZHOK_CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "kruzhok",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kruzhok",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -141,8 +174,16 @@ PASSWORD_HASHERS = [
 if _env_bool("KRUZHOK_FAST_PASSWORD_HASHER", False):
     # Tests and benchmarks only: argon2 is deliberately slow.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Login throttling (django-axes): ten wrong passwords for one e-mail from one address lock that
-# pair out for 15 minutes; other people on the same school or library network are not affected.
+# Behind a reverse proxy every request comes from the proxy's address: name the header it
+# appends the client's address to (`X-Forwarded-For`) and how many proxies stand in front, and
+# log-in throttling and contract acceptances see the real client (accounts.permissions.client_ip).
+# Unset, REMOTE_ADDR is the client: never set it when nothing in front rewrites the header.
+KRUZHOK_TRUSTED_PROXY_HEADER = os.environ.get("KRUZHOK_TRUSTED_PROXY_HEADER", "")
+KRUZHOK_TRUSTED_PROXIES = int(os.environ.get("KRUZHOK_TRUSTED_PROXIES", "1"))
+# Login throttling (django-axes): ten wrong passwords for one e-mail from one client lock that
+# pair out for 15 minutes; the same e-mail from other clients, and other people on the same
+# school or library network, are not affected. One client's wrong passwords over all e-mails
+# are capped too (KRUZHOK_LOGIN_CLIENT_FAILURE_LIMIT, accounts.views.LoginView).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # accounts.backends.LOGIN_BACKEND names it for log-ins without a password.
@@ -155,6 +196,15 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AXES_FAILURE_LIMIT = int(os.environ.get("KRUZHOK_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Registrations and password-reset letters per client address per hour (accounts.views).
+KRUZHOK_REGISTRATIONS_PER_HOUR = int(os.environ.get("KRUZHOK_REGISTRATIONS_PER_HOUR", "10"))
+KRUZHOK_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("KRUZHOK_PASSWORD_RESETS_PER_HOUR", "10"))
+# A parent may be refused a СНИЛС registered in another family this many times a day.
+KRUZHOK_SNILS_REFUSALS_PER_DAY = int(os.environ.get("KRUZHOK_SNILS_REFUSALS_PER_DAY", "5"))
+AXES_CLIENT_IP_CALLABLE = "kruzhok.accounts.permissions.axes_client_ip"
+# Axes logs who failed; the log gets a masked e-mail, never the address itself.
+AXES_CLIENT_STR_CALLABLE = "kruzhok.accounts.log_masking.axes_client_str"
+KRUZHOK_LOGIN_CLIENT_FAILURE_LIMIT = int(os.environ.get("KRUZHOK_LOGIN_CLIENT_FAILURE_LIMIT", "50"))
 AXES_RESET_ON_SUCCESS = True
 # The log-in form posts the e-mail as `username` (Django's AuthenticationForm), not `email`.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -182,22 +232,112 @@ USE_THOUSAND_SEPARATOR = False
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("KRUZHOK_STATIC_ROOT", PROJECT_DIR / "staticfiles"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# WhiteNoise serves STATIC_ROOT (filled by `kruzhok collectstatic`); production names files by
+# their content's hash so that browsers may cache them for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+# Every letter is queued first: Django's send_mail (the portal's and Django's own password
+# reset) writes a row of the outbox in the request's transaction, and `kruzhok
+# notifications_send` delivers it through DJANGO_EMAIL_BACKEND. A request never waits for, nor
+# fails with, the mail server.
+EMAIL_BACKEND = "kruzhok.notifications.outbox.OutboxBackend"
+KRUZHOK_EMAIL_DELIVERY_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
 )
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@kruzhok.local")
+# Backends that print letters or keep them in memory: letters carry links that log people in,
+# so production refuses to start with one of them, and without a mail server named.
+_NOT_DELIVERING = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+# Benchmarks run production mode on one machine and throw the letters away on purpose.
+KRUZHOK_BENCH_DISCARDS_MAIL = _env_bool("KRUZHOK_BENCH_DISCARDS_MAIL", False)
+if PRODUCTION and not DEBUG and not KRUZHOK_BENCH_DISCARDS_MAIL:
+    if KRUZHOK_EMAIL_DELIVERY_BACKEND in _NOT_DELIVERING:
+        raise ImproperlyConfigured(
+            f"DJANGO_EMAIL_BACKEND={KRUZHOK_EMAIL_DELIVERY_BACKEND} does not deliver letters: "
+            "set an SMTP backend when KRUZHOK_ENV=production"
+        )
+    if "DJANGO_EMAIL_HOST" not in os.environ:
+        raise ImproperlyConfigured(
+            "DJANGO_EMAIL_HOST must name the mail server when KRUZHOK_ENV=production"
+        )
 
+# HTTPS: in production the portal is served over HTTPS only (usually a proxy terminates TLS
+# and says so in DJANGO_SECURE_PROXY_SSL_HEADER, e.g. X-Forwarded-Proto): plain HTTP is
+# redirected, browsers are told to stay on HTTPS (HSTS) and cookies never travel in clear.
+HTTPS = _env_bool("KRUZHOK_HTTPS", PRODUCTION)
+_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "")
+if _ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _ssl_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's health probe may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a promise for the whole domain that its owner makes at hstspreload.org first.
+SECURE_HSTS_PRELOAD = _env_bool("DJANGO_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): scripts and styles only from the portal's own static
+# files — no inline script anywhere, nothing from another site. Inline style attributes stay
+# allowed for progress bars' widths (style-src-attr); a <style> element does not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        # Bootstrap draws some icons as data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Domain settings.
 KRUZHOK_REGION_CODE = os.environ.get("KRUZHOK_REGION_CODE", "26")
-# Absolute links in e-mails sent outside a request (background tasks, commands).
-KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "http://127.0.0.1:8000")
+# The portal's public address (scheme and host, as parents open it): every link in a letter
+# sent outside a request (notifications, background tasks) is built from it. Production must
+# say it; `make run` passes the address it serves on.
+KRUZHOK_SITE_URL = os.environ.get("KRUZHOK_SITE_URL", "").strip().rstrip("/")
+if not KRUZHOK_SITE_URL:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "KRUZHOK_SITE_URL must be set when KRUZHOK_ENV=production: the portal's public "
+            "address, e.g. https://kruzhok.example.ru, used in every e-mail's links"
+        )
+    KRUZHOK_SITE_URL = "http://127.0.0.1:8000"
 # Background work (a month close) goes through Django's tasks framework: the database backend
 # keeps the queue in the portal's own database, and `kruzhok db_worker` runs it (`make run`
 # starts one; in production run it as a service beside gunicorn).
@@ -208,10 +348,35 @@ TASKS = {
 }
 
 KRUZHOK_OFFER_VALID_DAYS = int(os.environ.get("KRUZHOK_OFFER_VALID_DAYS", "5"))
+# A mark set or changed more than this many days after the lesson needs a reason, and the
+# provider's administrators are told.
+KRUZHOK_LATE_MARK_DAYS = int(os.environ.get("KRUZHOK_LATE_MARK_DAYS", "7"))
 
+# Every line passes the masking filter: no full e-mail address and no token of a link that
+# logs in (accounts.log_masking). Django's own request and development-server loggers write
+# through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_secrets": {"()": "kruzhok.accounts.log_masking.MaskingFilter"}},
+    "formatters": {
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]},
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["mask_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KRUZHOK_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }

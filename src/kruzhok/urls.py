@@ -6,12 +6,10 @@ from kruzhok.catalog import urls as catalog_urls
 from kruzhok.common import views as common_views
 from kruzhok.providers import urls as providers_urls
 
-admin.site.site_header = "Кружок — администрирование"
-admin.site.site_title = "Кружок"
-admin.site.index_title = "Данные муниципалитета"
-
 urlpatterns = [
     path("", common_views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says; the icon lives in static files.
+    path("favicon.ico", common_views.favicon, name="favicon"),
     path("healthz", common_views.healthz, name="healthz"),
     path("healthz/session", common_views.healthz_session, name="healthz-session"),
     path("admin/", admin.site.urls),
@@ -40,6 +38,7 @@ urlpatterns = [
     path("operator/periods/", include((billing_urls.period_urlpatterns, "periods"))),
     path("operator/payments/", include((billing_urls.payment_urlpatterns, "payments"))),
     path("operator/advances/", include((billing_urls.advance_urlpatterns, "advances"))),
+    path("operator/", include("kruzhok.reports.urls")),
     path(
         "operator/",
         include(
@@ -49,6 +48,8 @@ urlpatterns = [
             )
         ),
     ),
+    # The operator's home (exactly /operator/), registers and audit log.
+    path("operator/", include("kruzhok.oversight.urls")),
     path("enrollment/", include("kruzhok.enrollment.urls")),
     path("attendance/", include("kruzhok.attendance.urls")),
     path("certificates/", include("kruzhok.certificates.urls")),

@@ -124,5 +124,5 @@ def test_teacher_marks_a_child_on_a_phone_and_the_parent_sees_the_debit(
     page.wait_for_url(re.compile(reverse("cabinet:child_detail", args=[child.pk]) + "$"))
     text = page.inner_text("main")
     assert "Списание за занятие" in text
-    assert f"Занятие {today:%d.%m.%Y}" in text
+    assert f"Списание за занятие {today:%d.%m.%Y}" in text
     assert format_kopecks(-today_lesson["debit"]) in text

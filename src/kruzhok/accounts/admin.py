@@ -1,29 +1,11 @@
-from typing import Any
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest
 
-from kruzhok.accounts.models import Role, User
+from kruzhok.accounts.models import User
 from kruzhok.accounts.validators import normalize_email
-
-
-class MunicipalityScopedAdmin(admin.ModelAdmin):
-    """A municipal operator sees only the rows of their own municipality.
-
-    Superusers and regional administrators see the whole region.
-    """
-
-    municipality_lookup = "municipality"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        user = request.user
-        if not isinstance(user, User) or user.is_superuser or user.role == Role.REGIONAL_ADMIN:
-            return queryset
-        return queryset.filter(**{self.municipality_lookup: user.municipality_id})
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -45,7 +27,7 @@ class UserChangeAdminForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(MunicipalityScopedAdmin, DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     fieldsets = (

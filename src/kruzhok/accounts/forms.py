@@ -2,12 +2,16 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.exceptions import ValidationError
 
 from kruzhok.accounts.models import User
-from kruzhok.accounts.selectors import user_email_is_taken
-from kruzhok.accounts.services import EMAIL_TAKEN_MESSAGE
+from kruzhok.accounts.services import CONSENT_REQUIRED_MESSAGE
 from kruzhok.accounts.validators import normalize_email, normalize_phone
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.models import Municipality
@@ -83,10 +87,8 @@ class RegistrationForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        if user_email_is_taken(email=email):
-            raise ValidationError(EMAIL_TAKEN_MESSAGE, code="taken")
-        return email
+        # Whether the address is registered is never said here: the owner gets a letter.
+        return normalize_email(self.cleaned_data["email"])
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
@@ -107,6 +109,15 @@ class RegistrationForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class ParentRegistrationForm(RegistrationForm):
+    """A parent registers with the consent to the processing of personal data."""
+
+    consent = forms.BooleanField(
+        label="Я даю согласие на обработку моих персональных данных и данных моих детей",
+        error_messages={"required": CONSENT_REQUIRED_MESSAGE},
+    )
 
 
 class LoginForm(AuthenticationForm):
@@ -135,3 +146,33 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return normalize_email(self.cleaned_data.get("username") or "")
+
+
+class ResetRequestForm(PasswordResetForm):
+    """Django's password reset request: a letter goes only to an active account with that
+    address, and the page after it is the same whether or not one exists."""
+
+    bound_field_class = BootstrapBoundField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        email = self.fields["email"]
+        email.label = "Электронная почта"
+        email.help_text = "Адрес, с которым вы входите на портал."
+        email.error_messages.update(
+            {
+                "required": "Укажите адрес электронной почты.",
+                "invalid": "Проверьте адрес электронной почты: например, ivanova@mail.ru.",
+            }
+        )
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
+
+
+class NewPasswordForm(SetPasswordForm):
+    bound_field_class = BootstrapBoundField
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    bound_field_class = BootstrapBoundField

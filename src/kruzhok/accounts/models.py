@@ -91,3 +91,40 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_operator(self) -> bool:
         return self.role in (Role.OPERATOR, Role.REGIONAL_ADMIN)
+
+
+class PersonalDataConsent(models.Model):
+    """A person's consent to the processing of personal data (152-ФЗ, ст. 9): which text
+    (its version) they agreed to and when. A new version of the text is a new row."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="consents", verbose_name="кто"
+    )
+    version = models.CharField("редакция текста согласия", max_length=40)
+    given_at = models.DateTimeField("дано", default=timezone.now)
+
+    class Meta:
+        verbose_name = "согласие на обработку персональных данных"
+        verbose_name_plural = "согласия на обработку персональных данных"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="consent_once_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.version}"
+
+
+class RateLimitHit(models.Model):
+    """One counted attempt of something limited per client or per person: registrations
+    from one address, password-reset letters, refused СНИЛС from one parent. The key is a
+    keyed hash of the address or person, never the address itself."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.created_at:%d.%m.%Y %H:%M}"

@@ -6,6 +6,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -15,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from kruzhok.accounts.models import Role, User
+from kruzhok.accounts.models import PersonalDataConsent, Role, User
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.accounts.validators import normalize_email, normalize_phone
 from kruzhok.common.models import Municipality
@@ -77,7 +78,35 @@ def user_register(
     )
     if errors:
         raise ValidationError(errors)
+    return _user_create(
+        email=email,
+        password=password,
+        last_name=last_name,
+        first_name=first_name,
+        patronymic=patronymic,
+        phone=phone,
+        municipality=municipality,
+        role=role,
+        email_confirmed=email_confirmed,
+        via=via,
+        site_url=site_url,
+    )
 
+
+def _user_create(
+    *,
+    email: str,
+    password: str,
+    last_name: str,
+    first_name: str,
+    patronymic: str,
+    phone: str,
+    municipality: Municipality,
+    role: str,
+    email_confirmed: bool,
+    via: str,
+    site_url: str | None,
+) -> User:
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -101,8 +130,103 @@ def user_register(
     return user
 
 
+# The version of the consent text (templates/accounts/consent_text.html) a person agrees to
+# when registering; a new text gets a new version, and each consent row keeps the one agreed.
+CONSENT_VERSION = "1 от 29.11.2026"
+
+
+@transaction.atomic
+def parent_register(
+    *,
+    email: str,
+    password: str,
+    last_name: str,
+    first_name: str,
+    patronymic: str = "",
+    phone: str,
+    municipality: Municipality,
+    consent_version: str,
+    site_url: str | None = None,
+) -> User | None:
+    """A parent registers themselves: the account, the consent to the processing of personal
+    data (with the version of its text) and the confirmation letter, in one transaction.
+
+    Guarantees: the answer never tells whether the address was already registered. For a
+    taken address nothing is created, the owner gets a letter instead (log in, or reset the
+    password) and None is returned; the password is hashed all the same, so the time taken
+    tells nothing either. Other bad input raises ValidationError keyed by field.
+    """
+    if consent_version != CONSENT_VERSION:
+        raise ValidationError(
+            {"consent": ValidationError(CONSENT_REQUIRED_MESSAGE, code="consent")}
+        )
+    email = normalize_email(email)
+    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    phone, errors = _person_checked(
+        email=email,
+        last_name=last_name,
+        first_name=first_name,
+        phone=phone,
+        password=password,
+        taken_is_error=False,
+    )
+    if errors:
+        raise ValidationError(errors)
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is not None:
+        make_password(password)
+        _send_already_registered(user=owner, site_url=site_url)
+        return None
+    try:
+        with transaction.atomic():
+            user = _user_create(
+                email=email,
+                password=password,
+                last_name=last_name,
+                first_name=first_name,
+                patronymic=patronymic,
+                phone=phone,
+                municipality=municipality,
+                role=Role.PARENT,
+                email_confirmed=False,
+                via="",
+                site_url=site_url,
+            )
+    except ValidationError:
+        # Registered by a racing request between the check and the insert: the same answer.
+        return None
+    PersonalDataConsent.objects.create(user=user, version=consent_version)
+    return user
+
+
+CONSENT_REQUIRED_MESSAGE = (
+    "Без согласия на обработку персональных данных мы не можем зарегистрировать вас: "
+    "отметьте его, прочитав текст согласия."
+)
+
+
+def _send_already_registered(*, user: User, site_url: str | None) -> None:
+    base = str(site_url or settings.KRUZHOK_SITE_URL).rstrip("/")
+    context = {
+        "user": user,
+        "login_link": base + reverse("accounts:login"),
+        "reset_link": base + reverse("accounts:password_reset"),
+    }
+    subject = render_to_string("accounts/email/already_registered_subject.txt", context).strip()
+    body = render_to_string("accounts/email/already_registered.txt", context)
+    transaction.on_commit(
+        partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    )
+
+
 def _person_checked(
-    *, email: str, last_name: str, first_name: str, phone: str, password: str
+    *,
+    email: str,
+    last_name: str,
+    first_name: str,
+    phone: str,
+    password: str,
+    taken_is_error: bool = True,
 ) -> tuple[str, dict[str, list[ValidationError]]]:
     """The phone as `+7XXXXXXXXXX`, and whatever is wrong with the person's details."""
     errors: dict[str, list[ValidationError]] = {}
@@ -115,7 +239,7 @@ def _person_checked(
     except ValidationError:
         refuse("email", ValidationError("Проверьте адрес электронной почты.", code="invalid"))
     else:
-        if user_email_is_taken(email=email):
+        if taken_is_error and user_email_is_taken(email=email):
             refuse("email", ValidationError(EMAIL_TAKEN_MESSAGE, code="taken"))
     if not last_name:
         refuse("last_name", ValidationError("Укажите фамилию.", code="required"))

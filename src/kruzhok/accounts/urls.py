@@ -7,9 +7,30 @@ app_name = "accounts"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("register/done/", views.register_done, name="register_done"),
+    path("consent/", views.consent, name="consent"),
     path("login/", views.LoginView.as_view(), name="login"),
     # Django's LogoutView accepts POST only: a link or a prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("confirm/resend/", views.confirm_email_resend, name="confirm_email_resend"),
     path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
+    # Django's stock password reset and change, with the portal's templates and limits.
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done/",
+        views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
 ]

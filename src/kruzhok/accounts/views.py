@@ -1,18 +1,30 @@
+import datetime
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts import services
 from kruzhok.accounts.access import request_user
-from kruzhok.accounts.backends import LOGIN_BACKEND
-from kruzhok.accounts.forms import LoginForm, RegistrationForm
+from kruzhok.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ParentRegistrationForm,
+    ResetRequestForm,
+)
 from kruzhok.accounts.models import User
+from kruzhok.accounts.permissions import client_ip
+from kruzhok.accounts.rate_limits import rate_limit_hit
+from kruzhok.accounts.selectors import login_failures_from
 from kruzhok.common.forms import add_service_errors
 
 
@@ -21,18 +33,43 @@ def role_home_url(user: User) -> str:
     if user.is_provider_staff:
         return reverse("provider:home")
     if user.is_operator:
-        return reverse("operator:queue")
+        return reverse("oversight:home")
     return reverse("cabinet:home")
+
+
+REGISTRATIONS_PER_HOUR_MESSAGE = (
+    "За последний час из вашей сети было слишком много регистраций. Подождите час и "
+    "попробуйте снова; если вы уже зарегистрированы, войдите или задайте новый пароль."
+)
+RESETS_PER_HOUR_MESSAGE = (
+    "Письмо для нового пароля запрашивали слишком часто. Подождите час и попробуйте снова; "
+    "письмо, отправленное раньше, продолжает действовать."
+)
+CLIENT_LOCKED_MESSAGE = (
+    "Из вашей сети было слишком много попыток входа с неверным паролем. Подождите 15 минут "
+    "и попробуйте снова или задайте новый пароль."
+)
+
+
+def _too_many(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "accounts/too_many_attempts.html", {"reason": reason}, status=429)
 
 
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(role_home_url(request_user(request)))
-    form = RegistrationForm(request.POST or None)
+    form = ParentRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not rate_limit_hit(
+            scope="register",
+            key=client_ip(request) or "",
+            limit=settings.KRUZHOK_REGISTRATIONS_PER_HOUR,
+            window=datetime.timedelta(hours=1),
+        ):
+            return _too_many(request, REGISTRATIONS_PER_HOUR_MESSAGE)
         data = form.cleaned_data
         try:
-            user = services.user_register(
+            services.parent_register(
                 email=data["email"],
                 password=data["password1"],
                 last_name=data["last_name"],
@@ -40,25 +77,42 @@ def register(request: HttpRequest) -> HttpResponse:
                 patronymic=data["patronymic"],
                 phone=data["phone"],
                 municipality=data["municipality"],
+                consent_version=services.CONSENT_VERSION,
                 site_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc, field_map={"password": "password1"})
         else:
-            auth_login(request, user, backend=LOGIN_BACKEND)
-            messages.success(
-                request,
-                f"Вы зарегистрированы. Мы отправили письмо на {user.email}: откройте ссылку "
-                "из письма, чтобы подтвердить адрес электронной почты.",
-            )
-            return redirect("cabinet:home")
-    return render(request, "accounts/register.html", {"form": form})
+            # The same page whether the account was made or the address was taken (its owner
+            # got a letter instead): the answer says nothing about who is registered.
+            return redirect("accounts:register_done")
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "consent_version": services.CONSENT_VERSION},
+    )
+
+
+def register_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/register_done.html")
+
+
+def consent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/consent.html", {"version": services.CONSENT_VERSION})
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # django-axes locks one e-mail from one client; this caps one client over all e-mails,
+        # so nobody can walk a list of addresses from one place.
+        ip = client_ip(request)
+        if ip and login_failures_from(ip=ip) >= settings.KRUZHOK_LOGIN_CLIENT_FAILURE_LIMIT:
+            return _too_many(request, CLIENT_LOCKED_MESSAGE)
+        return super().post(request, *args, **kwargs)
 
     def get_default_redirect_url(self) -> str:
         # Used when there is no safe `next`: each role starts on its own page.
@@ -96,3 +150,48 @@ def confirm_email_resend(request: HttpRequest) -> HttpResponse:
             f"Мы отправили новое письмо на {user.email}. Ссылка из него действует 7 дней.",
         )
     return redirect(role_home_url(user))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ResetRequestForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        window = datetime.timedelta(hours=1)
+        limit = settings.KRUZHOK_PASSWORD_RESETS_PER_HOUR
+        email = form.cleaned_data["email"]
+        if not (
+            rate_limit_hit(
+                scope="reset_client", key=client_ip(self.request) or "", limit=limit, window=window
+            )
+            and rate_limit_hit(scope="reset_email", key=email, limit=3, window=window)
+        ):
+            return _too_many(self.request, RESETS_PER_HOUR_MESSAGE)
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
+    template_name = "accounts/password_change_form.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"

@@ -1,6 +1,7 @@
 from django import forms
 
 from kruzhok.attendance.lessons import REASON_MAX_LENGTH
+from kruzhok.common.bounds import BoundedDateField
 from kruzhok.common.forms import BootstrapBoundField
 
 
@@ -19,7 +20,7 @@ class LessonCancelForm(forms.Form):
 class LessonMoveForm(forms.Form):
     bound_field_class = BootstrapBoundField
 
-    new_date = forms.DateField(
+    new_date = BoundedDateField(
         label="Новая дата",
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -10,10 +10,10 @@ from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing.models import MonthClosure, MonthClosureStatus
 from kruzhok.billing.selectors import month_closure_get
+from kruzhok.catalog.group_access import group_staff_scope
 from kruzhok.catalog.lesson_changes import lesson_changes_latest
 from kruzhok.catalog.models import Group, Lesson, LessonChangeKind, LessonStatus
 from kruzhok.enrollment.models import ApplicationStatus, Contract
-from kruzhok.providers.models import StaffRole
 
 _CONTRACT_STATUSES = (
     ApplicationStatus.CONTRACTED,
@@ -25,9 +25,8 @@ _CONTRACT_STATUSES = (
 
 def group_list_for_journal(*, user: User) -> QuerySet[Group]:
     """Groups whose journal the user keeps: own groups, or all of the provider's for its admins."""
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return (
-        Group.objects.filter(Q(teacher=user) | Q(program__provider_id__in=admin_of))
+        Group.objects.filter(group_staff_scope(user=user))
         .select_related("program__provider", "teacher")
         .order_by("program__title", "name")
     )
@@ -209,3 +208,28 @@ def _frozen(closure: MonthClosure | None) -> bool:
     """Marks of a month cannot change while it is being closed; once it is closed, a change
     is a correction billed in the next open month."""
     return closure is not None and closure.status == MonthClosureStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class DayLesson:
+    """A lesson of the teacher's day with the children to mark."""
+
+    lesson: Lesson
+    roster: list[Cell]
+
+
+def teacher_day(*, user: User, day: datetime.date, own_only: bool = False) -> list[DayLesson]:
+    """The lessons of the user's journals on `day` (only the groups the user teaches, with
+    `own_only`), by start time, each with its roster."""
+    # Access follows current staff membership: a teacher removed from the provider's staff
+    # keeps the `Group.teacher` pointer but none of its children.
+    groups = group_list_for_journal(user=user)
+    if own_only:
+        groups = groups.filter(teacher=user)
+    lessons = (
+        Lesson.objects.filter(group__in=groups, date=day)
+        .exclude(status=LessonStatus.CANCELLED)
+        .select_related("group__program")
+        .order_by("start_time", "pk")
+    )
+    return [DayLesson(lesson=lesson, roster=lesson_roster(lesson=lesson)) for lesson in lessons]

@@ -2,18 +2,23 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
 from kruzhok.billing.models import MonthClosureStatus
+from kruzhok.catalog.group_access import group_staff_can_work
 from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.certificates.errors import HoldExceeded, LedgerError
 from kruzhok.certificates.models import BillingRegime
+from kruzhok.common.services import audit_record
 from kruzhok.enrollment import charges
-from kruzhok.enrollment.models import ApplicationStatus, Contract
+from kruzhok.enrollment.models import ApplicationStatus, Charge, Contract
+from kruzhok.notifications.services import notify
 from kruzhok.providers.models import StaffRole
 
 
@@ -21,13 +26,20 @@ class AttendanceError(Exception):
     """A refused mark; `str(error)` says in Russian why."""
 
 
+class ReasonRequired(AttendanceError):
+    """A change to a mark older than KRUZHOK_LATE_MARK_DAYS days was made without a reason."""
+
+
+def mark_is_late(*, lesson_date: datetime.date, today: datetime.date) -> bool:
+    """Whether a mark of a lesson on `lesson_date` is changed late: more than
+    KRUZHOK_LATE_MARK_DAYS days after it (it then needs a reason and the provider's
+    administrators are told)."""
+    return (today - lesson_date).days > settings.KRUZHOK_LATE_MARK_DAYS
+
+
 def can_keep_journal(*, user: User, group: Group) -> bool:
-    """The group's own teacher or an administrator of its provider."""
-    if group.teacher_id is not None and group.teacher_id == user.pk:
-        return True
-    return user.provider_roles.filter(
-        provider_id=group.program.provider_id, role=StaffRole.ADMIN
-    ).exists()
+    """The group's own teacher while on its provider's staff, or an administrator of it."""
+    return group_staff_can_work(user=user, group=group)
 
 
 def attendance_mark(
@@ -36,18 +48,27 @@ def attendance_mark(
     lesson: Lesson,
     contract: Contract,
     present: bool,
+    reason: str = "",
     today: datetime.date | None = None,
 ) -> AttendanceMark:
     """Mark whether the child attended the lesson; an attended lesson is charged once.
 
+    A mark set or changed more than KRUZHOK_LATE_MARK_DAYS days after the lesson needs a
+    `reason` (ReasonRequired otherwise); it is written to the audit journal and the provider's
+    administrators are told. Every mark that moves money (a charge or its reversal) is written
+    to the audit journal against the contract, the family's record of its money.
+
     A repeated mark (double tap, retry) changes nothing; un-marking reverses the charge. A
     change in a month the operator has closed is a correction: its charge (or the reversal of
     one billed already) goes on the invoice of the first open month, and the closed month's
-    invoice never changes. Refused for another teacher's group, a future or cancelled lesson, a
+    invoice never changes. Refused for another teacher's group, a lesson that has not begun
+    yet (a later day, or today at a later hour) or a cancelled one, a
     month being closed right now, a lesson of a financing period already closed, or a child who
     was not under contract in the group on that day.
     `today` is for back-filled data and tests.
     """
+    # Back-filled marks name their day; a mark made now also waits for the lesson's start.
+    clock_now = today is None
     today = today or timezone.localdate()
     with transaction.atomic(durable=True):
         # Serialise marks of one contract: its cumulative charges are computed from the others.
@@ -73,6 +94,13 @@ def attendance_mark(
             raise AttendanceError("Занятие отменено: посещение не отмечается.")
         if lesson.date > today:
             raise AttendanceError("Занятие ещё не прошло: отметить посещение можно в день занятия.")
+        starts = _lesson_start(lesson)
+        if clock_now and starts > timezone.now():
+            # A lesson moved to 23:30 today cannot be marked "present" at 12:30.
+            raise AttendanceError(
+                f"Занятие начнётся в {timezone.localtime(starts):%H:%M}: отметить посещение "
+                "можно, когда оно начнётся."
+            )
         # The month is the payer's: the child's home municipality funds the certificate and
         # bills the charge (billing.month_close), wherever the provider is.
         municipality_id = (
@@ -96,6 +124,16 @@ def attendance_mark(
             contract.terminated_on is not None and lesson.date >= contract.terminated_on
         ):
             raise AttendanceError("В этот день ребёнок не занимался в группе по договору.")
+        existing = AttendanceMark.objects.filter(lesson=lesson, contract=contract).first()
+        changes = existing is None or existing.present != present
+        late = changes and mark_is_late(lesson_date=lesson.date, today=today)
+        reason = " ".join(reason.split())
+        if late and not reason:
+            raise ReasonRequired(
+                f"Занятие {lesson.date:%d.%m.%Y} прошло больше "
+                f"{settings.KRUZHOK_LATE_MARK_DAYS} дней назад: укажите причину, по которой "
+                "отметка меняется. Причину увидит администратор организации."
+            )
         mark, created = AttendanceMark.objects.get_or_create(
             lesson=lesson, contract=contract, defaults={"present": present, "marked_by": actor}
         )
@@ -103,20 +141,33 @@ def attendance_mark(
             mark.present = present
             mark.marked_by = actor
             mark.save(update_fields=["present", "marked_by", "marked_at"])
+        if late:
+            _late_mark_record(actor, lesson, contract, present=present, reason=reason)
         if contract.billing_regime == BillingRegime.MONTHLY:
             # Paid by the month, attendance notwithstanding: the month close charges it.
             return mark
         try:
             if present:
-                charges.lesson_charge(
+                charge = charges.lesson_charge(
                     contract=contract,
                     lesson=lesson,
                     billed_month=billing_selectors.first_open_month(
                         municipality_id=municipality_id, day=lesson.date
                     ),
                 )
+                if changes:
+                    _money_record(actor, "attendance_charge", contract, lesson, charge, reason)
             else:
-                _charge_reverse(contract, lesson, municipality_id)
+                reversed_charge = _charge_reverse(contract, lesson, municipality_id)
+                if reversed_charge is not None:
+                    _money_record(
+                        actor,
+                        "attendance_charge_reverse",
+                        contract,
+                        lesson,
+                        reversed_charge,
+                        reason,
+                    )
         except HoldExceeded as exc:
             # The reserve is gone only when the financing period was closed (its unused
             # money went back to the budget); the mark is not kept either.
@@ -130,12 +181,65 @@ def attendance_mark(
         return mark
 
 
-def _charge_reverse(contract: Contract, lesson: Lesson, municipality_id: int) -> None:
+def _lesson_start(lesson: Lesson) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(lesson.date, lesson.start_time))
+
+
+def _money_record(
+    actor: User, action: str, contract: Contract, lesson: Lesson, charge: Charge, reason: str
+) -> None:
+    """The family's money moved because of a mark: recorded against the contract."""
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=contract,
+        child_id=contract.application.child_id,
+        lesson_id=lesson.pk,
+        lesson_date=lesson.date.isoformat(),
+        lesson_value=charge.lesson_value,
+        certificate_amount=charge.certificate_amount,
+        parent_amount=charge.parent_amount,
+        reason=reason,
+    )
+
+
+def _late_mark_record(
+    actor: User, lesson: Lesson, contract: Contract, *, present: bool, reason: str
+) -> None:
+    """A late change: in the audit journal, and told to the provider's administrators."""
+    child = contract.application.child
+    group = lesson.group
+    audit_record(
+        actor=actor,
+        action="attendance_mark_late",
+        obj=contract,
+        lesson_id=lesson.pk,
+        lesson_date=lesson.date.isoformat(),
+        present=present,
+        reason=reason,
+    )
+    admins = User.objects.filter(
+        provider_roles__provider_id=group.program.provider_id,
+        provider_roles__role=StaffRole.ADMIN,
+        is_active=True,
+    ).order_by("pk")
+    body = (
+        f"{actor.short_name} изменил(а) отметку за занятие {lesson.date:%d.%m.%Y} в группе "
+        f"«{group.name}» («{group.program.title}»): {child.initials_name} — "
+        f"{'был(а)' if present else 'не был(а)'}. Причина: {reason}"
+    )
+    link = reverse("attendance:lesson", args=[lesson.pk])
+    for admin in admins:
+        if admin.pk != actor.pk:
+            notify(user=admin, subject="Изменена давняя отметка посещения", body=body, link=link)
+
+
+def _charge_reverse(contract: Contract, lesson: Lesson, municipality_id: int) -> Charge | None:
     """Reverse the lesson's charge; one already billed on a closed month's invoice is billed
     back as a correction in the first open month (a month being closed refuses it)."""
     charge = charges.active_charge(contract=contract, lesson=lesson)
     if charge is None:
-        return
+        return None
     correction_month = None
     closure = billing_selectors.month_closure_get(
         municipality_id=municipality_id, day=charge.billed_month
@@ -146,6 +250,6 @@ def _charge_reverse(contract: Contract, lesson: Lesson, municipality_id: int) ->
         correction_month = billing_selectors.first_open_month(
             municipality_id=municipality_id, day=charge.billed_month
         )
-    charges.lesson_charge_reverse(
+    return charges.lesson_charge_reverse(
         contract=contract, lesson=lesson, correction_month=correction_month
     )

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,11 +14,12 @@ from kruzhok.attendance import exports, lessons, selectors, services
 from kruzhok.attendance.forms import LessonCancelForm, LessonMoveForm
 from kruzhok.billing import exports as billing_exports
 from kruzhok.billing.selectors import contract_list_for_staff, month_closed_message
+from kruzhok.catalog.group_access import is_provider_admin
 from kruzhok.catalog.lesson_changes import lesson_change_history
 from kruzhok.catalog.models import LessonStatus
+from kruzhok.common.bounds import date_in_range, id_parse
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.enrollment.models import Contract
-from kruzhok.providers.models import StaffRole
 
 
 @role_required(Role.PROVIDER)
@@ -32,17 +34,24 @@ def my_groups(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "attendance/my_groups.html",
         {
+            "today": today,
+            "day": selectors.teacher_day(user=request.user, day=today),
             "groups": [(g, recent.get(g.pk)) for g in groups],
-            "is_admin": request.user.provider_roles.filter(role=StaffRole.ADMIN).exists(),
+            "is_admin": is_provider_admin(user=request.user),
         },
     )
 
 
 def _month(value: str | None) -> datetime.date:
+    """The month asked for (`?month=2026-10`), or the current one when it is unreadable or
+    outside the stated range of dates (its last day must still be a date)."""
     try:
-        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+        month = datetime.datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return timezone.localdate().replace(day=1)
+    if date_in_range(month):
+        return timezone.localdate().replace(day=1)
+    return month
 
 
 @role_required(Role.PROVIDER)
@@ -94,6 +103,8 @@ def lesson(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "lesson": lesson,
             "roster": roster,
             "any_markable": any(c.markable for c in roster),
+            "late": _late(lesson.date),
+            "late_days": settings.KRUZHOK_LATE_MARK_DAYS,
             "closed_message": month_closed_message(closure) if closure else "",
             "changes": lesson_change_history(lesson=lesson),
             "changeable": lesson.status != LessonStatus.CANCELLED
@@ -175,6 +186,7 @@ def mark(request: AuthenticatedHttpRequest) -> HttpResponse:
             lesson=lesson,
             contract=contract,
             present=present,
+            reason=request.POST.get("change_reason", "")[:500],
         )
     except services.AttendanceError as exc:
         error = str(exc)
@@ -186,11 +198,23 @@ def mark(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(
             request,
             "attendance/_mark.html",
-            {"cell": cell, "variant": variant, "error": error},
+            {
+                "cell": cell,
+                "variant": variant,
+                "error": error,
+                "saved": not error,
+                "late": _late(lesson.date),
+            },
             status=409 if error else 200,
         )
     if error:
         messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            f"Сохранено: {contract.application.child.initials_name} — "
+            f"{'был(а)' if present else 'не был(а)'} {lesson.date:%d.%m.%Y}.",
+        )
     if variant == "cell":
         journal_url = reverse("attendance:journal", args=[lesson.group_id])
         return redirect(f"{journal_url}?month={lesson.date:%Y-%m}")
@@ -226,8 +250,10 @@ def mark_all_present(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return redirect("attendance:lesson", pk=lesson.pk)
 
 
+def _late(day: datetime.date) -> bool:
+    return services.mark_is_late(lesson_date=day, today=timezone.localdate())
+
+
 def _int(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0
+    """An identifier from the form, or 0 (no such row) when it is not one that fits."""
+    return id_parse(value) or 0

@@ -9,7 +9,7 @@ administrator chooses one; other roles get 403.
 import datetime
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -73,11 +73,16 @@ def advance_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*OPERATOR_ROLES)
-def advance_record(request: AuthenticatedHttpRequest, provider_pk: int) -> HttpResponse:
+def advance_record(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     municipality = operator_municipality(request)
     today = timezone.localdate()
     month = _chosen_month(request.POST.get("month", ""), today)
-    provider = get_object_or_404(Provider, pk=provider_pk)
+    provider = get_object_or_404(Provider, pk=provider_id)
+    if provider.pk not in {
+        row.provider.pk for row in month_advances(municipality=municipality, month=month)
+    }:
+        # Not a provider the municipality's certificates pay this month: nothing to advance.
+        raise Http404("Поставщик не найден среди получателей авансов за этот месяц.")
     form = PaymentForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)

@@ -35,6 +35,7 @@ from kruzhok.billing.registry_exports import (
 )
 from kruzhok.billing.views import OPERATOR_ROLES, municipality_choices, operator_municipality
 from kruzhok.common.bank_exchange import MAX_STATEMENT_BYTES
+from kruzhok.common.bounds import BoundedDateField, date_in_range
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
 from kruzhok.common.months import month_name
@@ -51,7 +52,7 @@ class PaymentForm(forms.Form):
         max_length=10,
         error_messages={"invalid": "Номер платёжного поручения — от одной до шести цифр."},
     )
-    order_date = forms.DateField(
+    order_date = BoundedDateField(
         label="Дата платёжного поручения",
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Дата вида 05.11.2026."},
@@ -74,9 +75,10 @@ class StatementForm(forms.Form):
 def _month(request: AuthenticatedHttpRequest) -> datetime.date | None:
     value = request.GET.get("month", "")
     try:
-        return datetime.date.fromisoformat(value).replace(day=1) if len(value) == 10 else None
+        month = datetime.date.fromisoformat(value).replace(day=1) if len(value) == 10 else None
     except ValueError:
         return None
+    return None if month is None or date_in_range(month) else month
 
 
 def _registry_url(municipality: Municipality, month: datetime.date | None = None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -28,12 +28,12 @@ from kruzhok.billing.periods import (
     period_certificate_ids,
     period_holds,
 )
+from kruzhok.catalog.group_access import group_staff_scope
 from kruzhok.certificates.models import Certificate, FinancingProgram
 from kruzhok.certificates.period_end import CertificatePeriodEnd, period_end_preview
 from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
 from kruzhok.enrollment.models import Charge, Contract
-from kruzhok.providers.models import StaffRole
 
 
 def month_closure_get(*, municipality_id: int, day: datetime.date) -> MonthClosure | None:
@@ -72,6 +72,38 @@ def first_open_month(*, municipality_id: int, day: datetime.date) -> datetime.da
     return month
 
 
+def contract_payer_municipality_id(contract: Contract) -> int:
+    """Whose months a contract's lessons are billed in: the certificate's municipality (the
+    child's home), or the provider's for a contract without a certificate."""
+    if contract.certificate_id is not None:
+        return Certificate.objects.values_list("municipality_id", flat=True).get(
+            pk=contract.certificate_id
+        )
+    return Contract.objects.values_list(
+        "application__group__program__provider__municipality_id", flat=True
+    ).get(pk=contract.pk)
+
+
+def withdrawal_closed_month_message(contract: Contract, on: datetime.date) -> str:
+    """Why a withdrawal from `on` is refused because that month, or a later one, is already
+    closed (or closing) for the payer: its invoices are final. '' when it is not."""
+    municipality_id = contract_payer_municipality_id(contract)
+    month = on.replace(day=1)
+    last_closed = (
+        MonthClosure.objects.filter(municipality_id=municipality_id, month__gte=month)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if last_closed is None:
+        return ""
+    first_open = first_open_month(municipality_id=municipality_id, day=last_closed)
+    return (
+        f"Месяц {month_name(last_closed)} уже закрыт: счета за него выставлены. "
+        f"Отчислить можно с {first_open:%d.%m.%Y} или позже."
+    )
+
+
 @dataclass(frozen=True)
 class ChargeTotals:
     lessons: int
@@ -98,12 +130,8 @@ def charge_totals_by_contract(
 def contract_list_for_staff(*, user: User) -> QuerySet[Contract]:
     """Contracts a provider's staff member may see: all of the provider's for its
     administrators, the teacher's own groups for a teacher."""
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return (
-        Contract.objects.filter(
-            Q(application__group__program__provider_id__in=admin_of)
-            | Q(application__group__teacher=user)
-        )
+        Contract.objects.filter(group_staff_scope(user=user, path="application__group__"))
         .select_related("application__child", "application__group__program__provider")
         .order_by("application__group__program__title", "application__group__name", "number")
     )
@@ -402,3 +430,47 @@ def payment_registry_months(*, municipality_id: int) -> list[datetime.date]:
         .values_list("month", flat=True)
         .distinct()
     )
+
+
+# The operator's home ---------------------------------------------------------------------------
+
+
+def months_to_close(*, municipality_id: int, today: datetime.date) -> list[datetime.date]:
+    """Past months of the last twelve that are not closed (nor closing), oldest first, from
+    the month the municipality's first financing period began: before it nothing was billed."""
+    first_start = (
+        FinancingProgram.objects.filter(municipality_id=municipality_id)
+        .order_by("period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+    if first_start is None:
+        return []
+    first_month = first_start.replace(day=1)
+    rows = month_rows(municipality_id=municipality_id, today=today)
+    return sorted(row.month for row in rows if row.can_close and row.month >= first_month)
+
+
+@dataclass(frozen=True)
+class ClosureToApprove:
+    closure: MonthClosure
+    invoices: int
+
+
+def closures_to_approve(*, municipality_ids: Iterable[int]) -> list[ClosureToApprove]:
+    """The closed months of the municipalities with issued invoices waiting for the operator's
+    approval to pay (approved on the month's page), oldest first, with how many."""
+    counts = dict(
+        Invoice.objects.filter(
+            closure__municipality_id__in=list(municipality_ids), status=InvoiceStatus.ISSUED
+        )
+        .values("closure_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("closure_id", "n")
+    )
+    closures = MonthClosure.objects.filter(pk__in=counts).select_related("municipality")
+    return [
+        ClosureToApprove(closure=closure, invoices=counts[closure.pk])
+        for closure in closures.order_by("month", "municipality__name")
+    ]

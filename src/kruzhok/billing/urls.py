@@ -23,14 +23,14 @@ app_name = "billing"
 urlpatterns = [
     path("", views.month_list, name="month_list"),
     path("close/", views.month_close, name="month_close"),
-    path("<int:pk>/", views.closure_detail, name="closure_detail"),
-    path("<int:pk>/continue/", views.month_close_continue, name="month_close_continue"),
+    path("<id:pk>/", views.closure_detail, name="closure_detail"),
+    path("<id:pk>/continue/", views.month_close_continue, name="month_close_continue"),
 ]
 
 provider_urlpatterns: list[URLPattern] = [
     path("invoices/", invoice_views.provider_invoice_list, name="invoices"),
     path(
-        "invoices/<int:pk>/documents/<str:kind>/",
+        "invoices/<id:pk>/documents/<str:kind>/",
         invoice_views.provider_invoice_document,
         name="invoice_document",
     ),
@@ -38,7 +38,7 @@ provider_urlpatterns: list[URLPattern] = [
 
 operator_urlpatterns: list[URLPattern] = [
     path(
-        "invoices/<int:pk>/documents/<str:kind>/",
+        "invoices/<id:pk>/documents/<str:kind>/",
         invoice_views.operator_invoice_document,
         name="invoice_document",
     ),
@@ -46,8 +46,8 @@ operator_urlpatterns: list[URLPattern] = [
 
 period_urlpatterns: list[URLPattern] = [
     path("", period_views.period_list, name="list"),
-    path("<int:pk>/", period_views.period_detail, name="detail"),
-    path("<int:pk>/close/", period_views.period_close, name="close"),
+    path("<id:pk>/", period_views.period_detail, name="detail"),
+    path("<id:pk>/close/", period_views.period_close, name="close"),
 ]
 
 payment_urlpatterns: list[URLPattern] = [
@@ -55,11 +55,11 @@ payment_urlpatterns: list[URLPattern] = [
     path("export.xlsx", payment_views.export_xlsx, name="export_xlsx"),
     path("export-1c.txt", payment_views.export_bank, name="export_bank"),
     path("statement/", payment_views.statement_upload, name="statement"),
-    path("<int:pk>/approve/", payment_views.approve, name="approve"),
-    path("<int:pk>/pay/", payment_views.payment_record, name="pay"),
+    path("<id:pk>/approve/", payment_views.approve, name="approve"),
+    path("<id:pk>/pay/", payment_views.payment_record, name="pay"),
 ]
 
 advance_urlpatterns: list[URLPattern] = [
     path("", advance_views.advance_list, name="list"),
-    path("<int:provider_pk>/pay/", advance_views.advance_record, name="pay"),
+    path("<id:provider_id>/pay/", advance_views.advance_record, name="pay"),
 ]

@@ -18,6 +18,7 @@ from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.billing import selectors
 from kruzhok.billing.month_close import MonthCloseError, month_close_resume, month_close_start
+from kruzhok.common.bounds import date_in_range, id_parse
 from kruzhok.common.models import Municipality
 
 OPERATOR_ROLES = (Role.OPERATOR, Role.REGIONAL_ADMIN)
@@ -28,7 +29,7 @@ def operator_municipality(request: AuthenticatedHttpRequest) -> Municipality:
     administrator chose (`?municipality=`); Http404 for one the user may not see."""
     allowed = selectors.operator_municipality_ids(user=request.user)
     wanted = request.GET.get("municipality") or request.POST.get("municipality") or ""
-    pk = int(wanted) if wanted.isdigit() and len(wanted) < 10 else (allowed[0] if allowed else 0)
+    pk = id_parse(wanted) or (allowed[0] if allowed else 0)
     if pk not in allowed:
         raise Http404("Муниципалитет не найден.")
     return Municipality.objects.get(pk=pk)
@@ -66,6 +67,8 @@ def month_close(request: AuthenticatedHttpRequest) -> HttpResponse:
     municipality = operator_municipality(request)
     try:
         month = datetime.date.fromisoformat(request.POST.get("month", ""))
+        if date_in_range(month):
+            raise ValueError(month)
     except ValueError:
         messages.error(request, "Не понятно, какой месяц закрыть: обновите страницу.")
         return _back_to_list(municipality)

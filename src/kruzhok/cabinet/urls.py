@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from kruzhok.cabinet import views
+from kruzhok.cabinet import data_views, views
 from kruzhok.cabinet.converters import MonthConverter
 
 app_name = "cabinet"
@@ -10,10 +10,13 @@ register_converter(MonthConverter, "year_month")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("children/<int:pk>/", views.child_detail, name="child_detail"),
-    path("children/<int:pk>/statements/<year_month:month>/", views.statement, name="statement"),
+    path("data/", data_views.my_data, name="my_data"),
+    path("data/export.json", data_views.my_data_export, name="my_data_export"),
+    path("data/delete/", data_views.my_data_delete, name="my_data_delete"),
+    path("children/<id:pk>/", views.child_detail, name="child_detail"),
+    path("children/<id:pk>/statements/<year_month:month>/", views.statement, name="statement"),
     path(
-        "children/<int:pk>/statements/<year_month:month>/statement.pdf",
+        "children/<id:pk>/statements/<year_month:month>/statement.pdf",
         views.statement_pdf,
         name="statement_pdf",
     ),

@@ -10,7 +10,12 @@ from django.utils import timezone
 from kruzhok.accounts.access import request_user
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import role_required
-from kruzhok.cabinet.selectors import child_summaries_for_guardian
+from kruzhok.cabinet.selectors import (
+    available_explanation,
+    certificate_operations_for_parent,
+    certificate_state,
+    child_summaries_for_guardian,
+)
 from kruzhok.cabinet.statement_pdf import statement_pdf_render
 from kruzhok.cabinet.statements import Statement, child_statement, child_statement_months
 from kruzhok.certificates.selectors import certificate_card
@@ -22,19 +27,29 @@ from kruzhok.families.selectors import child_get_for_guardian
 def home(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     summaries = child_summaries_for_guardian(user=user, today=timezone.localdate())
-    return render(request, "cabinet/home.html", {"summaries": summaries})
+    waiting = [(s.child, timeline) for s in summaries for timeline in s.offers_waiting]
+    return render(request, "cabinet/home.html", {"summaries": summaries, "waiting": waiting})
 
 
 @role_required(Role.PARENT)
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     child = child_get_for_guardian(user=request_user(request), pk=pk)
+    today = timezone.localdate()
+    card = certificate_card(child=child)
     return render(
         request,
         "cabinet/child_detail.html",
         {
             "child": child,
-            "age": child.age_on(timezone.localdate()),
-            "card": certificate_card(child=child),
+            "age": child.age_on(today),
+            "card": card,
+            "state": certificate_state(certificate=card.certificate, today=today) if card else "",
+            "available_note": available_explanation(certificate=card.certificate, money=card.money)
+            if card
+            else "",
+            "operations": certificate_operations_for_parent(certificate=card.certificate)
+            if card
+            else [],
             "applications": application_list_for_child(child=child),
             "statement_months": child_statement_months(child=child),
         },

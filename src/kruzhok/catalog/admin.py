@@ -1,10 +1,12 @@
-from typing import Any
+"""The catalogue in the admin: shown, never edited.
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+A program carries its price, a group its teacher and seats, a lesson the charges made for
+it: each changes through the provider's cabinet and the operator's moderation, which check
+who acts, keep history and keep the search, the seats and the closed months consistent.
+"""
 
-from kruzhok.catalog import lessons, programs
+from django.contrib import admin
+
 from kruzhok.catalog.models import (
     Group,
     Lesson,
@@ -16,27 +18,29 @@ from kruzhok.common.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["title", "provider", "direction", "age_min", "age_max", "state"]
+class ProgramAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "provider",
+        "direction",
+        "age_min",
+        "age_max",
+        "price_per_hour",
+        "state",
+    ]
     list_filter = ["state", "direction", "financing_source", "provider"]
     search_fields = ["title", "provider__short_name"]
     list_select_related = ["provider"]
-    autocomplete_fields = ["provider"]
-    # A program's state moves through moderation (/operator/moderation/), which keeps history.
-    readonly_fields = ["state"]
-
-    def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        programs.program_search_refresh(program=obj)
+    exclude = ["search_document", "title_document"]
 
 
-class ScheduleSlotInline(admin.TabularInline):
+class ScheduleSlotInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ScheduleSlot
-    extra = 1
+    extra = 0
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "program",
@@ -50,27 +54,16 @@ class GroupAdmin(admin.ModelAdmin):
     list_filter = ["enrollment_open", "program__provider"]
     search_fields = ["name", "program__title"]
     list_select_related = ["program", "teacher"]
-    autocomplete_fields = ["program"]
-    raw_id_fields = ["teacher"]
-    # Seats are taken and released by enrolment only; editing them by hand would break the count.
-    readonly_fields = ["seats_taken"]
     inlines = [ScheduleSlotInline]
-    actions = ["generate_lessons"]
-
-    @admin.action(description="Сформировать занятия по расписанию")
-    def generate_lessons(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
-        created = sum(lessons.lessons_generate(group=group) for group in queryset)
-        self.message_user(request, f"Создано занятий: {created}.", messages.SUCCESS)
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["date", "start_time", "hours", "group", "status"]
     list_filter = ["status", "group__program__provider"]
     search_fields = ["group__name", "group__program__title"]
     date_hierarchy = "date"
     list_select_related = ["group", "group__program"]
-    autocomplete_fields = ["group"]
 
 
 @admin.register(ProgramModerationEvent)

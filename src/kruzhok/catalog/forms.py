@@ -67,6 +67,7 @@ class CatalogFilterForm(forms.Form):
         empty_label="Все муниципалитеты",
     )
     free = forms.BooleanField(label="Только со свободными местами", required=False)
+    ovz = forms.BooleanField(label="Подходит детям с ОВЗ", required=False)
     sort = forms.ChoiceField(label="Сортировка", required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -115,6 +116,7 @@ class CatalogFilterForm(forms.Form):
             "direction": data.get("direction") or "",
             "age": data.get("age"),
             "free_seats_only": bool(data.get("free")),
+            "ovz_only": bool(data.get("ovz")),
             "municipality_id": municipality.pk if municipality else None,
             "financing_source": data.get("source") or "",
             "weekday": data.get("weekday"),

@@ -12,8 +12,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.groups import SLOT_HOURS_MAX
+from kruzhok.catalog.groups import CAPACITY_MAX, SLOT_HOURS_MAX
 from kruzhok.catalog.models import ScheduleEntry, Weekday
+from kruzhok.common.bounds import BoundedDateField
 from kruzhok.common.forms import BootstrapBoundField, choices_with_prompt, required_message
 
 
@@ -41,21 +42,21 @@ class GroupForm(forms.Form):
     capacity = forms.IntegerField(
         label="Мест в группе",
         min_value=1,
-        max_value=500,
+        max_value=CAPACITY_MAX,
         error_messages={
             "required": "Укажите, сколько детей в группе.",
             "invalid": "Число мест — целое число.",
             "min_value": "В группе должно быть хотя бы одно место.",
-            "max_value": "Не больше 500 мест.",
+            "max_value": f"Не больше {CAPACITY_MAX} мест.",
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    start_date = forms.DateField(
+    start_date = BoundedDateField(
         label="Начало занятий",
         error_messages={"required": "Укажите дату начала.", "invalid": "Проверьте дату."},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end_date = forms.DateField(
+    end_date = BoundedDateField(
         label="Окончание занятий",
         error_messages={"required": "Укажите дату окончания.", "invalid": "Проверьте дату."},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

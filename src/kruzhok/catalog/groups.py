@@ -13,12 +13,19 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.lessons import lesson_plan, lessons_generate, lessons_with_history
+from kruzhok.catalog.lessons import (
+    GROUP_DAYS_MAX,
+    lesson_plan,
+    lessons_generate,
+    lessons_with_history,
+)
 from kruzhok.catalog.models import Group, Lesson, Program, ScheduleEntry, ScheduleSlot, Weekday
+from kruzhok.common.bounds import DATE_MIN, plan_horizon
 from kruzhok.common.field_errors import Errors, error_add, full_clean_or_raise
 from kruzhok.providers.models import ProviderStaff
 
 SLOT_HOURS_MAX = 8
+CAPACITY_MAX = 500
 
 
 def _schedule_errors(schedule: list[ScheduleEntry]) -> list[str]:
@@ -50,12 +57,17 @@ def _group_errors(
     end_date: datetime.date,
     schedule: list[ScheduleEntry],
     teacher: User | None,
+    today: datetime.date,
+    stored: tuple[datetime.date, datetime.date] | None = None,
 ) -> Errors:
     errors: Errors = {}
+    _dates_in_range(errors, start_date, end_date, today=today, stored=stored)
     if not name.strip():
         error_add(errors, "name", "Дайте группе название, например «Группа 1».")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
         error_add(errors, "capacity", "В группе должно быть хотя бы одно место.")
+    elif capacity > CAPACITY_MAX:
+        error_add(errors, "capacity", f"Не больше {CAPACITY_MAX} мест.")
     if start_date and end_date and end_date < start_date:
         error_add(errors, "end_date", "Окончание занятий не может быть раньше начала.")
     schedule_messages = _schedule_errors(schedule)
@@ -67,6 +79,45 @@ def _group_errors(
     ):
         error_add(errors, "teacher", "Педагог должен быть сотрудником этого поставщика.")
     return errors
+
+
+def _dates_in_range(
+    errors: Errors,
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    today: datetime.date,
+    stored: tuple[datetime.date, datetime.date] | None,
+) -> None:
+    """A group's dates lie within the stated range of dates (common.bounds: from DATE_MIN to
+    the planning horizon) and it runs at most GROUP_DAYS_MAX days, so its lessons are
+    bounded. A date the group already has (`stored`) is not checked against the range again:
+    an old group keeps its dates when only its name changes.
+
+    The range starts at a fixed date rather than «a year ago»: a provider moving a running
+    catalogue to the portal may record last year's groups, and the bound that matters for the
+    lessons is the length."""
+    low = DATE_MIN
+    high = plan_horizon(today)
+    old_start, old_end = stored or (None, None)
+    if start and start != old_start and not low <= start <= high:
+        error_add(errors, "start_date", f"Начало занятий — с {low:%d.%m.%Y} по {high:%d.%m.%Y}.")
+    if end and end != old_end and not low <= end <= high:
+        error_add(
+            errors,
+            "end_date",
+            f"Окончание занятий — не позже {high:%d.%m.%Y}."
+            if end > high
+            else f"Окончание занятий — не раньше {low:%d.%m.%Y}.",
+        )
+    elif start and end and (end - start).days > GROUP_DAYS_MAX - 1 and "start_date" not in errors:
+        last = start + datetime.timedelta(days=GROUP_DAYS_MAX - 1)
+        error_add(
+            errors,
+            "end_date",
+            f"Группа занимается не дольше года: окончание — не позже {last:%d.%m.%Y}. "
+            "На следующий учебный год заведите новую группу.",
+        )
 
 
 def _schedule_slots_create(group: Group, schedule: list[ScheduleEntry]) -> None:
@@ -88,12 +139,15 @@ def group_create(
     teacher: User | None = None,
     enrollment_open: bool = True,
     auto_accept: bool = False,
+    today: datetime.date | None = None,
 ) -> Group:
     """A study group with its weekly schedule and its lessons already generated.
 
-    Guarantees: at least one seat; the end is not before the start; each schedule entry is a
-    weekday 0 (Monday)..6 at a distinct time lasting 1..8 academic hours; the teacher, if any,
-    works for the program's provider.
+    Guarantees: 1..CAPACITY_MAX seats; the end is not before the start; the dates lie between
+    DATE_MIN and the planning horizon (common.bounds) and the group runs at most
+    GROUP_DAYS_MAX days, so its lessons are bounded; each schedule entry is a weekday
+    0 (Monday)..6 at a distinct time lasting 1..8 academic hours; the teacher, if any, works
+    for the program's provider. `today` is for tests.
     """
     errors = _group_errors(
         program=program,
@@ -103,6 +157,7 @@ def group_create(
         end_date=end_date,
         schedule=schedule,
         teacher=teacher,
+        today=today or timezone.localdate(),
     )
     group = Group(
         program=program,
@@ -156,6 +211,8 @@ def group_update(
         end_date=end_date,
         schedule=schedule,
         teacher=teacher,
+        today=today,
+        stored=(group.start_date, group.end_date),
     )
     if "capacity" not in errors and capacity < group.seats_taken:
         error_add(

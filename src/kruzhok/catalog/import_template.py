@@ -30,8 +30,15 @@ PROGRAMS_SHEET = "Программы"
 GROUPS_SHEET = "Группы"
 HELP_SHEET = "Как заполнить"
 LISTS_SHEET = "Списки"
-MAX_ROWS = 1000  # per sheet: a provider's whole catalogue fits many times over
+MAX_ROWS = 1000  # filled rows per sheet: a provider's whole catalogue fits many times over
+# Every row counts against this one, blank rows included: a sheet of a million empty rows is
+# refused after reading a few thousand, whatever its declared dimension says.
+MAX_SHEET_ROWS = 5 * MAX_ROWS
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# The file unpacked (what its zip says every part holds): a compressed XML bomb of a small
+# upload stays small. The template with MAX_ROWS long rows on each sheet unpacks to ~3 MB.
+MAX_UNPACKED_BYTES = 25 * 1024 * 1024
+IMPORT_SECONDS = 30  # the whole import, reading and saving, holds a worker no longer
 
 _WEEKDAYS = {
     "пн": Weekday.MONDAY,

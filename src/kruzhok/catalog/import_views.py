@@ -15,7 +15,7 @@ from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.catalog import imports
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
-from kruzhok.providers.models import Provider, StaffRole
+from kruzhok.providers.models import Provider, ProviderStatus, StaffRole
 
 
 class ImportForm(forms.Form):
@@ -53,11 +53,15 @@ class ImportForm(forms.Form):
 
 
 def _admin_providers(request: AuthenticatedHttpRequest) -> QuerySet[Provider]:
+    """The admitted providers the user administers: a provider still awaiting the operator's
+    decision (or refused, or blocked) imports nothing."""
     providers = Provider.objects.filter(
-        staff__user=request.user, staff__role=StaffRole.ADMIN
+        staff__user=request.user, staff__role=StaffRole.ADMIN, status=ProviderStatus.APPROVED
     ).order_by("short_name")
     if not providers.exists():
-        raise PermissionDenied("Загружать программы может администратор организации.")
+        raise PermissionDenied(
+            "Загружать программы может администратор организации, допущенной оператором."
+        )
     return providers
 
 

@@ -9,6 +9,7 @@ back and every error is reported by sheet, row and column; otherwise everything 
 """
 
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,8 +26,11 @@ from kruzhok.catalog.import_template import (
     DEFAULTS,
     GROUP_COLUMNS,
     GROUPS_SHEET,
+    IMPORT_SECONDS,
     MAX_FILE_BYTES,
     MAX_ROWS,
+    MAX_SHEET_ROWS,
+    MAX_UNPACKED_BYTES,
     PROGRAM_COLUMNS,
     PROGRAMS_SHEET,
     CellError,
@@ -37,13 +41,15 @@ from kruzhok.catalog.import_template import (
     import_template,
 )
 from kruzhok.catalog.models import Direction, FinancingSource, Group, Program, ProgramState
-from kruzhok.providers.models import Provider, ProviderStaff, StaffRole
+from kruzhok.providers.models import Provider, ProviderStaff, ProviderStatus, StaffRole
 
 __all__ = [
     "GROUPS_SHEET",
     "GROUP_COLUMNS",
     "MAX_FILE_BYTES",
     "MAX_ROWS",
+    "MAX_SHEET_ROWS",
+    "MAX_UNPACKED_BYTES",
     "PROGRAMS_SHEET",
     "PROGRAM_COLUMNS",
     "ImportIssue",
@@ -84,12 +90,27 @@ class _Row:
     bad: set[str]  # keys whose cell could not be read
 
 
-def _rows(
+class _TooLong(Exception):
+    """The import ran past IMPORT_SECONDS: it stops, and nothing is saved."""
+
+
+class _Deadline:
+    """The moment the import must have finished by (IMPORT_SECONDS after it began)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise _TooLong
+
+
+def _header_positions(
     ws: Any, title: str, columns: tuple[Column, ...], issues: list[ImportIssue]
-) -> tuple[list[_Row], dict[str, int]]:
-    """The sheet's non-empty rows read into typed values; unreadable cells become issues."""
-    lines: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
-    header = next(lines, None) or ()
+) -> dict[str, int] | None:
+    """Where each template column is on the sheet's first row (looked for among the first
+    few columns only), or None with an issue per missing required column."""
+    header = next(ws.iter_rows(max_row=1, max_col=_header_width(columns), values_only=True), ())
     wanted = {fold(c.header): c for c in columns}
     positions: dict[str, int] = {}
     for index, value in enumerate(header):
@@ -99,10 +120,47 @@ def _rows(
     missing = [c for c in columns if c.required and c.key not in positions]
     for column in missing:
         issues.append(ImportIssue(title, 1, "", f"Нет обязательного столбца «{column.header}»."))
-    if missing:
-        return [], positions
+    return None if missing else positions
+
+
+def _header_width(columns: tuple[Column, ...]) -> int:
+    # Room for a few columns a person inserted; anything further right is never read.
+    return 2 * len(columns)
+
+
+def _rows(
+    ws: Any,
+    title: str,
+    columns: tuple[Column, ...],
+    issues: list[ImportIssue],
+    deadline: _Deadline,
+) -> tuple[list[_Row], dict[str, int]]:
+    """The sheet's non-empty rows read into typed values; unreadable cells become issues.
+
+    The sheet's declared dimension is ignored (a file may claim A1:XFD1048576): only the
+    template's columns are read, rows are streamed, and every row — blank ones too — counts
+    against MAX_SHEET_ROWS, so that reading stops after a bounded number of rows.
+    """
+    ws.reset_dimensions()
+    positions = _header_positions(ws, title, columns, issues)
+    if positions is None:
+        return [], {}
+    width = max(positions.values()) + 1
+    lines: Iterator[tuple[Any, ...]] = ws.iter_rows(min_row=2, max_col=width, values_only=True)
     rows: list[_Row] = []
     for number, line in enumerate(lines, start=2):
+        deadline.check()
+        if number - 1 > MAX_SHEET_ROWS:
+            issues.append(
+                ImportIssue(
+                    title,
+                    number,
+                    "",
+                    f"В листе больше {MAX_SHEET_ROWS} строк, считая пустые: удалите пустые "
+                    "строки под таблицей или разделите файл.",
+                )
+            )
+            break
         cells = {
             key: line[index] if index < len(line) else None for key, index in positions.items()
         }
@@ -113,36 +171,45 @@ def _rows(
                 ImportIssue(title, number, "", f"В листе больше {MAX_ROWS} строк: разделите файл.")
             )
             break
-        row = _Row(number, {}, set())
-        for column in columns:
-            value = cells.get(column.key)
-            if value is None or cell_text(value) == "":
-                if column.required:
-                    row.bad.add(column.key)
-                    issues.append(
-                        ImportIssue(
-                            title,
-                            number,
-                            column_name(columns, positions, column.key),
-                            "Заполните это поле.",
-                        )
-                    )
-                    row.values[column.key] = None
-                else:
-                    row.values[column.key] = DEFAULTS.get(column.key)
-                continue
-            try:
-                row.values[column.key] = column.parse(value)
-            except CellError as exc:
+        rows.append(_row_read(number, cells, title, columns, positions, issues))
+    return rows, positions
+
+
+def _row_read(
+    number: int,
+    cells: dict[str, Any],
+    title: str,
+    columns: tuple[Column, ...],
+    positions: dict[str, int],
+    issues: list[ImportIssue],
+) -> _Row:
+    row = _Row(number, {}, set())
+    for column in columns:
+        value = cells.get(column.key)
+        if value is None or cell_text(value) == "":
+            if column.required:
                 row.bad.add(column.key)
-                row.values[column.key] = None
                 issues.append(
                     ImportIssue(
-                        title, number, column_name(columns, positions, column.key), str(exc)
+                        title,
+                        number,
+                        column_name(columns, positions, column.key),
+                        "Заполните это поле.",
                     )
                 )
-        rows.append(row)
-    return rows, positions
+                row.values[column.key] = None
+            else:
+                row.values[column.key] = DEFAULTS.get(column.key)
+            continue
+        try:
+            row.values[column.key] = column.parse(value)
+        except CellError as exc:
+            row.bad.add(column.key)
+            row.values[column.key] = None
+            issues.append(
+                ImportIssue(title, number, column_name(columns, positions, column.key), str(exc))
+            )
+    return row
 
 
 def _service_issues(
@@ -171,8 +238,24 @@ class _Rollback(Exception):
     """Raised inside the import's transaction when any row is wrong: nothing is kept."""
 
 
+def _unpacked_bytes(data: bytes) -> int:
+    """What the zip says its parts hold unpacked (reading never yields more than that)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
 def _open(data: bytes) -> Any:
     return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+
+
+_UNREADABLE = (
+    "Файл не удалось прочитать как таблицу Excel (.xlsx). Скачайте шаблон, заполните "
+    "его и сохраните в формате .xlsx."
+)
+_TOO_LONG = (
+    f"Файл обрабатывался дольше {IMPORT_SECONDS} секунд и не загружен: разделите его на "
+    "несколько и загрузите по частям."
+)
 
 
 def catalog_import(*, actor: User, provider: Provider, data: bytes) -> ImportResult:
@@ -188,24 +271,42 @@ def catalog_import(*, actor: User, provider: Provider, data: bytes) -> ImportRes
         provider=provider, user=actor, role=StaffRole.ADMIN
     ).exists():
         raise PermissionDenied("Загружать программы может администратор организации.")
+    if provider.status != ProviderStatus.APPROVED:
+        raise PermissionDenied(
+            "Загружать программы можно, когда оператор допустит организацию к работе."
+        )
     result = ImportResult()
+    deadline = _Deadline(IMPORT_SECONDS)
+    try:
+        _import(provider, data, result, deadline)
+    except _TooLong:
+        result.programs = result.groups = 0
+        result.issues[:] = [ImportIssue("", 0, "", _TOO_LONG)]
+    return result
+
+
+def _import(provider: Provider, data: bytes, result: ImportResult, deadline: _Deadline) -> None:
     issues = result.issues
     if len(data) > MAX_FILE_BYTES:
         issues.append(ImportIssue("", 0, "", "Файл больше 5 МБ: разделите его на несколько."))
-        return result
+        return
     try:
-        wb = _open(data)
+        too_big = _unpacked_bytes(data) > MAX_UNPACKED_BYTES
+        wb = None if too_big else _open(data)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        issues.append(ImportIssue("", 0, "", _UNREADABLE))
+        return
+    if wb is None:
         issues.append(
             ImportIssue(
                 "",
                 0,
                 "",
-                "Файл не удалось прочитать как таблицу Excel (.xlsx). Скачайте шаблон, заполните "
-                "его и сохраните в формате .xlsx.",
+                f"Таблицы в файле занимают больше {MAX_UNPACKED_BYTES // 1024 // 1024} МБ: "
+                "удалите пустые строки и столбцы или разделите файл.",
             )
         )
-        return result
+        return
     try:
         for title in (PROGRAMS_SHEET, GROUPS_SHEET):
             if title not in wb.sheetnames:
@@ -213,19 +314,25 @@ def catalog_import(*, actor: User, provider: Provider, data: bytes) -> ImportRes
                     ImportIssue(title, 0, "", f"В файле нет листа «{title}»: возьмите шаблон.")
                 )
         if issues:
-            return result
+            return
         program_rows, program_pos = _rows(
-            wb[PROGRAMS_SHEET], PROGRAMS_SHEET, PROGRAM_COLUMNS, issues
+            wb[PROGRAMS_SHEET], PROGRAMS_SHEET, PROGRAM_COLUMNS, issues, deadline
         )
-        group_rows, group_pos = _rows(wb[GROUPS_SHEET], GROUPS_SHEET, GROUP_COLUMNS, issues)
+        group_rows, group_pos = _rows(
+            wb[GROUPS_SHEET], GROUPS_SHEET, GROUP_COLUMNS, issues, deadline
+        )
+    except (ValueError, KeyError, TypeError, zipfile.BadZipFile, SyntaxError):
+        # A sheet that is not what its zip says (broken XML, a cell openpyxl cannot read).
+        issues[:] = [ImportIssue("", 0, "", _UNREADABLE)]
+        return
     finally:
         wb.close()
     if not program_rows and not group_rows and not issues:
         issues.append(ImportIssue("", 0, "", "В файле нет ни одной заполненной строки."))
-        return result
+        return
     try:
         with transaction.atomic():
-            _save(provider, program_rows, program_pos, group_rows, group_pos, result)
+            _save(provider, program_rows, program_pos, group_rows, group_pos, result, deadline)
             if issues:
                 raise _Rollback
     except _Rollback:
@@ -233,7 +340,6 @@ def catalog_import(*, actor: User, provider: Provider, data: bytes) -> ImportRes
         order = {PROGRAMS_SHEET: 1, GROUPS_SHEET: 2}
         # Stable: within a cell, the reader's message comes before the services'.
         issues.sort(key=lambda i: (order.get(i.sheet, 0), i.row, i.column == "", i.column))
-    return result
 
 
 def _save(
@@ -243,12 +349,16 @@ def _save(
     group_rows: list[_Row],
     group_pos: dict[str, int],
     result: ImportResult,
+    deadline: _Deadline,
 ) -> None:
-    """Every row through the services, each in a savepoint; what is wrong goes to `result`."""
+    """Every row through the services, each in a savepoint; what is wrong goes to `result`.
+    Past the deadline _TooLong leaves the transaction, which rolls everything back."""
     saver = _Saver(provider, result, program_pos, group_pos)
     for row in program_rows:
+        deadline.check()
         saver.program_save(row)
     for row in group_rows:
+        deadline.check()
         saver.group_save(row)
 
 

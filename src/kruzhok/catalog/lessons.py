@@ -14,6 +14,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from kruzhok.catalog.lesson_changes import lesson_slots_vacated
 from kruzhok.catalog.models import Group, Lesson, ScheduleEntry, ScheduleSlot
 
+# A group runs at most one academic year (a financing period): with at most 14 weekly classes
+# that is at most ~740 lessons, whatever dates reach the generator.
+GROUP_DAYS_MAX = 366
+
 
 def _days_off(start: datetime.date, end: datetime.date) -> set[datetime.date]:
     """Russian public holidays and the non-working days the government moved next to them."""
@@ -26,6 +30,7 @@ def lesson_plan(
 ) -> dict[tuple[datetime.date, datetime.time], int]:
     """Hours of each (date, start time) the schedule puts between start and end, holidays off."""
     plan: dict[tuple[datetime.date, datetime.time], int] = {}
+    end = min(end, start + datetime.timedelta(days=GROUP_DAYS_MAX))
     if start > end:
         return plan
     days_off = _days_off(start, end)
@@ -56,13 +61,16 @@ def lessons_generate(*, group: Group, date_from: datetime.date | None = None) ->
     slots_by_weekday: dict[int, list[ScheduleSlot]] = {}
     for slot in slots:
         slots_by_weekday.setdefault(slot.weekday, []).append(slot)
-    days_off = _days_off(group.start_date, group.end_date)
+    # group_create and group_update refuse longer groups; this keeps a row written by other
+    # means (the admin, a restored backup) from filling the table all the same.
+    last = min(group.end_date, group.start_date + datetime.timedelta(days=GROUP_DAYS_MAX))
+    days_off = _days_off(group.start_date, last)
     existing = set(group.lessons.values_list("date", "start_time"))
     # A slot a lesson was moved away from stays empty (recorded by catalog.LessonChange).
     existing |= lesson_slots_vacated(group_id=group.pk)
     new_lessons: list[Lesson] = []
     day = max(group.start_date, date_from) if date_from else group.start_date
-    while day <= group.end_date:
+    while day <= last:
         if day not in days_off:
             for slot in slots_by_weekday.get(day.weekday(), []):
                 if (day, slot.start_time) not in existing:

@@ -113,10 +113,29 @@ class Program(models.Model):
                 name="program_duration_positive",
             ),
         ]
-        indexes = [models.Index(fields=["state", "direction"])]
+        indexes = [
+            models.Index(fields=["state", "direction"]),
+            # The catalogue's default order (by title) read in order from an index, stopping
+            # after one page, instead of sorting every published program.
+            models.Index(
+                fields=["title", "id"],
+                condition=Q(state="published"),
+                name="program_published_title_idx",
+            ),
+            models.Index(
+                fields=["price_per_hour", "title", "id"],
+                condition=Q(state="published"),
+                name="program_published_price_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_free(self) -> bool:
+        """Free for the family: funded by the municipal task, or priced at nothing."""
+        return self.financing_source == FinancingSource.BUDGET or self.price_per_hour == 0
 
 
 class ProgramModerationEvent(models.Model):

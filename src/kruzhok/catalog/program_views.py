@@ -28,7 +28,8 @@ from kruzhok.providers.models import StaffRole
 
 @role_required(Role.PROVIDER)
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The organisation's status, its programs and groups, and where to go next."""
+    """The organisation's status, its programs and groups, and where to go next; a teacher's
+    lessons of the day come first (attendance's `teacher_day` tag, in the template)."""
     sections = []
     for membership in provider_selectors.staff_memberships(user=request.user):
         provider = membership.provider

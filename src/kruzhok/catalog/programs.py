@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from kruzhok.catalog.models import (
     Direction,
@@ -20,11 +21,17 @@ from kruzhok.catalog.models import (
     StudyForm,
 )
 from kruzhok.common.field_errors import Errors, error_add, full_clean_or_raise
+from kruzhok.common.money import format_kopecks
 from kruzhok.common.search import search_document
 from kruzhok.providers.models import Provider
 
 AGE_MIN = 5
 AGE_MAX = 18
+# Stated ranges of what a provider types (STYLE «At the edges»): a contract's cost is price ×
+# hours × weeks, and it must stay far inside 64-bit kopecks and the region's budgets.
+DURATION_MONTHS_MAX = 120
+HOURS_PER_WEEK_MAX = 40
+PRICE_PER_HOUR_MAX = 100_000_00  # kopecks: 100 000 ₽ an academic hour
 
 # Fields program_update may change; state and provider have their own transitions.
 PROGRAM_EDITABLE_FIELDS = frozenset(
@@ -54,10 +61,13 @@ def provider_search_refresh(*, provider: Provider) -> int:
     CatalogConfig.ready).
     """
     programs = list(provider.programs.all())
+    now = timezone.now()
     for program in programs:
         program.provider = provider
         _fill_search(program)
-    Program.objects.bulk_update(programs, ["search_document", "title_document"])
+        # The provider's name is on the program's cached catalogue card: a new version.
+        program.updated_at = now
+    Program.objects.bulk_update(programs, ["search_document", "title_document", "updated_at"])
     return len(programs)
 
 
@@ -85,13 +95,31 @@ def _program_errors(program: Program) -> Errors:
         error_add(errors, "age_max", "Возраст «до» не может быть меньше возраста «от».")
     if not isinstance(program.duration_months, int) or program.duration_months < 1:
         error_add(errors, "duration_months", "Продолжительность — не меньше одного месяца.")
+    elif program.duration_months > DURATION_MONTHS_MAX:
+        error_add(
+            errors,
+            "duration_months",
+            f"Продолжительность — не больше {DURATION_MONTHS_MAX} месяцев.",
+        )
     if not isinstance(program.hours_per_week, int) or program.hours_per_week < 1:
         error_add(errors, "hours_per_week", "Укажите хотя бы один академический час в неделю.")
+    elif program.hours_per_week > HOURS_PER_WEEK_MAX:
+        error_add(
+            errors,
+            "hours_per_week",
+            f"Не больше {HOURS_PER_WEEK_MAX} академических часов в неделю.",
+        )
     price = program.price_per_hour
     if isinstance(price, bool) or not isinstance(price, int):
         error_add(errors, "price_per_hour", "Стоимость часа указывается в копейках, целым числом.")
     elif price < 0:
         error_add(errors, "price_per_hour", "Стоимость часа не может быть отрицательной.")
+    elif price > PRICE_PER_HOUR_MAX:
+        error_add(
+            errors,
+            "price_per_hour",
+            f"Стоимость часа — не больше {format_kopecks(PRICE_PER_HOUR_MAX)}.",
+        )
     return errors
 
 
@@ -175,7 +203,7 @@ def program_update(*, program: Program, **fields: Any) -> Program:
 def program_search_refresh(*, program: Program) -> None:
     """Rebuild the program's search documents (after an edit that bypassed program_update)."""
     _fill_search(program)
-    program.save(update_fields=["search_document", "title_document"])
+    program.save(update_fields=["search_document", "title_document", "updated_at"])
 
 
 def program_publish(*, program: Program) -> Program:

@@ -1,8 +1,12 @@
 """Catalogue reads: the public search, a program's page, its groups and lessons."""
 
 import datetime
-from typing import TYPE_CHECKING, TypedDict
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -21,11 +25,20 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kruzhok.catalog.models import Group, Lesson, Program, ProgramState, ScheduleSlot
-from kruzhok.common.search import search_terms
+from kruzhok.catalog.models import (
+    Group,
+    Lesson,
+    LessonStatus,
+    Program,
+    ProgramState,
+    ScheduleSlot,
+)
+from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django_stubs_ext import WithAnnotations
 
 
@@ -55,6 +68,7 @@ def program_search(
     direction: str = "",
     age: int | None = None,
     free_seats_only: bool = False,
+    ovz_only: bool = False,
     municipality_id: int | None = None,
     financing_source: str = "",
     weekday: int | None = None,
@@ -65,8 +79,10 @@ def program_search(
 
     Text: each stem of the query must start a word of the program's search document, so
     «робот» finds «Робототехника» and «рисование» finds «рисованию», alike on SQLite and
-    PostgreSQL. Sorted by relevance (programs whose title matches more of the query first, then
-    by title), by price per hour (cheapest first) or newest first.
+    PostgreSQL; a query with no word in it (emoji, punctuation) finds nothing. `ovz_only`
+    keeps programs adapted for children with disabilities. Sorted by relevance (programs
+    whose title matches more of the query first, then by title), by price per hour (cheapest
+    first) or newest first.
 
     Each program carries `free_seats` (free seats in its unfinished groups with enrolment open),
     `group_count` (its unfinished groups) and `title_hits`, all computed in the one query.
@@ -76,10 +92,16 @@ def program_search(
     programs = program_list_public().select_related("provider")
 
     terms = search_terms(q)
+    if q.strip() and not terms:
+        # Nothing searchable was typed (an emoji, punctuation): nothing matches, rather than
+        # the whole catalogue.
+        programs = programs.none()
     for term in terms:
         programs = programs.filter(search_document__contains=f" {term}")
     if direction:
         programs = programs.filter(direction=direction)
+    if ovz_only:
+        programs = programs.filter(accessible_ovz=True)
     if age is not None:
         programs = programs.filter(age_min__lte=age, age_max__gte=age)
     if municipality_id is not None:
@@ -93,18 +115,7 @@ def program_search(
             Exists(ScheduleSlot.objects.filter(group__program=OuterRef("pk"), weekday=weekday))
         )
 
-    # Subqueries rather than joins, so that the sums are not multiplied by other joins.
-    free_seats = (
-        _current_groups(today)
-        .filter(enrollment_open=True)
-        .values("program")
-        .annotate(free=Sum(F("capacity") - F("seats_taken"), output_field=IntegerField()))
-        .values("free")
-    )
-    group_count = _current_groups(today).values("program").annotate(n=Count("pk")).values("n")
-    programs = programs.annotate(
-        free_seats=Coalesce(Subquery(free_seats), Value(0), output_field=IntegerField()),
-        group_count=Coalesce(Subquery(group_count), Value(0), output_field=IntegerField()),
+    programs = _with_seat_figures(programs, today).annotate(
         title_hits=sum(
             (
                 Case(
@@ -118,13 +129,123 @@ def program_search(
         ),
     )
     if free_seats_only:
-        programs = programs.filter(free_seats__gt=0)
+        # The same as free_seats > 0 (no group has more seats taken than it has: a database
+        # constraint), asked as EXISTS so that a region's catalogue is not summed row by row.
+        programs = programs.filter(
+            Exists(
+                _current_groups(today).filter(enrollment_open=True, capacity__gt=F("seats_taken"))
+            )
+        )
 
     if sort == "price":
         return programs.order_by("price_per_hour", "title", "pk")
     if sort == "newest":
         return programs.order_by("-created_at", "-pk")
     return programs.order_by("-title_hits", "title", "pk")
+
+
+def _with_seat_figures(programs: QuerySet[Program], today: datetime.date) -> "QuerySet[Any]":
+    """`free_seats` and `group_count` of each program, as program_search describes them."""
+    # Subqueries rather than joins, so that the sums are not multiplied by other joins.
+    free_seats = (
+        _current_groups(today)
+        .filter(enrollment_open=True)
+        .values("program")
+        .annotate(free=Sum(F("capacity") - F("seats_taken"), output_field=IntegerField()))
+        .values("free")
+    )
+    group_count = _current_groups(today).values("program").annotate(n=Count("pk")).values("n")
+    return programs.annotate(
+        free_seats=Coalesce(Subquery(free_seats), Value(0), output_field=IntegerField()),
+        group_count=Coalesce(Subquery(group_count), Value(0), output_field=IntegerField()),
+    )
+
+
+# How long a search's matches (the count and one page's programs) are reused. What a card shows
+# about seats is never taken from here: program_figures reads it on every request.
+SEARCH_TTL_S = 30
+
+
+class SearchPage(NamedTuple):
+    total: int
+    program_ids: list[int]
+
+
+def _search_key(arguments: dict[str, Any], *parts: object) -> str:
+    digest = hashlib.blake2b(
+        json.dumps([arguments, timezone.localdate().isoformat(), *parts], sort_keys=True).encode(),
+        digest_size=16,
+    ).hexdigest()
+    return f"catalog:search:{digest}"
+
+
+def program_search_total(**arguments: Any) -> int:
+    """How many programs program_search(**arguments) finds, reused for SEARCH_TTL_S seconds."""
+    key = _search_key(arguments, "total")
+    total = cache.get(key)
+    if total is None:
+        total = program_search(**arguments).count()
+        cache.set(key, total, SEARCH_TTL_S)
+    return int(total)
+
+
+def program_search_page(*, page: int, page_size: int, **arguments: Any) -> list[int]:
+    """The ids of one page of program_search(**arguments), in its order (pages from 1),
+    reused for SEARCH_TTL_S seconds: a program published or changed a moment ago appears
+    within that time; seat figures come live from program_figures."""
+    key = _search_key(arguments, "page", page, page_size)
+    ids = cache.get(key)
+    if ids is None:
+        offset = (page - 1) * page_size
+        ids = list(
+            program_search(**arguments).values_list("pk", flat=True)[offset : offset + page_size]
+        )
+        cache.set(key, ids, SEARCH_TTL_S)
+    return list(ids)
+
+
+class ProgramFiguresRow(NamedTuple):
+    """A program's version (its card is cached under it) and its live seat figures."""
+
+    pk: int
+    updated_at: datetime.datetime
+    free_seats: int
+    group_count: int
+
+
+def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
+    """Versions and seat figures of the given published programs, in one query (the one a
+    catalogue page makes on every request, so that free seats are never stale): the figures
+    program_search computes, summed here from the programs' groups (a plain join is cheaper to
+    build than its subqueries, and a page has twenty programs of a few groups each)."""
+    today = timezone.localdate()
+    rows = (
+        program_list_public()
+        .filter(pk__in=program_ids)
+        .values_list(
+            "pk",
+            "updated_at",
+            "groups__end_date",
+            "groups__enrollment_open",
+            "groups__capacity",
+            "groups__seats_taken",
+        )
+    )
+    figures: dict[int, ProgramFiguresRow] = {}
+    for pk, updated_at, end_date, is_open, capacity, seats_taken in rows:
+        row = figures.get(pk) or ProgramFiguresRow(pk, updated_at, 0, 0)
+        if end_date is not None and end_date >= today:
+            row = row._replace(
+                group_count=row.group_count + 1,
+                free_seats=row.free_seats + (capacity - seats_taken if is_open else 0),
+            )
+        figures[pk] = row
+    return figures
+
+
+def program_list_for_cards(*, program_ids: list[int]) -> QuerySet[Program]:
+    """The programs whose cards must be rendered anew, with their providers."""
+    return Program.objects.filter(pk__in=program_ids).select_related("provider")
 
 
 def program_get_published(*, pk: int) -> Program:
@@ -163,3 +284,86 @@ def lesson_list_for_group(
     if date_to is not None:
         lessons = lessons.filter(date__lte=date_to)
     return lessons.order_by("date", "start_time", "pk")
+
+
+# Registers -------------------------------------------------------------------------------------
+
+
+def program_moderation_count(*, municipality_ids: "Sequence[int]") -> int:
+    """Programs of the municipalities' providers waiting for the operator's decision."""
+    return Program.objects.filter(
+        provider__municipality_id__in=municipality_ids, state=ProgramState.MODERATING
+    ).count()
+
+
+def program_register(
+    *,
+    municipality_ids: "Sequence[int]",
+    query: str = "",
+    state: str = "",
+    direction: str = "",
+    financing_source: str = "",
+) -> QuerySet[Program]:
+    """The programs of the municipalities' providers by title, with their number of groups and
+    of seats; `query` finds a title or a provider's name."""
+    programs = (
+        Program.objects.filter(provider__municipality_id__in=municipality_ids)
+        .select_related("provider", "provider__municipality")
+        .defer("description", "search_document", "title_document")
+        .annotate(
+            groups_count=Count("groups", distinct=True),
+            seats=Coalesce(Sum("groups__capacity"), 0),
+            seats_taken=Coalesce(Sum("groups__seats_taken"), 0),
+        )
+    )
+    if query.strip():
+        programs = programs.filter(text_contains(("title", "provider__short_name"), query))
+    if state:
+        programs = programs.filter(state=state)
+    if direction:
+        programs = programs.filter(direction=direction)
+    if financing_source:
+        programs = programs.filter(financing_source=financing_source)
+    return programs.order_by("title", "pk")
+
+
+@dataclass(frozen=True)
+class CourseCost:
+    """What the rest of a group's course costs from a day on (kopecks): the planned lessons
+    from the later of the group's start and that day, at the program's price per hour. The
+    contract offer's total cost is this figure (`enrollment.offers.offer_compute`)."""
+
+    start_date: datetime.date
+    end_date: datetime.date
+    lessons: int
+    hours: int
+    price_per_hour: int
+    total: int
+    months: int  # calendar months the remaining lessons fall in
+
+    @property
+    def per_month(self) -> int:
+        return monthly_average(self.total, self.months)
+
+
+def monthly_average(amount: int, months: int) -> int:
+    """An amount spread over months, rounded to the kopeck (0 over no month)."""
+    return (amount + months // 2) // months if months else 0
+
+
+def group_course_cost(*, group: Group, today: datetime.date) -> CourseCost:
+    """The cost of the rest of the group's course if a child started today (one query)."""
+    start = max(group.start_date, today)
+    planned = Lesson.objects.filter(group=group, date__gte=start, status=LessonStatus.PLANNED)
+    lessons = list(planned.values_list("date", "hours"))
+    hours = sum(h for _, h in lessons)
+    price = group.program.price_per_hour
+    return CourseCost(
+        start_date=start,
+        end_date=group.end_date,
+        lessons=len(lessons),
+        hours=hours,
+        price_per_hour=price,
+        total=price * hours,
+        months=len({(day.year, day.month) for day, _ in lessons}),
+    )

@@ -16,45 +16,45 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.program_list, name="list"),
-    path("programs/<int:pk>/", views.program_detail, name="program_detail"),
+    path("programs/<id:pk>/", views.program_detail, name="program_detail"),
 ]
 
 cabinet_urlpatterns: list[URLPattern] = [
     path("", program_views.home, name="home"),
-    path("<int:provider_id>/programs/new/", program_views.program_create, name="program_create"),
-    path("programs/<int:pk>/", program_views.program_detail, name="program_detail"),
-    path("programs/<int:pk>/edit/", program_views.program_edit, name="program_edit"),
-    path("programs/<int:pk>/submit/", program_views.program_submit, name="program_submit"),
-    path("programs/<int:pk>/archive/", program_views.program_archive, name="program_archive"),
-    path("programs/<int:program_id>/groups/new/", group_views.group_create, name="group_create"),
-    path("groups/<int:pk>/edit/", group_views.group_edit, name="group_edit"),
+    path("<id:provider_id>/programs/new/", program_views.program_create, name="program_create"),
+    path("programs/<id:pk>/", program_views.program_detail, name="program_detail"),
+    path("programs/<id:pk>/edit/", program_views.program_edit, name="program_edit"),
+    path("programs/<id:pk>/submit/", program_views.program_submit, name="program_submit"),
+    path("programs/<id:pk>/archive/", program_views.program_archive, name="program_archive"),
+    path("programs/<id:program_id>/groups/new/", group_views.group_create, name="group_create"),
+    path("groups/<id:pk>/edit/", group_views.group_edit, name="group_edit"),
 ]
 
 moderation_urlpatterns: list[URLPattern] = [
     path("moderation/", moderation_views.queue, name="queue"),
     path(
-        "moderation/providers/<int:pk>/",
+        "moderation/providers/<id:pk>/",
         moderation_views.provider_detail,
         name="provider_detail",
     ),
     path(
-        "moderation/providers/<int:pk>/approve/",
+        "moderation/providers/<id:pk>/approve/",
         moderation_views.provider_approve,
         name="provider_approve",
     ),
     path(
-        "moderation/providers/<int:pk>/reject/",
+        "moderation/providers/<id:pk>/reject/",
         moderation_views.provider_reject,
         name="provider_reject",
     ),
-    path("moderation/programs/<int:pk>/", moderation_views.program_detail, name="program_detail"),
+    path("moderation/programs/<id:pk>/", moderation_views.program_detail, name="program_detail"),
     path(
-        "moderation/programs/<int:pk>/approve/",
+        "moderation/programs/<id:pk>/approve/",
         moderation_views.program_approve,
         name="program_approve",
     ),
     path(
-        "moderation/programs/<int:pk>/return/",
+        "moderation/programs/<id:pk>/return/",
         moderation_views.program_return,
         name="program_return",
     ),

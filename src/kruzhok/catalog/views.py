@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog import selectors
+from kruzhok.catalog import cards, selectors
 from kruzhok.catalog.forms import CatalogFilterForm
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
@@ -20,12 +20,16 @@ PAGE_SIZE = 20
 def program_list(request: HttpRequest) -> HttpResponse:
     """The catalogue: filters and results; an htmx request gets the results alone."""
     form = CatalogFilterForm(request.GET)
-    programs = selectors.program_search(**form.search_arguments())
-    paginator = Paginator(programs, PAGE_SIZE)
+    arguments = form.search_arguments()
+    # The matches are counted and paged once for a few seconds (see the selectors); the cards
+    # are cached per program version, their seat badges read live (see cards.py).
+    paginator = Paginator(range(selectors.program_search_total(**arguments)), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    program_ids = selectors.program_search_page(page=page.number, page_size=PAGE_SIZE, **arguments)
     context: dict[str, Any] = {
         "form": form,
         "page": page,
+        "cards": cards.program_cards(program_ids=program_ids),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "total": paginator.count,
     }

@@ -64,9 +64,10 @@ class FinancingProgramAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "max_funded_certificates",
         "budget_cap_rub",
         "billing_regime",
+        "certificate_reach",
         "closed_at",
     )
-    list_filter = ("municipality", "billing_regime")
+    list_filter = ("municipality", "billing_regime", "certificate_reach")
     search_fields = ("title", "municipality__name")
     list_select_related = ("municipality",)
     inlines = [NominalBandInline]
@@ -88,7 +89,8 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "valid_to",
     )
     list_filter = ("status", "municipality")
-    search_fields = ("number", "child__last_name", "child__first_name", "child__snils")
+    # Never a СНИЛС: a search is a GET whose address lands in access logs.
+    search_fields = ("number", "child__last_name", "child__first_name")
     list_select_related = ("child", "municipality", "financing_program")
     fields = (
         "number_display",

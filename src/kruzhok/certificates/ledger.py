@@ -129,6 +129,7 @@ def _effect(transfer: Transfer) -> _Effect:
     kind = transfer.kind
     if kind in (
         TransferKind.FUND,
+        TransferKind.DEFUND,
         TransferKind.CREDIT,
         TransferKind.EXPIRE,
         TransferKind.PAY,
@@ -299,6 +300,22 @@ def transfer_fund(*, financing_program: FinancingProgram, amount: int, key: str)
             amount=amount,
             idempotency_key=key,
             description=f"Бюджет: {financing_program.title}",
+        )
+    )
+
+
+@_durable_only
+def transfer_defund(*, financing_program: FinancingProgram, amount: int, key: str) -> Transfer:
+    """Give part of a financing program's budget back to the treasury (the budget cap was
+    lowered); refused past what the budget still holds, so money credited stays credited."""
+    return _record(
+        Transfer(
+            kind=TransferKind.DEFUND,
+            debit_account_id=account_id_for_budget(financing_program),
+            credit_account=treasury_account(municipality=financing_program.municipality),
+            amount=amount,
+            idempotency_key=key,
+            description=f"Сокращение бюджета: {financing_program.title}",
         )
     )
 

@@ -8,6 +8,7 @@ a buggy caller. Only `certificates.ledger` writes these tables.
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -15,6 +16,15 @@ from django.db.models import F, Q
 class BillingRegime(models.TextChoices):
     PER_LESSON = "per_lesson", "За каждое посещённое занятие"
     MONTHLY = "monthly", "Помесячно"
+
+
+class CertificateReach(models.TextChoices):
+    """With which providers a financing program's certificates may be used. Either way the
+    child's home municipality pays: the certificate is funded from its program and budget,
+    and the child counts in its coverage."""
+
+    REGION = "region", "У любого поставщика региона"
+    MUNICIPALITY = "municipality", "Только у поставщиков своего муниципалитета"
 
 
 class FinancingProgram(models.Model):
@@ -46,6 +56,13 @@ class FinancingProgram(models.Model):
         default=0,
         help_text="0 — авансы не выплачиваются.",
     )
+    certificate_reach = models.CharField(
+        "где можно использовать сертификат",
+        max_length=20,
+        choices=CertificateReach.choices,
+        default=CertificateReach.REGION,
+        help_text="Оплачивает всегда муниципалитет ребёнка, у какого бы поставщика он ни учился.",
+    )
     closed_at = models.DateTimeField("период закрыт", null=True, blank=True)
 
     class Meta:
@@ -67,6 +84,10 @@ class FinancingProgram(models.Model):
             models.CheckConstraint(
                 condition=Q(advance_percent__lte=100), name="financing_advance_percent_lte_100"
             ),
+            models.CheckConstraint(
+                condition=Q(certificate_reach__in=CertificateReach.values),
+                name="financing_certificate_reach_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,6 +95,67 @@ class FinancingProgram(models.Model):
 
     def covers(self, day: datetime.date) -> bool:
         return self.period_start <= day <= self.period_end
+
+
+class FinancingField(models.TextChoices):
+    """What of a financing program the operator may change (`FinancingProgramChange.field`)."""
+
+    TITLE = "title", "Название"
+    PERIOD = "period", "Период"
+    NOMINALS = "nominals", "Номиналы по возрасту"
+    QUOTA = "max_funded_certificates", "Максимум сертификатов ПФ"
+    BUDGET = "budget_cap", "Объём средств"
+    PROGRAMS_PER_CHILD = "max_programs_per_child", "Программ по сертификату на ребёнка"
+    BILLING_REGIME = "billing_regime", "Порядок оплаты"
+    ADVANCE = "advance_percent", "Аванс, %"
+
+
+class FinancingProgramChange(models.Model):
+    """One change of a financing program's rules: who, when, what, old → new, and from when.
+
+    The values are written as a person reads them (money in rubles, bands as «5–13 лет:
+    30 000,00 ₽»), so the history never needs the code that made it. A change effective
+    later waits (`applied_at` empty) until `certificates.financing.financing_changes_apply`
+    brings it in on its day; money already credited to certificates is never touched by
+    either: a new nominal applies to certificates funded from the day it takes effect.
+    """
+
+    financing_program = models.ForeignKey(
+        FinancingProgram,
+        verbose_name="программа финансирования",
+        on_delete=models.PROTECT,
+        related_name="changes",
+    )
+    field = models.CharField("что изменено", max_length=30, choices=FinancingField.choices)
+    old_value = models.TextField("было")
+    new_value = models.TextField("стало")
+    # The value in a machine form for applying it later: kopecks, a code, bands as lists.
+    new_data = models.JSONField("новое значение (данные)")
+    effective_from = models.DateField("действует с")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто изменил",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField("когда изменено", auto_now_add=True)
+    applied_at = models.DateTimeField("вступило в силу", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "изменение программы финансирования"
+        verbose_name_plural = "изменения программ финансирования"
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["effective_from"],
+                condition=Q(applied_at__isnull=True),
+                name="financing_change_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()}: {self.old_value} → {self.new_value}"
 
 
 class NominalBand(models.Model):
@@ -285,6 +367,7 @@ class Hold(models.Model):
 
 class TransferKind(models.TextChoices):
     FUND = "fund", "Выделение бюджета"
+    DEFUND = "defund", "Сокращение бюджета"
     CREDIT = "credit", "Зачисление номинала"
     HOLD = "hold", "Резерв по договору"
     POST = "post", "Списание за занятия"

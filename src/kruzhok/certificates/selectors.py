@@ -1,7 +1,9 @@
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
@@ -9,14 +11,18 @@ from kruzhok.certificates.models import (
     Account,
     AccountKind,
     Certificate,
+    CertificateReach,
     CertificateStatus,
     FinancingProgram,
+    FinancingProgramChange,
     Hold,
     NominalBand,
     Transfer,
     TransferKind,
 )
 from kruzhok.common.models import Municipality
+from kruzhok.common.search import text_contains
+from kruzhok.common.validators import normalize_digits
 from kruzhok.families.models import Child
 from kruzhok.providers.models import Provider
 
@@ -260,4 +266,327 @@ def funding_outlook(*, municipality_id: int, day: date) -> FundingOutlook | None
         quota_left=program.funded_count < program.max_funded_certificates,
         budget_available=program.budget_available or 0,
         bands=tuple((b.age_min, b.age_max, b.nominal) for b in program.nominal_bands.all()),
+    )
+
+
+def certificate_reach_refusal(
+    *,
+    child_municipality_id: int,
+    provider_municipality_id: int,
+    day: date,
+    financing_program: FinancingProgram | None = None,
+) -> str | None:
+    """Why the certificate of a child of one municipality cannot pay a provider of another,
+    in Russian; None when it can. It can unless the financing program in force for the child's
+    municipality (or the one given) keeps its certificates to its own providers. Whoever the
+    provider, the child's municipality pays: this only decides whether the certificate may
+    be used there."""
+    if child_municipality_id == provider_municipality_id:
+        return None
+    program = financing_program or (
+        financing_programs_in_force(municipality=child_municipality_id, day=day).first()
+    )
+    if program is None or program.certificate_reach != CertificateReach.MUNICIPALITY:
+        return None
+    name = Municipality.objects.get(pk=child_municipality_id).name
+    return (
+        f"Сертификаты муниципалитета «{name}» можно использовать только у его поставщиков, "
+        "а эта организация — из другого муниципалитета. Выберите в каталоге программу "
+        "поставщика вашего муниципалитета."
+    )
+
+
+# Registers and the operator's home -------------------------------------------------------------
+
+
+def certificate_register(
+    *,
+    municipality_ids: Sequence[int],
+    query: str = "",
+    status: str = "",
+    snils: str = "",
+) -> QuerySet[Certificate]:
+    """The municipalities' certificates, newest first, each with `balance` and `reserved`
+    (kopecks) from its account's running totals; `query` finds a number (as printed or not)
+    or a child's surname, `snils` (11 digits, from a POST: never from a URL) one child's."""
+    certificates = (
+        Certificate.objects.filter(municipality_id__in=municipality_ids)
+        .select_related("child", "municipality", "financing_program")
+        .annotate(
+            balance=Coalesce(F("account__credits_posted") - F("account__debits_posted"), 0),
+            reserved=Coalesce(F("account__debits_pending"), 0),
+        )
+    )
+    if snils:
+        certificates = certificates.filter(child__snils=snils)
+    text = query.strip()
+    if text:
+        digits = normalize_digits(text)
+        if digits.isascii() and digits.isdigit():
+            certificates = certificates.filter(number__startswith=digits)
+        else:
+            certificates = certificates.filter(text_contains(("child__last_name",), text))
+    if status:
+        certificates = certificates.filter(status=status)
+    return certificates.order_by("-issued_at", "-pk")
+
+
+@dataclass(frozen=True)
+class FinancingFigures:
+    """A financing program in force as the operator's home shows it (money in kopecks)."""
+
+    program: FinancingProgram
+    budget_cap: int
+    budget_left: int  # not yet credited to certificates
+    funded: int
+    quota: int
+
+    @property
+    def quota_left(self) -> int:
+        return max(self.quota - self.funded, 0)
+
+
+def financing_figures(*, municipality_ids: Sequence[int], day: date) -> list[FinancingFigures]:
+    """The financing program in force in each municipality on the day, with the budget and
+    the quota of funded certificates left, in one query."""
+    budget = Account.objects.filter(kind=AccountKind.BUDGET, financing_program=OuterRef("pk"))
+    left = F("credits_posted") - F("debits_posted") - F("debits_pending")
+    programs = (
+        FinancingProgram.objects.filter(
+            municipality_id__in=municipality_ids,
+            period_start__lte=day,
+            period_end__gte=day,
+            closed_at=None,
+        )
+        .select_related("municipality")
+        .annotate(budget_left=Subquery(budget.order_by("pk").values(v=left)[:1]))
+        .order_by("municipality__name", "-period_start")
+    )
+    seen: set[int] = set()
+    figures = []
+    for program in programs:
+        if program.municipality_id in seen:
+            continue  # an older program overlapping the one in force
+        seen.add(program.municipality_id)
+        figures.append(
+            FinancingFigures(
+                program=program,
+                budget_cap=program.budget_cap,
+                budget_left=program.budget_left or 0,
+                funded=program.funded_count,
+                quota=program.max_funded_certificates,
+            )
+        )
+    return figures
+
+
+# The financing program editor and the reports: the ledger's read side ---------------------------
+
+
+def financing_period_overlaps(
+    *, municipality_id: int, start: date, end: date, exclude_pk: int | None = None
+) -> bool:
+    """Whether another financing program of the municipality shares a day with start..end."""
+    others = FinancingProgram.objects.filter(
+        municipality_id=municipality_id, period_start__lte=end, period_end__gte=start
+    )
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.exists()
+
+
+def _sum(queryset: QuerySet[Transfer]) -> int:
+    return queryset.aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """A financing program's money and quota beside its editor (kopecks).
+
+    `committed` is what certificates were credited and still hold or spent (credits minus
+    what expired back); `spent` is what lessons charged to the municipality's certificates in
+    the period (reversed charges taken back); `left` is what the budget may still credit."""
+
+    cap: int
+    credited: int
+    expired: int
+    committed: int
+    spent: int
+    left: int
+    quota: int
+    funded_certificates: int
+
+    @property
+    def quota_left(self) -> int:
+        return max(0, self.quota - self.funded_certificates)
+
+
+def financing_budget_figures(*, financing_program: FinancingProgram) -> BudgetFigures:
+    """Four aggregate queries on indexed columns, whatever the number of certificates."""
+    program = FinancingProgram.objects.only(
+        "budget_cap", "max_funded_certificates", "funded_count", "period_start", "period_end"
+    ).get(pk=financing_program.pk)
+    budget = Account.objects.filter(kind=AccountKind.BUDGET, financing_program=program).first()
+    by_kind: dict[str, int] = {}
+    if budget is not None:
+        by_kind = dict(
+            Transfer.objects.filter(Q(debit_account=budget) | Q(credit_account=budget))
+            .values("kind")
+            .annotate(total=Sum("amount"))
+            .values_list("kind", "total")
+        )
+    in_period = Transfer.objects.filter(
+        created_at__date__gte=program.period_start, created_at__date__lte=program.period_end
+    )
+    posted = _sum(
+        in_period.filter(
+            kind=TransferKind.POST,
+            debit_account__kind=AccountKind.CERTIFICATE,
+            debit_account__municipality_id=program.municipality_id,
+        )
+    )
+    reversed_posts = _sum(
+        in_period.filter(
+            kind=TransferKind.REVERSE,
+            reverses__kind=TransferKind.POST,
+            credit_account__kind=AccountKind.CERTIFICATE,
+            credit_account__municipality_id=program.municipality_id,
+        )
+    )
+    credited = by_kind.get(TransferKind.CREDIT, 0)
+    expired = by_kind.get(TransferKind.EXPIRE, 0)
+    return BudgetFigures(
+        cap=program.budget_cap,
+        credited=credited,
+        expired=expired,
+        committed=credited - expired,
+        spent=posted - reversed_posts,
+        left=budget.available if budget is not None else 0,
+        quota=program.max_funded_certificates,
+        funded_certificates=program.funded_count,
+    )
+
+
+def financing_program_changes(
+    *, financing_program: FinancingProgram
+) -> QuerySet[FinancingProgramChange]:
+    """The program's change history, newest first, with who made each change."""
+    return FinancingProgramChange.objects.filter(
+        financing_program=financing_program
+    ).select_related("changed_by")
+
+
+@dataclass(frozen=True)
+class CertificateCounts:
+    issued: int
+    funded: int
+    accounting: int
+
+
+def certificate_counts(*, municipality_ids: list[int]) -> CertificateCounts:
+    """Certificates of children of these municipalities by status, in one aggregate query."""
+    figures = Certificate.objects.filter(municipality_id__in=municipality_ids).aggregate(
+        issued=Count("pk"),
+        funded=Count("pk", filter=Q(status=CertificateStatus.FUNDED)),
+        accounting=Count("pk", filter=Q(status=CertificateStatus.ACCOUNTING)),
+    )
+    return CertificateCounts(**figures)
+
+
+@dataclass(frozen=True)
+class MoneyMonth:
+    """The money of certificates over one month (kopecks): what moved in the month, and what
+    stood at its end (`reserved`, `remaining`: balance not yet spent or expired)."""
+
+    month: date
+    credited: int
+    spent: int
+    expired: int
+    reserved: int
+    remaining: int
+
+
+# Which side of a transfer the certificate stands on, and how the transfer moves its money. A
+# certificate's account carries its municipality (`ledger_accounts.certificate_account`), so
+# the transfers are filtered through their account alone, not the certificate too.
+_CERTIFICATE_DEBITED = (
+    TransferKind.HOLD,
+    TransferKind.POST,
+    TransferKind.VOID,
+    TransferKind.EXPIRE,
+)
+
+
+def certificate_money_by_month(*, municipality_ids: list[int]) -> list[MoneyMonth]:
+    """Money credited / spent / expired in each month, and reserved / remaining at its end, for
+    the certificates of these municipalities: two aggregate queries grouped by month and kind
+    (the transfers on each side of a certificate's account); the running totals are summed
+    over the months (a dozen rows), never over transfers."""
+    month = TruncMonth("created_at")
+    debited = (
+        Transfer.objects.filter(
+            kind__in=_CERTIFICATE_DEBITED,
+            debit_account__kind=AccountKind.CERTIFICATE,
+            debit_account__municipality_id__in=municipality_ids,
+        )
+        .annotate(month=month)
+        .values("month", "kind")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "kind", "total")
+    )
+    credited = (
+        Transfer.objects.filter(
+            Q(kind=TransferKind.CREDIT)
+            | Q(kind=TransferKind.REVERSE, reverses__kind=TransferKind.POST),
+            credit_account__kind=AccountKind.CERTIFICATE,
+            credit_account__municipality_id__in=municipality_ids,
+        )
+        .annotate(month=month)
+        .values("month", "kind")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "kind", "total")
+    )
+    flows: dict[date, dict[str, int]] = {}
+    for when, kind, total in [*debited, *credited]:
+        day = when.date() if isinstance(when, datetime) else when
+        flows.setdefault(day, {})[kind] = total
+    rows = []
+    reserved = balance = 0
+    for day in sorted(flows):
+        f = flows[day]
+        credit, post = f.get(TransferKind.CREDIT, 0), f.get(TransferKind.POST, 0)
+        unposted = f.get(TransferKind.REVERSE, 0)  # a reversed charge goes back to the reserve
+        expire = f.get(TransferKind.EXPIRE, 0)
+        reserved += f.get(TransferKind.HOLD, 0) - f.get(TransferKind.VOID, 0) - post + unposted
+        balance += credit - post + unposted - expire
+        rows.append(
+            MoneyMonth(
+                month=day,
+                credited=credit,
+                spent=post - unposted,
+                expired=expire,
+                reserved=reserved,
+                remaining=balance,
+            )
+        )
+    return rows
+
+
+def certificate_money_now(*, municipality_ids: list[int]) -> CertificateMoney:
+    """The certificates' money now, summed from their accounts' running totals (one aggregate
+    over the accounts, never over transfers): what the dashboard shows."""
+    totals = Account.objects.filter(
+        kind=AccountKind.CERTIFICATE, municipality_id__in=municipality_ids
+    ).aggregate(
+        credited=Coalesce(Sum("credits_posted"), 0),
+        debited=Coalesce(Sum("debits_posted"), 0),
+        reserved=Coalesce(Sum("debits_pending"), 0),
+    )
+    balance = totals["credited"] - totals["debited"]
+    return CertificateMoney(
+        credited=totals["credited"],
+        debited=totals["debited"],
+        balance=balance,
+        reserved=totals["reserved"],
+        available=balance - totals["reserved"],
     )

@@ -13,16 +13,22 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from kruzhok.certificates import ledger, ledger_accounts, selectors
 from kruzhok.certificates.errors import InsufficientFunds
+from kruzhok.certificates.financing import (
+    FinancingRules,
+    financing_changes_apply,
+    financing_program_make,
+)
 from kruzhok.certificates.models import (
     BillingRegime,
     Certificate,
+    CertificateReach,
     CertificateStatus,
     FinancingProgram,
     Hold,
-    NominalBand,
     Transfer,
 )
 from kruzhok.common.models import Municipality
@@ -91,26 +97,25 @@ def financing_program_create(
     nominal_bands: list[tuple[int, int, int]],
     max_programs_per_child: int = 3,
     billing_regime: str = BillingRegime.PER_LESSON,
+    certificate_reach: str = CertificateReach.REGION,
 ) -> FinancingProgram:
     """Create a financing program, its nominal bands, and fund its budget to the cap, in one
     durable transaction (an entry point: the budget's money moves here)."""
-    program = FinancingProgram.objects.create(
+    return financing_program_make(
         municipality=municipality,
-        title=title,
-        period_start=period_start,
-        period_end=period_end,
-        max_funded_certificates=max_funded_certificates,
-        budget_cap=budget_cap,
-        max_programs_per_child=max_programs_per_child,
-        billing_regime=billing_regime,
+        rules=FinancingRules(
+            title=title,
+            period_start=period_start,
+            period_end=period_end,
+            bands=tuple(nominal_bands),
+            max_funded_certificates=max_funded_certificates,
+            budget_cap=budget_cap,
+            max_programs_per_child=max_programs_per_child,
+            billing_regime=billing_regime,
+            advance_percent=0,
+            certificate_reach=certificate_reach,
+        ),
     )
-    NominalBand.objects.bulk_create(
-        NominalBand(financing_program=program, age_min=lo, age_max=hi, nominal=nominal)
-        for lo, hi, nominal in nominal_bands
-    )
-    if budget_cap > 0:
-        ledger.transfer_fund(financing_program=program, amount=budget_cap, key=f"fund:{program.pk}")
-    return program
 
 
 def nominal_for(*, financing_program: FinancingProgram, child: Child) -> int | None:
@@ -141,6 +146,8 @@ def certificate_fund(
         and certificate.financing_program_id == financing_program.pk
     ):
         return certificate
+    # A new nominal the operator set from a day that has come is in force before this funding.
+    financing_changes_apply(day=timezone.localdate(), financing_program=financing_program)
     nominal = nominal_for(financing_program=financing_program, child=certificate.child)
     if nominal is None:
         return _left_for_accounting(

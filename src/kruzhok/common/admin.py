@@ -50,3 +50,4 @@ class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Gapless counters: a change by hand would repeat or skip certificate numbers."""
 
     list_display = ("name", "last_value")
+    not_money_fields = ("last_value",)

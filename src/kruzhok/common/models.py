@@ -104,6 +104,50 @@ class Municipality(models.Model):
         return self.name
 
 
+class PopulationFigure(models.Model):
+    """How many children of one age (full years) live in a municipality: the denominator of
+    coverage, entered by the operator from the statistics office's figures.
+
+    It stands beside the municipality it describes (common) rather than in the reports that
+    read it: the operator's home and any later page may use it, and the reports are the top
+    layer, which nothing may import. `Municipality.children_population` (one figure for ages
+    5–18) is kept as their sum, so older pages keep reading a true total."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name="муниципалитет",
+        on_delete=models.PROTECT,
+        related_name="population_figures",
+    )
+    age = models.PositiveSmallIntegerField("возраст, полных лет")
+    children = models.PositiveIntegerField("детей этого возраста")
+    as_of = models.DateField("по данным на")
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто изменил",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "численность детей по возрасту"
+        verbose_name_plural = "численность детей по возрастам"
+        ordering = ["municipality", "age"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "age"], name="population_one_per_age"),
+            models.CheckConstraint(
+                condition=Q(age__gte=5, age__lte=18, children__gte=0),
+                name="population_age_5_18",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.age} лет — {self.children}"
+
+
 class NumberSequence(models.Model):
     """A gapless counter (certificate numbers per region, contract numbers)."""
 

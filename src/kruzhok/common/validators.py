@@ -107,3 +107,18 @@ def luhn_is_valid(number: str) -> bool:
     return re.fullmatch(r"[0-9]{2,}", number or "") is not None and luhn_check_digit(
         number[:-1]
     ) == int(number[-1])
+
+
+# A person's name: letters of any alphabet, joined by single spaces, hyphens, apostrophes or
+# dots («Анна-Мария», «Д'Артаньян», «А. И.»). Emoji, digits and symbols are not names.
+_NAME = re.compile(r"[^\W\d_]+(?:(?:[ \-'’.]|\. )[^\W\d_]+)*\.?")
+
+
+def validate_person_name(value: str) -> None:
+    """Refuse what cannot be a person's name (emoji, digits, symbols)."""
+    if value and not _NAME.fullmatch(" ".join(value.split())):
+        raise ValidationError(
+            "Имя пишется буквами; можно дефис, апостроф и пробел. Уберите цифры, смайлики и "
+            "другие знаки.",
+            code="name",
+        )

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group as PermissionGroup
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -61,7 +59,7 @@ DEMO_LOGINS = [
     DemoLogin("Педагог", "teacher@demo.kruzhok.ru", DEMO_PASSWORD,
               "Робототехника, группа 1: журнал посещаемости"),
     DemoLogin("Муниципальный оператор", "operator@demo.kruzhok.ru", DEMO_PASSWORD,
-              "администрирование: поставщики, программы, сертификаты, операции"),
+              "/operator/: что ждёт решения, модерация, месяцы, платежи, реестры"),
 ]  # fmt: skip
 
 
@@ -146,23 +144,11 @@ def _user(email: str, last: str, first: str, patronymic: str, role: str, **extra
 
 
 def _operator(municipality: Municipality) -> User:
-    operator = _user(
+    # The operator works in the portal's pages (/operator/); /admin/ is the superuser's.
+    return _user(
         "operator@demo.kruzhok.ru", "Григорьева", "Людмила", "Павловна", Role.OPERATOR,
-        municipality=municipality, is_staff=True, phone="+78655845000",
+        municipality=municipality, phone="+78655845000",
     )  # fmt: skip
-    group, _ = PermissionGroup.objects.get_or_create(name="Муниципальный оператор")
-    viewable = Permission.objects.filter(
-        content_type__app_label__in=[
-            "common", "accounts", "families", "providers", "catalog", "certificates",
-            "enrollment", "attendance", "billing",
-        ]
-    )  # fmt: skip
-    editable = Permission.objects.filter(
-        content_type__app_label__in=["providers", "catalog"], codename__startswith="change_"
-    )
-    group.permissions.set(list(viewable.filter(codename__startswith="view_")) + list(editable))
-    operator.groups.add(group)
-    return operator
 
 
 def _schedules(index: int, hours_per_week: int) -> list[list[tuple[int, datetime.time, int]]]:
@@ -346,8 +332,13 @@ def _mark_past_lessons(application: Application, teacher: User, rng: random.Rand
     )
     marked = 0
     for lesson in lessons:
+        # Marked on the lesson's day, as a teacher at the gym door would have.
         attendance_services.attendance_mark(
-            actor=teacher, lesson=lesson, contract=contract, present=rng.random() < 0.88
+            actor=teacher,
+            lesson=lesson,
+            contract=contract,
+            present=rng.random() < 0.88,
+            today=lesson.date,
         )
         marked += 1
     return marked

@@ -16,7 +16,8 @@ class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "decide_by",
     )
     list_filter = ("status", "group__program__provider")
-    search_fields = ("child__last_name", "child__snils", "group__program__title")
+    # Never a СНИЛС: a search is a GET whose address lands in access logs.
+    search_fields = ("child__last_name", "group__program__title")
     date_hierarchy = "created_at"
     list_select_related = ("child", "group__program")
 

@@ -11,6 +11,7 @@ from kruzhok.catalog.models import FinancingSource
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.errors import InsufficientFunds
 from kruzhok.certificates.models import BillingRegime, CertificateStatus
+from kruzhok.certificates.selectors import certificate_reach_refusal
 from kruzhok.common.services import sequence_next
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, Contract
@@ -39,6 +40,14 @@ def contract_conclude(
         financing = certificate_services.financing_program_current(
             municipality=application.child.municipality_id, day=today
         )
+        reach = certificate_reach_refusal(
+            child_municipality_id=application.child.municipality_id,
+            provider_municipality_id=program.provider.municipality_id,
+            day=today,
+            financing_program=financing,
+        )
+        if reach is not None:
+            raise EnrollmentError(reach)
         if financing is not None:
             regime = BillingRegime(financing.billing_regime)
         if financing is not None and (

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.functional import cached_property
 
+from kruzhok.common.bounds import BoundedDateField, BoundedDateTimeField, id_parse
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.families.models import Child
 
@@ -33,12 +34,10 @@ class ChildChoiceField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            ) from None
+        child_id = id_parse(value)
+        if child_id is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return child_id
 
 
 class ApplyForm(forms.Form):
@@ -85,7 +84,7 @@ class RejectForm(forms.Form):
 class WithdrawForm(forms.Form):
     bound_field_class = BootstrapBoundField
 
-    on = forms.DateField(
+    on = BoundedDateField(
         label="Дата отчисления",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="С этого дня занятия не оплачиваются; неиспользованный резерв сертификата "
@@ -106,14 +105,14 @@ class WithdrawForm(forms.Form):
 class WindowForm(forms.Form):
     bound_field_class = BootstrapBoundField
 
-    opens_at = forms.DateTimeField(
+    opens_at = BoundedDateTimeField(
         label="Запись открывается",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Пусто — уже открыта.",
         error_messages={"invalid": "Укажите дату и время, например 25.08.2026 09:00."},
     )
-    closes_at = forms.DateTimeField(
+    closes_at = BoundedDateTimeField(
         label="Запись закрывается",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

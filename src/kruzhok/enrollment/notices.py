@@ -13,6 +13,12 @@ from kruzhok.notifications.services import notify
 from kruzhok.providers.models import StaffRole
 
 
+def _sentence(text: str) -> str:
+    """The text ended with one full stop: initials «Смирнов А. И.» already end with one."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 def _where(application: Application) -> str:
     group = application.group
     return f"«{group.program.title}», группа «{group.name}» ({group.program.provider.short_name})"
@@ -75,7 +81,7 @@ def rejected(application: Application) -> None:
         application,
         "Заявка отклонена",
         f"Организация отклонила заявку ({application.child.first_name}) в {_where(application)}. "
-        f"Причина: {application.reason}",
+        f"Причина: {_sentence(application.reason)}",
     )
 
 
@@ -94,8 +100,8 @@ def withdrawn_by_provider(application: Application, *, on_text: str) -> None:
         application,
         "Ребёнок отчислен из группы",
         f"Организация отчислила ребёнка ({application.child.first_name}) из группы "
-        f"{_where(application)} с {on_text}. Причина: {application.reason} Неиспользованный "
-        "резерв сертификата освобождён.",
+        f"{_where(application)} с {on_text}. Причина: {_sentence(application.reason)} "
+        "Неиспользованный резерв сертификата освобождён.",
     )
 
 
@@ -104,7 +110,8 @@ def submitted(application: Application) -> None:
         application,
         "Новая заявка",
         f"Новая заявка №{application.pk} в {_where(application)}: "
-        f"{application.child.initials_name}. Состояние: {application.get_status_display()}.",
+        f"{_sentence(application.child.initials_name)} "
+        f"Состояние: {application.get_status_display()}.",
     )
 
 
@@ -113,7 +120,7 @@ def cancelled_by_parent(application: Application) -> None:
         application,
         "Заявка отозвана",
         f"Родитель отозвал заявку №{application.pk} в {_where(application)}: "
-        f"{application.child.initials_name}.",
+        f"{_sentence(application.child.initials_name)}",
     )
 
 
@@ -122,5 +129,5 @@ def withdrawn_by_parent(application: Application, *, on_text: str) -> None:
         application,
         "Отчисление по заявлению родителя",
         f"Родитель отчислил ребёнка ({application.child.initials_name}) из группы "
-        f"{_where(application)} с {on_text}. Причина: {application.reason}",
+        f"{_where(application)} с {on_text}. Причина: {_sentence(application.reason)}",
     )

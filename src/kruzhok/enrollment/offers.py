@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from kruzhok.catalog.models import FinancingSource, LessonStatus
+from kruzhok.catalog.models import FinancingSource, Group
+from kruzhok.catalog.selectors import group_course_cost, monthly_average
 from kruzhok.certificates.models import CertificateStatus
 from kruzhok.certificates.selectors import certificate_money, funding_outlook
 from kruzhok.enrollment.models import Application
@@ -29,6 +30,9 @@ class Offer:
     parent_part: int
     uses_certificate: bool
     certificate_note: str
+    # The certificate's money at signing (available, or the nominal it would be credited with).
+    certificate_available: int = 0
+    months: int = 0
 
 
 def offer_compute(*, application: Application, today: datetime.date | None = None) -> Offer:
@@ -40,28 +44,24 @@ def offer_compute(*, application: Application, today: datetime.date | None = Non
     today = today or timezone.localdate()
     group = application.group
     program = group.program
-    start = max(group.start_date, today)
-    lessons = list(
-        group.lessons.filter(date__gte=start, status=LessonStatus.PLANNED).values_list(
-            "hours", flat=True
-        )
-    )
-    total_hours = sum(lessons)
-    total_cost = program.price_per_hour * total_hours
+    course = group_course_cost(group=group, today=today)
+    total_cost = course.total
     uses_certificate = program.financing_source == FinancingSource.CERTIFICATE
     available, note = _certificate_money_for_offer(application.child, today, uses_certificate)
     certificate_part = min(total_cost, available) if uses_certificate else 0
     return Offer(
-        start_date=start,
-        end_date=group.end_date,
-        lessons=len(lessons),
-        total_hours=total_hours,
-        price_per_hour=program.price_per_hour,
+        start_date=course.start_date,
+        end_date=course.end_date,
+        lessons=course.lessons,
+        total_hours=course.hours,
+        price_per_hour=course.price_per_hour,
         total_cost=total_cost,
         certificate_part=certificate_part,
         parent_part=total_cost - certificate_part,
         uses_certificate=uses_certificate,
         certificate_note=note,
+        certificate_available=available,
+        months=course.months,
     )
 
 
@@ -86,3 +86,47 @@ def _certificate_money_for_offer(
     if outlook.budget_available < nominal:
         return 0, "Средства программы персонифицированного финансирования исчерпаны."
     return nominal, "Сертификат будет выдан и пополнен при заключении договора."
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What enrolling a child in a group today would cost and leave on the certificate: the
+    offer's own figures (`offer_compute`), shown before the parent applies (kopecks)."""
+
+    child: Child
+    offer: Offer
+
+    @property
+    def per_month(self) -> int:
+        return monthly_average(self.offer.total_cost, self.offer.months)
+
+    @property
+    def certificate_per_month(self) -> int:
+        return monthly_average(self.offer.certificate_part, self.offer.months)
+
+    @property
+    def parent_per_month(self) -> int:
+        return monthly_average(self.offer.parent_part, self.offer.months)
+
+    @property
+    def certificate_left(self) -> int:
+        """What the certificate would still have for another club after this contract."""
+        return self.offer.certificate_available - self.offer.certificate_part
+
+
+def offer_estimates(
+    *, group: Group, children: list[Child], today: datetime.date | None = None
+) -> list[Estimate]:
+    """For each child of the program's age, the contract offer the child would get if
+    enrolled in the group today (nothing is written; the offer's rules are `offer_compute`'s)."""
+    today = today or timezone.localdate()
+    program = group.program
+    start = max(group.start_date, today)
+    return [
+        Estimate(
+            child=child,
+            offer=offer_compute(application=Application(child=child, group=group), today=today),
+        )
+        for child in children
+        if program.age_min <= child.age_on(start) <= program.age_max
+    ]

@@ -1,22 +1,28 @@
 import datetime
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.db import models
 from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.catalog.models import Group, ScheduleSlot, Weekday
+from kruzhok.catalog.group_access import group_staff_scope
+from kruzhok.catalog.models import FinancingSource, Group, ScheduleSlot, Weekday
+from kruzhok.certificates.selectors import certificate_reach_refusal
+from kruzhok.common.search import text_contains
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
     ApplicationStatus,
+    Charge,
+    Contract,
     EnrollmentWindow,
 )
 from kruzhok.families.models import Child
-from kruzhok.providers.models import StaffRole
 
 _RELATED = ("group__program__provider", "group__teacher", "child", "contract")
 
@@ -57,8 +63,7 @@ def application_get_for_parent(*, user: User, pk: int) -> Application:
 
 
 def _staff_scope(user: User) -> Q:
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
-    return Q(group__program__provider_id__in=admin_of) | Q(group__teacher=user)
+    return group_staff_scope(user=user, path="group__")
 
 
 def application_queue_for_staff(
@@ -102,12 +107,31 @@ def application_get_for_staff(*, user: User, pk: int) -> Application:
 
 def group_list_for_staff(*, user: User) -> QuerySet[Group]:
     """Groups whose applications the staff member sees (for the queue's filter)."""
-    admin_of = user.provider_roles.filter(role=StaffRole.ADMIN).values("provider_id")
     return (
-        Group.objects.filter(Q(program__provider_id__in=admin_of) | Q(teacher=user))
+        Group.objects.filter(group_staff_scope(user=user))
         .select_related("program")
         .order_by("program__title", "name")
     )
+
+
+def certificate_reach_notes(
+    *, children: list[Child], group: Group, day: datetime.date
+) -> list[str]:
+    """What the parent is told before applying: why the certificates of their children's
+    municipality may not pay this group's provider, once per municipality; none for a
+    group not paid by certificate or a provider the certificates may pay."""
+    if group.program.financing_source != FinancingSource.CERTIFICATE:
+        return []
+    notes: list[str] = []
+    for municipality_id in sorted({child.municipality_id for child in children}):
+        note = certificate_reach_refusal(
+            child_municipality_id=municipality_id,
+            provider_municipality_id=group.program.provider.municipality_id,
+            day=day,
+        )
+        if note is not None:
+            notes.append(note)
+    return notes
 
 
 def waitlist(*, group: Group) -> QuerySet[Application]:
@@ -283,3 +307,129 @@ def schedule_clashes(*, child: Child, group: Group) -> list[str]:
                         f"({theirs.group.name}) {_hhmm(b_start)}–{_hhmm(b_end)}."
                     )
     return warnings
+
+
+# Registers -------------------------------------------------------------------------------------
+
+
+ENDED_STATUSES = (ApplicationStatus.FINISHED, ApplicationStatus.WITHDRAWN)
+
+
+class ContractState(models.TextChoices):
+    """The register's filter: a contract in force, or one that has ended."""
+
+    IN_FORCE = "in_force", "Действует"
+    ENDED = "ended", "Завершён или расторгнут"
+
+
+def _in_municipalities(municipality_ids: Sequence[int]) -> Q:
+    # A child may learn with a provider of another municipality: both operators see it, the
+    # child's (who funds the certificate) and the provider's (who oversees the provider).
+    # Two IN-subqueries, not an OR across two chains of joins: PostgreSQL answers them with
+    # hashed subplans over one scan of the contracts (a region's register in tens of ms).
+    children = Child.objects.filter(municipality_id__in=municipality_ids).values("pk")
+    groups = Group.objects.filter(program__provider__municipality_id__in=municipality_ids).values(
+        "pk"
+    )
+    return Q(application__child_id__in=children) | Q(application__group_id__in=groups)
+
+
+def contract_register(
+    *,
+    municipality_ids: Sequence[int],
+    query: str = "",
+    state: str = "",
+    provider_id: int | None = None,
+) -> QuerySet[Contract]:
+    """Contracts of the municipalities' children or providers, newest first; `query` finds a
+    contract number, a child's surname or a program's title."""
+    contracts = (
+        Contract.objects.filter(_in_municipalities(municipality_ids))
+        .select_related(
+            "application__child",
+            "application__group__program__provider",
+            "certificate",
+        )
+        .defer("accepted_ip", "accepted_user_agent")
+    )
+    if query.strip():
+        contracts = contracts.filter(
+            Q(number__startswith=query.strip())
+            | text_contains(
+                ("application__child__last_name", "application__group__program__title"), query
+            )
+        )
+    ended = Q(application__status__in=ENDED_STATUSES)
+    if state == ContractState.IN_FORCE:
+        contracts = contracts.exclude(ended)
+    elif state == ContractState.ENDED:
+        contracts = contracts.filter(ended)
+    if provider_id is not None:
+        contracts = contracts.filter(application__group__program__provider_id=provider_id)
+    # Newest first by key: a contract is created when its offer is accepted, so this is the
+    # order of acceptance, read backwards along the primary key's index (sorting a region's
+    # contracts by `accepted_at` took seconds).
+    return contracts.order_by("-pk")
+
+
+def application_overdue_list(
+    *, municipality_ids: Sequence[int], today: datetime.date
+) -> QuerySet[Application]:
+    """Applications to the municipalities' providers still undecided past their deadline
+    (three working days), oldest deadline first."""
+    return (
+        Application.objects.filter(
+            group__program__provider__municipality_id__in=municipality_ids,
+            status=ApplicationStatus.SUBMITTED,
+            decide_by__lt=today,
+        )
+        .select_related("child", "group__program__provider")
+        .order_by("decide_by", "created_at", "pk")
+    )
+
+
+# Charges behind a certificate's operations ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChargeFacts:
+    """What a certificate's debit (or its reversal) paid for: the lesson (or month) and how its
+    value was split (kopecks)."""
+
+    day: datetime.date  # the lesson's date, or the first day of the month paid monthly
+    lesson_value: int
+    certificate_amount: int
+    parent_amount: int
+    is_reversal: bool
+
+
+def charges_by_transfer(*, transfer_ids: list[int]) -> dict[int, ChargeFacts]:
+    """The charges whose ledger transfers (debits or their reversals) are among `transfer_ids`,
+    by transfer id; one query."""
+    charges = (
+        Charge.objects.filter(Q(transfer_id__in=transfer_ids) | Q(reversal_id__in=transfer_ids))
+        .select_related("lesson")
+        .only(
+            "transfer_id",
+            "reversal_id",
+            "month",
+            "lesson_value",
+            "certificate_amount",
+            "parent_amount",
+            "lesson__date",
+        )
+    )
+    facts: dict[int, ChargeFacts] = {}
+    for charge in charges:
+        day = charge.lesson.date if charge.lesson is not None else charge.month
+        assert day is not None  # a charge is for a lesson or for a month
+        for transfer_id, is_reversal in ((charge.transfer_id, False), (charge.reversal_id, True)):
+            if transfer_id is not None:
+                facts[transfer_id] = ChargeFacts(
+                    day=day,
+                    lesson_value=charge.lesson_value,
+                    certificate_amount=charge.certificate_amount,
+                    parent_amount=charge.parent_amount,
+                    is_reversal=is_reversal,
+                )
+    return facts

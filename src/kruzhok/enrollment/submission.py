@@ -16,14 +16,17 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import seats
-from kruzhok.catalog.models import FinancingSource, Group, ProgramState
+from kruzhok.catalog.models import FinancingSource, Group, Program, ProgramState
+from kruzhok.certificates.selectors import certificate_reach_refusal
 from kruzhok.common.services import AuditEntry, audit_record_many
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.enrollment.submission_facts import (
     SubmissionFacts,
+    child_row_lock,
     other_certificate_programs_locked,
+    program_applied_elsewhere,
     submission_facts,
 )
 from kruzhok.enrollment.workdays import working_day_add
@@ -42,9 +45,55 @@ def _years(n: int) -> str:
     return f"{n} лет"
 
 
-def _already_applied(child: Child) -> EnrollmentError:
+# What the child's live application in the group says, by its status: «записан(а)» only under
+# a contract.
+_ALREADY = {
+    ApplicationStatus.SUBMITTED: "{name}: заявка в эту группу уже подана, организация её "
+    "рассматривает. Она есть в личном кабинете.",
+    ApplicationStatus.WAITLISTED: "{name} уже в листе ожидания этой группы: заявка пройдёт "
+    "автоматически, когда освободится место.",
+    ApplicationStatus.ACCEPTED: "{name}: заявка в эту группу уже принята — осталось принять "
+    "оферту договора в личном кабинете.",
+    ApplicationStatus.CONTRACTED: "{name} уже записан(а) в эту группу: договор заключён.",
+    ApplicationStatus.ACTIVE: "{name} уже записан(а) в эту группу и занимается в ней.",
+}
+
+
+def _already_applied(child: Child, status: str | None = None) -> EnrollmentError:
+    """The child already has a live application in the group (its status, if known)."""
+    template = _ALREADY.get(
+        ApplicationStatus(status) if status else ApplicationStatus.SUBMITTED,
+        _ALREADY[ApplicationStatus.SUBMITTED],
+    )
+    return EnrollmentError(template.format(name=child.first_name), field="child")
+
+
+def _other_group(child: Child) -> EnrollmentError:
     return EnrollmentError(
-        f"{child.first_name} уже записан(а) в эту группу: заявка есть в личном кабинете.",
+        f"{child.first_name}: в другой группе этой программы на те же даты уже есть заявка "
+        "или договор, а заниматься по одной программе можно только в одной группе. Чтобы "
+        "перейти в эту "
+        "группу, сначала отзовите ту заявку или расторгните тот договор в личном кабинете.",
+        field="child",
+    )
+
+
+def _age_refusal(
+    child: Child, program: Program, start: datetime.date, today: datetime.date
+) -> EnrollmentError | None:
+    """The child's age when the contract would start (the group's start, or today if the group
+    has started) is outside the program's range: said in the right tense."""
+    age = child.age_on(start)
+    if program.age_min <= age <= program.age_max:
+        return None
+    when = (
+        f"сейчас {_years(age)}"
+        if start <= today
+        else f"к началу занятий ({start:%d.%m.%Y}) будет {_years(age)}"
+    )
+    return EnrollmentError(
+        f"Программа рассчитана на детей {program.age_min}–{program.age_max} лет, а "
+        f"{child.first_name} {when}. Выберите программу по возрасту.",
         field="child",
     )
 
@@ -63,16 +112,23 @@ def _submission_refusal(facts: SubmissionFacts, now: datetime.datetime) -> Enrol
     state = selectors.enrollment_state(group, facts.window, now=now)
     if not state.is_open:
         return EnrollmentError(f"{state.message}. Подать заявку в эту группу сейчас нельзя.")
-    age = child.age_on(group.start_date)
-    if not program.age_min <= age <= program.age_max:
-        return EnrollmentError(
-            f"Программа рассчитана на детей {program.age_min}–{program.age_max} лет, а "
-            f"{child.first_name} на начало занятий ({group.start_date:%d.%m.%Y}) будет "
-            f"{_years(age)}. Выберите программу по возрасту.",
-            field="child",
+    today = timezone.localdate(now)
+    age_refusal = _age_refusal(child, program, max(group.start_date, today), today)
+    if age_refusal is not None:
+        return age_refusal
+    if facts.status_here is not None:
+        return _already_applied(child, facts.status_here)
+    if facts.applied_in_program:
+        return _other_group(child)
+    if program.financing_source == FinancingSource.CERTIFICATE:
+        # Rare (another municipality's provider), so read apart from the rush's one statement.
+        reach = certificate_reach_refusal(
+            child_municipality_id=child.municipality_id,
+            provider_municipality_id=program.provider.municipality_id,
+            day=timezone.localdate(now),
         )
-    if facts.applied_here:
-        return _already_applied(child)
+        if reach is not None:
+            return EnrollmentError(reach)
     if _limited(facts) and facts.other_certificate_programs >= (facts.programs_limit or 0):
         return _over_limit(facts)
     return None
@@ -131,10 +187,15 @@ def application_submit(
     with transaction.atomic(durable=True):
         # The child's row first (only the same child's other clicks wait for it), then the
         # group's: the limit is counted again where no concurrent submission can slip past.
-        if _limited(facts) and other_certificate_programs_locked(
-            child_id=child.pk, program_id=group.program_id
-        ) >= (facts.programs_limit or 0):
-            raise _over_limit(facts)
+        if _limited(facts):
+            if other_certificate_programs_locked(
+                child_id=child.pk, program_id=group.program_id
+            ) >= (facts.programs_limit or 0):
+                raise _over_limit(facts)
+        else:
+            child_row_lock(child_id=child.pk)
+        if program_applied_elsewhere(child_id=child.pk, group=group):
+            raise _other_group(child)
         if group.auto_accept and seats.group_seat_take(group_id=group.pk):
             status = ApplicationStatus.ACCEPTED
         else:

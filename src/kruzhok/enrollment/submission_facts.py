@@ -73,7 +73,11 @@ class SubmissionFacts:
     is_guardian: bool
     # The window that governs the group: its own, else its program's, else None.
     window: EnrollmentWindow | None
-    applied_here: bool
+    # The status of the child's live application in this group, if there is one.
+    status_here: str | None
+    # Whether the child has a live application in another group of the same program whose
+    # dates overlap this group's.
+    applied_in_program: bool
     # Certificate-paid programs other than this group's in which the child has a live
     # application (submitted, waiting, accepted, under contract or attending).
     other_certificate_programs: int
@@ -93,6 +97,18 @@ def _other_certificate_programs(child: str, program: str) -> str:
          WHERE {a["child"]} = {child} AND {a["status"]} IN ({_LIVE_IN})
            AND {p["financing_source"]} = %(certificate)s
            AND {g["program"]} <> {program})"""
+
+
+def _in_program(child: str, program: str, group: str, start: str, end: str) -> str:
+    """Whether the child has a live application in a group of `program` other than `group`
+    whose dates overlap [start, end] (next year's group of the same program is another
+    matter)."""
+    a, g = Aliased(Application, "a3"), Aliased(Group, "g3")
+    return f"""EXISTS (SELECT 1 FROM {a.table}
+          JOIN {g.table} ON {g.pk} = {a["group"]}
+         WHERE {a["child"]} = {child} AND {a["status"]} IN ({_LIVE_IN})
+           AND {g["program"]} = {program} AND {g.pk} <> {group}
+           AND {g["start_date"]} <= {end} AND {g["end_date"]} >= {start})"""
 
 
 def _programs_limit(municipality: str, day: str) -> str:
@@ -120,9 +136,10 @@ SELECT {g.columns(GROUP_FIELDS)}, {p.columns(PROGRAM_FIELDS)}, {v.columns(PROVID
        {c.columns(CHILD_FIELDS)}, {own.columns(WINDOW_FIELDS)}, {programs.columns(WINDOW_FIELDS)},
        EXISTS (SELECT 1 FROM {gu.table}
                WHERE {gu["child"]} = {c.pk} AND {gu["user"]} = %(user)s),
-       EXISTS (SELECT 1 FROM {a.table}
-               WHERE {a["child"]} = {c.pk} AND {a["group"]} = {g.pk}
-                 AND {a["status"]} IN ({_LIVE_IN})),
+       (SELECT {a["status"]} FROM {a.table}
+         WHERE {a["child"]} = {c.pk} AND {a["group"]} = {g.pk}
+           AND {a["status"]} IN ({_LIVE_IN})),
+       {_in_program(c.pk, g["program"], g.pk, g["start_date"], g["end_date"])},
        {_other_certificate_programs(c.pk, g["program"])},
        {_programs_limit(c["municipality"], "%(today)s")}
   FROM {g.table}
@@ -139,6 +156,12 @@ SELECT {g.columns(GROUP_FIELDS)}, {p.columns(PROGRAM_FIELDS)}, {v.columns(PROVID
 def _lock_child(vendor: str) -> str:
     c = Aliased(Child, "c")
     return f"SELECT 1 FROM {c.table} WHERE {c.pk} = %(child)s{for_update()}"
+
+
+@functools.cache
+def _in_program_statement(vendor: str) -> str:
+    placeholders = ("%(child)s", "%(program)s", "%(group)s", "%(start)s", "%(end)s")
+    return f"SELECT {_in_program(*placeholders)}"
 
 
 @functools.cache
@@ -173,6 +196,25 @@ def other_certificate_programs_locked(*, child_id: int, program_id: int) -> int:
     return other_certificate_programs_count(child_id=child_id, program_id=program_id)
 
 
+def program_applied_elsewhere(*, child_id: int, group: Group) -> bool:
+    """Whether the child has a live application in another group of the group's program at
+    the same time;
+    read again under the child's row lock, where no concurrent submission slips past."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _in_program_statement(connection.vendor),
+            {
+                **_CONSTANTS,
+                "child": child_id,
+                "program": group.program_id,
+                "group": group.pk,
+                "start": connection.ops.adapt_datefield_value(group.start_date),
+                "end": connection.ops.adapt_datefield_value(group.end_date),
+            },
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def submission_facts(
     *, user_id: int, child_id: int, group_id: int, today: datetime.date
 ) -> SubmissionFacts | None:
@@ -204,14 +246,15 @@ def submission_facts(
     program = instance_from_row(Program, PROGRAM_FIELDS, program_values)
     program.provider = instance_from_row(Provider, PROVIDER_FIELDS, provider_values)
     group.program = program
-    is_guardian, applied_here, other_programs, programs_limit = values
+    is_guardian, status_here, in_program, other_programs, programs_limit = values
     return SubmissionFacts(
         group=group,
         child=instance_from_row(Child, CHILD_FIELDS, child_values),
         is_guardian=bool(is_guardian),
         window=instance_or_none(EnrollmentWindow, WINDOW_FIELDS, own)
         or instance_or_none(EnrollmentWindow, WINDOW_FIELDS, programs),
-        applied_here=bool(applied_here),
+        status_here=status_here,
+        applied_in_program=bool(in_program),
         other_certificate_programs=int(other_programs),
         programs_limit=programs_limit,
     )

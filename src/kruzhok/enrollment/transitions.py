@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import seats
+from kruzhok.catalog.group_access import group_staff_can_work
 from kruzhok.catalog.models import Group
 from kruzhok.common.services import audit_record
 from kruzhok.enrollment import notices, selectors
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, ApplicationStatus
 from kruzhok.families.models import Child
-from kruzhok.providers.models import StaffRole
 
 
 def is_guardian(user: User, child: Child) -> bool:
@@ -31,8 +31,7 @@ def provider_role_of(*, user: User, provider_id: int) -> str | None:
 
 
 def is_provider_staff(user: User, application: Application) -> bool:
-    role = provider_role_of(user=user, provider_id=application.group.program.provider_id)
-    return role == StaffRole.ADMIN or application.group.teacher_id == user.pk
+    return group_staff_can_work(user=user, group=application.group)
 
 
 def check_provider_staff(user: User, application: Application) -> None:

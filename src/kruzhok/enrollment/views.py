@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,10 +9,12 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, client_ip, role_required
 from kruzhok.catalog.models import Group, Program
+from kruzhok.common.bounds import id_parse, ids_parse
 from kruzhok.enrollment import selectors, services, windows
 from kruzhok.enrollment.contract_pdf import contract_pdf_available, contract_pdf_render
 from kruzhok.enrollment.forms import ApplyForm, RejectForm, WindowForm, WithdrawForm
 from kruzhok.enrollment.models import Application, ApplicationStatus
+from kruzhok.enrollment.offers import offer_estimates
 from kruzhok.families.selectors import child_list_for_guardian
 
 MANAGERS = (Role.PROVIDER, Role.OPERATOR, Role.REGIONAL_ADMIN)
@@ -36,8 +39,12 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 if application.status == ApplicationStatus.ACCEPTED:
+                    expires = timezone.localtime(application.offer_expires_at)
                     messages.success(
-                        request, "Место за ребёнком. Осталось принять оферту договора."
+                        request,
+                        "Заявка принята автоматически: в группе было свободное место, и оно "
+                        "закреплено за ребёнком. Осталось принять оферту договора до "
+                        f"{expires:%d.%m.%Y %H:%M}.",
                     )
                 elif application.status == ApplicationStatus.WAITLISTED:
                     messages.info(
@@ -68,6 +75,11 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
             "has_children": bool(form.children),
             "state": selectors.enrollment_state_for_group(group),
             "clashes": clashes,
+            "reach_notes": selectors.certificate_reach_notes(
+                children=form.children, group=group, day=timezone.localdate()
+            ),
+            "estimates": offer_estimates(group=group, children=list(form.children)),
+            "offer_valid_days": settings.KRUZHOK_OFFER_VALID_DAYS,
         },
         status=status,
     )
@@ -209,10 +221,7 @@ def _queue_filters(request: AuthenticatedHttpRequest) -> tuple[str, int | None, 
     status = request.GET.get("status", ApplicationStatus.SUBMITTED)
     if status not in ApplicationStatus.values and status != "all":
         status = ApplicationStatus.SUBMITTED
-    group_id: int | None = None
-    raw_group = request.GET.get("group", "")
-    if raw_group.isdigit():
-        group_id = int(raw_group)
+    group_id = id_parse(request.GET.get("group", ""))
     return status, group_id, request.GET.get("overdue") == "1"
 
 
@@ -271,7 +280,7 @@ def provider_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def provider_bulk_accept(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Accept the ticked applications, each in its own transaction, and say what happened."""
-    ids = sorted({int(v) for v in request.POST.getlist("application") if v.isdigit()})
+    ids = sorted(ids_parse(request.POST.getlist("application")))
     if not ids:
         messages.error(request, "Отметьте заявки, которые нужно принять.")
         return _back_to_queue(request)
@@ -378,16 +387,21 @@ def window_edit(
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
+            # Opening, closing and clearing take no dates: the fields' content is not theirs
+            # to judge (and a refusal after the change was made would hide that it was).
             if action == "open":
                 windows.enrollment_window_open(actor=request.user, **target)
                 messages.success(request, "Запись открыта.")
-            elif action == "close":
+                return redirect("enrollment:window_list")
+            if action == "close":
                 windows.enrollment_window_close(actor=request.user, **target)
                 messages.info(request, "Запись закрыта.")
-            elif action == "clear":
+                return redirect("enrollment:window_list")
+            if action == "clear":
                 windows.enrollment_window_clear(actor=request.user, **target)
                 messages.info(request, "Период записи удалён.")
-            elif form.is_valid():
+                return redirect("enrollment:window_list")
+            if form.is_valid():
                 windows.enrollment_window_set(
                     actor=request.user,
                     opens_at=form.cleaned_data["opens_at"],
@@ -395,7 +409,6 @@ def window_edit(
                     **target,
                 )
                 messages.success(request, "Период записи сохранён.")
-            if not form.errors:
                 return redirect("enrollment:window_list")
         except services.EnrollmentError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -409,5 +422,5 @@ def window_edit(
             "state": selectors.enrollment_state_for_group(group) if group else None,
             "form": form,
         },
-        status=400 if form.errors else 200,
+        status=400 if request.method == "POST" else 200,
     )

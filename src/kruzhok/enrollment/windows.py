@@ -13,10 +13,14 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.catalog.models import Group, Program
+from kruzhok.common.bounds import plan_horizon
 from kruzhok.common.services import audit_record
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import EnrollmentWindow
 from kruzhok.providers.models import Provider, StaffRole
+
+# A window may be recorded as opened up to a year ago; further back it says nothing useful.
+WINDOW_DAYS_AGO_MAX = 366
 
 
 def can_manage_enrollment(*, user: User, provider: Provider) -> bool:
@@ -87,7 +91,14 @@ def enrollment_window_set(
     group: Group | None = None,
 ) -> EnrollmentWindow:
     """Set when enrolment into the program (or the group) opens and closes; either end may
-    be empty. A group's own window wins over its program's."""
+    be empty. A group's own window wins over its program's. Each end lies between a year ago
+    and the planning horizon (common.bounds): a window of 1900–9999 is refused."""
+    today = timezone.localdate()
+    low = today - datetime.timedelta(days=WINDOW_DAYS_AGO_MAX)
+    high = plan_horizon(today)
+    for field, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if moment is not None and not low <= timezone.localtime(moment).date() <= high:
+            raise EnrollmentError(f"Укажите дату с {low:%d.%m.%Y} по {high:%d.%m.%Y}.", field=field)
     return _save(
         actor=actor,
         program=program,

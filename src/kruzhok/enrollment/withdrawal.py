@@ -2,6 +2,7 @@
 is released at once, the seat goes to the first in line."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,18 @@ from kruzhok.enrollment.transitions import (
     status_set,
 )
 
+# Says why a withdrawal date lies in a month already closed for billing, or "" if it does not.
+# Billing sits above enrolment and registers itself here (billing.apps), so the closed months
+# are respected without enrolment importing upward.
+ClosedMonthCheck = Callable[[Contract, datetime.date], str]
+_closed_month_checks: list[ClosedMonthCheck] = []
+
+
+def withdrawal_closed_month_connect(check: ClosedMonthCheck) -> None:
+    """Register the check a withdrawal date must pass: the payer's month is not closed."""
+    if check not in _closed_month_checks:
+        _closed_month_checks.append(check)
+
 
 def contract_withdraw(
     *,
@@ -38,8 +51,9 @@ def contract_withdraw(
     can be marked, so none is charged), the rest of the certificate's reserve is released at
     once — all of it but what lessons before `on` not yet charged may still cost — the seat
     goes to the first in line, and the other side is told. Refused for a date on which a
-    charged lesson lies after, a date after the contract's end, a parent's date in the past,
-    or a child already withdrawn. `today` is for tests.
+    charged lesson lies after, a date before the contract's start or after its end, a date in
+    a month already closed for billing, a parent's date in the past, or a child already
+    withdrawn. `today` is for tests.
     """
     reason = reason.strip()
     if not reason:
@@ -113,6 +127,16 @@ def _check_withdrawal_date(
         )
     if by_parent and on < today:
         raise EnrollmentError("Дата отчисления не может быть раньше сегодняшнего дня.", field="on")
+    if on < contract.start_date:
+        raise EnrollmentError(
+            f"Обучение по договору начинается {contract.start_date:%d.%m.%Y}: дата "
+            "отчисления не может быть раньше.",
+            field="on",
+        )
+    for check in _closed_month_checks:
+        message = check(contract, on)
+        if message:
+            raise EnrollmentError(message, field="on")
     charged_after = (
         Charge.objects.filter(contract=contract, reversed_at=None, lesson__date__gte=on)
         .order_by("-lesson__date")

@@ -1,10 +1,15 @@
+import datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from kruzhok.common.forms import BootstrapBoundField
-from kruzhok.common.validators import normalize_digits, validate_snils
+from kruzhok.common.validators import normalize_digits, validate_person_name, validate_snils
+from kruzhok.families.services import validate_child_birth_date
+
+# The example in the help text is a real-looking number whose check digits add up.
+SNILS_EXAMPLE = "112-233-445 95"
 
 
 class ChildForm(forms.Form):
@@ -41,16 +46,36 @@ class ChildForm(forms.Form):
     snils = forms.CharField(
         label="СНИЛС ребёнка",
         max_length=20,
-        help_text="11 цифр, как в документе: например 123-456-789 01.",
+        help_text=f"11 цифр, как в документе: например {SNILS_EXAMPLE}.",
         error_messages={"required": "Укажите СНИЛС ребёнка."},
         widget=forms.TextInput(
-            attrs={"placeholder": "123-456-789 01", "inputmode": "numeric", "autocomplete": "off"}
+            attrs={"placeholder": SNILS_EXAMPLE, "inputmode": "numeric", "autocomplete": "off"}
         ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["birth_date"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_last_name(self) -> str:
+        return self._name("last_name")
+
+    def clean_first_name(self) -> str:
+        return self._name("first_name")
+
+    def clean_patronymic(self) -> str:
+        return self._name("patronymic")
+
+    def _name(self, field: str) -> str:
+        value = " ".join(self.cleaned_data[field].split())
+        validate_person_name(value)
+        return value
+
+    def clean_birth_date(self) -> datetime.date:
+        # Checked here too, so a date in the future is reported with every other field's error.
+        birth_date: datetime.date = self.cleaned_data["birth_date"]
+        validate_child_birth_date(birth_date, today=timezone.localdate())
+        return birth_date
 
     def clean_snils(self) -> str:
         snils = normalize_digits(self.cleaned_data["snils"])

@@ -89,3 +89,37 @@ class Guardianship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.child}"
+
+
+class DataDeletionRequest(models.Model):
+    """A parent's request to delete the family's personal data (152-ФЗ, ст. 21).
+
+    The family's financial records (contracts, certificate operations, invoices) are kept for
+    their legal term, so the personal data in them — the parent's and the children's — is
+    anonymised once that term is over (`anonymise_after`); with no financial records, at
+    once. The rows stay: the records keep pointing at an anonymised person.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="deletion_requests",
+        verbose_name="кто просит",
+    )
+    requested_at = models.DateTimeField("запрошено", auto_now_add=True)
+    anonymise_after = models.DateField("обезличить не раньше")
+    anonymised_at = models.DateTimeField("обезличено", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "запрос на удаление данных"
+        verbose_name_plural = "запросы на удаление данных"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(anonymised_at=None),
+                name="one_open_deletion_request_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.anonymise_after:%d.%m.%Y}"

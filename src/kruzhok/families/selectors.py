@@ -1,7 +1,10 @@
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from kruzhok.accounts.models import User
+from kruzhok.common.search import text_contains
 from kruzhok.families.models import Child
 
 
@@ -18,3 +21,24 @@ def child_get_for_guardian(*, user: User, pk: int) -> Child:
 def snils_is_registered(*, snils: str) -> bool:
     """Whether any child has this СНИЛС (11 digits); says nothing about whose it is."""
     return Child.objects.filter(snils=snils).exists()
+
+
+def child_register(
+    *,
+    municipality_ids: Sequence[int],
+    query: str = "",
+    birth_year: int | None = None,
+    snils: str = "",
+) -> QuerySet[Child]:
+    """The municipalities' children by name; `query` finds a surname, name or patronymic,
+    `snils` (11 digits, from a POST: never from a URL) the one child it belongs to."""
+    children = Child.objects.filter(municipality_id__in=municipality_ids).select_related(
+        "municipality"
+    )
+    if snils:
+        children = children.filter(snils=snils)
+    if query.strip():
+        children = children.filter(text_contains(("last_name", "first_name", "patronymic"), query))
+    if birth_year is not None:
+        children = children.filter(birth_date__year=birth_year)
+    return children.order_by("last_name", "first_name", "patronymic", "pk")

@@ -2,15 +2,18 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
+from kruzhok.accounts.rate_limits import rate_limit_count, rate_limit_hit
 from kruzhok.common.services import audit_record
-from kruzhok.common.validators import normalize_digits, validate_snils
+from kruzhok.common.validators import normalize_digits, validate_person_name, validate_snils
 from kruzhok.families.models import Child, Guardianship
 from kruzhok.families.selectors import child_list_for_guardian, snils_is_registered
+from kruzhok.notifications.services import notify
 
 MAX_AGE_YEARS = 18
 
@@ -21,6 +24,12 @@ SNILS_REGISTERED_MESSAGE = (
     "Если вы считаете, что это ошибка, обратитесь в муниципальный опорный центр."
 )
 SNILS_ALREADY_YOURS_MESSAGE = "Этот ребёнок уже есть в вашем личном кабинете."
+SNILS_TRIES_MESSAGE = (
+    "Сегодня вы уже несколько раз указали СНИЛС детей, зарегистрированных в других семьях. "
+    "Добавить ребёнка можно будет завтра; если нужна помощь, обратитесь в муниципальный "
+    "опорный центр."
+)
+SNILS_REFUSALS_WINDOW = datetime.timedelta(days=1)
 
 
 @transaction.atomic
@@ -43,7 +52,11 @@ def child_add(
     keyed by field name.
     """
     today = today or timezone.localdate()
-    last_name, first_name, patronymic = last_name.strip(), first_name.strip(), patronymic.strip()
+    last_name, first_name, patronymic = (
+        " ".join(last_name.split()),
+        " ".join(first_name.split()),
+        " ".join(patronymic.split()),
+    )
     snils = normalize_digits(snils)
     errors: dict[str, list[ValidationError]] = {}
 
@@ -52,6 +65,12 @@ def child_add(
 
     if not parent.is_parent:
         raise ValidationError("Добавлять детей может только родитель.", code="role")
+    if (
+        rate_limit_count(scope="snils_refused", key=str(parent.pk), window=SNILS_REFUSALS_WINDOW)
+        >= settings.KRUZHOK_SNILS_REFUSALS_PER_DAY
+    ):
+        # Whoever probes which СНИЛС are registered learns a few, not the register.
+        raise ValidationError({"snils": ValidationError(SNILS_TRIES_MESSAGE, code="too_many")})
     municipality_id = parent.municipality_id
     if municipality_id is None:
         raise ValidationError(
@@ -63,20 +82,19 @@ def child_add(
         refuse("last_name", ValidationError("Укажите фамилию ребёнка.", code="required"))
     if not first_name:
         refuse("first_name", ValidationError("Укажите имя ребёнка.", code="required"))
-    if birth_date > today:
-        refuse(
-            "birth_date",
-            ValidationError("Дата рождения не может быть позже сегодняшнего дня.", code="future"),
-        )
-    elif _age_on(birth_date, today) >= MAX_AGE_YEARS:
-        refuse(
-            "birth_date",
-            ValidationError(
-                "Ребёнку уже исполнилось 18 лет: сертификат дополнительного образования выдаётся "
-                "детям до 18 лет. Проверьте дату рождения.",
-                code="too_old",
-            ),
-        )
+    for field, value in (
+        ("last_name", last_name),
+        ("first_name", first_name),
+        ("patronymic", patronymic),
+    ):
+        try:
+            validate_person_name(value)
+        except ValidationError as exc:
+            refuse(field, exc)
+    try:
+        validate_child_birth_date(birth_date, today=today)
+    except ValidationError as exc:
+        refuse("birth_date", exc)
     try:
         validate_snils(snils)
     except ValidationError as exc:
@@ -109,5 +127,49 @@ def child_add(
     return child
 
 
-def _age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    return Child(birth_date=birth_date).age_on(day)
+@transaction.atomic
+def child_add_refusal_record(*, parent: User, snils: str) -> None:
+    """A parent was refused a СНИЛС registered in another family (`child_add`, code
+    `registered`). Call it after that refusal, outside its rolled-back transaction.
+
+    Guarantees: the refusal counts against the parent's daily limit of such refusals
+    (KRUZHOK_SNILS_REFUSALS_PER_DAY), and every guardian of the child is told in the cabinet
+    and by letter that someone entered the child's СНИЛС — without naming who, and without
+    telling the parent anything more than the refusal did.
+    """
+    snils = normalize_digits(snils)
+    rate_limit_hit(
+        scope="snils_refused",
+        key=str(parent.pk),
+        limit=settings.KRUZHOK_SNILS_REFUSALS_PER_DAY,
+        window=SNILS_REFUSALS_WINDOW,
+    )
+    child = Child.objects.filter(snils=snils).first()
+    if child is None:
+        return
+    for guardianship in child.guardianships.select_related("user"):
+        if guardianship.user_id == parent.pk:
+            continue
+        notify(
+            user=guardianship.user,
+            subject="Кто-то указал СНИЛС вашего ребёнка",
+            body=(
+                f"Кто-то пытался добавить ребёнка {child.first_name} в свой личный кабинет, "
+                "указав его СНИЛС. Ребёнок не добавлен: он остаётся только в вашем кабинете. "
+                "Если это второй родитель или законный представитель, он может обратиться в "
+                "муниципальный опорный центр. Если вы не знаете, кто это был, сообщите в "
+                "муниципальный опорный центр."
+            ),
+        )
+
+
+def validate_child_birth_date(birth_date: datetime.date, *, today: datetime.date) -> None:
+    """A child's birth date: not in the future, and the child under 18 today."""
+    if birth_date > today:
+        raise ValidationError("Дата рождения не может быть позже сегодняшнего дня.", code="future")
+    if Child(birth_date=birth_date).age_on(today) >= MAX_AGE_YEARS:
+        raise ValidationError(
+            "Ребёнку уже исполнилось 18 лет: сертификат дополнительного образования выдаётся "
+            "детям до 18 лет. Проверьте дату рождения.",
+            code="too_old",
+        )

@@ -29,6 +29,8 @@ def child_add(request: HttpRequest) -> HttpResponse:
                 snils=data["snils"],
             )
         except ValidationError as exc:
+            if _refused_as_registered(exc):
+                services.child_add_refusal_record(parent=user, snils=data["snils"])
             add_service_errors(form, exc)
         else:
             messages.success(
@@ -38,3 +40,8 @@ def child_add(request: HttpRequest) -> HttpResponse:
             )
             return redirect("cabinet:child_detail", pk=child.pk)
     return render(request, "families/child_add.html", {"form": form})
+
+
+def _refused_as_registered(exc: ValidationError) -> bool:
+    errors = exc.error_dict.get("snils", []) if hasattr(exc, "error_dict") else []
+    return any(error.code == "registered" for error in errors)

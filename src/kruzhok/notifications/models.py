@@ -35,3 +35,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Letter(models.Model):
+    """A letter in the outbox that is not a cabinet notification: an e-mail confirmation link,
+    a staff invitation, a password reset. Django's `send_mail` writes it here (the outbox
+    backend, `notifications.outbox`) inside the request's transaction; the
+    `kruzhok notifications_send` worker delivers it. Its body carries a link that confirms or
+    lets someone in, so it is erased once the letter has left."""
+
+    from_email = models.CharField("отправитель", max_length=254)
+    recipients = models.JSONField("получатели")
+    subject = models.CharField("тема", max_length=998)
+    body = models.TextField("текст", blank=True)
+    html_body = models.TextField("текст HTML", blank=True)
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
+    # Why the mail server refused this letter for good (a bad address); it is not retried.
+    error = models.CharField("ошибка отправки", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "письмо"
+        verbose_name_plural = "письма"
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(sent_at=None, error=""),
+                name="letter_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -11,12 +11,13 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.notifications.models import Notification
+from kruzhok.notifications.models import Letter, Notification
+from kruzhok.notifications.outbox import delivery_backend
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def notification_emails_send(*, batch: int = 100) -> int:
             return 0
         sent: list[int] = []
         try:
-            with get_connection() as mail:
+            with get_connection(delivery_backend()) as mail:
                 for notification in queued:
                     try:
                         mail.send_messages([_letter(notification)])
@@ -83,3 +84,50 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     return unread.update(read_at=timezone.now())
+
+
+def letter_emails_send(*, batch: int = 100) -> int:
+    """Deliver up to `batch` committed letters of the outbox (`notifications.outbox`), oldest
+    first, over one mail connection; returns how many were sent.
+
+    The same guarantees as `notification_emails_send`. A sent letter's body is erased: it
+    carries a link that confirms an address or lets someone in, and the database keeps no
+    such link once it has reached the mail server.
+    """
+    with transaction.atomic():
+        queued = list(
+            Letter.objects.select_for_update(skip_locked=True)
+            .filter(sent_at=None, error="")
+            .order_by("pk")[:batch]
+        )
+        if not queued:
+            return 0
+        sent: list[int] = []
+        try:
+            with get_connection(delivery_backend()) as mail:
+                for letter in queued:
+                    try:
+                        mail.send_messages([_outbox_letter(letter)])
+                    except PERMANENT_FAILURES as error:
+                        logger.warning("letter %s: refused by the mail server", letter.pk)
+                        letter.error = str(error)[:300]
+                        letter.body = letter.html_body = ""
+                        letter.save(update_fields=["error", "body", "html_body"])
+                    else:
+                        sent.append(letter.pk)
+        except (OSError, smtplib.SMTPException):
+            logger.exception("letters: %d of %d sent", len(sent), len(queued))
+        Letter.objects.filter(pk__in=sent).update(sent_at=timezone.now(), body="", html_body="")
+        return len(sent)
+
+
+def _outbox_letter(letter: Letter) -> EmailMessage:
+    message = EmailMultiAlternatives(
+        subject=letter.subject,
+        body=letter.body,
+        from_email=letter.from_email,
+        to=list(letter.recipients),
+    )
+    if letter.html_body:
+        message.attach_alternative(letter.html_body, "text/html")
+    return message

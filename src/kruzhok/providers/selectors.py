@@ -5,6 +5,7 @@ Every `*_get_for_*` raises Http404 for a provider outside the reader's reach: st
 that another provider exists, an operator never sees another municipality's providers.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
+from kruzhok.common.search import text_contains
 from kruzhok.providers.models import (
     Provider,
     ProviderModerationEvent,
@@ -149,3 +151,41 @@ def provider_get_for_operator(*, user: User, pk: int) -> Provider:
     if provider is None:
         raise Http404("Организация не найдена")
     return provider
+
+
+# Registers -------------------------------------------------------------------------------------
+
+
+def staff_user_ids_in_municipalities(
+    *, municipality_ids: Sequence[int]
+) -> QuerySet[ProviderStaff, int]:
+    """The staff of the municipalities' providers, as a subquery of user ids."""
+    return ProviderStaff.objects.filter(provider__municipality_id__in=municipality_ids).values_list(
+        "user_id", flat=True
+    )
+
+
+def provider_moderation_count(*, municipality_ids: Sequence[int]) -> int:
+    """Providers of the municipalities waiting for the operator's decision."""
+    return Provider.objects.filter(
+        municipality_id__in=municipality_ids, status=ProviderStatus.MODERATING
+    ).count()
+
+
+def provider_register(
+    *, municipality_ids: Sequence[int], query: str = "", status: str = ""
+) -> QuerySet[Provider]:
+    """The municipalities' providers by name; `query` finds a name, ИНН or ОГРН."""
+    providers = Provider.objects.filter(municipality_id__in=municipality_ids).select_related(
+        "municipality"
+    )
+    if query.strip():
+        digits = query.strip()
+        providers = providers.filter(
+            text_contains(("short_name", "full_name"), query)
+            | Q(inn__startswith=digits)
+            | Q(ogrn__startswith=digits)
+        )
+    if status:
+        providers = providers.filter(status=status)
+    return providers.order_by("short_name", "pk")

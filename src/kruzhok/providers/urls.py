@@ -12,8 +12,8 @@ from kruzhok.providers import views
 urlpatterns: list[URLPattern] = [
     path("join/", views.join, name="join"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
-    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("<int:provider_id>/profile/", views.profile_edit, name="profile_edit"),
-    path("<int:provider_id>/resubmit/", views.provider_resubmit, name="resubmit"),
-    path("<int:provider_id>/staff/", views.staff, name="staff"),
+    path("invitations/<id:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("<id:provider_id>/profile/", views.profile_edit, name="profile_edit"),
+    path("<id:provider_id>/resubmit/", views.provider_resubmit, name="resubmit"),
+    path("<id:provider_id>/staff/", views.staff, name="staff"),
 ]

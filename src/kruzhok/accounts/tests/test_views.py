@@ -31,6 +31,7 @@ def registration(municipality):
         "municipality": str(municipality.pk),
         "password1": "Kruzhok-2026-parol",
         "password2": "Kruzhok-2026-parol",
+        "consent": "on",
     }
 
 
@@ -63,21 +64,42 @@ def test_the_registration_page_labels_every_field(client):
         assert f'for="id_{field}"' in html
 
 
-def test_registration_creates_the_parent_logs_them_in_and_mails_the_link_after_commit(
+def test_registration_creates_the_parent_records_the_consent_and_mails_the_link(
     client, registration, django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(REGISTER_URL, registration, follow=True)
 
-    assert response.redirect_chain == [(reverse("cabinet:home"), 302)]
+    assert response.redirect_chain == [(reverse("accounts:register_done"), 302)]
     user = User.objects.get()
     assert user.email == "ivanova@mail.ru"
     assert user.phone == "+79001234567"
     assert user.role == Role.PARENT
-    assert get_user(client).pk == user.pk
-    assert "подтвердить адрес электронной почты" in response.content.decode()
+    assert user.consents.get().version == services.CONSENT_VERSION
+    assert "Проверьте почту" in response.content.decode()
     assert len(mailoutbox) == 1
     assert "http://testserver/accounts/confirm/" in mailoutbox[0].body
+    # The person logs in once the address is theirs: an answer that logged in would tell a
+    # new address from a registered one.
+    assert not get_user(client).is_authenticated
+
+
+def test_registration_without_the_consent_is_refused_and_saves_nothing(client, registration):
+    del registration["consent"]
+
+    response = client.post(REGISTER_URL, registration)
+
+    assert response.status_code == 200
+    assert "Без согласия на обработку персональных данных" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_the_consent_text_has_its_own_page_with_its_version(client):
+    response = client.get(reverse("accounts:consent"))
+
+    assert response.status_code == 200
+    assert services.CONSENT_VERSION in response.content.decode()
+    assert "152-ФЗ" in response.content.decode()
 
 
 BAD_INPUTS = [
@@ -117,15 +139,41 @@ def test_bad_input_is_explained_in_russian_and_the_typed_values_are_kept(
     assert not User.objects.exists()
 
 
-def test_a_taken_email_is_explained_and_keeps_the_typed_values(client, registration):
-    UserFactory.create(email="ivanova@mail.ru")
+def test_a_taken_email_gets_the_same_answer_and_its_owner_a_letter(
+    client, registration, django_capture_on_commit_callbacks, mailoutbox
+):
+    owner = UserFactory.create(email="ivanova@mail.ru", password="Owner-password-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(REGISTER_URL, registration)
+    registration["email"] = "new.parent@mail.ru"
+    with django_capture_on_commit_callbacks(execute=True):
+        new = client.post(REGISTER_URL, registration)
+
+    assert (taken.status_code, taken.url) == (new.status_code, new.url)
+    assert taken.url == reverse("accounts:register_done")
+    assert User.objects.count() == 2
+    owner.refresh_from_db()
+    assert owner.check_password("Owner-password-1")
+    to_owner = [m for m in mailoutbox if m.to == ["ivanova@mail.ru"]]
+    assert len(to_owner) == 1
+    assert "уже есть" in to_owner[0].body
+    assert "http://testserver/accounts/password/reset/" in to_owner[0].body
+
+
+def test_registrations_from_one_client_are_limited_per_hour(client, registration, settings):
+    settings.KRUZHOK_REGISTRATIONS_PER_HOUR = 2
+    for n in range(2):
+        registration["email"] = f"parent{n}@mail.ru"
+        assert client.post(REGISTER_URL, registration).status_code == 302
+    registration["email"] = "parent3@mail.ru"
 
     response = client.post(REGISTER_URL, registration)
 
-    html = response.content.decode()
-    assert "Этот адрес электронной почты уже зарегистрирован" in html
-    assert 'value="Иванова"' in html
-    assert User.objects.count() == 1
+    assert response.status_code == 429
+    assert "слишком много регистраций" in response.content.decode()
+    assert not User.objects.filter(email="parent3@mail.ru").exists()
+    other = Client(REMOTE_ADDR="192.0.2.99")
+    assert other.post(REGISTER_URL, registration).status_code == 302
 
 
 def test_the_password_is_never_sent_back_to_the_browser(client, registration):
@@ -178,8 +226,8 @@ def test_the_login_page_asks_for_the_email(client):
     [
         (Role.PARENT, "cabinet:home"),
         (Role.PROVIDER, "provider:home"),
-        (Role.OPERATOR, "operator:queue"),
-        (Role.REGIONAL_ADMIN, "operator:queue"),
+        (Role.OPERATOR, "oversight:home"),
+        (Role.REGIONAL_ADMIN, "oversight:home"),
     ],
 )
 def test_after_login_each_role_starts_on_its_own_page(client, role, url_name):
@@ -340,3 +388,114 @@ def test_a_lockout_of_one_email_does_not_touch_another(client, settings):
     response = client.post(url, {"username": other.email, "password": PASSWORD})
     assert response.status_code == 302
     assert get_user(client).is_authenticated
+
+
+RESET_URL = "/accounts/password/reset/"
+
+
+def test_a_password_reset_answers_the_same_whether_or_not_the_address_exists(client, mailoutbox):
+    UserFactory.create(email="ivanova@mail.ru")
+
+    known = client.post(RESET_URL, {"email": "Ivanova@Mail.ru"})
+    unknown = client.post(RESET_URL, {"email": "nobody@mail.ru"})
+
+    assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
+    assert known.url == reverse("accounts:password_reset_done")
+    assert [m.to for m in mailoutbox] == [["ivanova@mail.ru"]]
+
+
+def test_the_reset_link_sets_a_new_password_once(client, mailoutbox):
+    user = UserFactory.create(email="ivanova@mail.ru")
+    client.post(RESET_URL, {"email": "ivanova@mail.ru"})
+    link = next(
+        line for line in mailoutbox[0].body.splitlines() if "/accounts/password/reset/" in line
+    )
+    path = link.removeprefix("http://testserver")
+
+    form = client.get(path, follow=True)
+    assert "Задайте новый пароль" in form.content.decode()
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Novyi-parol-2026", "new_password2": "Novyi-parol-2026"},
+    )
+    assert done.url == reverse("accounts:password_reset_complete")
+    user.refresh_from_db()
+    assert user.check_password("Novyi-parol-2026")
+    again = client.get(path, follow=True)
+    assert "Ссылка недействительна" in again.content.decode()
+
+
+def test_password_reset_letters_are_limited_per_address(client, mailoutbox):
+    UserFactory.create(email="ivanova@mail.ru")
+    for _ in range(3):
+        client.post(RESET_URL, {"email": "ivanova@mail.ru"})
+
+    response = client.post(RESET_URL, {"email": "ivanova@mail.ru"})
+
+    assert response.status_code == 429
+    assert len(mailoutbox) == 3
+
+
+def test_a_parent_changes_the_password_knowing_the_old_one(client):
+    user = UserFactory.create()
+    client.force_login(user)
+    url = reverse("accounts:password_change")
+
+    wrong = client.post(
+        url,
+        {"old_password": "wrong", "new_password1": "Novyi-2026!", "new_password2": "Novyi-2026!"},
+    )
+    assert wrong.status_code == 200
+    assert "Ваш старый пароль введен неправильно" in wrong.content.decode()
+    right = client.post(
+        url,
+        {"old_password": PASSWORD, "new_password1": "Novyi-2026!", "new_password2": "Novyi-2026!"},
+    )
+    assert right.url == reverse("accounts:password_change_done")
+    user.refresh_from_db()
+    assert user.check_password("Novyi-2026!")
+
+
+def test_changing_the_password_needs_a_login(client):
+    response = client.get(reverse("accounts:password_change"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_behind_the_proxy_one_client_cannot_lock_out_an_email_for_others(settings):
+    settings.KRUZHOK_TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.KRUZHOK_TRUSTED_PROXIES = 1
+    victim = UserFactory.create()
+    url = reverse("accounts:login")
+    # Every request reaches the portal from the proxy's address; the proxy appends the client.
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(url, {"username": victim.email, "password": "wrong-password"})
+    assert attacker.post(url, {"username": victim.email, "password": PASSWORD}).status_code == 429
+
+    # A forged header does not help: the proxy appends the real address after it.
+    forged = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.5")
+    assert forged.post(url, {"username": victim.email, "password": PASSWORD}).status_code == 429
+    owner = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    response = owner.post(url, {"username": victim.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert get_user(owner).pk == victim.pk
+
+
+def test_one_client_trying_many_emails_is_stopped(client, settings):
+    settings.KRUZHOK_LOGIN_CLIENT_FAILURE_LIMIT = 5
+    users = UserFactory.create_batch(6)
+    url = reverse("accounts:login")
+    for user in users[:5]:
+        assert client.post(url, {"username": user.email, "password": "x"}).status_code == 200
+
+    response = client.post(url, {"username": users[5].email, "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "слишком много попыток входа" in response.content.decode()
+    other_client = Client(REMOTE_ADDR="192.0.2.44")
+    assert (
+        other_client.post(url, {"username": users[5].email, "password": PASSWORD}).status_code
+        == 302
+    )

@@ -17,6 +17,9 @@ from kruzhok.enrollment.tests.world import user_make
 
 OCTOBER = datetime.date(2026, 10, 1)
 
+# These marks are made weeks after their lessons: a late mark says why.
+LATE = "Отметка задним числом"
+
 
 @pytest.fixture
 def october_closed(world, time_machine):
@@ -35,7 +38,9 @@ def test_a_mark_in_a_closed_month_is_a_correction_billed_in_the_next_open_month(
     world, contract, october_lesson, october_closed
 ):
     before = certificate_money(certificate=contract.certificate)
-    attendance_mark(actor=world.teacher, lesson=october_lesson, contract=contract, present=True)
+    attendance_mark(
+        reason=LATE, actor=world.teacher, lesson=october_lesson, contract=contract, present=True
+    )
     charge = Charge.objects.get()
     assert charge.billed_month == datetime.date(2026, 11, 1)
     assert charge.billed_month != charge.for_month  # a correction
@@ -47,14 +52,18 @@ def test_a_mark_in_a_closed_month_is_a_correction_billed_in_the_next_open_month(
 def test_a_mark_taken_back_after_closing_is_billed_back_in_the_next_open_month(
     world, contract, october_lesson, time_machine
 ):
-    attendance_mark(actor=world.teacher, lesson=october_lesson, contract=contract, present=True)
+    attendance_mark(
+        reason=LATE, actor=world.teacher, lesson=october_lesson, contract=contract, present=True
+    )
     time_machine.move_to(datetime.datetime(2026, 11, 5, 12, 0), tick=False)
     month_close(
         actor=user_make(Role.OPERATOR, world.municipality),
         municipality=world.municipality,
         month=OCTOBER,
     )
-    attendance_mark(actor=world.teacher, lesson=october_lesson, contract=contract, present=False)
+    attendance_mark(
+        reason=LATE, actor=world.teacher, lesson=october_lesson, contract=contract, present=False
+    )
     charge = Charge.objects.get()
     assert charge.reversed_at is not None
     assert (charge.billed_month, charge.reversal_billed_month) == (
@@ -75,7 +84,9 @@ def test_a_month_being_closed_refuses_marks_until_it_is_done(
         in_background=False,
     )
     with pytest.raises(AttendanceError, match="Идёт закрытие месяца октябрь 2026"):
-        attendance_mark(actor=world.teacher, lesson=october_lesson, contract=contract, present=True)
+        attendance_mark(
+            reason=LATE, actor=world.teacher, lesson=october_lesson, contract=contract, present=True
+        )
     assert not AttendanceMark.objects.exists()
 
 
@@ -85,14 +96,18 @@ def test_a_correction_the_reserve_cannot_pay_is_refused_with_the_reason(
     with transaction.atomic(durable=True):  # what a period close does to the reserve
         ledger.hold_void(hold=contract.hold, key="void:test")
     with pytest.raises(AttendanceError, match="резерв сертификата по договору уже освобождён"):
-        attendance_mark(actor=world.teacher, lesson=october_lesson, contract=contract, present=True)
+        attendance_mark(
+            reason=LATE, actor=world.teacher, lesson=october_lesson, contract=contract, present=True
+        )
     assert not AttendanceMark.objects.exists()
     assert not Charge.objects.exists()
 
 
 def test_the_next_open_month_can_still_be_marked(world, contract, october_closed):
     november = world.group.lessons.filter(date__month=11, date__lte="2026-11-05").first()
-    attendance_mark(actor=world.teacher, lesson=november, contract=contract, present=True)
+    attendance_mark(
+        reason=LATE, actor=world.teacher, lesson=november, contract=contract, present=True
+    )
     assert Charge.objects.count() == 1
 
 

@@ -27,7 +27,11 @@ def test_the_set_based_link_makes_the_orms_links_and_sums(time_machine, monkeypa
     time_machine.move_to(_at(5, month=11, hour=19), tick=False)
     # A late mark of October (a correction line) and two lessons of November's own.
     attendance_mark(
-        actor=world.teacher, lesson=_lesson(world.group, 22), contract=artyom, present=True
+        actor=world.teacher,
+        lesson=_lesson(world.group, 22),
+        contract=artyom,
+        present=True,
+        reason="Журнал заполнен по бумажному",
     )
     for who in ("artyom", "vera", "other"):
         contract = contracts[who]

@@ -57,6 +57,9 @@ from kruzhok.enrollment.tests.world import (
 
 OCTOBER = datetime.date(2026, 10, 1)
 
+# These marks are made weeks after their lessons: a late mark says why.
+LATE = "Отметка задним числом"
+
 
 def _at(day: int, month: int = 10, hour: int = 19) -> datetime.datetime:
     return datetime.datetime(2026, month, day, hour, 0, tzinfo=MOSCOW)
@@ -91,7 +94,11 @@ def _october(time_machine, *, second_provider: bool = False):
         contract = contracts[who]
         group = contract.application.group
         attendance_mark(
-            actor=group.teacher, lesson=_lesson(group, day), contract=contract, present=present
+            reason=LATE,
+            actor=group.teacher,
+            lesson=_lesson(group, day),
+            contract=contract,
+            present=present,
         )
 
     mark(15, "artyom")
@@ -284,6 +291,7 @@ def test_only_the_months_charges_of_the_municipalitys_certificates_are_billed(ti
     time_machine.move_to(_at(3, month=11), tick=False)
     # A November lesson attended before October is closed belongs to November's invoice.
     attendance_mark(
+        reason=LATE,
         actor=world.teacher,
         lesson=world.group.lessons.get(date=datetime.date(2026, 11, 3)),
         contract=contracts["artyom"],
@@ -415,12 +423,21 @@ def test_corrections_after_a_close_go_on_the_next_invoice_and_the_closed_one_nev
 
     time_machine.move_to(_at(5, month=11, hour=19), tick=False)
     attendance_mark(
-        actor=world.teacher, lesson=_lesson(world.group, 22), contract=artyom, present=True
+        reason=LATE,
+        actor=world.teacher,
+        lesson=_lesson(world.group, 22),
+        contract=artyom,
+        present=True,
     )
     attendance_mark(
-        actor=world.teacher, lesson=_lesson(world.group, 29), contract=artyom, present=False
+        reason=LATE,
+        actor=world.teacher,
+        lesson=_lesson(world.group, 29),
+        contract=artyom,
+        present=False,
     )
     attendance_mark(
+        reason=LATE,
         actor=world.teacher,
         lesson=world.group.lessons.get(date=datetime.date(2026, 11, 3)),
         contract=artyom,
@@ -481,7 +498,11 @@ def test_the_childs_home_municipality_bills_and_its_close_makes_late_marks_corre
     enrollment_services.application_accept(actor=world.admin, application=application)
     contract = enrollment_services.contract_accept(parent=parent, application=application)
     attendance_mark(
-        actor=world.teacher, lesson=_lesson(world.group, 15), contract=contract, present=True
+        reason=LATE,
+        actor=world.teacher,
+        lesson=_lesson(world.group, 15),
+        contract=contract,
+        present=True,
     )
     time_machine.move_to(_at(5, month=11, hour=12), tick=False)
     month_close(actor=user_make(Role.OPERATOR, home), municipality=home, month=OCTOBER)
@@ -489,7 +510,11 @@ def test_the_childs_home_municipality_bills_and_its_close_makes_late_marks_corre
     assert not MonthClosure.objects.filter(municipality=world.municipality).exists()
 
     attendance_mark(
-        actor=world.teacher, lesson=_lesson(world.group, 20), contract=contract, present=True
+        reason=LATE,
+        actor=world.teacher,
+        lesson=_lesson(world.group, 20),
+        contract=contract,
+        present=True,
     )
     late = Charge.objects.get(lesson__date=datetime.date(2026, 10, 20))
     assert late.billed_month == datetime.date(2026, 11, 1)

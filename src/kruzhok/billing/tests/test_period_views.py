@@ -49,9 +49,11 @@ def test_the_operator_lists_the_periods_with_their_state(client, world, operator
     assert re.search(r"01\.09\.2027–31\.08\.2028:\s+идёт\s", page)
     assert "Проверить и закрыть" in page
     assert page.index("ПФДО 2027/2028") < page.index("ПФДО 2026/2027")  # newest first
-    months = page.index('href="/operator/months/">Закрытие месяцев</a>')
-    periods = page.index('href="/operator/periods/">Периоды финансирования</a>')
-    assert months < periods < months + 200  # in the menu, next to the months
+    # In the menu's «Деньги», beside the months and the payments.
+    money = page.index(">Деньги</button>")
+    menu = page[money : page.index("</ul>", money)]
+    assert 'href="/operator/months/">Закрытие месяцев</a>' in menu
+    assert 'href="/operator/periods/">Периоды финансирования</a>' in menu
 
 
 def test_the_page_of_a_period_that_is_over_previews_the_close_and_offers_the_button(

@@ -179,7 +179,7 @@ def test_the_add_form_has_a_date_picker_and_a_numeric_snils_field(client, parent
     html = client.get(ADD).content.decode()
 
     assert 'type="date"' in html
-    assert 'placeholder="123-456-789 01"' in html
+    assert 'placeholder="112-233-445 95"' in html
     assert 'inputmode="numeric"' in html
     assert 'for="id_snils"' in html
 

@@ -20,25 +20,37 @@ def admin_client(client):
 
 
 @pytest.mark.parametrize("model", ["program", "group", "lesson"])
-def test_admin_lists_and_add_forms_open(admin_client, model):
+def test_the_catalogue_is_shown_but_never_added_or_changed(admin_client, model):
     group = GroupFactory.create()
+    lesson = Lesson.objects.filter(group=group).first()
+    pk = {"program": group.program_id, "group": group.pk, "lesson": lesson.pk}[model]
 
     assert admin_client.get(reverse(f"admin:catalog_{model}_changelist")).status_code == 200
-    assert admin_client.get(reverse(f"admin:catalog_{model}_add")).status_code == 200
-    pk = {
-        "program": group.program_id,
-        "group": group.pk,
-        "lesson": Lesson.objects.filter(group=group).values_list("pk", flat=True)[0],
-    }[model]
     change_url = reverse(f"admin:catalog_{model}_change", args=[pk])
     assert admin_client.get(change_url).status_code == 200
+    assert admin_client.get(reverse(f"admin:catalog_{model}_add")).status_code == 403
+    assert admin_client.post(change_url, {}).status_code == 403
 
 
-def test_admin_cannot_edit_seats_taken(admin_client):
+def test_a_lesson_cannot_be_moved_in_the_admin(admin_client):
+    """The probe's attack: moving a (charged) lesson out of its closed month by hand."""
     group = GroupFactory.create()
-
-    html = admin_client.get(reverse("admin:catalog_group_change", args=[group.pk])).content
-    assert b'name="seats_taken"' not in html
+    lesson = Lesson.objects.filter(group=group).first()
+    before = lesson.date
+    change_url = reverse("admin:catalog_lesson_change", args=[lesson.pk])
+    response = admin_client.post(
+        change_url,
+        {
+            "group": group.pk,
+            "date": "2030-01-01",
+            "start_time": "10:00",
+            "hours": "1",
+            "status": lesson.status,
+        },
+    )
+    assert response.status_code == 403
+    lesson.refresh_from_db()
+    assert lesson.date == before
 
 
 def test_the_program_moderation_history_is_shown_read_only(admin_client, municipality):

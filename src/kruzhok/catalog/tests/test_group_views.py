@@ -124,3 +124,25 @@ def test_a_group_edit_refused_by_the_service_shows_the_reason(client, world):
     )
     assert response.status_code == 400
     assert "начало не может быть позже него" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("1900-01-01", "2026-12-25", "Укажите дату с 01.01.2000 по 31.08.2029."),
+        ("2026-11-02", "9999-12-31", "Укажите дату с 01.01.2000 по 31.08.2029."),
+        ("2026-11-02", "2029-08-31", "Группа занимается не дольше года"),
+    ],
+)
+def test_group_dates_out_of_range_are_a_russian_form_error(client, world, start, end, message):
+    """Issue 12, findings 2 and 8: a group of 1900 was saved, one to 31.12.9999 answered 500,
+    one to 2999 inserted 708,738 lessons."""
+    client.raise_request_exception = False
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("provider:group_create", args=[world.program.pk]),
+        _group_data(world, [("5", "10:00", "2")], start_date=start, end_date=end),
+    )
+    assert response.status_code == 400
+    assert message in text(response)
+    assert not Group.objects.filter(name="Группа выходного дня").exists()

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.catalog import groups
-from kruzhok.catalog.models import Group, ScheduleSlot
+from kruzhok.catalog.lessons import lessons_generate
+from kruzhok.catalog.models import Group, Lesson, ScheduleSlot
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.providers import services as provider_services
 from kruzhok.providers.models import StaffRole
@@ -40,6 +41,8 @@ def test_a_group_is_created_with_its_schedule_and_lessons():
     ("overrides", "field"),
     [
         ({"capacity": 0}, "capacity"),
+        ({"capacity": 501}, "capacity"),
+        ({"capacity": 10**30}, "capacity"),
         ({"end_date": datetime.date(2026, 8, 31)}, "end_date"),
         ({"schedule": []}, "schedule"),
         ({"schedule": [(7, datetime.time(15), 2)]}, "schedule"),
@@ -78,3 +81,88 @@ def test_a_teacher_must_work_for_the_programs_provider():
         provider=program.provider, user=outsider, role=StaffRole.TEACHER
     )
     assert GroupFactory.create(program=program, teacher=outsider).teacher == outsider
+
+
+# Bounds (issue 12, findings 2 and 8) ---------------------------------------------------------
+
+TODAY = datetime.date(2026, 11, 29)
+
+
+def _create(**overrides: Any) -> Group:
+    values: dict[str, Any] = {
+        "program": ProgramFactory.create(),
+        "name": "Группа 1",
+        "capacity": 10,
+        "start_date": datetime.date(2026, 9, 1),
+        "end_date": datetime.date(2027, 5, 31),
+        "schedule": [(day, datetime.time(8 + hour), 1) for day in range(7) for hour in (0, 1)],
+        "today": TODAY,
+    }
+    values.update(overrides)
+    return groups.group_create(**values)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"start_date": datetime.date(1900, 1, 1)}, "start_date", "с 01.01.2000 по 31.08.2029"),
+        ({"end_date": datetime.date(2999, 12, 31)}, "end_date", "не позже 31.08.2029"),
+        ({"end_date": datetime.date(9999, 12, 31)}, "end_date", "не позже 31.08.2029"),
+        (
+            {"start_date": datetime.date(2026, 9, 1), "end_date": datetime.date(2027, 9, 2)},
+            "end_date",
+            "не дольше года: окончание — не позже 01.09.2027",
+        ),
+    ],
+)
+def test_group_dates_out_of_range_are_refused_and_make_no_lessons(overrides, field, message):
+    with pytest.raises(ValidationError) as exc_info:
+        _create(**overrides)
+    assert any(message in text for text in exc_info.value.message_dict[field])
+    assert not Group.objects.exists()
+    assert not Lesson.objects.exists()
+
+
+def test_a_year_long_group_with_fourteen_weekly_classes_stays_within_bounds():
+    group = _create(start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2027, 8, 31))
+    assert group.lessons.count() < 14 * 53
+
+
+def test_lessons_of_a_group_written_past_the_bounds_stop_after_a_year():
+    group = _create(end_date=datetime.date(2026, 9, 30))
+    Group.objects.filter(pk=group.pk).update(end_date=datetime.date(9999, 12, 31))
+    group.refresh_from_db()
+    lessons_generate(group=group)
+    last = group.lessons.order_by("-date").values_list("date", flat=True).first()
+    assert last is not None and last <= datetime.date(2026, 9, 1) + datetime.timedelta(days=366)
+
+
+def test_a_group_recorded_before_the_range_keeps_its_dates_when_only_its_name_changes():
+    group = _create(start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2026, 9, 30))
+    # A row from before the bounds (the admin, an old backup): renaming it must still work.
+    Lesson.objects.filter(group=group).delete()
+    Group.objects.filter(pk=group.pk).update(
+        start_date=datetime.date(1999, 9, 1), end_date=datetime.date(2000, 5, 31)
+    )
+    group.refresh_from_db()
+    updated = groups.group_update(
+        group=group,
+        name="Старшие",
+        capacity=10,
+        start_date=group.start_date,
+        end_date=group.end_date,
+        schedule=[(TUESDAY, datetime.time(15), 2)],
+        today=TODAY,
+    )
+    assert updated.name == "Старшие"
+    with pytest.raises(ValidationError) as exc_info:
+        groups.group_update(
+            group=group,
+            name="Старшие",
+            capacity=10,
+            start_date=datetime.date(1900, 1, 1),
+            end_date=group.end_date,
+            schedule=[(TUESDAY, datetime.time(15), 2)],
+            today=TODAY,
+        )
+    assert "start_date" in exc_info.value.message_dict

@@ -7,6 +7,7 @@ from django.urls import reverse
 from kruzhok.catalog.models import Program
 from kruzhok.catalog.tests.xlsx_files import GROUP, PROGRAM, xlsx
 from kruzhok.enrollment.tests.world import provider_make
+from kruzhok.providers.models import ProviderStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,16 @@ def test_the_journal_home_links_the_import_for_administrators_only(client, world
         reverse("provider_import:page")
         not in client.get(reverse("attendance:my_groups")).content.decode()
     )
+
+
+def test_a_provider_awaiting_approval_cannot_open_or_post_the_import(client, world):
+    world.provider.status = ProviderStatus.MODERATING
+    world.provider.save(update_fields=["status"])
+    client.force_login(world.admin)
+    assert client.get(reverse("provider_import:page")).status_code == 403
+    response = client.post(
+        reverse("provider_import:page"),
+        {"provider": world.provider.pk, "file": _upload(xlsx([PROGRAM]))},
+    )
+    assert response.status_code == 403
+    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()

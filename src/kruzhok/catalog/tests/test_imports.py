@@ -2,22 +2,33 @@
 
 import datetime
 import io
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
+from kruzhok.catalog import imports
 from kruzhok.catalog.imports import (
     GROUP_COLUMNS,
     GROUPS_SHEET,
+    MAX_SHEET_ROWS,
+    MAX_UNPACKED_BYTES,
     PROGRAM_COLUMNS,
     PROGRAMS_SHEET,
     catalog_import,
     import_template,
 )
 from kruzhok.catalog.models import Group, Program, ProgramState
-from kruzhok.catalog.tests.xlsx_files import GROUP, PROGRAM, xlsx
+from kruzhok.catalog.tests.xlsx_files import (
+    GROUP,
+    PROGRAM,
+    blank_rows_bomb,
+    unpacked_bomb,
+    xlsx,
+)
 from kruzhok.enrollment.tests.world import provider_make
+from kruzhok.providers.models import ProviderStatus
 
 
 def issues_of(result):
@@ -219,4 +230,58 @@ def test_only_the_providers_administrator_imports(world):
     for actor in (world.teacher, admin_y, world.parent):
         with pytest.raises(PermissionDenied):
             catalog_import(actor=actor, provider=world.provider, data=xlsx([PROGRAM]))
+    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
+
+
+# At the edges (issue 12, finding 1) -----------------------------------------------------------
+
+
+def test_the_probes_million_blank_rows_are_refused_fast(world):
+    data = blank_rows_bomb(1_048_574)
+    assert len(data) < 300 * 1024  # the probe's file was 160 KB
+    started = time.monotonic()
+    result = catalog_import(actor=world.admin, provider=world.provider, data=data)
+    assert time.monotonic() - started < 5  # 83-86 s before
+    assert [i.message for i in result.issues] == [
+        f"В листе больше {MAX_SHEET_ROWS} строк, считая пустые: удалите пустые строки под "
+        "таблицей или разделите файл."
+    ]
+    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
+
+
+def test_blank_rows_count_against_the_row_cap(world):
+    data = blank_rows_bomb(MAX_SHEET_ROWS, then="Шахматы")
+    result = catalog_import(actor=world.admin, provider=world.provider, data=data)
+    assert issues_of(result)[0][:2] == (PROGRAMS_SHEET, MAX_SHEET_ROWS + 2)
+    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
+
+
+def test_a_declared_dimension_of_the_whole_sheet_is_ignored(world):
+    result = catalog_import(
+        actor=world.admin, provider=world.provider, data=blank_rows_bomb(10, programs=[PROGRAM])
+    )
+    assert result.ok and result.programs == 1
+
+
+def test_a_file_that_unpacks_too_big_is_refused_without_reading_it(world):
+    data = unpacked_bomb(MAX_UNPACKED_BYTES // 1024 // 1024 + 1)
+    assert len(data) < 200 * 1024
+    result = catalog_import(actor=world.admin, provider=world.provider, data=data)
+    assert "занимают больше 25 МБ" in result.issues[0].message
+    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
+
+
+def test_an_import_past_its_time_limit_saves_nothing(world, monkeypatch):
+    monkeypatch.setattr(imports, "IMPORT_SECONDS", -1)
+    result = catalog_import(actor=world.admin, provider=world.provider, data=xlsx([PROGRAM]))
+    assert [i.message for i in result.issues] == [imports._TOO_LONG]
+    assert result.programs == 0
+    assert not Program.objects.filter(title=PROGRAM["Название"]).exists()
+
+
+def test_a_provider_awaiting_approval_imports_nothing(world):
+    world.provider.status = ProviderStatus.MODERATING
+    world.provider.save(update_fields=["status"])
+    with pytest.raises(PermissionDenied):
+        catalog_import(actor=world.admin, provider=world.provider, data=xlsx([PROGRAM]))
     assert not Program.objects.filter(title=PROGRAM["Название"]).exists()

@@ -51,6 +51,12 @@ def test_a_program_is_created_as_a_draft_with_its_search_document():
         ({"price_per_hour": 150.5}, "price_per_hour"),
         ({"duration_months": 0}, "duration_months"),
         ({"hours_per_week": 0}, "hours_per_week"),
+        # The stated ranges (issue 12): what the form refuses, the import and the API may not
+        # slip past.
+        ({"duration_months": 121}, "duration_months"),
+        ({"hours_per_week": 41}, "hours_per_week"),
+        ({"price_per_hour": 100_000_01}, "price_per_hour"),
+        ({"price_per_hour": 10**30}, "price_per_hour"),
         ({"title": "  "}, "title"),
         ({"direction": "cooking"}, "direction"),
         ({"financing_source": "cash"}, "financing_source"),

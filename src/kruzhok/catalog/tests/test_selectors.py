@@ -39,6 +39,21 @@ def test_drawing_finds_a_program_described_as_teaching_to_draw():
     assert titles(selectors.program_search(q="рисование")) == ["Юный художник"]
 
 
+def test_drawing_finds_academic_drawing():
+    """«рисование» and «рисунок» differ in their Snowball stems but share a root."""
+    ProgramFactory.create(title="Академический рисунок", description="Натюрморт и портрет.")
+    ProgramFactory.create(title="Шахматы", description="Обучение игре в шахматы.")
+
+    assert titles(selectors.program_search(q="рисование")) == ["Академический рисунок"]
+
+
+def test_an_emoji_search_finds_nothing_rather_than_everything():
+    ProgramFactory.create(title="Робототехника")
+
+    assert titles(selectors.program_search(q="🤖")) == []
+    assert titles(selectors.program_search(q="  ")) == ["Робототехника"]
+
+
 def test_search_ignores_case_and_word_form():
     ProgramFactory.create(title="Шахматы")
 
@@ -140,6 +155,14 @@ def test_age_filter_includes_both_boundaries(age, expected):
     ProgramFactory.create(title="Кружок", age_min=7, age_max=14)
 
     assert titles(selectors.program_search(age=age)) == expected
+
+
+def test_ovz_filter_keeps_programs_adapted_for_children_with_disabilities():
+    ProgramFactory.create(title="Адаптированная", accessible_ovz=True)
+    ProgramFactory.create(title="Обычная", accessible_ovz=False)
+
+    assert titles(selectors.program_search(ovz_only=True)) == ["Адаптированная"]
+    assert titles(selectors.program_search()) == ["Адаптированная", "Обычная"]
 
 
 def test_financing_source_filter():

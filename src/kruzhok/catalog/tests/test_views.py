@@ -3,12 +3,14 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
-from kruzhok.catalog import seats
-from kruzhok.catalog.models import Direction, ProgramState
+from kruzhok.catalog import seats, selectors
+from kruzhok.catalog.models import Direction, FinancingSource, ProgramState
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
+from kruzhok.common.money import format_kopecks
 from kruzhok.families.tests.factories import ChildFactory
 from kruzhok.providers.models import ProviderStatus
 from kruzhok.providers.tests.factories import ProviderFactory
@@ -16,6 +18,10 @@ from kruzhok.providers.tests.factories import ProviderFactory
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("catalog:list")
+
+
+def rub(kopecks: int) -> str:
+    return format_kopecks(kopecks).replace("\xa0", " ")
 
 
 def detail_url(program) -> str:
@@ -245,3 +251,55 @@ def test_provider_staff_see_no_application_form(client):
 )
 def test_a_program_not_in_the_catalogue_is_not_found(client, make):
     assert client.get(detail_url(make())).status_code == 404
+
+
+# What a course costs -----------------------------------------------------------------------
+
+
+def test_the_program_page_shows_the_cost_of_the_rest_of_the_course_and_per_month(client):
+    program = ProgramFactory.create(price_per_hour=200_00)
+    group = GroupFactory.create(program=program)
+    cost = selectors.group_course_cost(group=group, today=timezone.localdate())
+
+    page = text(client.get(detail_url(program)))
+
+    assert cost.lessons > 0 and cost.months > 0
+    assert f"{rub(cost.total)} за {cost.lessons} " in page
+    assert f"в среднем {rub(cost.per_month)} в месяц" in page
+    assert cost.total == 200_00 * cost.hours
+
+
+def test_a_free_program_reads_free_not_zero_per_hour(client):
+    program = ProgramFactory.create(
+        title="Кружок бесплатно", price_per_hour=0, financing_source=FinancingSource.BUDGET
+    )
+    GroupFactory.create(program=program)
+
+    detail = text(client.get(detail_url(program)))
+    listing = text(client.get(LIST_URL))
+
+    for page in (detail, listing):
+        assert "Бесплатно" in page
+        assert "0,00 ₽ за академический час" not in page
+
+
+def test_the_program_page_explains_how_applications_are_accepted(client):
+    program = ProgramFactory.create()
+    GroupFactory.create(program=program, auto_accept=True)
+    GroupFactory.create(program=program, auto_accept=False)
+
+    page = text(client.get(detail_url(program)))
+
+    assert "Автоматически: если есть свободное место, заявка принимается сразу" in page
+    assert "Заявку рассматривает организация: ответ — в течение 3 рабочих дней" in page
+
+
+def test_the_catalogue_filters_programs_for_children_with_disabilities(client):
+    ProgramFactory.create(title="Адаптивная физкультура", accessible_ovz=True)
+    ProgramFactory.create(title="Футбол", accessible_ovz=False)
+
+    page = text(client.get(LIST_URL, {"ovz": "on"}))
+
+    assert "Подходит детям с ОВЗ" in page
+    assert "Адаптивная физкультура" in page
+    assert "Футбол" not in page

@@ -55,3 +55,10 @@ def test_audit_journal_is_read_only(admin_client, admin_user):
     event.refresh_from_db()
     assert event.action == "municipality.update"
     assert AuditEvent.objects.count() == 1
+
+
+def test_a_list_is_titled_by_its_plural_name_not_a_misdeclined_prompt(admin_client):
+    html = admin_client.get(reverse("admin:common_municipality_changelist")).content.decode()
+
+    assert "Выберите муниципалитет для изменения" not in html
+    assert "<h1>Муниципалитеты</h1>" in html

@@ -35,3 +35,19 @@ def test_document_is_space_framed_without_repeats():
     document = search_document("Кружок", "кружок КРУЖОК")
     assert document.startswith(" ") and document.endswith(" ")
     assert document.split() == ["кружок"]
+
+
+def test_drawing_finds_academic_drawing():
+    """«рисование» and «рисунок» are one activity though Snowball gives them two stems."""
+    assert matches("рисование", "Академический рисунок")
+    assert matches("рисунок", "Обучение рисованию акварелью")
+    assert matches("рисовать", "Академический рисунок")
+
+
+def test_a_root_token_matches_only_whole():
+    assert not matches("рисование", "Риск и страховка в туризме")
+    assert not matches("рисование", "Рис и другие крупы")
+
+
+def test_a_query_without_letters_or_digits_has_no_terms():
+    assert search_terms("😀🎨") == []

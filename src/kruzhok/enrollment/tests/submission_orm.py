@@ -39,7 +39,14 @@ def submission_facts(
     group = (
         Group.objects.select_related("program__provider")
         .annotate(
-            applied_here=Exists(live.filter(group_id=OuterRef("pk"))),
+            status_here=Subquery(live.filter(group_id=OuterRef("pk")).values("status")[:1]),
+            applied_in_program=Exists(
+                live.filter(
+                    group__program_id=OuterRef("program_id"),
+                    group__start_date__lte=OuterRef("end_date"),
+                    group__end_date__gte=OuterRef("start_date"),
+                ).exclude(group_id=OuterRef("pk"))
+            ),
             other_programs=Coalesce(Subquery(others), 0),
         )
         .filter(pk=group_id)
@@ -63,7 +70,8 @@ def submission_facts(
         child=child,
         is_guardian=child.is_guardian,
         window=enrollment_window_for_group(group=group),
-        applied_here=group.applied_here,
+        status_here=group.status_here,
+        applied_in_program=group.applied_in_program,
         other_certificate_programs=group.other_programs,
         programs_limit=child.programs_limit,
     )

@@ -150,7 +150,7 @@ def test_the_queue_marks_and_filters_applications_not_answered_in_three_working_
     fresh = services.application_submit(
         parent=world.parent,
         child_id=world.child.pk,
-        group_id=group_make(world.program, world.teacher).pk,
+        group_id=group_make(program_make(world.provider, title="Шахматы"), world.teacher).pk,
     )
     queue = {a.pk: a.is_overdue for a in application_queue_for_staff(user=world.admin)}
     assert queue == {old.pk: True, fresh.pk: False}

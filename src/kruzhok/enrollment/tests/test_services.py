@@ -71,10 +71,91 @@ def test_a_second_application_to_the_same_group_is_refused(world):
     services.application_submit(
         parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
     )
-    with pytest.raises(EnrollmentError, match="уже записан"):
+    with pytest.raises(EnrollmentError, match="заявка в эту группу уже подана") as error:
         services.application_submit(
             parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
         )
+    # «записан(а)» is said only of a child under a contract.
+    assert "записан" not in error.value.message
+
+
+def test_a_second_application_names_the_first_ones_state(world):
+    application = _accepted(world)
+    with pytest.raises(EnrollmentError, match="осталось принять оферту"):
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        )
+    services.contract_accept(parent=world.parent, application=application)
+    with pytest.raises(EnrollmentError, match="уже записан\\(а\\) в эту группу"):
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        )
+
+
+def test_a_child_cannot_hold_places_in_two_groups_of_one_program(world):
+    services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
+    second = group_make(world.program, world.teacher, auto_accept=True)
+    with pytest.raises(EnrollmentError, match="в другой группе этой программы") as error:
+        services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=second.pk
+        )
+    assert error.value.field == "child"
+    assert _seats(second) == 0
+    # Another program's group is fine, and so is next year's group of this program.
+    chess = group_make(program_make(world.provider, title="Шахматы"), world.teacher)
+    services.application_submit(parent=world.parent, child_id=world.child.pk, group_id=chess.pk)
+    next_year = group_make(
+        world.program,
+        world.teacher,
+        start=datetime.date(2027, 9, 1),
+        end=datetime.date(2027, 12, 24),
+    )
+    services.application_submit(parent=world.parent, child_id=world.child.pk, group_id=next_year.pk)
+
+
+def test_the_other_group_of_a_program_is_open_once_the_first_application_is_cancelled(world):
+    first = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
+    services.application_cancel(parent=world.parent, application=first)
+    second = group_make(world.program, world.teacher)
+    application = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=second.pk
+    )
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_the_age_is_taken_at_the_contract_start_not_the_groups(world):
+    """The group started on 01.09.2026; a child who turned 7 on 01.10.2026 may join on
+    15.10.2026, and a refusal speaks of the present."""
+    program = program_make(world.provider, title="С семи лет", age_min=7, age_max=14)
+    started = group_make(program, world.teacher)
+    turned_seven = child_make(world.parent, birth_date=datetime.date(2019, 10, 1))
+    application = services.application_submit(
+        parent=world.parent, child_id=turned_seven.pk, group_id=started.pk
+    )
+    assert application.status == ApplicationStatus.SUBMITTED
+
+    young = child_make(world.parent, birth_date=datetime.date(2020, 1, 10))
+    with pytest.raises(EnrollmentError) as error:
+        services.application_submit(parent=world.parent, child_id=young.pk, group_id=started.pk)
+    assert "сейчас 6 лет" in error.value.message
+    assert "будет" not in error.value.message
+
+
+def test_a_future_group_speaks_of_the_age_the_child_will_be(world):
+    future = group_make(
+        world.program,
+        world.teacher,
+        start=datetime.date(2027, 1, 11),
+        end=datetime.date(2027, 5, 28),
+    )
+    young = child_make(world.parent, birth_date=datetime.date(2020, 3, 10))
+    with pytest.raises(EnrollmentError) as error:
+        services.application_submit(parent=world.parent, child_id=young.pk, group_id=future.pk)
+    assert "к началу занятий (11.01.2027) будет 6 лет" in error.value.message
 
 
 def test_a_closed_group_refuses_applications(world):
@@ -256,3 +337,17 @@ def test_a_price_change_never_changes_a_concluded_contract(world):
     catalog_programs.program_update(program=world.program, price_per_hour=500_00)
     contract.refresh_from_db()
     assert contract.price_per_hour == 150_00
+
+
+def test_a_providers_notice_ends_initials_with_one_full_stop(world):
+    from kruzhok.notifications.models import Notification
+
+    application = services.application_submit(
+        parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+    )
+    services.application_cancel(parent=world.parent, application=application)
+
+    for subject in ("Новая заявка", "Заявка отозвана"):
+        body = Notification.objects.get(user=world.admin, subject=subject).body
+        assert "Соколов А. И." in body
+        assert ".." not in body

@@ -44,7 +44,13 @@ def _agree(read, orm):
         (by_hand.WINDOW_FIELDS, read.window, orm.window),
     ):
         assert _values(ours, fields) == _values(theirs, fields)
-    facts = ("is_guardian", "applied_here", "other_certificate_programs", "programs_limit")
+    facts = (
+        "is_guardian",
+        "status_here",
+        "applied_in_program",
+        "other_certificate_programs",
+        "programs_limit",
+    )
     assert [getattr(read, fact) for fact in facts] == [getattr(orm, fact) for fact in facts]
 
 
@@ -129,14 +135,16 @@ def test_other_programs_count_live_certificate_applications_by_program(world):
     # does not count; a submitted (not yet accepted) application does.
     facts = _facts(world, group=second_group)
     assert facts.other_certificate_programs == 1
-    assert not facts.applied_here
+    assert facts.status_here is None
+    assert facts.applied_in_program
     assert (
         _facts(
             world, group=group_make(program_make(world.provider), world.teacher)
         ).other_certificate_programs
         == 2
     )
-    assert _facts(world).applied_here
+    assert _facts(world).status_here is not None
+    assert not _facts(world).applied_in_program
     sister = child_make(world.parent)
     assert _facts(world, child=sister).other_certificate_programs == 0
 

@@ -6,9 +6,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kruzhok.common.money import format_kopecks
-from kruzhok.enrollment import services
+from kruzhok.enrollment import offers, services
 from kruzhok.enrollment.models import Application, ApplicationStatus, Contract
-from kruzhok.enrollment.tests.world import child_make, group_make, provider_make, user_make
+from kruzhok.enrollment.tests.world import (
+    child_make,
+    group_make,
+    program_make,
+    provider_make,
+    user_make,
+)
 
 
 @pytest.fixture
@@ -59,7 +65,7 @@ def test_a_double_click_on_apply_keeps_one_application(parent_client, world):
     parent_client.post(url, {"child": world.child.pk})
     response = parent_client.post(url, {"child": world.child.pk})
     assert response.status_code == 400
-    assert "уже записан" in response.content.decode()
+    assert "уже подана" in response.content.decode()
     assert Application.objects.count() == 1
 
 
@@ -226,3 +232,104 @@ def test_the_apply_page_reads_the_children_once(parent_client, world):
     assert page.count(world.child.first_name) >= 2  # both children offered
     reads = [q["sql"] for q in queries.captured_queries if 'FROM "families_child"' in q["sql"]]
     assert len(reads) == 1, reads
+
+
+# The wallet: what enrolling would cost, before applying ---------------------------------------
+
+
+def _plain(response) -> str:
+    return response.content.decode().replace("\xa0", " ")
+
+
+def _rub(kopecks: int) -> str:
+    return format_kopecks(kopecks).replace("\xa0", " ")
+
+
+def test_the_apply_page_shows_the_offer_the_child_would_get_today(parent_client, world):
+    offer = offers.offer_compute(application=Application(child=world.child, group=world.group))
+
+    page = _plain(parent_client.get(reverse("enrollment:apply", args=[world.group.pk])))
+
+    assert offer.total_cost > 0
+    assert "Сколько это стоит" in page
+    assert f"Если записать {world.child.first_name} сегодня" in page
+    assert _rub(offer.total_cost) in page
+    assert _rub(offer.certificate_part) in page
+    assert _rub(offer.parent_part) in page
+    # The page says it before the button.
+    assert page.index("Сколько это стоит") < page.index("Подать заявку")
+
+
+def test_the_estimate_is_the_offer_accepted_later_to_the_kopeck(parent_client, world):
+    [estimate] = offers.offer_estimates(group=world.group, children=[world.child])
+    application = services.application_accept(
+        actor=world.admin,
+        application=services.application_submit(
+            parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
+        ),
+    )
+    contract = services.contract_accept(parent=world.parent, application=application)
+
+    assert (estimate.offer.total_cost, estimate.offer.certificate_part) == (
+        contract.total_cost,
+        contract.certificate_part,
+    )
+    assert estimate.offer.parent_part == contract.parent_part
+
+
+def test_the_estimate_says_whether_the_certificate_stretches_to_another_club(world):
+    dear = group_make(
+        program_make(world.provider, title="Робототехника+", price_per_hour=400_00), world.teacher
+    )
+    [estimate] = offers.offer_estimates(group=dear, children=[world.child])
+    cheap = group_make(
+        program_make(world.provider, title="Шахматы", price_per_hour=10_00), world.teacher
+    )
+    [cheap_estimate] = offers.offer_estimates(group=cheap, children=[world.child])
+
+    # 12 000 ₽ of nominal: 42 hours at 400 ₽ cost more, chess far less.
+    assert estimate.offer.parent_part > 0 and estimate.certificate_left == 0
+    assert cheap_estimate.offer.parent_part == 0
+    assert cheap_estimate.certificate_left == (
+        cheap_estimate.offer.certificate_available - cheap_estimate.offer.total_cost
+    )
+    assert cheap_estimate.certificate_left > 0
+    assert cheap_estimate.per_month * cheap_estimate.offer.months == pytest.approx(
+        cheap_estimate.offer.total_cost, abs=cheap_estimate.offer.months
+    )
+
+
+def test_the_program_page_shows_each_childs_estimate_to_the_parent_only(client, world):
+    url = reverse("catalog:program_detail", args=[world.program.pk])
+    client.force_login(world.parent)
+    page = _plain(client.get(url))
+    [estimate] = offers.offer_estimates(group=world.group, children=[world.child])
+
+    assert f"Если записать {world.child.first_name} сегодня" in page
+    assert _rub(estimate.offer.parent_part) in page
+
+    stranger = user_make()
+    client.force_login(stranger)
+    assert "Если записать" not in _plain(client.get(url))
+    client.logout()
+    assert "Если записать" not in _plain(client.get(url))
+
+
+def test_a_child_outside_the_programs_ages_gets_no_estimate(world):
+    toddler = child_make(world.parent, birth_date=datetime.date(2022, 1, 10))
+
+    assert offers.offer_estimates(group=world.group, children=[toddler]) == []
+
+
+def test_the_apply_page_explains_automatic_acceptance(parent_client, world):
+    auto = group_make(world.program, world.teacher, auto_accept=True)
+
+    page = _plain(parent_client.get(reverse("enrollment:apply", args=[auto.pk])))
+    assert "принимаются автоматически" in page
+    page = _plain(parent_client.get(reverse("enrollment:apply", args=[world.group.pk])))
+    assert "Заявку рассмотрит организация: ответ — в течение 3 рабочих дней" in page
+
+    response = parent_client.post(
+        reverse("enrollment:apply", args=[auto.pk]), {"child": world.child.pk}, follow=True
+    )
+    assert "Заявка принята автоматически" in _plain(response)

@@ -18,6 +18,7 @@ from kruzhok.enrollment.tests.world import (
     contract_made,
     full_group,
     group_make,
+    program_make,
     provider_make,
     user_make,
 )
@@ -83,7 +84,11 @@ def test_the_list_is_for_parents_only(client, world):
 
 
 def test_the_application_page_warns_of_a_schedule_clash(client, world):
-    chess = group_make(world.program, world.teacher, schedule=[(3, datetime.time(16, 0), 1)])
+    chess = group_make(
+        program_make(world.provider, title="Шахматы"),
+        world.teacher,
+        schedule=[(3, datetime.time(16, 0), 1)],
+    )
     contract_made(world, group=chess)
     application = services.application_submit(
         parent=world.parent, child_id=world.child.pk, group_id=world.group.pk
@@ -275,7 +280,7 @@ def test_the_pdf_is_404_for_strangers_and_without_an_offer_and_403_for_the_opera
     submitted = services.application_submit(
         parent=world.parent,
         child_id=world.child.pk,
-        group_id=group_make(world.program, world.teacher).pk,
+        group_id=group_make(program_make(world.provider, title="Шахматы"), world.teacher).pk,
     )
     assert _get(client, world.parent, "contract_pdf", submitted.pk).status_code == 404
 

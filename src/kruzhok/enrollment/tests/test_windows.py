@@ -125,3 +125,30 @@ def test_a_window_time_is_shown_in_moscow_time(world):
     windows.enrollment_window_open(actor=world.admin, group=world.group, at=utc)
     assert _state(world.group).message == "Запись откроется 20.10.2026 в 09:00"
     assert timezone.now() < utc
+
+
+@pytest.mark.parametrize(
+    ("opens_at", "closes_at", "field"),
+    [
+        (datetime.datetime(1900, 1, 1, 9, 0, tzinfo=MSK), None, "opens_at"),
+        (None, datetime.datetime(9999, 12, 31, 9, 0, tzinfo=MSK), "closes_at"),
+    ],
+)
+def test_a_window_far_in_the_past_or_future_is_refused(world, opens_at, closes_at, field):
+    with pytest.raises(EnrollmentError, match=re.escape("по 31.08.2029")) as error:
+        windows.enrollment_window_set(
+            actor=world.admin, group=world.group, opens_at=opens_at, closes_at=closes_at
+        )
+    assert error.value.field == field
+    assert windows.enrollment_window_own(group=world.group) is None
+
+
+def test_the_window_form_refuses_year_9999_in_russian(client, world):
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("enrollment:window_group", args=[world.group.pk]),
+        {"opens_at": "1900-01-01T09:00", "closes_at": "9999-12-31T23:59", "action": "save"},
+    )
+    assert response.status_code == 400
+    assert "Укажите дату с 01.01.2000" in response.content.decode()
+    assert windows.enrollment_window_own(group=world.group) is None

@@ -8,16 +8,19 @@ import pytest
 from django.utils import timezone
 
 from kruzhok.attendance.services import AttendanceError, attendance_mark
+from kruzhok.billing.models import MonthClosure
 from kruzhok.certificates.models import Transfer, TransferKind
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services
 from kruzhok.enrollment.models import ApplicationStatus
 from kruzhok.enrollment.services import EnrollmentError
 from kruzhok.enrollment.tests.world import (
+    NOW,
     TODAY,
     child_make,
     contract_made,
     group_make,
+    program_make,
     provider_make,
     user_make,
 )
@@ -133,13 +136,35 @@ def test_a_date_before_a_charged_lesson_is_refused(world, contract):
     assert contract.application.status == ApplicationStatus.ACTIVE
 
 
-def test_a_parent_cannot_withdraw_from_a_past_date_but_the_provider_can(world, contract):
-    yesterday = TODAY - datetime.timedelta(days=1)
+def test_a_parent_cannot_withdraw_from_a_past_date_but_the_provider_can(
+    world, contract, time_machine
+):
+    time_machine.move_to(NOW + datetime.timedelta(days=7), tick=False)
+    yesterday = TODAY + datetime.timedelta(days=6)
     with pytest.raises(EnrollmentError, match="раньше сегодняшнего"):
         _withdraw(world, contract, on=yesterday)
     _withdraw(world, contract, on=yesterday, actor=world.admin)
     contract.refresh_from_db()
     assert contract.terminated_on == yesterday
+
+
+@pytest.mark.parametrize("on", [datetime.date(1900, 1, 1), TODAY - datetime.timedelta(days=1)])
+def test_a_date_before_the_contract_starts_is_refused(world, contract, on):
+    with pytest.raises(EnrollmentError, match=re.escape("начинается 15.10.2026")) as error:
+        _withdraw(world, contract, on=on, actor=world.admin)
+    assert error.value.field == "on"
+    contract.refresh_from_db()
+    assert contract.terminated_on is None
+
+
+def test_a_date_in_a_closed_month_is_refused(world, contract):
+    MonthClosure.objects.create(municipality=world.municipality, month=datetime.date(2026, 10, 1))
+    with pytest.raises(EnrollmentError, match=re.escape("с 01.11.2026 или позже")) as error:
+        _withdraw(world, contract, on=TODAY, actor=world.admin)
+    assert error.value.field == "on"
+    contract.refresh_from_db()
+    assert contract.terminated_on is None
+    _withdraw(world, contract, on=datetime.date(2026, 11, 1), actor=world.admin)
 
 
 def test_a_date_after_the_contract_ends_is_refused(world, contract):
@@ -199,8 +224,9 @@ def test_the_other_side_is_told(world, contract):
     _withdraw(world, contract, actor=world.admin, reason="Не посещает занятия")
     note = Notification.objects.get(user=world.parent, subject="Ребёнок отчислен из группы")
     assert "Не посещает занятия" in note.body and "15.10.2026" in note.body
-    other = contract_made(world, group=group_make(world.program, world.teacher))
+    chess = program_make(world.provider, title="Шахматы")
+    other = contract_made(world, group=group_make(chess, world.teacher))
     _withdraw(world, other, reason="Переезд")
     assert Notification.objects.get(
         user=world.admin, subject="Отчисление по заявлению родителя"
-    ).body.endswith("Причина: Переезд")
+    ).body.endswith("Причина: Переезд.")

@@ -1,4 +1,6 @@
 import pytest
+from django.contrib import admin
+from django.urls import reverse
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
@@ -13,14 +15,31 @@ def admin_client_(client):
     return client
 
 
-def test_a_child_is_found_by_snils_typed_as_on_the_document(admin_client_, parent):
-    ChildFactory.create(guardian=parent, snils="11223344595", first_name="Пётр")
+def test_a_child_is_found_by_snils_typed_as_on_the_document_sent_by_post(admin_client_, parent):
+    child = ChildFactory.create(guardian=parent, snils="11223344595", first_name="Пётр")
     ChildFactory.create(guardian=parent, first_name="Анна")
+    url = reverse("admin:families_child_find_by_snils")
 
-    html = admin_client_.get("/admin/families/child/?q=112-233-445 95").content.decode()
+    found = admin_client_.post(url, {"snils": "112-233-445 95"})
+    missing = admin_client_.post(url, {"snils": "112-233-445 00"})
 
-    assert "Пётр" in html
-    assert "Анна" not in html
+    assert found.url == reverse("admin:families_child_change", args=[child.pk])
+    assert "11223344595" not in found.url
+    assert "Ребёнка с таким СНИЛС в вашем муниципалитете нет" in missing.content.decode()
+
+
+def test_no_admin_list_searches_by_snils_through_its_address():
+    for model_admin in admin.site._registry.values():
+        assert not [f for f in model_admin.search_fields if "snils" in f], model_admin
+
+
+def test_the_child_list_shows_the_snils_masked(admin_client_, parent):
+    ChildFactory.create(guardian=parent, snils="11223344595")
+
+    html = admin_client_.get("/admin/families/child/").content.decode()
+
+    assert "•••-•••-•45 95" in html
+    assert "112-233-445 95" not in html and "11223344595" not in html
 
 
 def test_the_child_page_in_the_admin_lists_its_guardians(admin_client_, parent):
@@ -36,3 +55,12 @@ def test_the_guardianship_list_opens(admin_client_, parent):
     ChildFactory.create(guardian=parent)
 
     assert admin_client_.get("/admin/families/guardianship/").status_code == 200
+
+
+def test_deletion_requests_are_listed_read_only(admin_client_, parent):
+    from kruzhok.families.privacy import family_deletion_request
+
+    family_deletion_request(parent=parent, last_financial_record=None)
+
+    assert admin_client_.get("/admin/families/datadeletionrequest/").status_code == 200
+    assert admin_client_.get("/admin/families/datadeletionrequest/add/").status_code == 403

@@ -184,3 +184,17 @@ def test_a_duplicate_that_slips_past_the_check_is_stopped_by_the_unique_constrai
     assert messages_of(exc, "snils") == services.SNILS_REGISTERED_MESSAGE
     assert Child.objects.count() == 1
     assert not Guardianship.objects.filter(user=parent).exists()
+
+
+@pytest.mark.parametrize("name", ["😀", "Петя😀", "Иван2", "<b>", "Анна!"])
+def test_a_name_that_is_not_letters_is_refused(parent, name):
+    with pytest.raises(ValidationError) as exc:
+        add(parent, first_name=name)
+
+    assert "буквами" in messages_of(exc, "first_name")
+    assert not Child.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["Анна-Мария", "Д'Артаньян", "Ли", "Оглы Али"])
+def test_names_of_letters_hyphens_apostrophes_and_spaces_are_kept(parent, name):
+    assert add(parent, first_name=name).first_name == name

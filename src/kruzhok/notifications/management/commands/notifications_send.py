@@ -6,12 +6,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from kruzhok.notifications.services import notification_emails_send
+from kruzhok.notifications.services import letter_emails_send, notification_emails_send
 
 
 class Command(BaseCommand):
     help = (
-        "Отправляет письма уведомлений, которые ещё не отправлены. Без --loop отправляет всё, "
+        "Отправляет письма из очереди (подтверждение адреса, приглашения, восстановление "
+        "пароля) и письма уведомлений, которые ещё не отправлены. Без --loop отправляет всё, "
         "что накопилось, и завершается (cron); с --loop работает постоянно и проверяет очередь "
         "раз в --interval секунд. Можно запускать несколько экземпляров."
     )
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         total = 0
         pause = options["interval"]
         while not stopping:
-            sent = notification_emails_send()
+            sent = letter_emails_send() + notification_emails_send()
             total += sent
             if sent:
                 pause = options["interval"]

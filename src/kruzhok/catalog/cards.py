@@ -1,0 +1,65 @@
+"""Program cards of the catalogue, rendered once per program version and reused.
+
+A card's text (title, provider, direction, ages, price, how it is paid) changes only when its
+program does — every change goes through catalog.programs, which moves `updated_at`, also when
+the provider is renamed — so its HTML is cached under the program's id and `updated_at`. The
+seat badge is the live part: it is filled into the cached HTML from the figures read on every
+request (selectors.program_figures), never cached.
+"""
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from kruzhok.catalog import selectors
+from kruzhok.catalog.templatetags.catalog_tags import ru_plural
+
+CARD_TTL_S = 24 * 3600
+SEATS_SLOT = "<!--seats-->"
+
+
+def _key(row: selectors.ProgramFiguresRow) -> str:
+    return f"catalog:card:{row.pk}:{row.updated_at.timestamp()}"
+
+
+def seats_badge(*, free_seats: int, group_count: int) -> SafeString:
+    """«Свободно 3 места», «Мест нет» or «Набор не объявлен»."""
+    if free_seats > 0:
+        word = ru_plural(free_seats, "место,места,мест")
+        return format_html(
+            '<span class="badge text-bg-success">Свободно {} {}</span>', free_seats, word
+        )
+    if group_count:
+        return mark_safe('<span class="badge text-bg-secondary">Мест нет</span>')
+    return mark_safe('<span class="badge text-bg-secondary">Набор не объявлен</span>')
+
+
+def program_cards(*, program_ids: list[int]) -> list[SafeString]:
+    """The cards of the given programs, in their order, with live seat badges: one query for
+    versions and seats, one cache round trip, and the programs of missing cards read and
+    rendered (then cached)."""
+    figures = selectors.program_figures(program_ids=program_ids)
+    rows = [figures[pk] for pk in program_ids if pk in figures]
+    keys = {row.pk: _key(row) for row in rows}
+    cached: dict[str, str] = cache.get_many(list(keys.values()))
+    missing = [row.pk for row in rows if keys[row.pk] not in cached]
+    if missing:
+        rendered = {}
+        for program in selectors.program_list_for_cards(program_ids=missing):
+            row = figures[program.pk]
+            # The version the card is stored under is the one just read with the seats.
+            program.updated_at = row.updated_at
+            rendered[keys[program.pk]] = render_to_string(
+                "catalog/_card.html", {"program": program, "seats_badge": SEATS_SLOT}
+            )
+        cache.set_many(rendered, CARD_TTL_S)
+        cached |= rendered
+    cards = []
+    for row in rows:
+        html = cached.get(keys[row.pk])
+        if html is None:  # the program changed between the two reads: next time
+            continue
+        badge = seats_badge(free_seats=row.free_seats, group_count=row.group_count)
+        cards.append(mark_safe(html.replace(SEATS_SLOT, badge, 1)))
+    return cards
