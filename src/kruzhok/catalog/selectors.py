@@ -92,9 +92,9 @@ def program_search(
     programs = program_list_public().select_related("provider")
 
     terms = search_terms(q)
-    if q.strip() and not terms:
+    if q.strip() and not terms and not any(ch.isalnum() for ch in q):
         # Nothing searchable was typed (an emoji, punctuation): nothing matches, rather than
-        # the whole catalogue.
+        # the whole catalogue. A word too short to search («а») sets no condition.
         programs = programs.none()
     for term in terms:
         programs = programs.filter(search_document__contains=f" {term}")

@@ -83,6 +83,11 @@ class GuardianshipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class DataDeletionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Requests are made by parents and carried out by `kruzhok families_anonymise_due`."""
 
-    list_display = ("pk", "requested_at", "anonymise_after", "anonymised_at")
+    list_display = ("number", "requested_at", "anonymise_after", "anonymised_at")
+
+    @admin.display(description="Номер запроса", ordering="pk")
+    def number(self, obj: DataDeletionRequest) -> int:
+        return obj.pk
+
     list_filter = ("anonymised_at",)
     date_hierarchy = "requested_at"

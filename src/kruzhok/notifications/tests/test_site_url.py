@@ -33,6 +33,7 @@ def _settings_in_production(**env: str) -> subprocess.CompletedProcess[str]:
         KRUZHOK_ENV="production",
         DJANGO_SECRET_KEY="x" * 50,
         DJANGO_ALLOWED_HOSTS="kruzhok.example",
+        DJANGO_EMAIL_HOST="smtp.kruzhok.example",
         **env,
     )
     return subprocess.run(
