@@ -1,11 +1,11 @@
 """The documents of a provider's invoice: the счёт на оплату and the акт об оказанных услугах
 as PDF, and the invoice's lines as XLSX.
 
-They are rendered once, in the transaction that issues the invoice (the month close calls
-`invoice_documents_issue` right after saving the lines), and stored with their SHA-256. What a
-provider or an operator downloads later is byte for byte what was issued, never a new
-rendering of data that may have changed since (a provider's new bank account, a renamed
-program, the payer's details).
+They are rendered once, right after the month close's provider step has committed the invoice
+(`billing.month_close.closure_documents_issue`: its number, lines and totals never change
+afterwards), and stored with their SHA-256. What a provider or an operator downloads later is
+byte for byte what was stored, never a new rendering of data that may have changed since (a
+provider's new bank account, a renamed program, the payer's details).
 """
 
 import hashlib
@@ -348,8 +348,8 @@ def invoice_documents_issue(*, invoice: Invoice) -> list[InvoiceDocument]:
     Guarantees: one document of each kind per invoice (a unique constraint backs it); a
     document that exists is returned as it is stored, never rendered again, so a second call
     changes nothing; the documents missing are saved together or not at all, each with the
-    SHA-256 of its stored bytes, and the digests go to the audit journal. Call it in the
-    transaction that issues the invoice, after its lines are saved. Raises
+    SHA-256 of its stored bytes, and the digests go to the audit journal. Call it once the
+    invoice and its lines are committed (they never change afterwards). Raises
     InvoiceDocumentError (nothing saved) when the lines do not add up to the invoice.
 
     Returns the documents in `DOCUMENT_KINDS` order.
