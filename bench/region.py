@@ -648,14 +648,25 @@ class Copier:
 
     def __call__(self, model: type[Model], attnames: Sequence[str], rows: Iterable[Any]) -> int:
         started = time.monotonic()
-        columns = ", ".join(rawsql.column(model, name) for name in attnames)
+        # Columns the rows do not name get their field's default as the ORM would write it (""
+        # for text without one): a column added to a model later needs no change here.
+        defaults = {
+            f.attname: f.get_db_prep_save(f.get_default(), connection)
+            for f in model._meta.concrete_fields
+            if f.attname not in attnames
+            and not f.primary_key
+            and (f.has_default() or (not f.null and f.empty_strings_allowed))
+        }
+        names = [*attnames, *defaults]
+        extra = tuple(defaults.values())
+        columns = ", ".join(rawsql.column(model, name) for name in names)
         count = 0
         with (
             connection.cursor() as cursor,
             cursor.copy(f"COPY {rawsql.table(model)} ({columns}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row(row)
+                copy.write_row((*row, *extra))
                 count += 1
         label = model._meta.label
         self.rows[label] += count
