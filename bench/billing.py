@@ -335,7 +335,7 @@ def documents_measure(month: datetime.date, sample: int = 10) -> None:
     project it over every invoice; not part of wall_s."""
     invoices = list(
         Invoice.objects.filter(closure__month=month)
-        .annotate(lines=Count("lines"))
+        .annotate(line_count=Count("lines"))
         .order_by("-lines", "pk")
     )
     if not invoices:
@@ -353,7 +353,7 @@ def documents_measure(month: datetime.date, sample: int = 10) -> None:
     print(
         f"  documents (rendered by the worker after the close, not in wall_s): "
         f"{len(invoices)} invoices, {len(chosen)} rendered here, median {per_invoice:.2f} s "
-        f"an invoice (max {max(timings):.2f} s, {max(i.lines for i in chosen)} lines), "
+        f"an invoice (max {max(timings):.2f} s, {max(i.line_count for i in chosen)} lines), "
         f"projected {per_invoice * len(invoices):.0f} s on one worker",
         flush=True,
     )
