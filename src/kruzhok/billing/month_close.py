@@ -496,7 +496,9 @@ def _invoice_create(
 
 def _reversals_link(closure: MonthClosure, invoice: Invoice, provider_id: int) -> int:
     """Link the billed charges taken back since (rare: a mark undone after its month closed) to
-    the correction lines of the months they were billed in; how many were linked."""
+    the correction lines of the months they were billed in; how many were linked. One without
+    its line is left unlinked, as the set-based link leaves a charge: the counts then differ
+    and the step is refused."""
     line_ids = {
         (contract_id, corrects): pk
         for pk, contract_id, corrects in InvoiceLine.objects.filter(
@@ -509,6 +511,7 @@ def _reversals_link(closure: MonthClosure, invoice: Invoice, provider_id: int) -
         .filter(contract__application__group__program__provider_id=provider_id)
         .order_by("pk")
         .values_list("pk", "contract_id", "billed_month")
+        if (contract_id, billed_month) in line_ids
     )
     return len(linked)
 
