@@ -336,7 +336,7 @@ def documents_measure(month: datetime.date, sample: int = 10) -> None:
     invoices = list(
         Invoice.objects.filter(closure__month=month)
         .annotate(line_count=Count("lines"))
-        .order_by("-lines", "pk")
+        .order_by("-line_count", "pk")
     )
     if not invoices:
         return
