@@ -10,7 +10,7 @@ import pytest
 
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.billing import close_sql
-from kruzhok.billing import month_close as month_close_module
+from kruzhok.billing import provider_invoice as provider_invoice_module
 from kruzhok.billing.models import Invoice, InvoicedCharge
 from kruzhok.billing.month_close import month_close
 from kruzhok.billing.tests.test_month_close import OCTOBER, _at, _lesson, _october
@@ -51,7 +51,7 @@ def test_the_set_based_link_makes_the_orms_links_and_sums(time_machine, monkeypa
         returned.append(result)
         return result
 
-    monkeypatch.setattr(month_close_module.close_sql, "charges_link", recorded)
+    monkeypatch.setattr(provider_invoice_module.close_sql, "charges_link", recorded)
     time_machine.move_to(_at(2, month=12, hour=12), tick=False)
     month_close(actor=operator, municipality=world.municipality, month=NOVEMBER)
 

@@ -26,6 +26,7 @@ from kruzhok.accounts.models import Role
 from kruzhok.attendance.lessons import lesson_cancel
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.billing import month_close as month_close_module
+from kruzhok.billing import provider_invoice as provider_invoice_module
 from kruzhok.billing.models import (
     Invoice,
     InvoicedCharge,
@@ -173,7 +174,7 @@ def test_closing_again_changes_nothing(time_machine):
 @pytest.mark.django_db
 def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_machine, monkeypatch):
     world, operator, contracts = _october(time_machine, second_provider=True)
-    real = month_close_module._totals_check
+    real = provider_invoice_module._totals_check
     calls = []
 
     def fails_for_the_second_provider(invoice, *figures):
@@ -182,7 +183,7 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
             raise RuntimeError("the worker was killed")
         real(invoice, *figures)
 
-    monkeypatch.setattr(month_close_module, "_totals_check", fails_for_the_second_provider)
+    monkeypatch.setattr(provider_invoice_module, "_totals_check", fails_for_the_second_provider)
     with pytest.raises(RuntimeError):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
     closure = MonthClosure.objects.get()
@@ -191,7 +192,7 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     assert Invoice.objects.count() == 1
     first = Invoice.objects.get()
 
-    monkeypatch.setattr(month_close_module, "_totals_check", real)
+    monkeypatch.setattr(provider_invoice_module, "_totals_check", real)
     month_close_start(actor=operator, municipality=world.municipality, month=OCTOBER)  # joins
     closure = month_close_run(closure_id=closure.pk)
 
@@ -211,7 +212,7 @@ def test_the_operator_continues_a_close_whose_worker_stopped(
     time_machine, monkeypatch, client, django_capture_on_commit_callbacks
 ):
     world, operator, _ = _october(time_machine, second_provider=True)
-    real = month_close_module._totals_check
+    real = provider_invoice_module._totals_check
     calls = []
 
     def worker_killed_at_the_second_provider(invoice, *figures):
@@ -220,10 +221,12 @@ def test_the_operator_continues_a_close_whose_worker_stopped(
             raise RuntimeError("the worker was killed")
         real(invoice, *figures)
 
-    monkeypatch.setattr(month_close_module, "_totals_check", worker_killed_at_the_second_provider)
+    monkeypatch.setattr(
+        provider_invoice_module, "_totals_check", worker_killed_at_the_second_provider
+    )
     with pytest.raises(RuntimeError):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
-    monkeypatch.setattr(month_close_module, "_totals_check", real)
+    monkeypatch.setattr(provider_invoice_module, "_totals_check", real)
     closure = MonthClosure.objects.get()
     url = reverse("billing:month_close_continue", args=[closure.pk])
 
@@ -269,15 +272,21 @@ def _one_link_short(real):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("target", "fault"),
-    [("_line_figures", _a_kopeck_off), ("charges_link", _one_link_short)],
+    [("line_figures", _a_kopeck_off), ("charges_link", _one_link_short)],
     ids=["a line a kopeck off", "a charge not linked"],
 )
 def test_a_provider_whose_totals_do_not_add_up_gets_no_invoice(
     time_machine, monkeypatch, target, fault
 ):
     world, operator, _ = _october(time_machine)
-    module = month_close_module if target == "_line_figures" else month_close_module.close_sql
-    monkeypatch.setattr(module, target, fault(getattr(module, target)))
+    # The run reads every provider's figures through month_close; the step re-reads its own.
+    modules = (
+        [month_close_module, provider_invoice_module]
+        if target == "line_figures"
+        else [provider_invoice_module.close_sql]
+    )
+    for module in modules:
+        monkeypatch.setattr(module, target, fault(getattr(module, target)))
     with pytest.raises(MonthCloseError, match="не сошлись"):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
     assert not Invoice.objects.exists()
