@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja: its Swagger UI assets come from the project's static files (no CDN).
+    "ninja",
     # The portal's apps, bottom layer first: each imports only the apps above it in this list
     # (README, «Architecture»; `lint-imports` enforces it).
     "kruzhok.common",
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "kruzhok.cabinet",
     "kruzhok.oversight",
     "kruzhok.reports",
+    "kruzhok.api",
     "kruzhok.demo",
 ]
 
@@ -380,3 +383,10 @@ LOGGING = {
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }
+
+# The API's rate limits: requests a minute per token or signed-in person, and per address of
+# anonymous callers of the public catalogue (api.throttling).
+KRUZHOK_API_RATE_PER_MINUTE = int(os.environ.get("KRUZHOK_API_RATE_PER_MINUTE", "600"))
+KRUZHOK_API_ANONYMOUS_RATE_PER_MINUTE = int(
+    os.environ.get("KRUZHOK_API_ANONYMOUS_RATE_PER_MINUTE", "300")
+)

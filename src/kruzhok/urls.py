@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kruzhok.api.urls import api_urls
 from kruzhok.billing import urls as billing_urls
 from kruzhok.catalog import urls as catalog_urls
 from kruzhok.common import views as common_views
@@ -13,6 +14,8 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("healthz/session", common_views.healthz_session, name="healthz-session"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls),
+    path("cabinet/api-tokens/", include("kruzhok.api.urls")),
     path("accounts/", include("kruzhok.accounts.urls")),
     path("cabinet/", include("kruzhok.cabinet.urls")),
     path("cabinet/children/", include("kruzhok.families.urls")),

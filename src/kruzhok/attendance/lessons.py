@@ -104,7 +104,7 @@ def lesson_cancel(*, actor: User, lesson: Lesson, reason: str) -> Lesson:
     lesson = _lock(lesson)
     _check_can_change(actor=actor, lesson=lesson)
     lesson.status = LessonStatus.CANCELLED
-    lesson.save(update_fields=["status"])
+    lesson.save(update_fields=["status", "updated_at"])
     lesson_change_record(
         lesson=lesson,
         kind=LessonChangeKind.CANCELLED,
@@ -175,7 +175,7 @@ def lesson_move(
     if target_closure is not None:
         raise LessonChangeError(billing_selectors.month_closed_message(target_closure))
     lesson.date, lesson.start_time = new_date, new_start_time
-    lesson.save(update_fields=["date", "start_time"])
+    lesson.save(update_fields=["date", "start_time", "updated_at"])
     lesson_change_record(
         lesson=lesson,
         kind=LessonChangeKind.MOVED,

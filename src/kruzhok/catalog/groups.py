@@ -280,6 +280,6 @@ def _lessons_follow_schedule(
             stale.append(lesson.pk)
         elif hours != lesson.hours:
             lesson.hours = hours
-            lesson.save(update_fields=["hours"])
+            lesson.save(update_fields=["hours", "updated_at"])
     Lesson.objects.filter(pk__in=stale).delete()
     lessons_generate(group=group, date_from=tomorrow)

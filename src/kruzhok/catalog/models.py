@@ -183,6 +183,9 @@ class Group(models.Model):
     end_date = models.DateField("окончание занятий")
     enrollment_open = models.BooleanField("запись открыта", default=True)
     auto_accept = models.BooleanField("принимать заявки автоматически", default=False)
+    # When the group or its schedule last changed: what API clients and the federal feed
+    # sync by (seat counts are live figures and do not move it).
+    updated_at = models.DateTimeField("изменена", auto_now=True)
 
     class Meta:
         verbose_name = "группа"
@@ -259,6 +262,8 @@ class Lesson(models.Model):
     status = models.CharField(
         "состояние", max_length=20, choices=LessonStatus.choices, default=LessonStatus.PLANNED
     )
+    # When the lesson was created, cancelled or moved: what API clients sync by.
+    updated_at = models.DateTimeField("изменено", auto_now=True)
 
     class Meta:
         verbose_name = "занятие"

@@ -1,0 +1,305 @@
+"""The public catalogue: programs, their groups, free seats and schedules. No log-in needed;
+the search is the pages' own (`catalog.selectors.program_search`: the same Russian stemming)."""
+
+import datetime
+from typing import Annotated, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from kruzhok.api.models import Tombstone
+from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, after, cursor_decode, cursor_encode
+from kruzhok.api.schemas import Money, TombstoneOut, money
+from kruzhok.catalog.models import (
+    Direction,
+    FinancingSource,
+    Group,
+    Lesson,
+    LessonStatus,
+    Program,
+    ProgramState,
+)
+from kruzhok.catalog.selectors import (
+    group_course_cost,
+    group_list_for_program,
+    lesson_list_for_group,
+    program_get_published,
+    program_list_public,
+    program_search,
+)
+from kruzhok.enrollment.selectors import enrollment_state_for_group
+
+router = Router(tags=["Каталог"])
+
+DirectionSlug = Literal[tuple(Direction.values)]  # type: ignore[valid-type]
+SourceSlug = Literal[tuple(FinancingSource.values)]  # type: ignore[valid-type]
+
+
+class ProviderBrief(Schema):
+    id: int
+    short_name: str
+    municipality_id: int
+
+
+class ProgramOut(Schema):
+    id: int
+    title: str
+    direction: DirectionSlug  # type: ignore[valid-type]
+    direction_name: str
+    age_min: int = Field(description="лет")
+    age_max: int = Field(description="лет")
+    price_per_hour: Money
+    financing_source: SourceSlug  # type: ignore[valid-type]
+    accessible_ovz: bool
+    address: str
+    provider: ProviderBrief
+    free_seats: int
+    group_count: int
+    updated_at: datetime.datetime
+
+
+class ProgramPage(Schema):
+    items: list[ProgramOut]
+    next_cursor: str | None = Field(
+        description="курсор следующей страницы; null — страниц больше нет"
+    )
+    deleted: list[TombstoneOut] = Field(
+        description="с updated_since: программы, удалённые или снятые с публикации с того момента"
+    )
+
+
+class ProgramFilters(Schema):
+    q: str = Field("", max_length=200, description="слова названия или описания, в любой форме")
+    direction: DirectionSlug | None = None  # type: ignore[valid-type]
+    age: int | None = Field(None, ge=0, le=18, description="возраст ребёнка, лет")
+    municipality: int | None = Field(None, ge=1, le=2**31 - 1)
+    financing_source: SourceSlug | None = None  # type: ignore[valid-type]
+    free_seats: bool = Field(False, description="только с записью открытой и свободными местами")
+    ovz: bool = Field(False, description="только адаптированные для детей с ОВЗ")
+    updated_since: datetime.datetime | None = Field(
+        None, description="только изменённые после этого момента (ISO 8601), по времени изменения"
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, max_length=500)
+
+
+def _program_out(program: Program) -> ProgramOut:
+    return ProgramOut(
+        id=program.pk,
+        title=program.title,
+        direction=program.direction,
+        direction_name=program.get_direction_display(),
+        age_min=program.age_min,
+        age_max=program.age_max,
+        price_per_hour=money(program.price_per_hour),
+        financing_source=program.financing_source,
+        accessible_ovz=program.accessible_ovz,
+        address=program.address,
+        provider=ProviderBrief(
+            id=program.provider_id,
+            short_name=program.provider.short_name,
+            municipality_id=program.provider.municipality_id,
+        ),
+        free_seats=getattr(program, "free_seats", 0),
+        group_count=getattr(program, "group_count", 0),
+        updated_at=program.updated_at,
+    )
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    if timezone.is_naive(moment):
+        return timezone.make_aware(moment)
+    return moment
+
+
+@router.get("/programs", response=ProgramPage, auth=None, summary="Поиск программ")
+def program_list(request: HttpRequest, filters: Query[ProgramFilters]) -> ProgramPage:
+    """Published programs of approved providers, matching every filter given.
+
+    Order: with `updated_since`, by the moment of change (to sync); with `q`, programs whose
+    title matches more of the query first; otherwise by title. Pages by `cursor`.
+    """
+    programs = program_search(
+        q=filters.q,
+        direction=filters.direction or "",
+        age=filters.age,
+        free_seats_only=filters.free_seats,
+        ovz_only=filters.ovz,
+        municipality_id=filters.municipality,
+        financing_source=filters.financing_source or "",
+    )
+    since = _aware(filters.updated_since) if filters.updated_since else None
+    if since is not None:
+        order: tuple[str, ...] = ("updated_at", "pk")
+        kinds: tuple[type, ...] = (datetime.datetime, int)
+        programs = programs.filter(updated_at__gt=since)
+    elif filters.q.strip():
+        order, kinds = ("-title_hits", "title", "pk"), (int, str, int)
+    else:
+        order, kinds = ("title", "pk"), (str, int)
+    programs = programs.order_by(*order)
+    if filters.cursor:
+        programs = programs.filter(after(order, cursor_decode(filters.cursor, kinds)))
+    rows = list(programs[: filters.limit + 1])
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        next_cursor = cursor_encode([getattr(last, name.lstrip("-")) for name in order])
+    deleted: list[TombstoneOut] = []
+    if since is not None and not filters.cursor:
+        deleted = _programs_gone(since)
+    return ProgramPage(
+        items=[_program_out(p) for p in rows], next_cursor=next_cursor, deleted=deleted
+    )
+
+
+def _programs_gone(since: datetime.datetime) -> list[TombstoneOut]:
+    """Programs deleted since, and programs changed since that the catalogue no longer shows
+    (unpublished, archived, their provider suspended)."""
+    gone = [
+        TombstoneOut(id=row.object_id, deleted_at=row.deleted_at)
+        for row in Tombstone.objects.filter(kind="program", deleted_at__gt=since).order_by(
+            "deleted_at", "pk"
+        )
+    ]
+    hidden = (
+        Program.objects.filter(updated_at__gt=since)
+        .exclude(pk__in=program_list_public().values("pk"))
+        .exclude(state=ProgramState.DRAFT)
+        .values_list("pk", "updated_at")
+    )
+    gone.extend(TombstoneOut(id=pk, deleted_at=at) for pk, at in hidden)
+    return gone
+
+
+class SlotOut(Schema):
+    weekday: int = Field(description="0 — понедельник … 6 — воскресенье")
+    weekday_name: str
+    start_time: datetime.time
+    hours: int = Field(description="академических часов")
+
+
+class GroupOut(Schema):
+    id: int
+    program_id: int
+    name: str
+    capacity: int
+    free_seats: int
+    start_date: datetime.date
+    end_date: datetime.date
+    enrollment_open: bool = Field(description="принимает ли группа заявки сейчас")
+    enrollment_message: str
+    auto_accept: bool
+    cost_per_month: Money = Field(description="средняя стоимость месяца, если начать сегодня")
+    cost_rest_of_course: Money = Field(description="стоимость оставшейся части курса")
+    schedule: list[SlotOut]
+    updated_at: datetime.datetime
+
+
+class ProgramDetail(ProgramOut):
+    description: str
+    program_type: str
+    level: str
+    study_form: str
+    duration_months: int
+    hours_per_week: int
+    groups: list[GroupOut]
+
+
+def _group_out(group: Group, today: datetime.date) -> GroupOut:
+    state = enrollment_state_for_group(group)
+    cost = group_course_cost(group=group, today=today)
+    return GroupOut(
+        id=group.pk,
+        program_id=group.program_id,
+        name=group.name,
+        capacity=group.capacity,
+        free_seats=group.free_seats,
+        start_date=group.start_date,
+        end_date=group.end_date,
+        enrollment_open=state.is_open,
+        enrollment_message=state.message,
+        auto_accept=group.auto_accept,
+        cost_per_month=money(cost.per_month),
+        cost_rest_of_course=money(cost.total),
+        schedule=[
+            SlotOut(
+                weekday=slot.weekday,
+                weekday_name=slot.get_weekday_display(),
+                start_time=slot.start_time,
+                hours=slot.hours,
+            )
+            for slot in group.schedule.all()
+        ],
+        updated_at=group.updated_at,
+    )
+
+
+IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+@router.get("/programs/{program_id}", response=ProgramDetail, auth=None, summary="Программа")
+def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
+    """A published program with its unfinished groups, their free seats, costs and schedule."""
+    program = program_get_published(pk=program_id)
+    today = timezone.localdate()
+    groups = list(group_list_for_program(program=program))
+    for group in groups:
+        group.program = program
+    figures = _program_out(program).model_dump()
+    figures["free_seats"] = sum(g.free_seats for g in groups if g.enrollment_open)
+    figures["group_count"] = len(groups)
+    return ProgramDetail(
+        **figures,
+        description=program.description,
+        program_type=program.program_type,
+        level=program.level,
+        study_form=program.study_form,
+        duration_months=program.duration_months,
+        hours_per_week=program.hours_per_week,
+        groups=[_group_out(group, today) for group in groups],
+    )
+
+
+class LessonOut(Schema):
+    id: int
+    date: datetime.date
+    start_time: datetime.time
+    hours: int
+    cancelled: bool
+    updated_at: datetime.datetime
+
+
+class GroupDetail(GroupOut):
+    lessons: list[LessonOut] = Field(description="занятия с сегодняшнего дня")
+
+
+@router.get("/groups/{group_id}", response=GroupDetail, auth=None, summary="Группа")
+def group_detail(request: HttpRequest, group_id: IdPath) -> GroupDetail:
+    """A group of a published program: seats, schedule, costs and its lessons from today."""
+    group = get_object_or_404(
+        Group.objects.select_related("program").prefetch_related("schedule"),
+        pk=group_id,
+        program__in=program_list_public(),
+    )
+    today = timezone.localdate()
+    lessons = lesson_list_for_group(group=group, date_from=today)
+    return GroupDetail(
+        **_group_out(group, today).model_dump(),
+        lessons=[_lesson_out(lesson) for lesson in lessons[:500]],
+    )
+
+
+def _lesson_out(lesson: Lesson) -> LessonOut:
+    return LessonOut(
+        id=lesson.pk,
+        date=lesson.date,
+        start_time=lesson.start_time,
+        hours=lesson.hours,
+        cancelled=lesson.status == LessonStatus.CANCELLED,
+        updated_at=lesson.updated_at,
+    )
