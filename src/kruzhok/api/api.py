@@ -9,9 +9,16 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kruzhok.api.auth import AUTH
-from kruzhok.api.problems import ApiProblem, problem_response, russian_or, validation_errors
-from kruzhok.api.routers import catalog, me
+from kruzhok.api.problems import (
+    PROBLEM_CONTENT_TYPE,
+    ApiProblem,
+    problem_response,
+    russian_or,
+    validation_errors,
+)
+from kruzhok.api.routers import catalog, me, notifications, parent
 from kruzhok.api.throttling import CallerThrottle
+from kruzhok.enrollment.errors import EnrollmentError
 
 DESCRIPTION = """\
 Программный интерфейс портала ПФДО «Кружок»: каталог программ, кабинеты родителя,
@@ -28,7 +35,23 @@ DESCRIPTION = """\
 * **Лимит запросов** — на ключ в минуту; сверх него 429 и `Retry-After`.
 """
 
-api = NinjaAPI(
+
+class KruzhokAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """The schema as ninja builds it, with error answers under their real media type:
+        every Problem answer is `application/problem+json`."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for answer in operation.get("responses", {}).values():
+                    content = answer.get("content", {})
+                    json_body = content.get("application/json", {})
+                    if json_body.get("schema", {}).get("$ref", "").endswith("/Problem"):
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = KruzhokAPI(
     title="Кружок: API v1",
     version="1.0.0",
     description=DESCRIPTION,
@@ -46,6 +69,13 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = validation_errors(exc.errors)
     fields = ", ".join(dict.fromkeys(field for field, _ in errors))
     return problem_response(422, f"Исправьте данные запроса: {fields}.", errors=errors)
+
+
+def _refused(request: HttpRequest, exc: EnrollmentError) -> HttpResponse:
+    # The services name the pages' form fields; the API's payloads name ids.
+    field = {"child": "child_id", "group": "group_id"}.get(exc.field or "", exc.field)
+    errors = [(field, exc.message)] if field else []
+    return problem_response(409, exc.message, errors=errors)
 
 
 def _django_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -97,6 +127,7 @@ HANDLERS: dict[type[Exception], Any] = {
     ApiProblem: _problem,
     NinjaValidationError: _invalid,
     ValidationError: _django_invalid,
+    EnrollmentError: _refused,
     Http404: _not_found,
     PermissionDenied: _forbidden,
     AuthenticationError: _unauthenticated,
@@ -108,3 +139,5 @@ for exception, handler in HANDLERS.items():
 
 api.add_router("/catalog", catalog.router)
 api.add_router("/me", me.router)
+api.add_router("/parent", parent.router)
+api.add_router("/notifications", notifications.router)

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from kruzhok.api.models import Tombstone
 from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, after, cursor_decode, cursor_encode
+from kruzhok.api.problems import Problem
 from kruzhok.api.schemas import Money, TombstoneOut, money
 from kruzhok.catalog.models import (
     Direction,
@@ -114,7 +115,12 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
     return moment
 
 
-@router.get("/programs", response=ProgramPage, auth=None, summary="Поиск программ")
+@router.get(
+    "/programs",
+    response={200: ProgramPage, frozenset({422, 429}): Problem},
+    auth=None,
+    summary="Поиск программ",
+)
 def program_list(request: HttpRequest, filters: Query[ProgramFilters]) -> ProgramPage:
     """Published programs of approved providers, matching every filter given.
 
@@ -242,7 +248,12 @@ def _group_out(group: Group, today: datetime.date) -> GroupOut:
 IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
-@router.get("/programs/{program_id}", response=ProgramDetail, auth=None, summary="Программа")
+@router.get(
+    "/programs/{program_id}",
+    response={200: ProgramDetail, frozenset({404, 422, 429}): Problem},
+    auth=None,
+    summary="Программа",
+)
 def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
     """A published program with its unfinished groups, their free seats, costs and schedule."""
     program = program_get_published(pk=program_id)
@@ -278,7 +289,12 @@ class GroupDetail(GroupOut):
     lessons: list[LessonOut] = Field(description="занятия с сегодняшнего дня")
 
 
-@router.get("/groups/{group_id}", response=GroupDetail, auth=None, summary="Группа")
+@router.get(
+    "/groups/{group_id}",
+    response={200: GroupDetail, frozenset({404, 422, 429}): Problem},
+    auth=None,
+    summary="Группа",
+)
 def group_detail(request: HttpRequest, group_id: IdPath) -> GroupDetail:
     """A group of a published program: seats, schedule, costs and its lessons from today."""
     group = get_object_or_404(

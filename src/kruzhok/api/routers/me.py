@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from kruzhok.api.auth import principal
+from kruzhok.api.problems import Problem
 
 router = Router(tags=["Профиль"])
 
@@ -19,7 +20,7 @@ class MeOut(Schema):
     token_expires_at: str | None
 
 
-@router.get("", response=MeOut, summary="Кто я")
+@router.get("", response={200: MeOut, frozenset({401, 429}): Problem}, summary="Кто я")
 def me(request: HttpRequest) -> MeOut:
     caller = principal(request)
     user = caller.user
