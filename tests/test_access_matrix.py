@@ -12,8 +12,10 @@ line to `MATRIX` (an app's new pages: `"reports:coverage": E(OPERATORS),`).
 /admin/ is one entry, the superuser's alone; `test_admin_is_the_superusers_alone` walks it.
 """
 
+import json
 import logging
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -97,6 +99,9 @@ class E:
     body: dict[str, str] = field(default_factory=dict)
     ignores: bool = False
     query: str = ""  # e.g. "?status=all": the widest view of a list
+    # An API operation: the POST's body goes as JSON with an Idempotency-Key, and the
+    # anonymous caller is refused with 401 instead of the log-in page.
+    api: bool = False
 
 
 INVOICE_DOCUMENT = {"kind": "invoice_pdf"}
@@ -222,9 +227,52 @@ MATRIX: dict[str, E] = {
     ),
     "notifications:list": E(LOGGED_IN),
     "notifications:read_all": E(NOBODY, LOGGED_IN),
+    "api_tokens:list": E(LOGGED_IN, LOGGED_IN),
+    # Nobody's token 1 exists in the scene: everyone gets 404 (ownership: api/tests).
+    "api_tokens:revoke": E(NOBODY, NOBODY, fixed={"pk": "1"}),
+    # The API (api/tests checks each operation group in depth; here: who gets in at all).
+    "api:openapi-json": E(EVERYONE),
+    "api:openapi-view": E(EVERYONE),
+    "api:api-root": E(NOBODY),
+    "api:program_list": E(EVERYONE, api=True),
+    "api:program_detail": E(EVERYONE, api=True),
+    "api:group_detail": E(EVERYONE, api=True),
+    "api:me": E(LOGGED_IN, api=True),
+    "api:child_list": E(frozenset({ANY_PARENT}), api=True),
+    "api:certificate_detail": E(frozenset({PARENT}), pk="child", api=True),
+    **dict.fromkeys(
+        ("api:application_list", "api:application_create"),
+        E(
+            frozenset({ANY_PARENT}),
+            frozenset({PARENT}),
+            body={"child_id": "child", "group_id": "group"},
+            api=True,
+        ),
+    ),
+    "api:application_detail": E(frozenset({PARENT}), pk="application", api=True),
+    "api:application_cancel": E(NOBODY, frozenset({PARENT}), pk="application", api=True),
+    "api:offer_accept": E(NOBODY, frozenset({PARENT}), pk="application", api=True),
+    "api:application_withdraw": E(
+        NOBODY,
+        frozenset({PARENT}),
+        pk="application",
+        body={"on": "2026-11-06", "reason": "Переезд"},
+        api=True,
+    ),
+    "api:notification_page": E(LOGGED_IN, api=True),
+    # Marks the caller's own notification 1, if it is theirs: nobody else's changes.
+    "api:notification_read": E(
+        NOBODY, LOGGED_IN, fixed={"notification_id": "1"}, ignores=True, api=True
+    ),
 }
 
-_KIND_OF_PARAMETER = {"provider_id": "provider", "program_id": "program", "group_id": "group"}
+_KIND_OF_PARAMETER = {
+    "provider_id": "provider",
+    "program_id": "program",
+    "group_id": "group",
+    "child_id": "child",
+    "application_id": "application",
+}
 ADMIN_URLS = ("/admin/", "/admin/families/child/", "/admin/certificates/certificate/")
 
 
@@ -252,6 +300,17 @@ class Request:
     may: set[str]
     body: dict[str, object]
     ignores: bool
+    api: bool = False
+
+    def send(self, client: Client) -> HttpResponse:
+        if not self.api or self.method == "get":
+            return getattr(client, self.method)(self.url, self.body)
+        return client.post(
+            self.url,
+            json.dumps(self.body),
+            content_type="application/json",
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
 
 
 def requests_of(scene: Scene) -> Iterator[Request]:
@@ -275,10 +334,10 @@ def requests_of(scene: Scene) -> Iterator[Request]:
                 for key, value in entry.body.items()
                 if side is not None or value not in scene.objects
             }
-            yield Request(name, side, url, "get", who(entry.get, side), {}, False)
+            yield Request(name, side, url, "get", who(entry.get, side), {}, False, entry.api)
             if entry.post is not None:
                 post = who(entry.post, side)
-                yield Request(name, side, url, "post", post, body, entry.ignores)
+                yield Request(name, side, url, "post", post, body, entry.ignores, entry.api)
 
 
 def _writes() -> int:
@@ -304,7 +363,11 @@ def _refused(response: HttpResponse, identity: str, request: Request) -> bool:
     if response.status_code in (403, 404, 405):
         return True
     if identity == "anonymous":
-        return _to_login(response)
+        return response.status_code == 401 if request.api else _to_login(response)
+    if request.api:
+        # The API names no one's objects to a caller who may not see them: 403 or 404 above;
+        # an operation that ignores others' objects answers as for anyone.
+        return request.ignores and response.status_code == 200
     return request.ignores and response.status_code == 302
 
 
@@ -367,7 +430,7 @@ def test_access_matrix(db, time_machine, quiet_refusals):
                 allowed_posts.append((request, identity))
                 continue
             before = _writes()
-            response = getattr(clients[identity], request.method)(request.url, request.body)
+            response = request.send(clients[identity])
             sent += 1
             label = f"{request.method.upper()} {request.url} ({request.name}) as {identity}"
             if may and not _allowed(response):
@@ -382,7 +445,7 @@ def test_access_matrix(db, time_machine, quiet_refusals):
                     problems.append(f"{label}: names the child of side {side}")
     # Allowed POSTs act (accept, archive, close…): last, each as its own request.
     for request, identity in allowed_posts:
-        response = clients[identity].post(request.url, request.body)
+        response = request.send(clients[identity])
         sent += 1
         if not _allowed(response):
             problems.append(

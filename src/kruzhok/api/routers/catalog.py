@@ -34,6 +34,10 @@ from kruzhok.enrollment.selectors import enrollment_state_for_group
 
 router = Router(tags=["Каталог"])
 
+# Times of day are the municipality's local time (a lesson at 15:00 is at 15:00 wherever the
+# client is), so they carry no offset: «ЧЧ:ММ».
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
 DirectionSlug = Literal[tuple(Direction.values)]  # type: ignore[valid-type]
 SourceSlug = Literal[tuple(FinancingSource.values)]  # type: ignore[valid-type]
 
@@ -185,7 +189,7 @@ def _programs_gone(since: datetime.datetime) -> list[TombstoneOut]:
 class SlotOut(Schema):
     weekday: int = Field(description="0 — понедельник … 6 — воскресенье")
     weekday_name: str
-    start_time: datetime.time
+    start_time: str = Field(pattern=LOCAL_TIME, description="местное время начала, ЧЧ:ММ")
     hours: int = Field(description="академических часов")
 
 
@@ -236,7 +240,7 @@ def _group_out(group: Group, today: datetime.date) -> GroupOut:
             SlotOut(
                 weekday=slot.weekday,
                 weekday_name=slot.get_weekday_display(),
-                start_time=slot.start_time,
+                start_time=f"{slot.start_time:%H:%M}",
                 hours=slot.hours,
             )
             for slot in group.schedule.all()
@@ -279,7 +283,7 @@ def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
 class LessonOut(Schema):
     id: int
     date: datetime.date
-    start_time: datetime.time
+    start_time: str = Field(pattern=LOCAL_TIME, description="местное время начала, ЧЧ:ММ")
     hours: int
     cancelled: bool
     updated_at: datetime.datetime
@@ -314,7 +318,7 @@ def _lesson_out(lesson: Lesson) -> LessonOut:
     return LessonOut(
         id=lesson.pk,
         date=lesson.date,
-        start_time=lesson.start_time,
+        start_time=f"{lesson.start_time:%H:%M}",
         hours=lesson.hours,
         cancelled=lesson.status == LessonStatus.CANCELLED,
         updated_at=lesson.updated_at,

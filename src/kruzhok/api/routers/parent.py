@@ -261,6 +261,8 @@ def application_create(
     application on the waiting line (`waitlisted`); otherwise the provider decides
     (`submitted`)."""
     caller = principal(request, Role.PARENT)
+    # Another family's child does not exist for this parent, as on the pages.
+    child_get_for_guardian(user=caller.user, pk=payload.child_id)
 
     def run() -> HttpResponse:
         application = services.application_submit(

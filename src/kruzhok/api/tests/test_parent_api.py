@@ -124,10 +124,9 @@ def test_another_familys_child_and_application_do_not_exist_for_a_parent(today):
     headers = bearer(world.parent)
     client = Client()
     answer = _apply(client, headers, theirs.pk, world.group.pk, "k")
-    assert answer.status_code == 409
-    assert answer.json()["errors"] == [
-        {"field": "child_id", "message": "Выберите своего ребёнка."}
-    ]
+    assert answer.status_code == 404
+    assert "Соколов" not in answer.content.decode()
+    assert not Application.objects.filter(child=theirs).exists()
     own = _apply(client, headers, world.child.pk, world.group.pk, "k2").json()
     stranger_headers = bearer(stranger)
     for method, url in (

@@ -130,3 +130,15 @@ def test_the_session_works_for_reads_and_needs_the_csrf_token_for_writes():
     client.force_login(world.parent)
     assert client.get(ME).json()["id"] == world.parent.pk
     assert Client().get(ME).status_code == 401
+
+
+def test_the_schema_and_its_docs_are_served_without_any_outside_asset():
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    document = schema.json()
+    assert document["info"]["title"] == "Кружок: API v1"
+    problem = document["paths"]["/api/v1/parent/applications"]["post"]["responses"]["409"]
+    assert list(problem["content"]) == ["application/problem+json"]
+    docs = Client().get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in docs
+    assert "cdn" not in docs.lower() and "https://" not in docs
