@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.api.auth import TOKEN_PREFIX, token_digest
-from kruzhok.api.models import ApiToken
+from kruzhok.api.idempotency import KEPT_FOR
+from kruzhok.api.models import ApiToken, IdempotentAnswer, Tombstone
 from kruzhok.common.field_errors import Errors, error_add
 from kruzhok.common.services import audit_record
 from kruzhok.providers.selectors import staff_role
@@ -76,3 +77,21 @@ def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
             audit_record(actor=user, action="api_token_revoke", obj=token)
     token.refresh_from_db()
     return token
+
+
+# How long tombstones are kept: a client that syncs less often than this re-reads everything.
+TOMBSTONES_KEPT_FOR = datetime.timedelta(days=180)
+
+
+class Housekeeping(NamedTuple):
+    answers: int
+    tombstones: int
+
+
+def api_housekeeping(*, now: datetime.datetime | None = None) -> Housekeeping:
+    """Forget idempotent answers past their replay time (and marks of requests that died
+    midway) and tombstones older than TOMBSTONES_KEPT_FOR."""
+    now = now or timezone.now()
+    answers, _ = IdempotentAnswer.objects.filter(created_at__lt=now - KEPT_FOR).delete()
+    tombstones, _ = Tombstone.objects.filter(deleted_at__lt=now - TOMBSTONES_KEPT_FOR).delete()
+    return Housekeeping(answers, tombstones)

@@ -186,3 +186,20 @@ def test_a_token_over_its_rate_is_answered_429_with_retry_after(today):
     assert "повторите через" in answer.json()["detail"]
     # Counted per token: another person's token is unaffected.
     assert client.get("/api/v1/parent/children", headers=other).status_code == 200
+
+
+def test_housekeeping_forgets_answers_after_a_day_and_then_the_key_runs_anew(today, time_machine):
+    from django.core.management import call_command
+
+    world = world_make()
+    auto = group_make(world.program, world.teacher, auto_accept=True, capacity=5)
+    headers = bearer(world.parent)
+    first = _apply(Client(), headers, world.child.pk, auto.pk, "old-key")
+    assert first.status_code == 201
+    time_machine.move_to(datetime.datetime(2026, 10, 16, 12, 1, tzinfo=datetime.UTC))
+    call_command("api_housekeeping")
+    assert not IdempotentAnswer.objects.exists()
+    # Run anew: the application exists, so the service refuses a second one (no new seat).
+    again = _apply(Client(), headers, world.child.pk, auto.pk, "old-key")
+    assert again.status_code == 409
+    assert Group.objects.get(pk=auto.pk).seats_taken == 1
