@@ -7,11 +7,14 @@ import binascii
 import datetime
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
 from kruzhok.api.problems import ApiProblem
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -61,3 +64,23 @@ def after(fields: Sequence[str], values: Sequence[Any]) -> Q:
             step &= Q(**{fields[earlier].lstrip("-"): values[earlier]})
         condition |= step
     return condition
+
+
+def keyset_page(
+    rows: "QuerySet[Any]",
+    *,
+    order: Sequence[str],
+    kinds: Sequence[type],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    """One page of `rows` in `order` (its last field unique, e.g. the pk) after `cursor`, and
+    the cursor of the next page (None after the last). `kinds` types each field of the key."""
+    rows = rows.order_by(*order)
+    if cursor:
+        rows = rows.filter(after(order, cursor_decode(cursor, kinds)))
+    page = list(rows[: limit + 1])
+    if len(page) <= limit:
+        return page, None
+    page = page[:limit]
+    return page, cursor_encode([getattr(page[-1], name.lstrip("-")) for name in order])

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from kruzhok.api.models import Tombstone
-from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, after, cursor_decode, cursor_encode
+from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import Problem
 from kruzhok.api.schemas import Money, TombstoneOut, money
 from kruzhok.catalog.models import (
@@ -149,16 +149,9 @@ def program_list(request: HttpRequest, filters: Query[ProgramFilters]) -> Progra
         order, kinds = ("-title_hits", "title", "pk"), (int, str, int)
     else:
         order, kinds = ("title", "pk"), (str, int)
-    programs = programs.order_by(*order)
-    if filters.cursor:
-        programs = programs.filter(after(order, cursor_decode(filters.cursor, kinds)))
-    rows = list(programs[: filters.limit + 1])
-    more = len(rows) > filters.limit
-    rows = rows[: filters.limit]
-    next_cursor = None
-    if more:
-        last = rows[-1]
-        next_cursor = cursor_encode([getattr(last, name.lstrip("-")) for name in order])
+    rows, next_cursor = keyset_page(
+        programs, order=order, kinds=kinds, limit=filters.limit, cursor=filters.cursor
+    )
     deleted: list[TombstoneOut] = []
     if since is not None and not filters.cursor:
         deleted = _programs_gone(since)

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from kruzhok.api.auth import principal
-from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, after, cursor_decode, cursor_encode
+from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import Problem
 from kruzhok.notifications.selectors import notification_list
 from kruzhok.notifications.services import notification_mark_read
@@ -48,15 +48,9 @@ def notification_page(
     rows_all = notification_list(user=caller.user)
     unread = rows_all.filter(read_at=None).count()
     rows = rows_all.filter(read_at=None) if filters.unread_only else rows_all
-    order = ("-created_at", "-pk")
-    rows = rows.order_by(*order)
-    if filters.cursor:
-        rows = rows.filter(after(order, cursor_decode(filters.cursor, (datetime.datetime, int))))
-    page = list(rows[: filters.limit + 1])
-    next_cursor = None
-    if len(page) > filters.limit:
-        page = page[: filters.limit]
-        next_cursor = cursor_encode([page[-1].created_at, page[-1].pk])
+    page, next_cursor = keyset_page(
+        rows, order=("-pk",), kinds=(int,), limit=filters.limit, cursor=filters.cursor
+    )
     return NotificationPage(
         items=[
             NotificationOut(

@@ -10,9 +10,9 @@ from ninja import Field, Header, Query, Router, Schema
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import client_ip
-from kruzhok.api.auth import principal
+from kruzhok.api.auth import Principal, principal
 from kruzhok.api.idempotency import idempotent
-from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, after, cursor_decode, cursor_encode
+from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import ApiProblem, Problem
 from kruzhok.api.responses import json_answer
 from kruzhok.api.schemas import Money, money
@@ -162,6 +162,12 @@ class ApplicationOut(Schema):
     contract: ContractBrief | None
 
 
+def _answer(caller: Principal, application_id: int, *, status: int = 200) -> HttpResponse:
+    """The application as it stands after an operation, read as its page reads it."""
+    fresh = selectors.application_get_for_parent(user=caller.user, pk=application_id)
+    return json_answer(ApplicationOut, _application_out(fresh), status=status)
+
+
 def _application_out(application: Application) -> ApplicationOut:
     contract = getattr(application, "contract", None)
     return ApplicationOut(
@@ -219,16 +225,13 @@ def application_list(request: HttpRequest, filters: Query[ApplicationFilters]) -
         applications = applications.filter(child_id=filters.child_id)
     if filters.status is not None:
         applications = applications.filter(status=filters.status)
-    order = ("-created_at", "-pk")
-    applications = applications.order_by(*order)
-    if filters.cursor:
-        values = cursor_decode(filters.cursor, (datetime.datetime, int))
-        applications = applications.filter(after(order, values))
-    rows = list(applications[: filters.limit + 1])
-    next_cursor = None
-    if len(rows) > filters.limit:
-        rows = rows[: filters.limit]
-        next_cursor = cursor_encode([rows[-1].created_at, rows[-1].pk])
+    rows, next_cursor = keyset_page(
+        applications,
+        order=("-pk",),
+        kinds=(int,),
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
     return ApplicationPage(items=[_application_out(a) for a in rows], next_cursor=next_cursor)
 
 
@@ -268,8 +271,7 @@ def application_create(
         application = services.application_submit(
             parent=caller.user, child_id=payload.child_id, group_id=payload.group_id
         )
-        fresh = selectors.application_get_for_parent(user=caller.user, pk=application.pk)
-        return json_answer(ApplicationOut, _application_out(fresh), status=201)
+        return _answer(caller, application.pk, status=201)
 
     return idempotent(
         request, user=caller.user, key=idempotency_key, payload=payload.model_dump(), run=run
@@ -310,8 +312,7 @@ def offer_accept(
             ip_address=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:300],
         )
-        fresh = selectors.application_get_for_parent(user=caller.user, pk=application_id)
-        return json_answer(ApplicationOut, _application_out(fresh))
+        return _answer(caller, application_id)
 
     return idempotent(request, user=caller.user, key=idempotency_key, payload={}, run=run)
 
@@ -341,8 +342,7 @@ def application_withdraw(
         services.contract_withdraw(
             actor=caller.user, application=application, on=payload.on, reason=payload.reason
         )
-        fresh = selectors.application_get_for_parent(user=caller.user, pk=application_id)
-        return json_answer(ApplicationOut, _application_out(fresh))
+        return _answer(caller, application_id)
 
     return idempotent(
         request,
