@@ -227,6 +227,23 @@ def enrollment_window_for_group(*, group: Group) -> EnrollmentWindow | None:
     return chosen
 
 
+def enrollment_windows_of_program(
+    *, program_id: int
+) -> tuple[EnrollmentWindow | None, dict[int, EnrollmentWindow]]:
+    """The program's own window and its groups' windows by group id, in one query: what a
+    program page needs for every group at once."""
+    program_window = None
+    by_group: dict[int, EnrollmentWindow] = {}
+    for window in EnrollmentWindow.objects.filter(
+        Q(program_id=program_id) | Q(group__program_id=program_id)
+    ):
+        if window.group_id is not None:
+            by_group[window.group_id] = window
+        else:
+            program_window = window
+    return program_window, by_group
+
+
 def enrollment_state_for_group(
     group: Group, *, now: datetime.datetime | None = None
 ) -> EnrollmentState:

@@ -303,3 +303,30 @@ def test_the_catalogue_filters_programs_for_children_with_disabilities(client):
     assert "Подходит детям с ОВЗ" in page
     assert "Адаптивная физкультура" in page
     assert "Футбол" not in page
+
+
+def test_the_program_page_reads_enrolment_windows_once_whatever_the_number_of_groups(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kruzhok.enrollment.models import EnrollmentWindow
+
+    program = ProgramFactory.create()
+    first = GroupFactory.create(program=program)
+    soon = timezone.now() + datetime.timedelta(days=2)
+    EnrollmentWindow.objects.create(group=first, opens_at=soon)
+
+    def window_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(detail_url(program))
+        assert page.status_code == 200
+        return sum("enrollment_enrollmentwindow" in q["sql"] for q in queries.captured_queries)
+
+    assert window_queries() == 1
+    for _ in range(4):
+        GroupFactory.create(program=program)
+    assert window_queries() == 1
+    # The first group's own window still governs it; the others are open.
+    page = text(client.get(detail_url(program)))
+    assert f"Запись откроется {timezone.localtime(soon):%d.%m.%Y}" in page
+    assert page.count("Запись открыта") == 4

@@ -3,18 +3,26 @@ from collections.abc import Iterable
 from django import template
 
 from kruzhok.catalog.models import Group
+from kruzhok.enrollment import selectors
 from kruzhok.enrollment.offers import Estimate, offer_estimates
-from kruzhok.enrollment.selectors import EnrollmentState, enrollment_state_for_group
+from kruzhok.enrollment.selectors import EnrollmentState, enrollment_windows_of_program
 from kruzhok.enrollment.submission import DECISION_WORKING_DAYS
 from kruzhok.families.models import Child
 
 register = template.Library()
 
 
-@register.simple_tag
-def enrollment_state(group: Group) -> EnrollmentState:
-    """{% enrollment_state group as state %}: state.is_open and state.message for the page."""
-    return enrollment_state_for_group(group)
+@register.simple_tag(takes_context=True)
+def enrollment_state(context: template.Context, group: Group) -> EnrollmentState:
+    """{% enrollment_state group as state %}: state.is_open and state.message for the page.
+
+    The windows of the group's program and of all its groups are read once per rendering
+    (a program page lists every group: one query, not one per group)."""
+    cache = context.render_context.setdefault("enrollment_windows", {})
+    if group.program_id not in cache:
+        cache[group.program_id] = enrollment_windows_of_program(program_id=group.program_id)
+    program_window, by_group = cache[group.program_id]
+    return selectors.enrollment_state(group, by_group.get(group.pk, program_window))
 
 
 @register.simple_tag
