@@ -132,6 +132,11 @@ MATRIX: dict[str, E] = {
     "cabinet:child_detail": E(frozenset({PARENT}), pk="child"),
     "cabinet:statement": E(frozenset({PARENT}), pk="child", fixed=MONTH),
     "cabinet:statement_pdf": E(frozenset({PARENT}), pk="child", fixed=MONTH),
+    "cabinet:child_calendar": E(frozenset({PARENT}), pk="child"),
+    "cabinet:calendar_feed": E(frozenset({ANY_PARENT}), frozenset({ANY_PARENT})),
+    "cabinet:calendar_feed_revoke": E(NOBODY, frozenset({ANY_PARENT})),
+    # The feed answers its token alone, without a session: a wrong one is 404 for everyone.
+    "cabinet:calendar_ics": E(NOBODY, fixed=TOKEN),
     "families:child_add": E(frozenset({ANY_PARENT}), frozenset({ANY_PARENT})),
     "catalog:list": E(EVERYONE),
     "catalog:program_detail": E(EVERYONE, pk="program"),

@@ -123,3 +123,35 @@ class DataDeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.anonymise_after:%d.%m.%Y}"
+
+
+class CalendarFeed(models.Model):
+    """A guardian's private iCalendar feed of their children's lessons.
+
+    Its address carries a random token that only its owner was shown; the row keeps the
+    token's SHA-256 alone, so neither the database nor a copy of it opens anyone's calendar.
+    A new feed replaces the old one, and revoking deletes the row: an old address answers
+    404 from then on.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name="чей",
+    )
+    token_hash = models.CharField("SHA-256 ключа ссылки", max_length=64, unique=True)
+    created_at = models.DateTimeField("создана", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ссылка на календарь занятий"
+        verbose_name_plural = "ссылки на календари занятий"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(token_hash__regex=r"^[0-9a-f]{64}$"),
+                name="calendar_feed_token_hash_hex",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.created_at:%d.%m.%Y}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.common.services import audit_record
 from kruzhok.common.validators import snils_check_digits
-from kruzhok.families.models import Child, DataDeletionRequest, Guardianship
+from kruzhok.families.models import CalendarFeed, Child, DataDeletionRequest, Guardianship
 from kruzhok.notifications.models import Letter, Notification
 
 # 402-ФЗ «О бухгалтерском учёте», ст. 29: accounting documents are kept at least five years
@@ -62,9 +62,10 @@ def family_anonymise(*, request: DataDeletionRequest, today: datetime.date | Non
     Guarantees: the parent can no longer log in, and their name, e-mail and phone are gone;
     each child of whom every guardian has asked loses name, СНИЛС (replaced by 11 digits with
     a wrong check number, so it never equals a real one) and birth day (the year stays for the
-    age counts of reports); the parent's notifications, queued letters and log-in records are
-    deleted. Contracts, certificates and money rows are untouched and keep pointing at the
-    anonymised rows. Refuses a request that is not due yet; a done request is left alone.
+    age counts of reports); the parent's notifications, queued letters, calendar address and
+    log-in records are deleted. Contracts, certificates and money rows are untouched and keep
+    pointing at the anonymised rows. Refuses a request that is not due yet; a done request
+    is left alone.
     """
     today = today or timezone.localdate()
     request = DataDeletionRequest.objects.select_for_update().get(pk=request.pk)
@@ -80,6 +81,7 @@ def family_anonymise(*, request: DataDeletionRequest, today: datetime.date | Non
             continue  # another guardian keeps the child in their cabinet
         _child_anonymise(child)
     Notification.objects.filter(user=user).delete()
+    CalendarFeed.objects.filter(user=user).delete()  # the children's whereabouts
     queued = Letter.objects.filter(sent_at=None).only("recipients")
     Letter.objects.filter(pk__in=[x.pk for x in queued if email in x.recipients]).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
