@@ -125,6 +125,10 @@ MATRIX: dict[str, E] = {
     "accounts:password_reset_complete": E(EVERYONE),
     "accounts:password_change": E(LOGGED_IN, LOGGED_IN),
     "accounts:password_change_done": E(LOGGED_IN),
+    "accounts:profile": E(LOGGED_IN, LOGGED_IN),
+    "accounts:email_change": E(NOBODY, LOGGED_IN),
+    # A link that is not valid: the page says so to anyone and changes nothing.
+    "accounts:email_change_confirm": E(EVERYONE, fixed=TOKEN),
     "cabinet:home": E(frozenset({ANY_PARENT})),
     "cabinet:my_data": E(frozenset({ANY_PARENT})),
     "cabinet:my_data_export": E(frozenset({ANY_PARENT})),
