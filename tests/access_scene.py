@@ -28,6 +28,7 @@ from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Application
 from kruzhok.enrollment.tests.world import MOSCOW, World, contract_made, user_make, world_make
 from kruzhok.families import services as family_services
+from kruzhok.families.invitations import guardian_invite
 from kruzhok.families.models import Child
 from kruzhok.providers import services as provider_services
 from kruzhok.providers.invitations import staff_invite
@@ -100,7 +101,12 @@ def _side(world: World, side: str) -> tuple[World, dict[str, int]]:
         email=f"invited-{side}@example.ru",
         role=StaffRole.TEACHER,
     )
+    # The parent's invitation to a second guardian, not yet accepted.
+    guardian_invitation = guardian_invite(
+        inviter=world.parent, email=f"second-{side}@example.ru", child_ids=[world.child.pk]
+    )
     return world, {
+        "guardian_invitation": guardian_invitation.pk,
         "child": world.child.pk,
         "program": world.program.pk,
         "group": world.group.pk,

@@ -142,6 +142,10 @@ MATRIX: dict[str, E] = {
     # The feed answers its token alone, without a session: a wrong one is 404 for everyone.
     "cabinet:calendar_ics": E(NOBODY, fixed=TOKEN),
     "families:child_add": E(frozenset({ANY_PARENT}), frozenset({ANY_PARENT})),
+    "families:guardians": E(frozenset({ANY_PARENT}), frozenset({ANY_PARENT})),
+    "families:guardian_invitation_revoke": E(NOBODY, frozenset({PARENT}), pk="guardian_invitation"),
+    # A link that is not valid: the page says so to anyone and accepts nothing.
+    "families:invitation": E(EVERYONE, EVERYONE, fixed=TOKEN),
     "catalog:list": E(EVERYONE),
     "catalog:program_detail": E(EVERYONE, pk="program"),
     "provider_import:page": E(frozenset({ADMIN}), frozenset({ADMIN})),

@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from kruzhok.accounts.forms import ParentRegistrationForm
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.validators import normalize_digits, validate_person_name, validate_snils
 from kruzhok.families.services import validate_child_birth_date
@@ -81,3 +82,44 @@ class ChildForm(forms.Form):
         snils = normalize_digits(self.cleaned_data["snils"])
         validate_snils(snils)
         return snils
+
+
+class GuardianInviteForm(forms.Form):
+    """A guardian invites a second parent or guardian to some of their children."""
+
+    bound_field_class = BootstrapBoundField
+
+    email = forms.EmailField(
+        label="Электронная почта второго родителя",
+        max_length=254,
+        help_text="На неё придёт письмо со ссылкой; приглашение действует 7 дней.",
+        error_messages={
+            "required": "Укажите адрес электронной почты второго родителя.",
+            "invalid": "Проверьте адрес электронной почты: например, ivanova@mail.ru.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "ivanov@mail.ru"}),
+    )
+    children = forms.TypedMultipleChoiceField(
+        label="Дети",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Кого из детей будет видеть второй родитель.",
+        error_messages={
+            "required": "Отметьте хотя бы одного ребёнка.",
+            "invalid_choice": "Отметьте детей из списка.",
+        },
+    )
+
+    def __init__(self, *args: Any, children: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["children"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = children
+        if not self.is_bound:
+            self.initial.setdefault("children", [pk for pk, _ in children])
+
+
+class GuardianRegistrationForm(ParentRegistrationForm):
+    """A person new to the portal accepts a guardian's invitation: the address comes from it."""
+
+    email = None  # type: ignore[assignment]

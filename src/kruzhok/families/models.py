@@ -155,3 +155,45 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.created_at:%d.%m.%Y}"
+
+
+class GuardianInvitation(models.Model):
+    """A guardian's invitation to a second parent or guardian of some of their children, sent
+    by e-mail as a signed link; used once, revocable until then."""
+
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="пригласил",
+        on_delete=models.CASCADE,
+        related_name="guardian_invitations_sent",
+    )
+    email = models.EmailField("электронная почта")
+    children = models.ManyToManyField(
+        Child, related_name="guardian_invitations", verbose_name="дети"
+    )
+    created_at = models.DateTimeField("отправлено", auto_now_add=True)
+    expires_at = models.DateTimeField("действует до")
+    accepted_at = models.DateTimeField("принято", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто принял",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("отозвано", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "приглашение законного представителя"
+        verbose_name_plural = "приглашения законных представителей"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="guardian_invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inviter_id} → {self.email}"

@@ -6,4 +6,11 @@ app_name = "families"
 
 urlpatterns = [
     path("add/", views.child_add, name="child_add"),
+    path("guardians/", views.guardians, name="guardians"),
+    path(
+        "guardians/invitations/<id:pk>/revoke/",
+        views.guardian_invitation_revoke,
+        name="guardian_invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]
