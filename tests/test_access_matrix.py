@@ -142,6 +142,7 @@ MATRIX: dict[str, E] = {
     # The feed answers its token alone, without a session: a wrong one is 404 for everyone.
     "cabinet:calendar_ics": E(NOBODY, fixed=TOKEN),
     "families:child_add": E(frozenset({ANY_PARENT}), frozenset({ANY_PARENT})),
+    "families:child_correction": E(frozenset({PARENT}), frozenset({PARENT}), pk="child"),
     "families:guardians": E(frozenset({ANY_PARENT}), frozenset({ANY_PARENT})),
     "families:guardian_invitation_revoke": E(NOBODY, frozenset({PARENT}), pk="guardian_invitation"),
     # A link that is not valid: the page says so to anyone and accepts nothing.
@@ -181,6 +182,11 @@ MATRIX: dict[str, E] = {
     "oversight:register": E(ANY_OPERATORS, ANY_OPERATORS, fixed={"slug": "children"}),
     "oversight:register_export": E(ANY_OPERATORS, fixed={"slug": "children"}),
     "oversight:audit": E(ANY_OPERATORS),
+    "oversight:corrections": E(ANY_OPERATORS),
+    "oversight:correction_detail": E(OPERATORS, pk="correction"),
+    "oversight:correction_approve": E(NOBODY, OPERATORS, pk="correction"),
+    # Posted empty: refused with what to write, nothing changes.
+    "oversight:correction_reject": E(NOBODY, OPERATORS, pk="correction"),
     "reports:index": E(ANY_OPERATORS),
     "reports:population": E(ANY_OPERATORS, ANY_OPERATORS),
     "reports:report": E(ANY_OPERATORS, fixed={"name": "coverage-age"}),

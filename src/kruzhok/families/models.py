@@ -197,3 +197,94 @@ class GuardianInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inviter_id} → {self.email}"
+
+
+class CorrectionField(models.TextChoices):
+    SNILS = "snils", "СНИЛС"
+    BIRTH_DATE = "birth_date", "дата рождения"
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", "На рассмотрении"
+    APPROVED = "approved", "Исправлено"
+    REJECTED = "rejected", "Отклонено"
+
+
+class ChildCorrection(models.Model):
+    """A guardian's request to correct a child's СНИЛС or birth date, which the operator of
+    the child's municipality approves or rejects. The row is the record of the change: who
+    asked and why, who decided and when, the value before and after."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="corrections", verbose_name="ребёнок"
+    )
+    field = models.CharField("что исправить", max_length=20, choices=CorrectionField.choices)
+    # СНИЛС as 11 digits, a date as YYYY-MM-DD: both fit, and both read back exactly.
+    old_value = models.CharField("было", max_length=11)
+    new_value = models.CharField("стало", max_length=11)
+    reason = models.TextField("причина")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="кто попросил",
+    )
+    requested_at = models.DateTimeField("когда попросил", auto_now_add=True)
+    status = models.CharField(
+        "состояние",
+        max_length=20,
+        choices=CorrectionStatus.choices,
+        default=CorrectionStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="кто решил",
+    )
+    decided_at = models.DateTimeField("когда решено", null=True, blank=True)
+    decision_note = models.TextField("ответ оператора", blank=True)
+
+    class Meta:
+        verbose_name = "исправление данных ребёнка"
+        verbose_name_plural = "исправления данных детей"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "field"],
+                condition=models.Q(status="pending"),
+                name="child_correction_one_pending_per_field",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="child_correction_decided_when_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(decision_note=""),
+                name="child_correction_rejected_has_note",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(old_value=models.F("new_value")),
+                name="child_correction_changes_something",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.child_id}: {self.get_field_display()}"
+
+    def _shown(self, value: str) -> str:
+        if self.field == CorrectionField.SNILS:
+            return format_snils(value)
+        return datetime.date.fromisoformat(value).strftime("%d.%m.%Y")
+
+    @property
+    def old_display(self) -> str:
+        return self._shown(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._shown(self.new_value)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import User
 from kruzhok.common.search import text_contains
-from kruzhok.families.models import Child, GuardianInvitation
+from kruzhok.families.models import Child, ChildCorrection, CorrectionStatus, GuardianInvitation
 
 
 def child_list_for_guardian(*, user: User) -> QuerySet[Child]:
@@ -72,3 +72,29 @@ def family_guardians(*, user: User) -> list[tuple[Child, list[User]]]:
         )
         for child in children.order_by("birth_date", "pk")
     ]
+
+
+# Corrections of a child's data ------------------------------------------------------------------
+
+
+def correction_list_for_oversight(
+    *, municipality_ids: list[int], status: str = CorrectionStatus.PENDING
+) -> QuerySet[ChildCorrection]:
+    """Requests about the municipalities' children, oldest waiting first."""
+    corrections = ChildCorrection.objects.filter(child__municipality_id__in=municipality_ids)
+    if status:
+        corrections = corrections.filter(status=status)
+    return corrections.select_related("child", "requested_by", "decided_by").order_by(
+        "requested_at", "pk"
+    )
+
+
+def correction_get_for_oversight(*, municipality_ids: list[int], pk: int) -> ChildCorrection:
+    """A request about one of the municipalities' children; any other is not found (404)."""
+    return get_object_or_404(
+        correction_list_for_oversight(municipality_ids=municipality_ids, status=""), pk=pk
+    )
+
+
+def correction_list_for_child(*, child: Child) -> QuerySet[ChildCorrection]:
+    return child.corrections.order_by("-requested_at", "-pk")

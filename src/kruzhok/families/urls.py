@@ -6,6 +6,7 @@ app_name = "families"
 
 urlpatterns = [
     path("add/", views.child_add, name="child_add"),
+    path("<id:pk>/correction/", views.child_correction, name="child_correction"),
     path("guardians/", views.guardians, name="guardians"),
     path(
         "guardians/invitations/<id:pk>/revoke/",

@@ -19,8 +19,13 @@ from kruzhok.accounts.permissions import role_required
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.accounts.services import CONSENT_VERSION
 from kruzhok.common.forms import add_service_errors
-from kruzhok.families import invitations, selectors, services
-from kruzhok.families.forms import ChildForm, GuardianInviteForm, GuardianRegistrationForm
+from kruzhok.families import corrections, invitations, selectors, services
+from kruzhok.families.forms import (
+    ChildCorrectionForm,
+    ChildForm,
+    GuardianInviteForm,
+    GuardianRegistrationForm,
+)
 from kruzhok.families.models import Child
 
 
@@ -185,3 +190,43 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def _welcome(children: list[Child]) -> str:
     names = ", ".join(child.first_name for child in children)
     return f"Вы законный представитель в личном кабинете: {names}."
+
+
+# Corrections of a child's data -----------------------------------------------------------------
+
+
+@role_required(Role.PARENT)
+def child_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the operator to correct the child's СНИЛС or birth date; earlier requests below."""
+    user = request_user(request)
+    child = selectors.child_get_for_guardian(user=user, pk=pk)
+    form = ChildCorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        field = form.cleaned_data["field"]
+        try:
+            corrections.child_correction_request(
+                parent=user,
+                child=child,
+                field=field,
+                new_value=form.new_value,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, field_map={"new_value": field})
+        else:
+            messages.success(
+                request,
+                "Запрос отправлен оператору муниципального опорного центра. Ответ придёт в "
+                "уведомлениях; до решения данные ребёнка не меняются.",
+            )
+            return redirect("families:child_correction", pk=child.pk)
+    return render(
+        request,
+        "families/child_correction.html",
+        {
+            "child": child,
+            "form": form,
+            "corrections": selectors.correction_list_for_child(child=child),
+        },
+        status=400 if form.is_bound else 200,
+    )
