@@ -20,7 +20,11 @@ from kruzhok.families.models import (
     CorrectionField,
     CorrectionStatus,
 )
-from kruzhok.families.selectors import child_list_for_guardian, snils_is_registered
+from kruzhok.families.selectors import (
+    child_list_for_guardian,
+    snils_is_registered,
+    snils_is_taken_by_another,
+)
 from kruzhok.families.services import (
     SNILS_REFUSALS_WINDOW,
     SNILS_TRIES_MESSAGE,
@@ -200,7 +204,7 @@ def child_correction_approve(*, actor: User, correction: ChildCorrection) -> Chi
     if correction.field == CorrectionField.SNILS:
         if child.snils != correction.old_value:
             raise ValidationError(STALE_MESSAGE, code="stale")
-        if Child.objects.filter(snils=correction.new_value).exclude(pk=child.pk).exists():
+        if snils_is_taken_by_another(snils=correction.new_value, child_id=child.pk):
             raise ValidationError(SNILS_TAKEN_MESSAGE, code="taken")
         child.snils = correction.new_value
     else:

@@ -24,6 +24,11 @@ def snils_is_registered(*, snils: str) -> bool:
     return Child.objects.filter(snils=snils).exists()
 
 
+def snils_is_taken_by_another(*, snils: str, child_id: int) -> bool:
+    """Whether a child other than this one has this СНИЛС."""
+    return Child.objects.filter(snils=snils).exclude(pk=child_id).exists()
+
+
 def child_register(
     *,
     municipality_ids: Sequence[int],
