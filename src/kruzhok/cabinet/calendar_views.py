@@ -47,14 +47,22 @@ def child_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+_SHOW_ONCE = "calendar_address_once"
+
+
 @role_required(Role.PARENT)
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """The calendar address: how to subscribe, made anew (shown once) or revoked."""
     user = request_user(request)
-    link = ""
     if request.method == "POST":
-        token = calendar_feed_create(user=user)
-        link = request.build_absolute_uri(reverse("cabinet:calendar_ics", args=[token]))
+        # Shown once, by the page the POST redirects to (a reload then makes no new address):
+        # the session holds the token only until that page pops it.
+        request.session[_SHOW_ONCE] = calendar_feed_create(user=user)
+        return redirect("cabinet:calendar_feed")
+    token = request.session.pop(_SHOW_ONCE, "")
+    link = (
+        request.build_absolute_uri(reverse("cabinet:calendar_ics", args=[token])) if token else ""
+    )
     feed = CalendarFeed.objects.filter(user=user).first()
     response = render(
         request,

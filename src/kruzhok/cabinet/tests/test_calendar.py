@@ -40,7 +40,7 @@ def week_url(child, monday=None):
 
 def feed_link(client, parent) -> str:
     client.force_login(parent)
-    html = client.post(reverse("cabinet:calendar_feed")).content.decode()
+    html = client.post(reverse("cabinet:calendar_feed"), follow=True).content.decode()
     return re.search(r'id="calendar-link" type="text" value="([^"]+)"', html).group(1)
 
 
@@ -225,13 +225,16 @@ def test_a_wrong_token_and_a_deactivated_parent_get_404(client, world, contract)
     assert client.get(link).status_code == 404
 
 
-def test_the_link_is_shown_once(client, world):
+def test_the_link_is_shown_once_and_a_reload_makes_no_new_one(client, world):
     feed_link(client, world.parent)
+    token_hash = CalendarFeed.objects.get().token_hash
 
     html = client.get(reverse("cabinet:calendar_feed")).content.decode()
 
     assert 'id="calendar-link"' not in html
     assert "Ссылка создана 15.10.2026 и работает" in html
+    assert CalendarFeed.objects.get().token_hash == token_hash
+    assert "calendar_address_once" not in client.session
 
 
 def test_the_feeds_token_is_masked_in_logs(world):
