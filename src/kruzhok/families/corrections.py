@@ -219,14 +219,13 @@ def child_correction_approve(*, actor: User, correction: ChildCorrection) -> Chi
     correction.status = CorrectionStatus.APPROVED
     correction.decided_by, correction.decided_at = actor, timezone.now()
     correction.save(update_fields=["status", "decided_by", "decided_at"])
+    # The values stay on the request (anonymised with the child), never in the audit log.
     audit_record(
         actor=actor,
         action="child_correction_approve",
         obj=child,
         correction=correction.pk,
         field=correction.field,
-        old=correction.old_value,
-        new=correction.new_value,
     )
     _tell_guardians(
         correction,
