@@ -12,7 +12,7 @@ import datetime
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import icalendar
 from django.conf import settings
@@ -153,10 +153,20 @@ def week_start(day: datetime.date) -> datetime.date:
 
 
 @dataclass(frozen=True)
+class MovedAway:
+    """A lesson planned on this day that the provider moved to another day."""
+
+    program_title: str
+    planned_at: datetime.datetime
+    moved_to: datetime.datetime
+
+
+@dataclass(frozen=True)
 class CalendarDay:
     day: datetime.date
     is_today: bool
     lessons: list[CalendarLesson]
+    moved_away: list[MovedAway] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -178,19 +188,63 @@ class CalendarWeek:
 
     @property
     def is_empty(self) -> bool:
-        return not any(day.lessons for day in self.days)
+        return not any(day.lessons or day.moved_away for day in self.days)
+
+
+def _moved_away(
+    child: Child, first: datetime.date, last: datetime.date
+) -> dict[datetime.date, list[MovedAway]]:
+    """The child's lessons first planned between `first` and `last` that now stand on another
+    day, by the day they left."""
+    spans = _contract_spans([child])
+    if not spans:
+        return {}
+    condition = Q()
+    for _child, contract, end in spans:
+        condition |= Q(
+            lesson__group_id=contract.application.group_id,
+            from_date__range=(contract.start_date, end),
+        )
+    changes = (
+        LessonChange.objects.filter(condition, kind=LessonChangeKind.MOVED)
+        .filter(from_date__range=(first, last))
+        .select_related("lesson__group__program")
+        .order_by("from_date", "from_time", "pk")
+    )
+    zone = _zone()
+    away: dict[datetime.date, list[MovedAway]] = defaultdict(list)
+    for change in changes:
+        lesson = change.lesson
+        if lesson.date == change.from_date:
+            continue  # moved within its day: it shows at its new time
+        away[change.from_date].append(
+            MovedAway(
+                program_title=lesson.group.program.title,
+                planned_at=datetime.datetime.combine(change.from_date, change.from_time, zone),
+                moved_to=datetime.datetime.combine(lesson.date, lesson.start_time, zone),
+            )
+        )
+    return away
 
 
 def child_week(*, child: Child, monday: datetime.date, today: datetime.date) -> CalendarWeek:
-    """The child's lessons of the week that starts on `monday`, day by day."""
-    lessons = child_lessons(children=[child], first=monday, last=monday + datetime.timedelta(6))
+    """The child's lessons of the week that starts on `monday`, day by day, with the lessons
+    moved away from each day."""
+    sunday = monday + datetime.timedelta(days=6)
+    lessons = child_lessons(children=[child], first=monday, last=sunday)
     by_day: dict[datetime.date, list[CalendarLesson]] = defaultdict(list)
     for lesson in lessons:
         by_day[lesson.starts_at.date()].append(lesson)
+    away = _moved_away(child, monday, sunday)
     days = [monday + datetime.timedelta(days=n) for n in range(7)]
     return CalendarWeek(
         monday=monday,
-        days=[CalendarDay(day=day, is_today=day == today, lessons=by_day[day]) for day in days],
+        days=[
+            CalendarDay(
+                day=day, is_today=day == today, lessons=by_day[day], moved_away=away.get(day, [])
+            )
+            for day in days
+        ],
     )
 
 

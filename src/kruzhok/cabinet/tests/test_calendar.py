@@ -107,6 +107,26 @@ def test_cancelled_and_moved_lessons_show_as_such(client, world, contract):
     assert "Перенесено" in html and "Было 22.10.2026 в 15:00" in html
 
 
+def test_a_lesson_moved_to_another_week_says_so_on_its_old_day(client, world, contract):
+    thursday = world.group.lessons.get(date=THURSDAY)
+    lesson_move(
+        actor=world.teacher,
+        lesson=thursday,
+        new_date=datetime.date(2026, 10, 30),
+        new_start_time=datetime.time(16, 0),
+    )
+    client.force_login(world.parent)
+
+    page = client.get(week_url(world.child, TUESDAY))
+
+    day = next(d for d in page.context["week"].days if d.day == THURSDAY)
+    assert not day.lessons and len(day.moved_away) == 1
+    assert "15:00 Робототехника — на 30.10.2026 в 16:00" in page.content.decode()
+    later = client.get(week_url(world.child, "2026-10-26")).context["week"]
+    moved = next(d for d in later.days if d.day == datetime.date(2026, 10, 30)).lessons
+    assert moved[0].moved_from.date() == THURSDAY
+
+
 def test_another_familys_child_has_no_calendar(client, world, contract):
     client.force_login(user_make(municipality=world.municipality))
     assert client.get(week_url(world.child)).status_code == 404
