@@ -198,8 +198,13 @@ class ProfileForm(forms.Form):
                 self.add_error(field, exc)
         return cleaned
 
+    def __init__(self, *args: Any, phone_required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].required = phone_required
+
     def clean_phone(self) -> str:
-        return normalize_phone(self.cleaned_data["phone"])
+        phone = self.cleaned_data["phone"]
+        return normalize_phone(phone) if phone or self.fields["phone"].required else ""
 
 
 class EmailChangeForm(forms.Form):

@@ -54,7 +54,8 @@ def user_profile_update(
     """Change the person's name and phone.
 
     Guarantees: names are letters (with hyphen, apostrophe, space), surname and name not
-    empty; the phone is stored as `+7XXXXXXXXXX`. Raises ValidationError keyed by field, saving
+    empty; the phone is stored as `+7XXXXXXXXXX`, and a parent's is required (providers call
+    it about the child). Raises ValidationError keyed by field, saving
     nothing. The audit log names the fields changed (not their values: personal data).
     """
     values = {
@@ -72,10 +73,13 @@ def user_profile_update(
         errors.setdefault("last_name", []).append("Укажите фамилию.")
     if not values["first_name"]:
         errors.setdefault("first_name", []).append("Укажите имя.")
-    try:
-        values["phone"] = normalize_phone(phone)
-    except ValidationError as exc:
-        errors["phone"] = list(exc.messages)
+    if phone.strip() or user.is_parent:
+        try:
+            values["phone"] = normalize_phone(phone)
+        except ValidationError as exc:
+            errors["phone"] = list(exc.messages)
+    else:
+        values["phone"] = ""  # municipal and providers' staff may leave it out
     if errors:
         raise ValidationError(errors)
     user = User.objects.select_for_update().get(pk=user.pk)

@@ -207,12 +207,13 @@ def _profile_page(
 ) -> HttpResponse:
     user = request_user(request)
     profile_form = profile_form or ProfileForm(
+        phone_required=user.is_parent,
         initial={
             "last_name": user.last_name,
             "first_name": user.first_name,
             "patronymic": user.patronymic,
             "phone": user.phone,
-        }
+        },
     )
     bound = profile_form.is_bound or (email_form is not None and email_form.is_bound)
     return render(
@@ -228,7 +229,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     """Anyone's own name and phone (the e-mail changes through `email_change`)."""
     if request.method != "POST":
         return _profile_page(request)
-    form = ProfileForm(request.POST)
+    form = ProfileForm(request.POST, phone_required=request_user(request).is_parent)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -69,6 +69,20 @@ def test_bad_names_and_phone_are_refused_with_what_to_fix_and_nothing_saved(clie
     assert (user.last_name, user.first_name) == ("Иванова", "Мария")
 
 
+def test_a_parent_keeps_a_phone_and_an_operator_may_leave_it_out(client):
+    parent = UserFactory.create()
+    operator = UserFactory.create(role=Role.OPERATOR)
+    form = {"last_name": "Петрова", "first_name": "Анна", "patronymic": "", "phone": ""}
+    client.force_login(parent)
+    assert client.post(PROFILE, form).status_code == 400
+    client.force_login(operator)
+    assert client.post(PROFILE, form).status_code == 302
+    operator.refresh_from_db()
+    assert operator.phone == ""
+    parent.refresh_from_db()
+    assert parent.phone == "+79001234567"
+
+
 def test_the_service_checks_names_itself():
     user = UserFactory.create()
     with pytest.raises(Exception, match="буквами"):
