@@ -10,7 +10,7 @@ PORT ?= 8000
 # Unit tests use a fast password hasher; argon2 stays the default everywhere else.
 TEST_ENV := KRUZHOK_FAST_PASSWORD_HASHER=1
 
-.PHONY: run install chromium migrate demo test lint typecheck test-sqlite test-postgres bench-ledger clean
+.PHONY: run install chromium migrate demo test lint typecheck test-sqlite test-postgres bench-ledger clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ test-postgres: install chromium
 	$(TEST_ENV) scripts/with-postgres.sh $(BIN)/pytest -m "not slow"
 
 test: lint typecheck test-sqlite test-postgres
+
+# The README's 390-px pictures (docs/screenshots/): the demo on a fixed day in a throwaway
+# database, photographed by the system Chromium.
+screenshots: install chromium
+	$(BIN)/python scripts/screenshots.py
 
 # Benchmarks install the `bench` extra (locust) beside `dev`; none of them is part of `make test`.
 BENCH_STAMP := $(VENV)/.installed-bench

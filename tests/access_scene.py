@@ -28,6 +28,8 @@ from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Application
 from kruzhok.enrollment.tests.world import MOSCOW, World, contract_made, user_make, world_make
 from kruzhok.families import services as family_services
+from kruzhok.families.corrections import child_correction_request
+from kruzhok.families.invitations import guardian_invite
 from kruzhok.families.models import Child
 from kruzhok.providers import services as provider_services
 from kruzhok.providers.invitations import staff_invite
@@ -100,7 +102,22 @@ def _side(world: World, side: str) -> tuple[World, dict[str, int]]:
         email=f"invited-{side}@example.ru",
         role=StaffRole.TEACHER,
     )
+    # The parent's invitation to a second guardian, not yet accepted.
+    guardian_invitation = guardian_invite(
+        inviter=world.parent, email=f"second-{side}@example.ru", child_ids=[world.child.pk]
+    )
+    # The parent asks the operator to correct the child's birth date.
+    correction = child_correction_request(
+        parent=world.parent,
+        child=world.child,
+        field="birth_date",
+        new_value=datetime.date(2016, 5, 21),
+        reason="Ошибка в дне рождения",
+        today=CREATED_AT.date(),
+    )
     return world, {
+        "correction": correction.pk,
+        "guardian_invitation": guardian_invitation.pk,
         "child": world.child.pk,
         "program": world.program.pk,
         "group": world.group.pk,

@@ -16,6 +16,8 @@ from kruzhok.catalog import moderation as program_moderation
 from kruzhok.catalog.models import Program, ProgramState
 from kruzhok.common.models import Municipality
 from kruzhok.enrollment.tests.world import program_make, user_make
+from kruzhok.families.corrections import child_correction_request
+from kruzhok.families.models import ChildCorrection
 from kruzhok.providers import joining
 from kruzhok.providers.models import Provider, ProviderStatus
 from kruzhok.providers.tests.data import join_arguments
@@ -68,6 +70,10 @@ ARGUMENTS = {
     "oversight:register": (("slug",), True),
     "oversight:register_export": (("slug",), False),
     "oversight:audit": ((), False),
+    "oversight:corrections": ((), False),
+    "oversight:correction_detail": (("correction",), False),
+    "oversight:correction_approve": (("correction",), True),
+    "oversight:correction_reject": (("correction",), True),
     "billing:month_close_continue": (("closure",), True),
     "advances:list": ((), False),
     "advances:pay": (("provider",), True),
@@ -85,6 +91,8 @@ ARGUMENTS = {
 
 
 POST_ONLY = {
+    "oversight:correction_approve",
+    "oversight:correction_reject",
     "billing:month_close",
     "billing:month_close_continue",
     "advances:pay",
@@ -111,7 +119,15 @@ def scene(time_machine):
     program.save(update_fields=["state"])
     program_moderation.program_submit(actor=staff.user, program=program)
     elsewhere = Municipality.objects.create(name="Левокумский муниципальный округ")
+    correction = child_correction_request(
+        parent=world.parent,
+        child=world.child,
+        field="birth_date",
+        new_value=world.child.birth_date.replace(day=21),
+        reason="Ошибка в дне рождения",
+    )
     objects = {
+        "correction": correction.pk,
         "closure": MonthClosure.objects.get(municipality=world.municipality).pk,
         "financing": world.financing.pk,
         "invoice": invoices[0].pk,
@@ -190,6 +206,7 @@ def test_another_municipalitys_operator_reaches_no_object_and_changes_nothing(cl
     assert Provider.objects.get(pk=objects["provider"]).status == ProviderStatus.MODERATING
     assert Program.objects.get(pk=objects["program"]).state == ProgramState.MODERATING
     assert not Invoice.objects.exclude(status=InvoiceStatus.ISSUED).exists()
+    assert ChildCorrection.objects.get(pk=objects["correction"]).status == "pending"
 
 
 def test_another_municipalitys_operator_sees_none_of_its_rows(client, scene):

@@ -15,6 +15,7 @@ from kruzhok.accounts.services import CONSENT_REQUIRED_MESSAGE
 from kruzhok.accounts.validators import normalize_email, normalize_phone
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.models import Municipality
+from kruzhok.common.validators import validate_person_name
 
 
 class RegistrationForm(forms.Form):
@@ -176,3 +177,52 @@ class NewPasswordForm(SetPasswordForm):
 
 class ChangePasswordForm(PasswordChangeForm):
     bound_field_class = BootstrapBoundField
+
+
+class ProfileForm(forms.Form):
+    """A person's name and phone; the service checks them again (letters only, +7…)."""
+
+    bound_field_class = BootstrapBoundField
+
+    last_name = RegistrationForm.base_fields["last_name"]
+    first_name = RegistrationForm.base_fields["first_name"]
+    patronymic = RegistrationForm.base_fields["patronymic"]
+    phone = RegistrationForm.base_fields["phone"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for field in ("last_name", "first_name", "patronymic"):
+            try:
+                validate_person_name(cleaned.get(field) or "")
+            except ValidationError as exc:
+                self.add_error(field, exc)
+        return cleaned
+
+    def __init__(self, *args: Any, phone_required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].required = phone_required
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        return normalize_phone(phone) if phone or self.fields["phone"].required else ""
+
+
+class EmailChangeForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
+    email = forms.EmailField(
+        label="Новый адрес",
+        max_length=254,
+        error_messages={
+            "required": "Укажите новый адрес электронной почты.",
+            "invalid": "Проверьте адрес электронной почты: например, ivanova@mail.ru.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "ivanova@mail.ru"}),
+    )
+    password = forms.CharField(
+        label="Пароль",
+        strip=False,
+        help_text="Ваш нынешний пароль: адрес для входа меняет только владелец.",
+        error_messages={"required": "Введите пароль."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -10,8 +10,12 @@ from django.http import HttpRequest
 
 EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 # The secret part of the portal's link paths: /accounts/confirm/<token>/,
-# /provider/invitations/<token>/, /accounts/password/reset/<uid>/<token>/.
-LINK_TOKEN = re.compile(r"(/(?:confirm|invitations)/)[^/\s\"'?]+|(/reset/)[^/\s\"'?]+/[^/\s\"'?]+")
+# /provider/invitations/<token>/, /accounts/password/reset/<uid>/<token>/, and the address of
+# a family's calendar, /cabinet/calendar/<token>.ics.
+LINK_TOKEN = re.compile(
+    r"(/(?:confirm|invitations)/)[^/\s\"'?]+|(/reset/)[^/\s\"'?]+/[^/\s\"'?]+"
+    r"|(/calendar/)[^/\s\"'?]+(?=\.ics)"
+)
 # A СНИЛС as people type it: 11 digits, maybe grouped `123-456-789 01` (the space URL-encoded).
 SNILS = re.compile(r"(?<!\d)\d{3}-?\d{3}-?\d{3}(?:\s|%20|\+|-)?\d{2}(?!\d)")
 HIDDEN = "***"
@@ -27,8 +31,8 @@ def mask_secrets(text: str) -> str:
     replaced by `***`."""
 
     def token(match: re.Match[str]) -> str:
-        if match.group(1):
-            return match.group(1) + HIDDEN
+        if match.group(1) or match.group(3):
+            return (match.group(1) or match.group(3)) + HIDDEN
         return match.group(2) + HIDDEN + "/" + HIDDEN
 
     return SNILS.sub(HIDDEN, mask_email(LINK_TOKEN.sub(token, text)))

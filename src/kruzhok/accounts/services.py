@@ -195,8 +195,15 @@ def parent_register(
     except ValidationError:
         # Registered by a racing request between the check and the insert: the same answer.
         return None
-    PersonalDataConsent.objects.create(user=user, version=consent_version)
+    user_consent_record(user=user, version=consent_version)
     return user
+
+
+def user_consent_record(*, user: User, version: str) -> PersonalDataConsent:
+    """Record the person's consent to the processing of personal data in the given version
+    of its text; call it in the transaction that registers them. Once per version."""
+    consent, _ = PersonalDataConsent.objects.get_or_create(user=user, version=version)
+    return consent
 
 
 CONSENT_REQUIRED_MESSAGE = (

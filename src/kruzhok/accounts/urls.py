@@ -14,6 +14,13 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("confirm/resend/", views.confirm_email_resend, name="confirm_email_resend"),
     path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
+    path("profile/", views.profile_edit, name="profile"),
+    path("profile/email/", views.email_change, name="email_change"),
+    path(
+        "profile/email/confirm/<str:token>/",
+        views.email_change_confirm,
+        name="email_change_confirm",
+    ),
     # Django's stock password reset and change, with the portal's templates and limits.
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),

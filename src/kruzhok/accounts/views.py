@@ -12,13 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
-from kruzhok.accounts import services
+from kruzhok.accounts import profile, services
 from kruzhok.accounts.access import request_user
 from kruzhok.accounts.forms import (
     ChangePasswordForm,
+    EmailChangeForm,
     LoginForm,
     NewPasswordForm,
     ParentRegistrationForm,
+    ProfileForm,
     ResetRequestForm,
 )
 from kruzhok.accounts.models import User
@@ -195,3 +197,97 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
+
+
+def _profile_page(
+    request: HttpRequest,
+    *,
+    profile_form: ProfileForm | None = None,
+    email_form: EmailChangeForm | None = None,
+) -> HttpResponse:
+    user = request_user(request)
+    profile_form = profile_form or ProfileForm(
+        phone_required=user.is_parent,
+        initial={
+            "last_name": user.last_name,
+            "first_name": user.first_name,
+            "patronymic": user.patronymic,
+            "phone": user.phone,
+        },
+    )
+    bound = profile_form.is_bound or (email_form is not None and email_form.is_bound)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"profile_form": profile_form, "email_form": email_form or EmailChangeForm()},
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    """Anyone's own name and phone (the e-mail changes through `email_change`)."""
+    if request.method != "POST":
+        return _profile_page(request)
+    form = ProfileForm(request.POST, phone_required=request_user(request).is_parent)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            profile.user_profile_update(
+                user=request_user(request),
+                last_name=data["last_name"],
+                first_name=data["first_name"],
+                patronymic=data["patronymic"],
+                phone=data["phone"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Изменения сохранены.")
+            return redirect("accounts:profile")
+    return _profile_page(request, profile_form=form)
+
+
+@login_required
+@require_POST
+def email_change(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            new_email = profile.user_email_change_request(
+                user=request_user(request),
+                new_email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                site_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Мы отправили письмо на {new_email}. Откройте ссылку из него в течение "
+                f"{profile.EMAIL_CHANGE_MAX_AGE.days} дней, и адрес сменится; до тех пор входите "
+                "по прежнему адресу.",
+            )
+            return redirect("accounts:profile")
+    return _profile_page(request, email_form=form)
+
+
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = profile.user_email_change_confirm(token=token)
+    except ValidationError as exc:
+        return render(
+            request,
+            "accounts/email_change_failed.html",
+            {"reason": " ".join(exc.messages)},
+            status=400,
+        )
+    messages.success(
+        request, f"Адрес электронной почты изменён: теперь вы входите как {user.email}."
+    )
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("accounts:profile")
+    if request.user.is_authenticated:
+        return redirect("home")
+    return redirect("accounts:login")

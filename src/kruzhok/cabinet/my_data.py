@@ -13,7 +13,8 @@ from kruzhok.certificates.models import Transfer
 from kruzhok.certificates.selectors import certificate_card
 from kruzhok.enrollment.models import Contract
 from kruzhok.enrollment.selectors import application_list_for_child
-from kruzhok.families.selectors import child_list_for_guardian
+from kruzhok.families.models import CalendarFeed, GuardianInvitation
+from kruzhok.families.selectors import child_list_for_guardian, correction_list_for_child
 from kruzhok.notifications.models import Notification
 
 
@@ -85,8 +86,26 @@ def family_data_export(*, user: User) -> dict[str, Any]:
                     ],
                 },
                 "applications": applications,
+                "guardians": [
+                    g.user.full_name
+                    for g in child.guardianships.select_related("user").order_by("created_at")
+                ],
+                "corrections": [
+                    {
+                        "what": correction.get_field_display(),
+                        "was": correction.old_display,
+                        "asked": correction.new_display,
+                        "reason": correction.reason,
+                        "asked_at": _when(correction.requested_at),
+                        "status": correction.get_status_display(),
+                        "decided_at": _when(correction.decided_at),
+                        "answer": correction.decision_note,
+                    }
+                    for correction in correction_list_for_child(child=child)
+                ],
             }
         )
+    feed = CalendarFeed.objects.filter(user=user).first()
     return {
         "exported_at": _when(timezone.now()),
         "person": {
@@ -104,6 +123,20 @@ def family_data_export(*, user: User) -> dict[str, Any]:
             ],
         },
         "children": children,
+        # The address itself is not kept (only its hash): it cannot be part of the export.
+        "calendar_address_made_at": _when(feed.created_at) if feed else None,
+        "guardian_invitations": [
+            {
+                "email": invitation.email,
+                "children": [c.first_name for c in invitation.children.all()],
+                "sent_at": _when(invitation.created_at),
+                "accepted_at": _when(invitation.accepted_at),
+                "revoked_at": _when(invitation.revoked_at),
+            }
+            for invitation in GuardianInvitation.objects.filter(inviter=user)
+            .prefetch_related("children")
+            .order_by("created_at", "pk")
+        ],
         "notifications": [
             {"at": _when(n.created_at), "subject": n.subject, "text": n.body}
             for n in Notification.objects.filter(user=user).order_by("created_at", "pk")

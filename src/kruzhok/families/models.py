@@ -123,3 +123,168 @@ class DataDeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.anonymise_after:%d.%m.%Y}"
+
+
+class CalendarFeed(models.Model):
+    """A guardian's private iCalendar feed of their children's lessons.
+
+    Its address carries a random token that only its owner was shown; the row keeps the
+    token's SHA-256 alone, so neither the database nor a copy of it opens anyone's calendar.
+    A new feed replaces the old one, and revoking deletes the row: an old address answers
+    404 from then on.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name="чей",
+    )
+    token_hash = models.CharField("SHA-256 ключа ссылки", max_length=64, unique=True)
+    created_at = models.DateTimeField("создана", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ссылка на календарь занятий"
+        verbose_name_plural = "ссылки на календари занятий"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(token_hash__regex=r"^[0-9a-f]{64}$"),
+                name="calendar_feed_token_hash_hex",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.created_at:%d.%m.%Y}"
+
+
+class GuardianInvitation(models.Model):
+    """A guardian's invitation to a second parent or guardian of some of their children, sent
+    by e-mail as a signed link; used once, revocable until then."""
+
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="пригласил",
+        on_delete=models.CASCADE,
+        related_name="guardian_invitations_sent",
+    )
+    email = models.EmailField("электронная почта")
+    children = models.ManyToManyField(
+        Child, related_name="guardian_invitations", verbose_name="дети"
+    )
+    created_at = models.DateTimeField("отправлено", auto_now_add=True)
+    expires_at = models.DateTimeField("действует до")
+    accepted_at = models.DateTimeField("принято", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто принял",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("отозвано", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "приглашение законного представителя"
+        verbose_name_plural = "приглашения законных представителей"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="guardian_invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inviter_id} → {self.email}"
+
+
+class CorrectionField(models.TextChoices):
+    SNILS = "snils", "СНИЛС"
+    BIRTH_DATE = "birth_date", "дата рождения"
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", "На рассмотрении"
+    APPROVED = "approved", "Исправлено"
+    REJECTED = "rejected", "Отклонено"
+
+
+class ChildCorrection(models.Model):
+    """A guardian's request to correct a child's СНИЛС or birth date, which the operator of
+    the child's municipality approves or rejects. The row is the record of the change: who
+    asked and why, who decided and when, the value before and after."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="corrections", verbose_name="ребёнок"
+    )
+    field = models.CharField("что исправить", max_length=20, choices=CorrectionField.choices)
+    # СНИЛС as 11 digits, a date as YYYY-MM-DD: both fit, and both read back exactly.
+    old_value = models.CharField("было", max_length=11)
+    new_value = models.CharField("стало", max_length=11)
+    reason = models.TextField("причина")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="кто попросил",
+    )
+    requested_at = models.DateTimeField("когда попросил", auto_now_add=True)
+    status = models.CharField(
+        "состояние",
+        max_length=20,
+        choices=CorrectionStatus.choices,
+        default=CorrectionStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="кто решил",
+    )
+    decided_at = models.DateTimeField("когда решено", null=True, blank=True)
+    decision_note = models.TextField("ответ оператора", blank=True)
+
+    class Meta:
+        verbose_name = "исправление данных ребёнка"
+        verbose_name_plural = "исправления данных детей"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "field"],
+                condition=models.Q(status="pending"),
+                name="child_correction_one_pending_per_field",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="child_correction_decided_when_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(decision_note=""),
+                name="child_correction_rejected_has_note",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(old_value=models.F("new_value")),
+                name="child_correction_changes_something",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.child_id}: {self.get_field_display()}"
+
+    def _shown(self, value: str) -> str:
+        if self.field == CorrectionField.SNILS:
+            return format_snils(value)
+        return datetime.date.fromisoformat(value).strftime("%d.%m.%Y")
+
+    @property
+    def old_display(self) -> str:
+        return self._shown(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._shown(self.new_value)

@@ -11,7 +11,14 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.common.services import audit_record
 from kruzhok.common.validators import snils_check_digits
-from kruzhok.families.models import Child, DataDeletionRequest, Guardianship
+from kruzhok.families.models import (
+    CalendarFeed,
+    Child,
+    ChildCorrection,
+    DataDeletionRequest,
+    GuardianInvitation,
+    Guardianship,
+)
 from kruzhok.notifications.models import Letter, Notification
 
 # 402-ФЗ «О бухгалтерском учёте», ст. 29: accounting documents are kept at least five years
@@ -62,9 +69,11 @@ def family_anonymise(*, request: DataDeletionRequest, today: datetime.date | Non
     Guarantees: the parent can no longer log in, and their name, e-mail and phone are gone;
     each child of whom every guardian has asked loses name, СНИЛС (replaced by 11 digits with
     a wrong check number, so it never equals a real one) and birth day (the year stays for the
-    age counts of reports); the parent's notifications, queued letters and log-in records are
-    deleted. Contracts, certificates and money rows are untouched and keep pointing at the
-    anonymised rows. Refuses a request that is not due yet; a done request is left alone.
+    age counts of reports), and its correction requests are deleted; the parent's
+    notifications, queued letters, calendar address, invitations sent and log-in records are
+    deleted. Contracts, certificates and money rows are untouched and keep
+    pointing at the anonymised rows. Refuses a request that is not due yet; a done request
+    is left alone.
     """
     today = today or timezone.localdate()
     request = DataDeletionRequest.objects.select_for_update().get(pk=request.pk)
@@ -80,6 +89,8 @@ def family_anonymise(*, request: DataDeletionRequest, today: datetime.date | Non
             continue  # another guardian keeps the child in their cabinet
         _child_anonymise(child)
     Notification.objects.filter(user=user).delete()
+    CalendarFeed.objects.filter(user=user).delete()  # the children's whereabouts
+    GuardianInvitation.objects.filter(inviter=user).delete()  # other people's addresses
     queued = Letter.objects.filter(sent_at=None).only("recipients")
     Letter.objects.filter(pk__in=[x.pk for x in queued if email in x.recipients]).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
@@ -97,6 +108,9 @@ def family_anonymise(*, request: DataDeletionRequest, today: datetime.date | Non
 
 
 def _child_anonymise(child: Child) -> None:
+    # A correction's request holds the child's old and new СНИЛС or birth date and the
+    # parent's words; the audit log keeps that one was made, without the values.
+    ChildCorrection.objects.filter(child=child).delete()
     body = f"{child.pk:09d}"
     wrong_check = (int(snils_check_digits(body)) + 1) % 100
     child.snils = f"{body}{wrong_check:02d}"

@@ -51,6 +51,11 @@ def operator_menu() -> tuple[MenuSection, ...]:
                 MenuItem(
                     "Периоды записи", reverse("enrollment:window_list"), "когда открыта запись"
                 ),
+                MenuItem(
+                    "Исправления данных детей",
+                    reverse("oversight:corrections"),
+                    "СНИЛС и даты рождения по запросам родителей",
+                ),
             ),
         ),
         MenuSection(

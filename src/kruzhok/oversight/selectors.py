@@ -12,6 +12,7 @@ from kruzhok.catalog.selectors import program_moderation_count
 from kruzhok.certificates.selectors import FinancingFigures, financing_figures
 from kruzhok.common.models import Municipality
 from kruzhok.enrollment.selectors import application_overdue_list
+from kruzhok.families.selectors import correction_list_for_oversight
 from kruzhok.providers.selectors import (
     provider_moderation_count,
     staff_user_ids_in_municipalities,
@@ -59,6 +60,7 @@ class Today:
     months_to_close: list[MonthToClose]
     closures_to_approve: list[billing_selectors.ClosureToApprove]
     financing: list[FinancingFigures]
+    corrections_waiting: int = 0  # guardians' requests to correct a child's СНИЛС or birth date
 
     @property
     def to_moderate(self) -> int:
@@ -82,4 +84,5 @@ def operator_today(*, municipalities: list[Municipality], today: datetime.date) 
         ],
         closures_to_approve=billing_selectors.closures_to_approve(municipality_ids=ids),
         financing=financing_figures(municipality_ids=ids, day=today),
+        corrections_waiting=correction_list_for_oversight(municipality_ids=ids).count(),
     )

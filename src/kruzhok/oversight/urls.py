@@ -3,7 +3,7 @@ periods and payments already mounted there."""
 
 from django.urls import path
 
-from kruzhok.oversight import views
+from kruzhok.oversight import corrections, views
 
 app_name = "oversight"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("registers/<slug:slug>/", views.register, name="register"),
     path("registers/<slug:slug>/export.xlsx", views.register_export, name="register_export"),
     path("audit/", views.audit, name="audit"),
+    path("corrections/", corrections.correction_list, name="corrections"),
+    path("corrections/<id:pk>/", corrections.correction_detail, name="correction_detail"),
+    path("corrections/<id:pk>/approve/", corrections.correction_approve, name="correction_approve"),
+    path("corrections/<id:pk>/reject/", corrections.correction_reject, name="correction_reject"),
 ]

@@ -19,6 +19,9 @@ def test_an_email_is_masked_to_its_first_letter_and_domain():
         "/accounts/confirm/eyJ1c2VyIjo1fQ:1tQ:abc/",
         "/provider/invitations/eyJpIjoxfQ:1tQ:xyz/",
         "/accounts/password/reset/MQ/cz1abc-123/",
+        "/accounts/profile/email/confirm/eyJ1IjoxfQ:1tQ:abc/",
+        "/cabinet/children/invitations/eyJpIjoxfQ:1tQ:xyz/",
+        "/cabinet/calendar/eyJ-not-a-signature_but-a-random-key-43chars.ics",
     ],
 )
 def test_the_token_of_a_link_that_lets_in_is_masked(path):

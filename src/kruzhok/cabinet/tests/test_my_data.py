@@ -45,6 +45,36 @@ def test_the_export_holds_the_family_and_nobody_else(client, parent, other_paren
     assert "Варвара" not in response.content.decode()
 
 
+def test_the_export_carries_invitations_corrections_and_the_calendar(client, parent):
+    from kruzhok.families.calendar_feeds import calendar_feed_create
+    from kruzhok.families.corrections import child_correction_request
+    from kruzhok.families.invitations import guardian_invite
+    from kruzhok.families.tests.factories import snils_with_checksum
+
+    child = ChildFactory.create(
+        guardian=parent, first_name="Пётр", snils=snils_with_checksum("112233445")
+    )
+    guardian_invite(inviter=parent, email="second@example.ru", child_ids=[child.pk])
+    child_correction_request(
+        parent=parent,
+        child=child,
+        field="snils",
+        new_value=snils_with_checksum("112233446"),
+        reason="Ошибка в цифре",
+    )
+    token = calendar_feed_create(user=parent)
+    client.force_login(parent)
+
+    response = client.get(reverse("cabinet:my_data_export"))
+
+    data = json.loads(response.content)
+    assert data["guardian_invitations"][0]["email"] == "second@example.ru"
+    assert data["children"][0]["corrections"][0]["reason"] == "Ошибка в цифре"
+    assert data["children"][0]["guardians"] == [parent.full_name]
+    assert data["calendar_address_made_at"]
+    assert token not in response.content.decode()
+
+
 def test_the_export_carries_the_certificate_and_the_contract(client, world):
     from kruzhok.enrollment.tests.world import contract_made
 

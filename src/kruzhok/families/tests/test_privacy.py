@@ -66,6 +66,33 @@ def test_anonymising_removes_the_personal_data_and_keeps_the_rows(parent):
     assert request.anonymised_at is not None
 
 
+def test_anonymising_removes_corrections_invitations_and_the_calendar_address(parent):
+    from kruzhok.families.calendar_feeds import calendar_feed_create
+    from kruzhok.families.corrections import child_correction_request
+    from kruzhok.families.invitations import guardian_invite
+    from kruzhok.families.models import CalendarFeed, ChildCorrection, GuardianInvitation
+    from kruzhok.families.tests.factories import snils_with_checksum
+
+    child = ChildFactory.create(guardian=parent, snils=snils_with_checksum("112233445"))
+    child_correction_request(
+        parent=parent,
+        child=child,
+        field="snils",
+        new_value=snils_with_checksum("112233446"),
+        reason="Ошибка",
+    )
+    guardian_invite(inviter=parent, email="papa@example.ru", child_ids=[child.pk])
+    calendar_feed_create(user=parent)
+    request = family_deletion_request(parent=parent, last_financial_record=None, today=TODAY)
+
+    family_anonymise(request=request, today=TODAY)
+
+    assert not ChildCorrection.objects.exists()
+    assert not GuardianInvitation.objects.exists()
+    assert not CalendarFeed.objects.exists()
+    assert AuditEvent.objects.filter(action="child_correction_request").exists()
+
+
 def test_a_child_another_guardian_keeps_is_not_anonymised(parent, other_parent):
     child = ChildFactory.create(guardian=parent, first_name="Пётр")
     GuardianshipFactory.create(child=child, user=other_parent)
