@@ -10,7 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from kruzhok.api.auth import AUTH
 from kruzhok.api.problems import ApiProblem, problem_response, russian_or, validation_errors
-from kruzhok.api.routers import catalog, me
+from kruzhok.api.routers import catalog, feeds, me
 from kruzhok.api.throttling import CallerThrottle
 
 DESCRIPTION = """\
@@ -108,3 +108,4 @@ for exception, handler in HANDLERS.items():
 
 api.add_router("/catalog", catalog.router)
 api.add_router("/me", me.router)
+api.add_router("/feeds", feeds.router)
