@@ -74,7 +74,8 @@ def navigator_feed(
         "format": FORMAT,
         "version": VERSION,
         "generatedTs": _ts(now),
-        "sinceTs": _ts(since) if since is not None else None,
+        # A moment before 1970 asks for everything changed since the epoch.
+        "sinceTs": max(0, _ts(since)) if since is not None else None,
         "municipalityLocalId": str(municipality_id) if municipality_id is not None else None,
     }
     return _buffered(feed.chunks(json.dumps(head, ensure_ascii=False)[:-1]))

@@ -266,6 +266,10 @@ def test_parents_providers_and_strangers_cannot_read_the_feed(clock):
     session = Client()
     session.force_login(world.parent)
     assert session.get(FEED).status_code == 403
+    ancient = Client().get(FEED, {"since": "0001-01-01T00:00:00Z"}, headers=operator_headers(world))
+    package = json.loads(b"".join(ancient.streaming_content))
+    assert_valid(package)
+    assert package["sinceTs"] == 0 and package["programs"]
     bad = Client().get(FEED, {"since": "вчера"}, headers=operator_headers(world))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
 
