@@ -92,6 +92,15 @@ bench-rush: $(BENCH_STAMP)
 bench-browse: $(BENCH_STAMP)
 	scripts/with-postgres.sh $(BIN)/python bench/browse.py $(ARGS)
 
+# The public API's catalogue search at a region's scale (issue 14): 20,000 published programs
+# seeded in bulk as bench-browse does, gunicorn on a throwaway PostgreSQL, GET
+# /api/v1/catalog/programs with a mix of searches, filters and cursors — one client for the
+# latency, several for the throughput — and the region's Navigator package timed. Last line:
+# `api: programs=… search_p50_ms=… search_p95_ms=… rps=…` (target p95 ≤ 50 ms). ARGS=--quick.
+.PHONY: bench-api
+bench-api: $(BENCH_STAMP)
+	scripts/with-postgres.sh $(BIN)/python bench/api.py $(ARGS)
+
 # The ledger's throughput (issues 3, 10): transfers per second through the ledger from worker
 # processes beside the same statements in raw SQL from as many processes (the floor: ratio
 # below 1), on SQLite and then on a throwaway PostgreSQL, whose figures end the output:

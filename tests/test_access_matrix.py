@@ -279,6 +279,8 @@ MATRIX: dict[str, E] = {
         api=True,
     ),
     "api:notification_page": E(LOGGED_IN, api=True),
+    # An operator gets their own municipality's package, the regional administrator all.
+    "api:navigator": E(ANY_OPERATORS, api=True),
     # Marks the caller's own notification 1, if it is theirs: nobody else's changes.
     "api:notification_read": E(
         NOBODY, LOGGED_IN, fixed={"notification_id": "1"}, ignores=True, api=True

@@ -127,6 +127,14 @@ class Program(models.Model):
                 condition=Q(state="published"),
                 name="program_published_price_idx",
             ),
+            # A направленность's programs in the catalogue's order: a filter by it walks its
+            # own programs instead of every program's title until a page is found (make
+            # bench-api: 37 ms for a направленность and an age matching nothing, 20,000 read).
+            models.Index(
+                fields=["direction", "title", "id"],
+                condition=Q(state="published"),
+                name="program_published_dir_idx",
+            ),
         ]
 
     def __str__(self) -> str:

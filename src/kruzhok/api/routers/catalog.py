@@ -2,7 +2,7 @@
 the search is the pages' own (`catalog.selectors.program_search`: the same Russian stemming)."""
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -90,27 +90,47 @@ class ProgramFilters(Schema):
     cursor: str | None = Field(None, max_length=500)
 
 
-def _program_out(program: Program) -> ProgramOut:
-    return ProgramOut(
-        id=program.pk,
-        title=program.title,
-        direction=program.direction,
-        direction_name=program.get_direction_display(),
-        age_min=program.age_min,
-        age_max=program.age_max,
-        price_per_hour=money(program.price_per_hour),
-        financing_source=program.financing_source,
-        accessible_ovz=program.accessible_ovz,
-        address=program.address,
-        provider=ProviderBrief(
-            id=program.provider_id,
-            short_name=program.provider.short_name,
-            municipality_id=program.provider.municipality_id,
-        ),
-        free_seats=getattr(program, "free_seats", 0),
-        group_count=getattr(program, "group_count", 0),
-        updated_at=program.updated_at,
-    )
+def _program_out(program: Program) -> dict[str, Any]:
+    """A program as ProgramOut's fields: a dict, which the response's validation checks once
+    (a ProgramOut built here would be validated twice, a third of a search's time)."""
+    return {
+        "id": program.pk,
+        "title": program.title,
+        "direction": program.direction,
+        "direction_name": program.get_direction_display(),
+        "age_min": program.age_min,
+        "age_max": program.age_max,
+        "price_per_hour": {"amount": program.price_per_hour, "currency": "RUB"},
+        "financing_source": program.financing_source,
+        "accessible_ovz": program.accessible_ovz,
+        "address": program.address,
+        "provider": {
+            "id": program.provider_id,
+            "short_name": program.provider.short_name,
+            "municipality_id": program.provider.municipality_id,
+        },
+        "free_seats": getattr(program, "free_seats", 0),
+        "group_count": getattr(program, "group_count", 0),
+        "updated_at": program.updated_at,
+    }
+
+
+# What a page of programs reads: the long texts (description, search documents) and the
+# provider's other columns stay in the database.
+LISTED_FIELDS = (
+    "title",
+    "direction",
+    "age_min",
+    "age_max",
+    "price_per_hour",
+    "financing_source",
+    "accessible_ovz",
+    "address",
+    "provider_id",
+    "updated_at",
+    "provider__short_name",
+    "provider__municipality_id",
+)
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
@@ -125,7 +145,7 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
     auth=None,
     summary="Поиск программ",
 )
-def program_list(request: HttpRequest, filters: Query[ProgramFilters]) -> ProgramPage:
+def program_list(request: HttpRequest, filters: Query[ProgramFilters]) -> dict[str, Any]:
     """Published programs of approved providers, matching every filter given.
 
     Order: with `updated_since`, by the moment of change (to sync); with `q`, programs whose
@@ -150,14 +170,20 @@ def program_list(request: HttpRequest, filters: Query[ProgramFilters]) -> Progra
     else:
         order, kinds = ("title", "pk"), (str, int)
     rows, next_cursor = keyset_page(
-        programs, order=order, kinds=kinds, limit=filters.limit, cursor=filters.cursor
+        programs.only(*LISTED_FIELDS),
+        order=order,
+        kinds=kinds,
+        limit=filters.limit,
+        cursor=filters.cursor,
     )
     deleted: list[TombstoneOut] = []
     if since is not None and not filters.cursor:
         deleted = _programs_gone(since)
-    return ProgramPage(
-        items=[_program_out(p) for p in rows], next_cursor=next_cursor, deleted=deleted
-    )
+    return {
+        "items": [_program_out(p) for p in rows],
+        "next_cursor": next_cursor,
+        "deleted": deleted,
+    }
 
 
 def _programs_gone(since: datetime.datetime) -> list[TombstoneOut]:
@@ -258,7 +284,7 @@ def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
     groups = list(group_list_for_program(program=program))
     for group in groups:
         group.program = program
-    figures = _program_out(program).model_dump()
+    figures = _program_out(program)
     figures["free_seats"] = sum(g.free_seats for g in groups if g.enrollment_open)
     figures["group_count"] = len(groups)
     return ProgramDetail(

@@ -141,4 +141,5 @@ def test_the_schema_and_its_docs_are_served_without_any_outside_asset():
     assert list(problem["content"]) == ["application/problem+json"]
     docs = Client().get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
-    assert "cdn" not in docs.lower() and "https://" not in docs
+    # Nothing from elsewhere (the page's CSRF token is random, so no word search on it).
+    assert "https://" not in docs and "//cdn" not in docs
