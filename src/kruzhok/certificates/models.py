@@ -108,6 +108,7 @@ class FinancingField(models.TextChoices):
     PROGRAMS_PER_CHILD = "max_programs_per_child", "Программ по сертификату на ребёнка"
     BILLING_REGIME = "billing_regime", "Порядок оплаты"
     ADVANCE = "advance_percent", "Аванс, %"
+    REACH = "certificate_reach", "Где можно использовать сертификат"
 
 
 class FinancingProgramChange(models.Model):
