@@ -72,9 +72,12 @@ def _coverage(name: str, title: str, first: str, rows: list[CoverageRow], note: 
     )
 
 
-def coverage_direction(scope: Scope, total: CoverageRow | None = None) -> Table:
-    total = total or selectors.coverage_total(municipality_ids=scope.municipality_ids, on=scope.on)
-    rows = selectors.coverage_by_direction(municipality_ids=scope.municipality_ids, on=scope.on)
+def coverage_direction(
+    scope: Scope, overall: tuple[CoverageRow, list[CoverageRow]] | None = None
+) -> Table:
+    total, rows = overall or selectors.coverage_overall(
+        municipality_ids=scope.municipality_ids, on=scope.on
+    )
     return _coverage(
         "coverage-direction",
         "Охват по направленностям",

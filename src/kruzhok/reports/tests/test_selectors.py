@@ -7,6 +7,7 @@ from django.db.models import Sum
 
 from kruzhok.certificates.models import Hold
 from kruzhok.certificates.selectors import certificate_money_by_month, certificate_money_now
+from kruzhok.enrollment.models import Contract
 from kruzhok.families.models import Child
 from kruzhok.reports import selectors
 from kruzhok.reports.tests.scene import ON, scene_make
@@ -55,6 +56,35 @@ def test_coverage_by_direction_counts_a_child_in_each_direction_attended(scene):
         "socialno-pedagogicheskoe": 0,
         "turistsko-kraevedcheskoe": 0,
     }
+
+
+@pytest.mark.parametrize("on", [ON, NEXT_DAY])
+@pytest.mark.parametrize("both", [False, True])
+def test_the_one_pass_coverage_equals_the_total_and_the_directions(scene, on, both):
+    ids = [scene.world.municipality.pk, scene.other.municipality.pk] if both else _ids(scene)
+
+    total, directions = selectors.coverage_overall(municipality_ids=ids, on=on)
+
+    assert total == selectors.coverage_total(municipality_ids=ids, on=on)
+    assert directions == selectors.coverage_by_direction(municipality_ids=ids, on=on)
+    assert total.covered == (5 if both else 4) - (on == NEXT_DAY)
+
+
+def test_the_dashboard_figures_are_kept_five_minutes(scene, time_machine):
+    ids = _ids(scene)
+    first = selectors.dashboard_figures(municipality_ids=ids, on=ON)
+    assert (first.total.covered, first.use.in_use) == (4, 4)
+    # Денис's contract ends before the report date: a fresh count no longer has him.
+    Contract.objects.filter(application__child=scene.children["denis"]).update(terminated_on=ON)
+
+    time_machine.shift(datetime.timedelta(minutes=4))
+    assert selectors.dashboard_figures(municipality_ids=ids, on=ON) == first
+    time_machine.shift(datetime.timedelta(minutes=2))
+    again = selectors.dashboard_figures(municipality_ids=ids, on=ON)
+
+    assert again.counted_at > first.counted_at
+    assert (again.total.covered, again.use.in_use) == (3, 3)
+    assert {r.key: r.covered for r in again.directions}["tekhnicheskoe"] == 1
 
 
 def test_coverage_by_age_on_the_report_date(scene):

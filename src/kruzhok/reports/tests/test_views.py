@@ -80,6 +80,7 @@ def test_an_operator_sees_only_their_municipality(client, scene):
     index = client.get(reverse("reports:index")).content.decode()
     assert 'id="coverage-total">2,9 %' in index  # 4 of 140
     assert "Занимаются 4 из 140 детей" in index
+    assert re.search(r"Охват и сертификаты подсчитаны в \d\d:\d\d", index)
 
 
 def test_a_regional_administrator_sees_the_whole_region_and_each_municipality(client, scene):
