@@ -168,6 +168,7 @@ MATRIX: dict[str, E] = {
     "oversight:register": E(ANY_OPERATORS, ANY_OPERATORS, fixed={"slug": "children"}),
     "oversight:register_export": E(ANY_OPERATORS, fixed={"slug": "children"}),
     "oversight:audit": E(ANY_OPERATORS),
+    "oversight:audit_export": E(ANY_OPERATORS),
     "reports:index": E(ANY_OPERATORS),
     "reports:population": E(ANY_OPERATORS, ANY_OPERATORS),
     "reports:report": E(ANY_OPERATORS, fixed={"name": "coverage-age"}),

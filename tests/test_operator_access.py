@@ -68,6 +68,7 @@ ARGUMENTS = {
     "oversight:register": (("slug",), True),
     "oversight:register_export": (("slug",), False),
     "oversight:audit": ((), False),
+    "oversight:audit_export": ((), False),
     "billing:month_close_continue": (("closure",), True),
     "advances:list": ((), False),
     "advances:pay": (("provider",), True),

@@ -13,4 +13,5 @@ urlpatterns = [
     path("registers/<slug:slug>/", views.register, name="register"),
     path("registers/<slug:slug>/export.xlsx", views.register_export, name="register_export"),
     path("audit/", views.audit, name="audit"),
+    path("audit/export.xlsx", views.audit_export, name="audit_export"),
 ]
