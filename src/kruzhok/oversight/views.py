@@ -67,9 +67,9 @@ def _register(slug: str) -> Register:
 
 def _filtered(
     request: AuthenticatedHttpRequest, register: Register
-) -> tuple[Any, list[Municipality], list[int], QuerySet[Any] | None]:
-    """The filter form, the reader's municipalities, those the rows come from, and the rows
-    (None when the filters are wrong: the form says what to fix)."""
+) -> tuple[Any, list[Municipality], list[int], dict[str, Any] | None]:
+    """The filter form, the reader's municipalities, those the rows come from, and the
+    filters (None when they are wrong: the form says what to fix)."""
     municipalities = oversight_municipalities(user=request.user)
     form = register.filter_form(
         request.GET or None, municipalities=municipalities, hint=register.hint
@@ -80,7 +80,7 @@ def _filtered(
     data = form.cleaned_data if request.GET else {}
     if data.get("municipality"):
         ids = [data["municipality"]] if data["municipality"] in ids else []
-    return form, municipalities, ids, register.rows_for(ids, data)
+    return form, municipalities, ids, data
 
 
 def _register_page(
@@ -91,8 +91,8 @@ def _register_page(
     found: QuerySet[Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    form, _municipalities, _ids, rows = _filtered(request, register)
-    page = _page(request, rows if rows is not None else [])
+    form, _municipalities, ids, data = _filtered(request, register)
+    page = _page(request, register.pages_for(ids, data) if data is not None else [])
     shown = list(found) if found is not None else list(page.object_list)
     return render(
         request,
@@ -139,11 +139,12 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def register_export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The register as XLSX, with the page's filters."""
     chosen = _register(slug)
-    _form, municipalities, ids, rows = _filtered(request, chosen)
+    _form, municipalities, ids, data = _filtered(request, chosen)
     back = f"{request.path.removesuffix('export.xlsx')}?{request.GET.urlencode()}"
-    if rows is None:
+    if data is None:
         messages.error(request, "Выгрузка не сделана: исправьте фильтры.")
         return redirect(back)
+    rows = chosen.rows_for(ids, data)
     total = rows.count()
     if total > EXPORT_ROW_LIMIT:
         messages.error(

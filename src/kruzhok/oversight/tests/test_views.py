@@ -384,3 +384,23 @@ def test_the_audit_export_refuses_wrong_filters_and_too_many_rows(client, scene,
     monkeypatch.setattr("kruzhok.oversight.views.EXPORT_ROW_LIMIT", 1)
     response = client.get(url, follow=True)
     assert "в один файл выгружается не больше 1" in text(response)
+
+
+def test_the_contracts_register_pages_the_same_rows_either_side_of_the_depth(
+    client, scene, monkeypatch
+):
+    world = scene["world"]
+    third = contract_made(world, child=child_make(world.parent))
+    expected = sorted([scene["contract"].number, third.number], reverse=True)
+    monkeypatch.setattr("kruzhok.oversight.views.PAGE_SIZE", 1)
+    client.force_login(scene["operator"])
+    url = reverse("oversight:register", args=["contracts"])
+
+    for depth in (100, 1):  # the first pages walk the rows in order; deep ones count them
+        monkeypatch.setattr("kruzhok.oversight.registers.CountedPages.PAGED_DEPTH", depth)
+        numbers = []
+        for page in (1, 2):
+            response = client.get(url, {"page": page})
+            assert response.context["page"].paginator.count == 2
+            numbers += [row["cells"][0][0] for row in response.context["rows"]]
+        assert numbers == expected, depth
