@@ -119,11 +119,13 @@ class RateLimitHit(models.Model):
     from one address, password-reset letters, refused СНИЛС from one parent. The key is a
     keyed hash of the address or person, never the address itself."""
 
-    scope = models.CharField(max_length=40)
-    key = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
+    scope = models.CharField(max_length=40, verbose_name="что ограничено")
+    key = models.CharField(max_length=64, verbose_name="ключ")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="когда")
 
     class Meta:
+        verbose_name = "попытка с ограничением частоты"
+        verbose_name_plural = "попытки с ограничением частоты"
         indexes = [models.Index(fields=["scope", "key", "created_at"])]
 
     def __str__(self) -> str:

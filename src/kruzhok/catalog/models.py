@@ -62,7 +62,10 @@ class Program(models.Model):
     """A supplementary education program a provider offers."""
 
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="programs"
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name="поставщик",
     )
     title = models.CharField("название", max_length=300)
     description = models.TextField("описание")
@@ -142,7 +145,12 @@ class ProgramModerationEvent(models.Model):
     """One transition of a program's state: who made it, from which state to which, with the
     operator's remarks when the program is returned for changes."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="moderation_events")
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="moderation_events",
+        verbose_name="программа",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="кто",
@@ -167,7 +175,9 @@ class ProgramModerationEvent(models.Model):
 class Group(models.Model):
     """A study group of a program: a teacher, a number of seats and a weekly schedule."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="groups")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="groups", verbose_name="программа"
+    )
     name = models.CharField("название", max_length=200)
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -219,7 +229,9 @@ class Weekday(models.IntegerChoices):
 class ScheduleSlot(models.Model):
     """A weekly class: weekday, start time and length in academic hours."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="schedule")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="schedule", verbose_name="группа"
+    )
     weekday = models.PositiveSmallIntegerField("день недели", choices=Weekday.choices)
     start_time = models.TimeField("начало")
     hours = models.PositiveSmallIntegerField("академических часов", default=1)
@@ -252,7 +264,9 @@ class LessonStatus(models.TextChoices):
 class Lesson(models.Model):
     """One class of a group on a date; generated from the schedule, skipping public holidays."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="lessons")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="lessons", verbose_name="группа"
+    )
     date = models.DateField("дата")
     start_time = models.TimeField("начало")
     hours = models.PositiveSmallIntegerField("академических часов")
@@ -292,7 +306,9 @@ class LessonChange(models.Model):
     put a lesson back there.
     """
 
-    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.PROTECT, related_name="changes")
+    lesson = models.ForeignKey(
+        "catalog.Lesson", on_delete=models.PROTECT, related_name="changes", verbose_name="занятие"
+    )
     kind = models.CharField("что изменено", max_length=20, choices=LessonChangeKind.choices)
     from_date = models.DateField("была дата")
     from_time = models.TimeField("было время")
