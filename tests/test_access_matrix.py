@@ -139,6 +139,7 @@ MATRIX: dict[str, E] = {
     # The blank template: nothing of anyone's in it.
     "provider_import:template": E(frozenset({PROVIDER_ROLE})),
     "provider:join": E(EVERYONE, EVERYONE),
+    "provider:join_done": E(EVERYONE),
     "provider:invitation": E(EVERYONE, EVERYONE, fixed=TOKEN),
     "provider:invitation_revoke": E(NOBODY, frozenset({ADMIN}), pk="invitation"),
     "provider:profile_edit": E(frozenset({ADMIN}), frozenset({ADMIN})),

@@ -174,8 +174,7 @@ def parent_register(
         raise ValidationError(errors)
     owner = User.objects.filter(email__iexact=email).first()
     if owner is not None:
-        make_password(password)
-        _send_already_registered(user=owner, site_url=site_url)
+        user_already_registered_answer(user=owner, password=password, site_url=site_url)
         return None
     try:
         with transaction.atomic():
@@ -197,6 +196,30 @@ def parent_register(
         return None
     PersonalDataConsent.objects.create(user=user, version=consent_version)
     return user
+
+
+def person_errors(
+    *, email: str, password: str, last_name: str, first_name: str, phone: str
+) -> dict[str, list[ValidationError]]:
+    """What is wrong with the details a person typed to register, leaving out whether the
+    address is taken (for a form that must not tell: `user_already_registered_answer`)."""
+    _phone, errors = _person_checked(
+        email=normalize_email(email),
+        last_name=last_name.strip(),
+        first_name=first_name.strip(),
+        phone=phone,
+        password=password,
+        taken_is_error=False,
+    )
+    return errors
+
+
+def user_already_registered_answer(*, user: User, password: str, site_url: str | None) -> None:
+    """Someone registered again with `user`'s address: nothing is created, the owner gets a
+    letter (log in, or reset the password) once the transaction commits, and the password is
+    hashed all the same, so that neither the answer nor its time tells the address is taken."""
+    make_password(password)
+    _send_already_registered(user=user, site_url=site_url)
 
 
 CONSENT_REQUIRED_MESSAGE = (
