@@ -206,6 +206,15 @@ class Group(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="group_dates_ordered"
             ),
+            # The backstop of the forms' range (common.bounds: from 2000 to the planning
+            # horizon, at most 366 days): a year like 2999 or 9999 never reaches the lessons.
+            # The span itself is checked by catalog.groups, as date arithmetic in a CHECK would
+            # need a function SQLite has only inside Django's connections.
+            models.CheckConstraint(
+                condition=Q(start_date__gte=datetime.date(2000, 1, 1))
+                & Q(end_date__lte=datetime.date(2100, 12, 31)),
+                name="group_dates_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -162,6 +162,9 @@ class Contract(models.Model):
                 & Q(total_cost=F("certificate_part") + F("parent_part")),
                 name="contract_parts_sum_to_total",
             ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="contract_dates_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
