@@ -116,6 +116,7 @@ MATRIX: dict[str, E] = {
     "accounts:confirm_email": E(EVERYONE, fixed=TOKEN),
     "accounts:register_done": E(EVERYONE),
     "accounts:consent": E(EVERYONE),
+    "accounts:consent_accept": E(LOGGED_IN, LOGGED_IN),
     "accounts:password_reset": E(EVERYONE, EVERYONE),
     "accounts:password_reset_done": E(EVERYONE),
     # A link that is not valid: the page says so to anyone and takes no new password.
