@@ -121,6 +121,7 @@ MATRIX: dict[str, E] = {
     "accounts:confirm_email": E(EVERYONE, fixed=TOKEN),
     "accounts:register_done": E(EVERYONE),
     "accounts:consent": E(EVERYONE),
+    "accounts:consent_accept": E(LOGGED_IN, LOGGED_IN),
     "accounts:password_reset": E(EVERYONE, EVERYONE),
     "accounts:password_reset_done": E(EVERYONE),
     # A link that is not valid: the page says so to anyone and takes no new password.
@@ -158,6 +159,7 @@ MATRIX: dict[str, E] = {
     # The blank template: nothing of anyone's in it.
     "provider_import:template": E(frozenset({PROVIDER_ROLE})),
     "provider:join": E(EVERYONE, EVERYONE),
+    "provider:join_done": E(EVERYONE),
     "provider:invitation": E(EVERYONE, EVERYONE, fixed=TOKEN),
     "provider:invitation_revoke": E(NOBODY, frozenset({ADMIN}), pk="invitation"),
     "provider:profile_edit": E(frozenset({ADMIN}), frozenset({ADMIN})),
@@ -192,6 +194,7 @@ MATRIX: dict[str, E] = {
     "oversight:correction_approve": E(NOBODY, OPERATORS, pk="correction"),
     # Posted empty: refused with what to write, nothing changes.
     "oversight:correction_reject": E(NOBODY, OPERATORS, pk="correction"),
+    "oversight:audit_export": E(ANY_OPERATORS),
     "reports:index": E(ANY_OPERATORS),
     "reports:population": E(ANY_OPERATORS, ANY_OPERATORS),
     "reports:report": E(ANY_OPERATORS, fixed={"name": "coverage-age"}),

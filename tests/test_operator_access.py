@@ -74,6 +74,7 @@ ARGUMENTS = {
     "oversight:correction_detail": (("correction",), False),
     "oversight:correction_approve": (("correction",), True),
     "oversight:correction_reject": (("correction",), True),
+    "oversight:audit_export": ((), False),
     "billing:month_close_continue": (("closure",), True),
     "advances:list": ((), False),
     "advances:pay": (("provider",), True),

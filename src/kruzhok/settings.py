@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body too large is refused from its Content-Length before anything reads it.
+    "kruzhok.common.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from gunicorn: compressed, with far-future caching of hashed names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -95,6 +97,16 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a lockout raised during log-in into its response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The largest request body accepted (RequestSizeLimitMiddleware): the largest upload (an XLSX
+# import or a bank statement, 5 MiB each) and its form. Behind nginx, set client_max_body_size
+# to the same, so the proxy refuses it first. Bodies that are not files are capped lower by
+# Django when read (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, and at most 1,000 fields); an upload
+# is kept in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then in a temporary file.
+KRUZHOK_REQUEST_MAX_BYTES = int(os.environ.get("KRUZHOK_REQUEST_MAX_BYTES", str(6 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Project templates may override Django's form templates (Bootstrap field markup).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"

@@ -74,6 +74,11 @@ def test_the_operator_finds_a_child_by_snils_and_downloads_a_register(
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.wait_for_load_state()
+    # The first log-in asks for the consent to the processing of personal data, then goes on.
+    assert "Согласие на обработку персональных данных" in page.inner_text("main")
+    page.get_by_label("Я даю согласие на обработку моих персональных данных").check()
+    page.get_by_role("button", name="Продолжить").click()
+    page.wait_for_load_state()
 
     assert page.url == live_server.url + reverse("oversight:home")
     main = page.inner_text("main")

@@ -89,6 +89,11 @@ def _log_in(page, base_url: str, email: str) -> None:
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.wait_for_load_state()
+    if "/accounts/consent/accept/" in page.url:
+        # A member of staff's first log-in: the consent to the processing of personal data.
+        page.get_by_label("Я даю согласие на обработку моих персональных данных").check()
+        page.get_by_role("button", name="Продолжить").click()
+        page.wait_for_load_state()
     assert "/accounts/login" not in page.url, page.content()[:2000]
 
 

@@ -121,6 +121,17 @@ class ParentRegistrationForm(RegistrationForm):
     )
 
 
+class ConsentForm(forms.Form):
+    """A member of staff agrees, at their first log-in, to the processing of personal data."""
+
+    bound_field_class = BootstrapBoundField
+
+    consent = forms.BooleanField(
+        label="Я даю согласие на обработку моих персональных данных",
+        error_messages={"required": CONSENT_REQUIRED_MESSAGE},
+    )
+
+
 class LoginForm(AuthenticationForm):
     """Log in by e-mail address (case does not matter) and password."""
 

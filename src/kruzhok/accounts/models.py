@@ -93,6 +93,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role in (Role.OPERATOR, Role.REGIONAL_ADMIN)
 
 
+# The version of the consent text a parent agrees to when registering
+# (templates/accounts/consent_text.html), and the one provider staff, operators and regional
+# administrators agree to at their first log-in (consent_text_staff.html). A new text gets a
+# new version, and each consent row keeps the one agreed.
+PARENT_CONSENT_VERSION = "1 от 29.11.2026"
+STAFF_CONSENT_VERSION = "сотрудник 1 от 29.11.2026"
+
+
 class PersonalDataConsent(models.Model):
     """A person's consent to the processing of personal data (152-ФЗ, ст. 9): which text
     (its version) they agreed to and when. A new version of the text is a new row."""
@@ -119,11 +127,13 @@ class RateLimitHit(models.Model):
     from one address, password-reset letters, refused СНИЛС from one parent. The key is a
     keyed hash of the address or person, never the address itself."""
 
-    scope = models.CharField(max_length=40)
-    key = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
+    scope = models.CharField(max_length=40, verbose_name="что ограничено")
+    key = models.CharField(max_length=64, verbose_name="ключ")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="когда")
 
     class Meta:
+        verbose_name = "попытка с ограничением частоты"
+        verbose_name_plural = "попытки с ограничением частоты"
         indexes = [models.Index(fields=["scope", "key", "created_at"])]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from kruzhok.accounts.models import User
+from kruzhok.accounts.models import STAFF_CONSENT_VERSION, PersonalDataConsent, Role, User
 from kruzhok.accounts.validators import normalize_email
 
 
@@ -29,3 +29,12 @@ def user_ids_in_municipalities(*, municipality_ids: Sequence[int]) -> QuerySet[U
     """The people registered in the municipalities (parents and municipal staff), as a
     subquery of ids."""
     return User.objects.filter(municipality_id__in=municipality_ids).values_list("pk", flat=True)
+
+
+def consent_missing(*, user: User) -> bool:
+    """Whether a member of staff (provider, operator, regional administrator) has not yet
+    agreed to the current staff consent text; parents agree when they register, and the
+    superuser works in /admin/ only."""
+    if user.role == Role.PARENT or user.is_superuser:
+        return False
+    return not PersonalDataConsent.objects.filter(user=user, version=STAFF_CONSENT_VERSION).exists()

@@ -16,7 +16,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from kruzhok.accounts.models import PersonalDataConsent, Role, User
+from kruzhok.accounts.models import (
+    PARENT_CONSENT_VERSION,
+    STAFF_CONSENT_VERSION,
+    PersonalDataConsent,
+    Role,
+    User,
+)
 from kruzhok.accounts.selectors import user_email_is_taken
 from kruzhok.accounts.validators import normalize_email, normalize_phone
 from kruzhok.common.models import Municipality
@@ -130,9 +136,27 @@ def _user_create(
     return user
 
 
-# The version of the consent text (templates/accounts/consent_text.html) a person agrees to
-# when registering; a new text gets a new version, and each consent row keeps the one agreed.
-CONSENT_VERSION = "1 от 29.11.2026"
+CONSENT_VERSION = PARENT_CONSENT_VERSION
+
+
+def consent_version_for(*, user: User) -> str:
+    """The version of the consent text this person agrees to: a parent's, or a staff one's."""
+    return CONSENT_VERSION if user.role == Role.PARENT else STAFF_CONSENT_VERSION
+
+
+@transaction.atomic
+def consent_give(*, user: User, version: str) -> PersonalDataConsent:
+    """Record the person's consent to the processing of personal data with the version of the
+    text they read; once per version (a repeated click records nothing new). Refused, in
+    Russian, for a version that is not the one for this person now."""
+    if version != consent_version_for(user=user):
+        raise ValidationError(
+            {"consent": ValidationError(CONSENT_REQUIRED_MESSAGE, code="consent")}
+        )
+    consent, created = PersonalDataConsent.objects.get_or_create(user=user, version=version)
+    if created:
+        audit_record(actor=user, action="consent_give", obj=user, version=version)
+    return consent
 
 
 @transaction.atomic
@@ -174,8 +198,7 @@ def parent_register(
         raise ValidationError(errors)
     owner = User.objects.filter(email__iexact=email).first()
     if owner is not None:
-        make_password(password)
-        _send_already_registered(user=owner, site_url=site_url)
+        user_already_registered_answer(user=owner, password=password, site_url=site_url)
         return None
     try:
         with transaction.atomic():
@@ -204,6 +227,30 @@ def user_consent_record(*, user: User, version: str) -> PersonalDataConsent:
     of its text; call it in the transaction that registers them. Once per version."""
     consent, _ = PersonalDataConsent.objects.get_or_create(user=user, version=version)
     return consent
+
+
+def person_errors(
+    *, email: str, password: str, last_name: str, first_name: str, phone: str
+) -> dict[str, list[ValidationError]]:
+    """What is wrong with the details a person typed to register, leaving out whether the
+    address is taken (for a form that must not tell: `user_already_registered_answer`)."""
+    _phone, errors = _person_checked(
+        email=normalize_email(email),
+        last_name=last_name.strip(),
+        first_name=first_name.strip(),
+        phone=phone,
+        password=password,
+        taken_is_error=False,
+    )
+    return errors
+
+
+def user_already_registered_answer(*, user: User, password: str, site_url: str | None) -> None:
+    """Someone registered again with `user`'s address: nothing is created, the owner gets a
+    letter (log in, or reset the password) once the transaction commits, and the password is
+    hashed all the same, so that neither the answer nor its time tells the address is taken."""
+    make_password(password)
+    _send_already_registered(user=user, site_url=site_url)
 
 
 CONSENT_REQUIRED_MESSAGE = (

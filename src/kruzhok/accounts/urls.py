@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/done/", views.register_done, name="register_done"),
     path("consent/", views.consent, name="consent"),
+    path("consent/accept/", views.consent_accept, name="consent_accept"),
     path("login/", views.LoginView.as_view(), name="login"),
     # Django's LogoutView accepts POST only: a link or a prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

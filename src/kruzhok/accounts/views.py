@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts import profile, services
 from kruzhok.accounts.access import request_user
 from kruzhok.accounts.forms import (
     ChangePasswordForm,
+    ConsentForm,
     EmailChangeForm,
     LoginForm,
     NewPasswordForm,
@@ -23,10 +25,10 @@ from kruzhok.accounts.forms import (
     ProfileForm,
     ResetRequestForm,
 )
-from kruzhok.accounts.models import User
+from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.permissions import client_ip
 from kruzhok.accounts.rate_limits import rate_limit_hit
-from kruzhok.accounts.selectors import login_failures_from
+from kruzhok.accounts.selectors import consent_missing, login_failures_from
 from kruzhok.common.forms import add_service_errors
 
 
@@ -119,6 +121,47 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self) -> str:
         # Used when there is no safe `next`: each role starts on its own page.
         return role_home_url(request_user(self.request))
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        # A member of staff who has not agreed to the processing of personal data yet (their
+        # account was made by an invitation, a join or the superuser) reads the text first.
+        if consent_missing(user=request_user(self.request)):
+            return f"{reverse('accounts:consent_accept')}?{urlencode({'next': url})}"
+        return url
+
+
+@login_required
+def consent_accept(request: HttpRequest) -> HttpResponse:
+    """The consent to the processing of personal data, read and agreed to at the first log-in
+    of a member of staff; then on to where they were going."""
+    user = request_user(request)
+    version = services.consent_version_for(user=user)
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    onward = wanted if wanted and safe else role_home_url(user)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_give(user=user, version=version)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Согласие записано. Спасибо!")
+            return redirect(onward)
+    return render(
+        request,
+        "accounts/consent_accept.html",
+        {
+            "form": form,
+            "version": version,
+            "next": onward,
+            "staff": user.role != Role.PARENT,
+            "given": not consent_missing(user=user),
+        },
+    )
 
 
 def confirm_email(request: HttpRequest, token: str) -> HttpResponse:

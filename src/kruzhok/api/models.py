@@ -68,16 +68,20 @@ class IdempotentAnswer(models.Model):
     body gets it again instead of taking a second seat or moving money twice. A row whose
     `status` is null is a request still running (a concurrent retry is told to wait)."""
 
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    operation = models.CharField(max_length=300)
-    body_digest = models.CharField(max_length=64)
-    status = models.PositiveSmallIntegerField(null=True)
-    body = models.TextField(blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name="кто"
+    )
+    key = models.CharField("ключ Idempotency-Key", max_length=255)
+    operation = models.CharField("операция", max_length=300)
+    body_digest = models.CharField("SHA-256 тела запроса", max_length=64)
+    status = models.PositiveSmallIntegerField("код ответа", null=True)
+    body = models.TextField("тело ответа", blank=True)
+    content_type = models.CharField("тип ответа", max_length=100, blank=True)
+    created_at = models.DateTimeField("когда", default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = "ответ на запрос с ключом идемпотентности"
+        verbose_name_plural = "ответы на запросы с ключом идемпотентности"
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
         ]
@@ -90,11 +94,13 @@ class Tombstone(models.Model):
     """A deleted object that API clients may hold: `kind` is the resource («program»,
     «group», «lesson», «schedule»), `object_id` its id."""
 
-    kind = models.CharField(max_length=20)
-    object_id = models.BigIntegerField()
-    deleted_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField("вид объекта", max_length=20)
+    object_id = models.BigIntegerField("номер объекта")
+    deleted_at = models.DateTimeField("удалён", default=timezone.now)
 
     class Meta:
+        verbose_name = "запись об удалённом объекте"
+        verbose_name_plural = "записи об удалённых объектах"
         indexes = [models.Index(fields=["kind", "deleted_at"])]
 
     def __str__(self) -> str:

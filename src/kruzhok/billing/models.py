@@ -189,7 +189,7 @@ class Invoice(models.Model):
     parent_amount = models.BigIntegerField("доплата родителей, коп.")
     paid_amount = models.BigIntegerField("оплачено, коп.", default=0)
     advance_netted = models.BigIntegerField("зачтено авансов, коп.", default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="создан")
 
     class Meta:
         verbose_name = "счёт поставщика"
@@ -231,9 +231,14 @@ class InvoiceLine(models.Model):
     amounts and lessons are then negative). The closed month's own invoice never changes.
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="lines", verbose_name="счёт"
+    )
     contract = models.ForeignKey(
-        "enrollment.Contract", on_delete=models.PROTECT, related_name="invoice_lines"
+        "enrollment.Contract",
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+        verbose_name="договор",
     )
     contract_number = models.CharField("договор", max_length=30)
     child_initials = models.CharField("ребёнок", max_length=60)
@@ -275,9 +280,14 @@ class InvoicedCharge(models.Model):
     """A lesson's charge billed on an invoice line: a charge is billed once (the unique charge),
     so a close that is run again takes only what is not linked yet."""
 
-    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="charges")
+    line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, related_name="charges", verbose_name="строка счёта"
+    )
     charge = models.OneToOneField(
-        "enrollment.Charge", on_delete=models.PROTECT, related_name="invoiced"
+        "enrollment.Charge",
+        on_delete=models.PROTECT,
+        related_name="invoiced",
+        verbose_name="начисление",
     )
 
     class Meta:
@@ -292,9 +302,14 @@ class InvoicedReversal(models.Model):
     """A billed charge taken back after its month was closed, billed back once on a correction
     line of a later invoice (the unique charge)."""
 
-    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="reversals")
+    line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, related_name="reversals", verbose_name="строка счёта"
+    )
     charge = models.OneToOneField(
-        "enrollment.Charge", on_delete=models.PROTECT, related_name="invoiced_reversal"
+        "enrollment.Charge",
+        on_delete=models.PROTECT,
+        related_name="invoiced_reversal",
+        verbose_name="начисление",
     )
 
     class Meta:
@@ -315,12 +330,14 @@ class InvoiceDocument(models.Model):
     """A document of an invoice as it was rendered when issued, with its SHA-256: stored once,
     never regenerated, so what a provider downloads today is what the operator approved."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="documents")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="documents", verbose_name="счёт"
+    )
     kind = models.CharField("документ", max_length=20, choices=InvoiceDocumentKind.choices)
     filename = models.CharField("имя файла", max_length=200)
     content = models.BinaryField("содержимое")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField("контрольная сумма SHA-256", max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="сформирован")
 
     class Meta:
         verbose_name = "документ счёта"
@@ -341,7 +358,9 @@ class InvoicePayment(models.Model):
     or a bank statement loaded again, pays once. Never changed nor deleted.
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name="счёт"
+    )
     amount = models.BigIntegerField("сумма, коп.")
     order_number = models.CharField("номер платёжного поручения", max_length=6)
     order_date = models.DateField("дата платёжного поручения")
@@ -435,8 +454,12 @@ class Advance(models.Model):
 class AdvanceNetting(models.Model):
     """How much of an advance an invoice netted off, once per invoice and advance."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="nettings")
-    advance = models.ForeignKey(Advance, on_delete=models.PROTECT, related_name="nettings")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="nettings", verbose_name="счёт"
+    )
+    advance = models.ForeignKey(
+        Advance, on_delete=models.PROTECT, related_name="nettings", verbose_name="аванс"
+    )
     amount = models.BigIntegerField("зачтено, коп.")
 
     class Meta:

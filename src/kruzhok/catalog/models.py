@@ -62,7 +62,10 @@ class Program(models.Model):
     """A supplementary education program a provider offers."""
 
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="programs"
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name="поставщик",
     )
     title = models.CharField("название", max_length=300)
     description = models.TextField("описание")
@@ -150,7 +153,12 @@ class ProgramModerationEvent(models.Model):
     """One transition of a program's state: who made it, from which state to which, with the
     operator's remarks when the program is returned for changes."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="moderation_events")
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="moderation_events",
+        verbose_name="программа",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="кто",
@@ -175,7 +183,9 @@ class ProgramModerationEvent(models.Model):
 class Group(models.Model):
     """A study group of a program: a teacher, a number of seats and a weekly schedule."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="groups")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="groups", verbose_name="программа"
+    )
     name = models.CharField("название", max_length=200)
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -207,6 +217,15 @@ class Group(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="group_dates_ordered"
             ),
+            # The backstop of the forms' range (common.bounds: from 2000 to the planning
+            # horizon, at most 366 days): a year like 2999 or 9999 never reaches the lessons.
+            # The span itself is checked by catalog.groups, as date arithmetic in a CHECK would
+            # need a function SQLite has only inside Django's connections.
+            models.CheckConstraint(
+                condition=Q(start_date__gte=datetime.date(2000, 1, 1))
+                & Q(end_date__lte=datetime.date(2100, 12, 31)),
+                name="group_dates_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -230,7 +249,9 @@ class Weekday(models.IntegerChoices):
 class ScheduleSlot(models.Model):
     """A weekly class: weekday, start time and length in academic hours."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="schedule")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="schedule", verbose_name="группа"
+    )
     weekday = models.PositiveSmallIntegerField("день недели", choices=Weekday.choices)
     start_time = models.TimeField("начало")
     hours = models.PositiveSmallIntegerField("академических часов", default=1)
@@ -263,7 +284,9 @@ class LessonStatus(models.TextChoices):
 class Lesson(models.Model):
     """One class of a group on a date; generated from the schedule, skipping public holidays."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="lessons")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="lessons", verbose_name="группа"
+    )
     date = models.DateField("дата")
     start_time = models.TimeField("начало")
     hours = models.PositiveSmallIntegerField("академических часов")
@@ -305,7 +328,9 @@ class LessonChange(models.Model):
     put a lesson back there.
     """
 
-    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.PROTECT, related_name="changes")
+    lesson = models.ForeignKey(
+        "catalog.Lesson", on_delete=models.PROTECT, related_name="changes", verbose_name="занятие"
+    )
     kind = models.CharField("что изменено", max_length=20, choices=LessonChangeKind.choices)
     from_date = models.DateField("была дата")
     from_time = models.TimeField("было время")

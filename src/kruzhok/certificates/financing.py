@@ -9,7 +9,8 @@ written in the transaction that makes it, beside an audit event. What a change g
   treasury, a cut gives back only what the budget still holds (never below what certificates
   were credited), so the ledger's totals stay the sum of its transfers;
 * the quota never falls below the certificates already funded;
-* the per-child rules (nominals, programs per child, billing regime, advances) may take effect
+* the per-child rules (nominals, programs per child, billing regime, advances, where a
+  certificate may be used) may take effect
   from a later day within a running period: such a change waits (`applied_at` empty) and
   `financing_changes_apply` brings it in on that day — at the funding of a certificate of that
   program and from `kruzhok financing_changes_apply` (cron) — in the order of their days; a
@@ -56,6 +57,8 @@ DATED_FIELDS = frozenset(
         FinancingField.PROGRAMS_PER_CHILD,
         FinancingField.BILLING_REGIME,
         FinancingField.ADVANCE,
+        # Decides new applications and contracts only: the contracts made stay as they are.
+        FinancingField.REACH,
     }
 )
 
@@ -75,7 +78,6 @@ class FinancingRules:
     max_programs_per_child: int
     billing_regime: str
     advance_percent: int
-    # Not in the editor yet (issue 12's setting): the editor's changes leave it as it is.
     certificate_reach: str = CertificateReach.REGION
 
 
@@ -115,6 +117,8 @@ def _display(field: str, rules: FinancingRules) -> str:
         return str(rules.max_programs_per_child)
     if field == FinancingField.BILLING_REGIME:
         return str(BillingRegime(rules.billing_regime).label)
+    if field == FinancingField.REACH:
+        return str(CertificateReach(rules.certificate_reach).label)
     return f"{rules.advance_percent} %"
 
 
@@ -233,6 +237,13 @@ def _check(
         error_add(errors, "billing_regime", "Выберите порядок оплаты из списка.")
     if not 0 <= new.advance_percent <= 100:
         error_add(errors, "advance_percent", "Аванс — от 0 до 100 %.")
+    if new.certificate_reach not in CertificateReach.values:
+        error_add(
+            errors,
+            "certificate_reach",
+            "Выберите из списка, где можно использовать сертификат: у любого поставщика "
+            "региона или только у поставщиков своего муниципалитета.",
+        )
     if effective_from < today:
         error_add(
             errors,

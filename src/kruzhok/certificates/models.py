@@ -108,6 +108,7 @@ class FinancingField(models.TextChoices):
     PROGRAMS_PER_CHILD = "max_programs_per_child", "Программ по сертификату на ребёнка"
     BILLING_REGIME = "billing_regime", "Порядок оплаты"
     ADVANCE = "advance_percent", "Аванс, %"
+    REACH = "certificate_reach", "Где можно использовать сертификат"
 
 
 class FinancingProgramChange(models.Model):
@@ -162,7 +163,10 @@ class NominalBand(models.Model):
     """The nominal for children of an age band (full years at the period start)."""
 
     financing_program = models.ForeignKey(
-        FinancingProgram, on_delete=models.CASCADE, related_name="nominal_bands"
+        FinancingProgram,
+        on_delete=models.CASCADE,
+        related_name="nominal_bands",
+        verbose_name="программа финансирования",
     )
     age_min = models.PositiveSmallIntegerField("возраст от")
     age_max = models.PositiveSmallIntegerField("возраст до")
@@ -191,11 +195,17 @@ class Certificate(models.Model):
     """One per child: a numbered electronic certificate, with its money in a ledger account."""
 
     child = models.OneToOneField(
-        "families.Child", on_delete=models.PROTECT, related_name="certificate"
+        "families.Child",
+        on_delete=models.PROTECT,
+        related_name="certificate",
+        verbose_name="ребёнок",
     )
     number = models.CharField("номер", max_length=11, unique=True)
     municipality = models.ForeignKey(
-        "common.Municipality", on_delete=models.PROTECT, related_name="certificates"
+        "common.Municipality",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name="муниципалитет",
     )
     status = models.CharField(
         "статус",
@@ -254,13 +264,28 @@ class Account(models.Model):
 
     kind = models.CharField("вид", max_length=20, choices=AccountKind.choices)
     municipality = models.ForeignKey(
-        "common.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "common.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="муниципалитет",
     )
     financing_program = models.ForeignKey(
-        FinancingProgram, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+        FinancingProgram,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        verbose_name="программа финансирования",
     )
     certificate = models.OneToOneField(
-        Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+        Certificate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account",
+        verbose_name="сертификат",
     )
     provider = models.ForeignKey(
         "providers.Provider",
@@ -268,12 +293,15 @@ class Account(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="accounts",
+        verbose_name="поставщик",
     )
-    debits_pending = models.BigIntegerField(default=0)
-    debits_posted = models.BigIntegerField(default=0)
-    credits_pending = models.BigIntegerField(default=0)
-    credits_posted = models.BigIntegerField(default=0)
-    debits_must_not_exceed_credits = models.BooleanField(default=True)
+    debits_pending = models.BigIntegerField(default=0, verbose_name="дебет (резерв), коп.")
+    debits_posted = models.BigIntegerField(default=0, verbose_name="дебет (проведено), коп.")
+    credits_pending = models.BigIntegerField(default=0, verbose_name="кредит (резерв), коп.")
+    credits_posted = models.BigIntegerField(default=0, verbose_name="кредит (проведено), коп.")
+    debits_must_not_exceed_credits = models.BooleanField(
+        default=True, verbose_name="дебет не больше кредита"
+    )
 
     class Meta:
         verbose_name = "счёт учёта"
@@ -338,13 +366,17 @@ class Account(models.Model):
 class Hold(models.Model):
     """Money reserved on a certificate for a contract; posted in parts, the rest voided."""
 
-    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
-    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    debit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="holds", verbose_name="счёт дебета"
+    )
+    credit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name="счёт кредита"
+    )
     amount = models.BigIntegerField("зарезервировано")
     posted = models.BigIntegerField("списано", default=0)
     voided = models.BigIntegerField("освобождено", default=0)
     cause = models.CharField("основание", max_length=100, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="создан")
 
     class Meta:
         verbose_name = "резерв"
@@ -383,14 +415,28 @@ class Transfer(models.Model):
     """An append-only movement of money between two accounts (never updated, never deleted)."""
 
     kind = models.CharField("вид", max_length=10, choices=TransferKind.choices)
-    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits")
-    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits")
+    debit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="debits", verbose_name="счёт дебета"
+    )
+    credit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="credits", verbose_name="счёт кредита"
+    )
     amount = models.BigIntegerField("сумма, коп.")
     hold = models.ForeignKey(
-        Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+        Hold,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+        verbose_name="резерв",
     )
     reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name="сторнирует",
     )
     idempotency_key = models.CharField("ключ идемпотентности", max_length=200, unique=True)
     description = models.CharField("описание", max_length=300, blank=True)

@@ -1,9 +1,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
@@ -517,14 +518,14 @@ _CERTIFICATE_DEBITED = (
 )
 
 
-def certificate_money_by_month(*, municipality_ids: list[int]) -> list[MoneyMonth]:
-    """Money credited / spent / expired in each month, and reserved / remaining at its end, for
-    the certificates of these municipalities: two aggregate queries grouped by month and kind
-    (the transfers on each side of a certificate's account); the running totals are summed
-    over the months (a dozen rows), never over transfers."""
+def _money_flows(municipality_ids: list[int], since: datetime | None) -> dict[date, dict[str, int]]:
+    """Per month and kind, what the transfers on a certificate's side of these municipalities
+    moved (from `since` on, or ever)."""
     month = TruncMonth("created_at")
+    after = Q(created_at__gte=since) if since is not None else Q()
     debited = (
         Transfer.objects.filter(
+            after,
             kind__in=_CERTIFICATE_DEBITED,
             debit_account__kind=AccountKind.CERTIFICATE,
             debit_account__municipality_id__in=municipality_ids,
@@ -534,42 +535,75 @@ def certificate_money_by_month(*, municipality_ids: list[int]) -> list[MoneyMont
         .annotate(total=Sum("amount"))
         .values_list("month", "kind", "total")
     )
-    credited = (
-        Transfer.objects.filter(
-            Q(kind=TransferKind.CREDIT)
-            | Q(kind=TransferKind.REVERSE, reverses__kind=TransferKind.POST),
-            credit_account__kind=AccountKind.CERTIFICATE,
-            credit_account__municipality_id__in=municipality_ids,
-        )
-        .annotate(month=month)
+    credited = Transfer.objects.filter(
+        after,
+        credit_account__kind=AccountKind.CERTIFICATE,
+        credit_account__municipality_id__in=municipality_ids,
+    )
+    # The reversals of charges apart from the credits: joined to the transfer each reverses
+    # only once filtered to reversals (a few rows), where one query for both joined every
+    # credit, or hashed the whole ledger to find the reversed ones.
+    by_month = [
+        rows.annotate(month=month)
         .values("month", "kind")
         .annotate(total=Sum("amount"))
         .values_list("month", "kind", "total")
-    )
+        for rows in (
+            credited.filter(kind=TransferKind.CREDIT),
+            credited.filter(kind=TransferKind.REVERSE, reverses__kind=TransferKind.POST),
+        )
+    ]
     flows: dict[date, dict[str, int]] = {}
-    for when, kind, total in [*debited, *credited]:
+    for when, kind, total in [*debited, *by_month[0], *by_month[1]]:
         day = when.date() if isinstance(when, datetime) else when
         flows.setdefault(day, {})[kind] = total
-    rows = []
-    reserved = balance = 0
-    for day in sorted(flows):
-        f = flows[day]
-        credit, post = f.get(TransferKind.CREDIT, 0), f.get(TransferKind.POST, 0)
-        unposted = f.get(TransferKind.REVERSE, 0)  # a reversed charge goes back to the reserve
-        expire = f.get(TransferKind.EXPIRE, 0)
-        reserved += f.get(TransferKind.HOLD, 0) - f.get(TransferKind.VOID, 0) - post + unposted
-        balance += credit - post + unposted - expire
-        rows.append(
-            MoneyMonth(
-                month=day,
-                credited=credit,
-                spent=post - unposted,
-                expired=expire,
-                reserved=reserved,
-                remaining=balance,
-            )
-        )
-    return rows
+    return flows
+
+
+def _month_moves(f: dict[str, int]) -> tuple[int, int, int, int, int]:
+    """credited, spent, expired, and the changes of the reserve and of the balance."""
+    credit, post = f.get(TransferKind.CREDIT, 0), f.get(TransferKind.POST, 0)
+    unposted = f.get(TransferKind.REVERSE, 0)  # a reversed charge goes back to the reserve
+    expire = f.get(TransferKind.EXPIRE, 0)
+    held = f.get(TransferKind.HOLD, 0) - f.get(TransferKind.VOID, 0) - post + unposted
+    return credit, post - unposted, expire, held, credit - post + unposted - expire
+
+
+def certificate_money_by_month(
+    *, municipality_ids: list[int], since: date | None = None, until: date | None = None
+) -> list[MoneyMonth]:
+    """Money credited / spent / expired in each month, and reserved / remaining at its end, for
+    the certificates of these municipalities, each month with money moved: two aggregate
+    queries grouped by month and kind (the transfers on each side of a certificate's account).
+
+    Without `since`, every transfer ever is read and the running totals are summed forwards
+    from zero (the definition, docs/reports.md). With `since` (a month's first day) only the
+    transfers from that month on are read, and the totals at each month's end are walked
+    backwards from the accounts' running totals now (`certificate_money_now`), less what moved
+    after that month: the same figures, from a year of transfers instead of all of them.
+    `until`: no month after it is listed (a report dated in the past)."""
+    if since is None:
+        flows = _money_flows(municipality_ids, None)
+        rows = []
+        reserved = balance = 0
+        for day in sorted(flows):
+            credit, spent, expire, held, moved = _month_moves(flows[day])
+            reserved += held
+            balance += moved
+            rows.append(MoneyMonth(day, credit, spent, expire, reserved, balance))
+    else:
+        start = timezone.make_aware(datetime.combine(since, time.min))
+        flows = _money_flows(municipality_ids, start)
+        now = certificate_money_now(municipality_ids=municipality_ids)
+        reserved, balance = now.reserved, now.balance
+        rows = []
+        for day in sorted(flows, reverse=True):
+            credit, spent, expire, held, moved = _month_moves(flows[day])
+            rows.append(MoneyMonth(day, credit, spent, expire, reserved, balance))
+            reserved -= held
+            balance -= moved
+        rows.reverse()
+    return [row for row in rows if until is None or row.month <= until]
 
 
 def certificate_money_now(*, municipality_ids: list[int]) -> CertificateMoney:

@@ -151,8 +151,8 @@ class PopulationFigure(models.Model):
 class NumberSequence(models.Model):
     """A gapless counter (certificate numbers per region, contract numbers)."""
 
-    name = models.CharField(max_length=50, primary_key=True)
-    last_value = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=50, primary_key=True, verbose_name="название счётчика")
+    last_value = models.BigIntegerField(default=0, verbose_name="последний номер")
 
     class Meta:
         verbose_name = "счётчик номеров"

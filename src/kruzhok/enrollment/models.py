@@ -38,13 +38,22 @@ class Application(models.Model):
     """Заявка: a parent asks for a seat for a child in a group."""
 
     child = models.ForeignKey(
-        "families.Child", on_delete=models.PROTECT, related_name="applications"
+        "families.Child",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name="ребёнок",
     )
     group = models.ForeignKey(
-        "catalog.Group", on_delete=models.PROTECT, related_name="applications"
+        "catalog.Group",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name="группа",
     )
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name="заявитель",
     )
     status = models.CharField(
         "состояние",
@@ -60,6 +69,7 @@ class Application(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name="кем изменён статус",
     )
     reason = models.TextField("причина", blank=True)
     offer_expires_at = models.DateTimeField("оферта действует до", null=True, blank=True)
@@ -98,7 +108,7 @@ class Contract(models.Model):
     """Договор об образовании (offer form), concluded when the parent accepts the offer."""
 
     application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="contract"
+        Application, on_delete=models.PROTECT, related_name="contract", verbose_name="заявка"
     )
     number = models.CharField("номер", max_length=30, unique=True)
     certificate = models.ForeignKey(
@@ -107,6 +117,7 @@ class Contract(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="contracts",
+        verbose_name="сертификат",
     )
     hold = models.OneToOneField(
         "certificates.Hold",
@@ -114,6 +125,7 @@ class Contract(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="contract",
+        verbose_name="резерв",
     )
     start_date = models.DateField("начало обучения по договору")
     end_date = models.DateField("окончание обучения по договору")
@@ -124,7 +136,10 @@ class Contract(models.Model):
     parent_part = models.BigIntegerField("доплата родителя, коп.")
     accepted_at = models.DateTimeField("оферта принята")
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="кем принята оферта",
     )
     accepted_ip = models.GenericIPAddressField("IP-адрес акцепта", null=True, blank=True)
     accepted_user_agent = models.CharField("браузер", max_length=300, blank=True)
@@ -147,6 +162,9 @@ class Contract(models.Model):
                 & Q(total_cost=F("certificate_part") + F("parent_part")),
                 name="contract_parts_sum_to_total",
             ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="contract_dates_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,6 +185,7 @@ class EnrollmentWindow(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="enrollment_windows",
+        verbose_name="программа",
     )
     group = models.ForeignKey(
         "catalog.Group",
@@ -174,6 +193,7 @@ class EnrollmentWindow(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="enrollment_windows",
+        verbose_name="группа",
     )
     opens_at = models.DateTimeField("запись открывается", null=True, blank=True)
     closes_at = models.DateTimeField("запись закрывается", null=True, blank=True)
@@ -184,6 +204,7 @@ class EnrollmentWindow(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name="кем изменено",
     )
 
     class Meta:
@@ -229,7 +250,10 @@ class Charge(models.Model):
     """
 
     contract = models.ForeignKey(
-        "enrollment.Contract", on_delete=models.PROTECT, related_name="charges"
+        "enrollment.Contract",
+        on_delete=models.PROTECT,
+        related_name="charges",
+        verbose_name="договор",
     )
     lesson = models.ForeignKey(
         "catalog.Lesson",
@@ -238,6 +262,7 @@ class Charge(models.Model):
         null=True,
         blank=True,
         help_text="занятие — при оплате за посещённые занятия",
+        verbose_name="занятие",
     )
     month = models.DateField(
         "месяц обучения",
@@ -254,6 +279,7 @@ class Charge(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="charge",
+        verbose_name="проводка",
     )
     reversal = models.OneToOneField(
         "certificates.Transfer",
@@ -261,6 +287,7 @@ class Charge(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reversed_charge",
+        verbose_name="сторно",
     )
     # Stored, not read through the lesson: the month close groups a region's charges by it
     # without joining millions of lessons (make bench-billing).
@@ -268,8 +295,8 @@ class Charge(models.Model):
         "месяц занятия", help_text="первое число месяца занятия или оплаченного месяца"
     )
     billed_month = models.DateField("месяц счёта", help_text="первое число месяца")
-    created_at = models.DateTimeField(auto_now_add=True)
-    reversed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="начислено")
+    reversed_at = models.DateTimeField(null=True, blank=True, verbose_name="отменено")
     reversal_billed_month = models.DateField(
         "месяц корректировки отмены",
         null=True,

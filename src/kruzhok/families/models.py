@@ -73,12 +73,17 @@ class Child(models.Model):
 class Guardianship(models.Model):
     """A parent or guardian of a child; the first one added the child."""
 
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardianships")
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="guardianships", verbose_name="ребёнок"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardianships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="guardianships",
+        verbose_name="законный представитель",
     )
     is_primary = models.BooleanField("добавил ребёнка", default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="добавлен")
 
     class Meta:
         verbose_name = "законный представитель"

@@ -17,12 +17,15 @@ from kruzhok.notifications.services import notify
 
 MAX_AGE_YEARS = 18
 
+# Said for a СНИЛС of a child of another family. Worded so that it does not say the child is
+# registered: the number may as well be mistyped, and the operator gets the request (an entry
+# «Попытка добавить ребёнка с СНИЛС другой семьи» in the audit log, against that child).
 SNILS_REGISTERED_MESSAGE = (
-    "Ребёнок с таким СНИЛС уже зарегистрирован в системе. Второй родитель или законный "
-    "представитель может быть добавлен к ребёнку только по приглашению того родителя, который "
-    "его зарегистрировал: попросите его отправить вам приглашение из личного кабинета "
-    "(«Второй родитель» внизу страницы кабинета). "
-    "Если вы считаете, что это ошибка, обратитесь в муниципальный опорный центр."
+    "Добавить ребёнка с этим СНИЛС из личного кабинета не получилось. Проверьте номер по "
+    "страховому свидетельству или выписке. Если номер верный, мы передали запрос в "
+    "муниципальный опорный центр: специалист проверит данные и свяжется с вами. Второй "
+    "родитель или законный представитель добавляется к ребёнку по приглашению из кабинета "
+    "того, кто ребёнка уже добавил («Второй родитель» внизу страницы кабинета)."
 )
 SNILS_ALREADY_YOURS_MESSAGE = "Этот ребёнок уже есть в вашем личном кабинете."
 SNILS_TRIES_MESSAGE = (
@@ -134,9 +137,10 @@ def child_add_refusal_record(*, parent: User, snils: str) -> None:
     `registered`). Call it after that refusal, outside its rolled-back transaction.
 
     Guarantees: the refusal counts against the parent's daily limit of such refusals
-    (KRUZHOK_SNILS_REFUSALS_PER_DAY), and every guardian of the child is told in the cabinet
-    and by letter that someone entered the child's СНИЛС — without naming who, and without
-    telling the parent anything more than the refusal did.
+    (KRUZHOK_SNILS_REFUSALS_PER_DAY); the operator sees the request in the audit log (the
+    parent, the child it names, no СНИЛС); and every guardian of the child is told in the
+    cabinet and by letter that someone entered the child's СНИЛС — without naming who, and
+    without telling the parent anything more than the refusal did.
     """
     snils = normalize_digits(snils)
     rate_limit_hit(
@@ -148,6 +152,7 @@ def child_add_refusal_record(*, parent: User, snils: str) -> None:
     child = Child.objects.filter(snils=snils).first()
     if child is None:
         return
+    audit_record(actor=parent, action="child_add_duplicate", obj=child)
     for guardianship in child.guardianships.select_related("user"):
         if guardianship.user_id == parent.pk:
             continue

@@ -8,7 +8,10 @@ class Notification(models.Model):
     letters' queue: see `notifications.services`)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="получатель",
     )
     subject = models.CharField("тема", max_length=200)
     body = models.TextField("текст")

@@ -145,9 +145,46 @@ class Register:
     link: Callable[[Any], str] | None = None
     # The filters a selector takes (the form's other fields are the page's own).
     filter_names: tuple[str, ...] = field(default=())
+    # The same rows in the query shape that reads one page fastest, where it is not `rows`'s.
+    page_rows: Callable[[list[int], dict[str, Any]], QuerySet[Any]] | None = None
+
+    def _filters(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {k: data.get(k) for k in ("q", *self.filter_names)}
 
     def rows_for(self, municipality_ids: list[int], data: dict[str, Any]) -> QuerySet[Any]:
-        return self.rows(municipality_ids, {k: data.get(k) for k in ("q", *self.filter_names)})
+        return self.rows(municipality_ids, self._filters(data))
+
+    def pages_for(
+        self, municipality_ids: list[int], data: dict[str, Any]
+    ) -> "QuerySet[Any] | CountedPages":
+        """What the page's paginator reads: the rows, or the rows counted one way and sliced
+        another."""
+        rows = self.rows_for(municipality_ids, data)
+        if self.page_rows is None:
+            return rows
+        return CountedPages(rows, self.page_rows(municipality_ids, self._filters(data)))
+
+
+class CountedPages:
+    """Rows for Django's Paginator counted by one query and sliced from another that selects
+    the same rows in the same order. The sliced form reads the first pages fastest (it walks
+    the rows in order and stops); past `PAGED_DEPTH` rows the counted form is cheaper (it
+    reads every row once, however deep the page)."""
+
+    PAGED_DEPTH = 5_000
+
+    def __init__(self, counted: QuerySet[Any], paged: QuerySet[Any]) -> None:
+        self.counted, self.paged = counted, paged
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        deep = (index.start or 0) >= self.PAGED_DEPTH
+        return list((self.counted if deep else self.paged)[index])
 
 
 def _certificates(ids: list[int], f: dict[str, Any], snils: str = "") -> QuerySet[Any]:
@@ -211,6 +248,9 @@ CONTRACTS = Register(
     filter_form=ContractFilter,
     rows=lambda ids, f: contract_register(
         municipality_ids=ids, query=f.get("q") or "", state=f.get("state") or ""
+    ),
+    page_rows=lambda ids, f: contract_register(
+        municipality_ids=ids, query=f.get("q") or "", state=f.get("state") or "", page=True
     ),
     filter_names=("state",),
     columns=(

@@ -17,4 +17,5 @@ urlpatterns = [
     path("corrections/<id:pk>/", corrections.correction_detail, name="correction_detail"),
     path("corrections/<id:pk>/approve/", corrections.correction_approve, name="correction_approve"),
     path("corrections/<id:pk>/reject/", corrections.correction_reject, name="correction_reject"),
+    path("audit/export.xlsx", views.audit_export, name="audit_export"),
 ]

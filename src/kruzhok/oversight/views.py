@@ -13,20 +13,15 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.common.models import Municipality
-from kruzhok.common.selectors import (
-    AUDIT_ACTION_LABELS,
-    audit_action_label,
-    audit_event_list,
-    audit_object_label,
-    audit_object_types,
-)
 from kruzhok.common.xlsx import XLSX_CONTENT_TYPE
 from kruzhok.enrollment.selectors import application_overdue_list
-from kruzhok.oversight.forms import AuditFilter, SnilsSearchForm
+from kruzhok.oversight.audit import audit_caption, audit_filtered, audit_rows, audit_xlsx
+from kruzhok.oversight.forms import SnilsSearchForm
 from kruzhok.oversight.menu import OPERATOR_ROLES, operator_menu
 from kruzhok.oversight.registers import (
     EXPORT_ROW_LIMIT,
@@ -36,11 +31,7 @@ from kruzhok.oversight.registers import (
     Register,
     register_xlsx,
 )
-from kruzhok.oversight.selectors import (
-    audit_actor_ids,
-    operator_today,
-    oversight_municipalities,
-)
+from kruzhok.oversight.selectors import operator_today, oversight_municipalities
 
 
 def _page(request: AuthenticatedHttpRequest, rows: Any) -> Page[Any]:
@@ -76,9 +67,9 @@ def _register(slug: str) -> Register:
 
 def _filtered(
     request: AuthenticatedHttpRequest, register: Register
-) -> tuple[Any, list[Municipality], list[int], QuerySet[Any] | None]:
-    """The filter form, the reader's municipalities, those the rows come from, and the rows
-    (None when the filters are wrong: the form says what to fix)."""
+) -> tuple[Any, list[Municipality], list[int], dict[str, Any] | None]:
+    """The filter form, the reader's municipalities, those the rows come from, and the
+    filters (None when they are wrong: the form says what to fix)."""
     municipalities = oversight_municipalities(user=request.user)
     form = register.filter_form(
         request.GET or None, municipalities=municipalities, hint=register.hint
@@ -89,7 +80,7 @@ def _filtered(
     data = form.cleaned_data if request.GET else {}
     if data.get("municipality"):
         ids = [data["municipality"]] if data["municipality"] in ids else []
-    return form, municipalities, ids, register.rows_for(ids, data)
+    return form, municipalities, ids, data
 
 
 def _register_page(
@@ -100,8 +91,8 @@ def _register_page(
     found: QuerySet[Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    form, _municipalities, _ids, rows = _filtered(request, register)
-    page = _page(request, rows if rows is not None else [])
+    form, _municipalities, ids, data = _filtered(request, register)
+    page = _page(request, register.pages_for(ids, data) if data is not None else [])
     shown = list(found) if found is not None else list(page.object_list)
     return render(
         request,
@@ -148,11 +139,12 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def register_export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The register as XLSX, with the page's filters."""
     chosen = _register(slug)
-    _form, municipalities, ids, rows = _filtered(request, chosen)
+    _form, municipalities, ids, data = _filtered(request, chosen)
     back = f"{request.path.removesuffix('export.xlsx')}?{request.GET.urlencode()}"
-    if rows is None:
+    if data is None:
         messages.error(request, "Выгрузка не сделана: исправьте фильтры.")
         return redirect(back)
+    rows = chosen.rows_for(ids, data)
     total = rows.count()
     if total > EXPORT_ROW_LIMIT:
         messages.error(
@@ -188,36 +180,44 @@ def applications_overdue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @role_required(*OPERATOR_ROLES)
 def audit(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The journal of actions, read-only: who did what, when, to what."""
-    form = AuditFilter(
-        request.GET or None,
-        actions=list(AUDIT_ACTION_LABELS),
-        object_types=audit_object_types(),
-    )
-    data = form.cleaned_data if request.GET and form.is_valid() else {}
-    valid = not request.GET or form.is_valid()
-    events = audit_event_list(
-        actor_ids=audit_actor_ids(user=request.user),
-        action=data.get("action") or "",
-        object_type=data.get("object_type") or "",
-        day_from=data.get("day_from"),
-        day_to=data.get("day_to"),
-    )
-    page = _page(request, events if valid else [])
+    """The journal of actions, read-only: who did what, when, to what, with the details."""
+    form, events = audit_filtered(user=request.user, query=request.GET)
+    page = _page(request, events if events is not None else [])
     return render(
         request,
         "oversight/audit.html",
         {
             "form": form,
             "page": page,
-            "rows": [
-                {
-                    "event": event,
-                    "action": audit_action_label(event.action),
-                    "object": audit_object_label(event.object_type),
-                }
-                for event in page.object_list
-            ],
+            "rows": audit_rows(page.object_list),
             "query": _query_without_page(request),
+            "export_limit": EXPORT_ROW_LIMIT,
         },
     )
+
+
+@role_required(*OPERATOR_ROLES)
+def audit_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The journal as XLSX, with the page's filters (at most `EXPORT_ROW_LIMIT` rows)."""
+    form, events = audit_filtered(user=request.user, query=request.GET)
+    back = f"{reverse('oversight:audit')}?{request.GET.urlencode()}"
+    if events is None:
+        messages.error(request, "Выгрузка не сделана: исправьте фильтры.")
+        return redirect(back)
+    total = events.count()
+    if total > EXPORT_ROW_LIMIT:
+        messages.error(
+            request,
+            f"Под фильтры подходит {total} записей, а в один файл выгружается не больше "
+            f"{EXPORT_ROW_LIMIT}: уточните период или действие.",
+        )
+        return redirect(back)
+    data = form.cleaned_data if request.GET else {}
+    content = audit_xlsx(
+        events=events.iterator(chunk_size=2000),
+        caption=audit_caption(data.get("day_from"), data.get("day_to")),
+    )
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    filename = f"zhurnal-{timezone.localdate():%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

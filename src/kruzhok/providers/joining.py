@@ -12,7 +12,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.accounts.services import user_register
+from kruzhok.accounts.services import (
+    person_errors,
+    user_already_registered_answer,
+    user_register,
+)
 from kruzhok.accounts.validators import normalize_email, normalize_phone
 from kruzhok.common.field_errors import Errors, errors_merge
 from kruzhok.common.models import Municipality
@@ -58,7 +62,7 @@ def provider_join(
     municipality: Municipality,
     site_url: str | None = None,
     **organisation: Unpack[Organisation],
-) -> ProviderStaff:
+) -> ProviderStaff | None:
     """A provider asks to join: its administrator's account and the provider on moderation.
 
     In one transaction: the person is registered by accounts.user_register with the provider
@@ -68,11 +72,34 @@ def provider_join(
     parts is reported at once: ИНН/ОГРН by provider_create, bank details by their control keys,
     a licence for an organisation. Errors of the organisation's own phone and e-mail are keyed
     "org_phone" and "org_email".
+
+    The answer never tells whether the administrator's address is already registered: with
+    one that is, every other detail is checked and reported the same way, and when nothing
+    else is wrong, nothing is created, the address's owner gets a letter instead (as at a
+    parent's registration) and None is returned.
     """
     unknown = set(organisation) - set(Organisation.__annotations__)
     if unknown:
         raise TypeError(f"provider_join got unknown fields: {', '.join(sorted(unknown))}")
     errors = _organisation_errors(organisation)
+    owner = User.objects.filter(email__iexact=normalize_email(email)).first()
+    if owner is not None:
+        _join_with_a_taken_address(
+            owner=owner,
+            errors=errors,
+            organisation=organisation,
+            municipality=municipality,
+            password=password,
+            site_url=site_url,
+            person=person_errors(
+                email=email,
+                password=password,
+                last_name=last_name,
+                first_name=first_name,
+                phone=phone,
+            ),
+        )
+        return None
     user: User | None = None
     try:
         user = user_register(
@@ -93,6 +120,28 @@ def provider_join(
         # Raising here rolls back the account created above, and its letter is never sent.
         raise ValidationError(errors)
     return _administrator_appoint(user=user, provider=provider)
+
+
+def _join_with_a_taken_address(
+    *,
+    owner: User,
+    errors: Errors,
+    organisation: Organisation,
+    municipality: Municipality,
+    password: str,
+    site_url: str | None,
+    person: dict[str, list[ValidationError]],
+) -> None:
+    """The same checks as a join with a new address, and nothing kept: the organisation is
+    created in a savepoint (its numbers are checked there) that is rolled back."""
+    if person:
+        errors_merge(errors, ValidationError(person))
+    with transaction.atomic():
+        _provider_create(errors, organisation, municipality=municipality)
+        transaction.set_rollback(True)
+    if errors:
+        raise ValidationError(errors)
+    user_already_registered_answer(user=owner, password=password, site_url=site_url)
 
 
 def _organisation_errors(organisation: Organisation) -> Errors:

@@ -86,7 +86,10 @@ class ProviderModerationEvent(models.Model):
     """One step of a provider's moderation: who moved it from which status to which, and why."""
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="moderation_events"
+        Provider,
+        on_delete=models.CASCADE,
+        related_name="moderation_events",
+        verbose_name="поставщик",
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,9 +121,14 @@ class StaffRole(models.TextChoices):
 class ProviderStaff(models.Model):
     """A user working for a provider, as its administrator or as a teacher."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="staff")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="staff", verbose_name="поставщик"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_roles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="provider_roles",
+        verbose_name="пользователь",
     )
     role = models.CharField("роль", max_length=20, choices=StaffRole.choices)
 
@@ -139,7 +147,9 @@ class ProviderStaff(models.Model):
 class StaffInvitation(models.Model):
     """An invitation to work for a provider, sent by e-mail as a signed link; used once."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="invitations", verbose_name="поставщик"
+    )
     email = models.EmailField("электронная почта")
     role = models.CharField("роль", max_length=20, choices=StaffRole.choices)
     invited_by = models.ForeignKey(

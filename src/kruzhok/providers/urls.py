@@ -11,6 +11,7 @@ from kruzhok.providers import views
 
 urlpatterns: list[URLPattern] = [
     path("join/", views.join, name="join"),
+    path("join/done/", views.join_done, name="join_done"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("invitations/<id:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("<id:provider_id>/profile/", views.profile_edit, name="profile_edit"),

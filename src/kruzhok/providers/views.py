@@ -52,7 +52,7 @@ def join(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            staff = joining.provider_join(
+            joining.provider_join(
                 email=data["email"],
                 password=data["password1"],
                 last_name=data["last_name"],
@@ -79,16 +79,16 @@ def join(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc, field_map={"password": "password1"})
         else:
-            auth_login(request, staff.user, backend=LOGIN_BACKEND)
-            messages.success(
-                request,
-                f"Заявка «{staff.provider.short_name}» отправлена оператору на проверку. "
-                f"Мы отправили письмо на {staff.user.email}: откройте ссылку из него, чтобы "
-                "подтвердить адрес.",
-            )
-            return redirect("provider:home")
+            # The same page whether the organisation joined or the address was taken (its
+            # owner got a letter instead, nothing was created): the answer says nothing about
+            # who is registered, so the person logs in afterwards, as a parent does.
+            return redirect("provider:join_done")
     status = 400 if form.is_bound else 200
     return render(request, "providers/join.html", {"form": form}, status=status)
+
+
+def join_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "providers/join_done.html")
 
 
 # The organisation ---------------------------------------------------------------------------

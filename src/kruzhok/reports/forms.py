@@ -12,7 +12,7 @@ from kruzhok.certificates.financing import (
     NOMINAL_MAX,
     FinancingRules,
 )
-from kruzhok.certificates.models import BillingRegime
+from kruzhok.certificates.models import BillingRegime, CertificateReach
 from kruzhok.common.forms import BootstrapBoundField
 from kruzhok.common.money import format_kopecks, rubles_to_kopecks
 from kruzhok.common.population import AGES, CHILDREN_MAX, MAX_IMPORT_BYTES
@@ -88,6 +88,22 @@ class FinancingProgramForm(forms.Form):
         help_text="0 — авансы не выплачиваются.",
         error_messages={"min_value": "От 0 до 100.", "max_value": "От 0 до 100."},
     )
+    certificate_reach = forms.ChoiceField(
+        label="Где можно использовать сертификат",
+        choices=CertificateReach.choices,
+        help_text=(
+            "Оплачивает всегда муниципалитет ребёнка. Правило касается новых заявок и "
+            "договоров: заключённые договоры с поставщиками других муниципалитетов действуют "
+            "до конца."
+        ),
+        error_messages={
+            "required": "Выберите, где можно использовать сертификат.",
+            "invalid_choice": (
+                "Выберите из списка: у любого поставщика региона или только у поставщиков "
+                "своего муниципалитета."
+            ),
+        },
+    )
     effective_from = forms.DateField(
         label="Изменения номиналов и правил для детей действуют с",
         widget=DATE_WIDGET,
@@ -123,6 +139,7 @@ class FinancingProgramForm(forms.Form):
             "max_programs_per_child": rules.max_programs_per_child,
             "billing_regime": rules.billing_regime,
             "advance_percent": rules.advance_percent,
+            "certificate_reach": rules.certificate_reach,
             "effective_from": max(today, rules.period_start),
         }
         for i, (lo, hi, nominal) in enumerate(rules.bands[:BAND_ROWS]):
@@ -165,6 +182,7 @@ class FinancingProgramForm(forms.Form):
             max_programs_per_child=c["max_programs_per_child"],
             billing_regime=c["billing_regime"],
             advance_percent=c["advance_percent"],
+            certificate_reach=c["certificate_reach"],
         )
 
 

@@ -21,17 +21,20 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
     F,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
 )
+from django.utils import timezone
 
 from kruzhok.catalog.models import Direction, Group
 from kruzhok.certificates import selectors as certificate_selectors
@@ -110,6 +113,38 @@ def _population_by_municipality(municipality_ids: list[int]) -> dict[int, int]:
         )
     )
     return {pk: by_age.get(pk, fallback.get(pk, 0)) for pk in municipality_ids}
+
+
+def coverage_overall(
+    *, municipality_ids: list[int], on: datetime.date
+) -> tuple[CoverageRow, list[CoverageRow]]:
+    """The overall coverage and the coverage per направленность, from one pass over the
+    covered contracts: grouped by child (whether the child attends each направленность), then
+    counted. At a region's scale the join of contracts, applications, children, groups and
+    programs is the cost; a COUNT(DISTINCT) per figure made it twice, each sorting its rows.
+    Equal to `coverage_total` and `coverage_by_direction` (docs/reports.md holds their SQL)."""
+    direction = "application__group__program__direction"
+    directions = list(Direction)
+    per_child = (
+        covered_contracts(municipality_ids=municipality_ids, on=on)
+        .values("application__child")
+        .annotate(
+            **{
+                f"in_{i}": Max(Case(When(**{direction: d.value}, then=Value(1)), default=Value(0)))
+                for i, d in enumerate(directions)
+            }
+        )
+    )
+    counts = per_child.aggregate(
+        total=Count("application__child"),
+        **{f"n_{i}": Sum(f"in_{i}") for i in range(len(directions))},
+    )
+    population = sum(_population_by_municipality(municipality_ids).values())
+    total = CoverageRow("total", "Все направленности", counts["total"], population)
+    return total, [
+        CoverageRow(str(d.value), str(d.label), counts[f"n_{i}"] or 0, population)
+        for i, d in enumerate(directions)
+    ]
 
 
 def coverage_total(*, municipality_ids: list[int], on: datetime.date) -> CoverageRow:
@@ -192,6 +227,38 @@ def certificate_use(*, municipality_ids: list[int], on: datetime.date) -> Certif
         .aggregate(n=Count("certificate", distinct=True))["n"]
     )
     return CertificateUse(counts.issued, counts.funded, counts.accounting, in_use)
+
+
+# The dashboard's coverage and certificates are the heaviest figures of the operator's pages (a
+# join over every active contract of the region); they are kept for a few minutes per
+# municipalities and date, and the page says when they were counted.
+DASHBOARD_SECONDS = 5 * 60
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    total: CoverageRow
+    directions: list[CoverageRow]
+    use: CertificateUse
+    counted_at: datetime.datetime
+
+
+def dashboard_figures(*, municipality_ids: list[int], on: datetime.date) -> DashboardFigures:
+    """The coverage (overall and per направленность) and the certificates' use, counted at
+    most `DASHBOARD_SECONDS` ago."""
+    ids = ",".join(str(pk) for pk in sorted(municipality_ids))
+    key = f"reports:dashboard:{on.isoformat()}:{ids}"
+    figures = cache.get(key)
+    if not isinstance(figures, DashboardFigures):
+        total, directions = coverage_overall(municipality_ids=municipality_ids, on=on)
+        figures = DashboardFigures(
+            total=total,
+            directions=directions,
+            use=certificate_use(municipality_ids=municipality_ids, on=on),
+            counted_at=timezone.now(),
+        )
+        cache.set(key, figures, DASHBOARD_SECONDS)
+    return figures
 
 
 def provider_table(*, municipality_ids: list[int], on: datetime.date) -> list[dict[str, Any]]:

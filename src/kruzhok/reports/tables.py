@@ -72,9 +72,12 @@ def _coverage(name: str, title: str, first: str, rows: list[CoverageRow], note: 
     )
 
 
-def coverage_direction(scope: Scope, total: CoverageRow | None = None) -> Table:
-    total = total or selectors.coverage_total(municipality_ids=scope.municipality_ids, on=scope.on)
-    rows = selectors.coverage_by_direction(municipality_ids=scope.municipality_ids, on=scope.on)
+def coverage_direction(
+    scope: Scope, overall: tuple[CoverageRow, list[CoverageRow]] | None = None
+) -> Table:
+    total, rows = overall or selectors.coverage_overall(
+        municipality_ids=scope.municipality_ids, on=scope.on
+    )
     return _coverage(
         "coverage-direction",
         "Охват по направленностям",
@@ -131,9 +134,20 @@ def month_label(month: datetime.date) -> str:
     return f"{MONTHS[month.month - 1]} {month.year}"
 
 
+MONEY_MONTHS = 12
+
+
+def money_since(on: datetime.date) -> datetime.date:
+    """The first of the `MONEY_MONTHS` months that end with the report date's month."""
+    index = on.year * 12 + on.month - 1 - (MONEY_MONTHS - 1)
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 def money(scope: Scope) -> Table:
     months = certificate_selectors.certificate_money_by_month(
-        municipality_ids=scope.municipality_ids
+        municipality_ids=scope.municipality_ids,
+        since=money_since(scope.on),
+        until=scope.on.replace(day=1),
     )
     return Table(
         name="money",
@@ -150,7 +164,10 @@ def money(scope: Scope) -> Table:
             (month_label(m.month), m.credited, m.spent, m.expired, m.reserved, m.remaining)
             for m in months
         ],
-        note="Остаток — зачисленное за вычетом списанного и возвращённого, резерв входит в него.",
+        note=(
+            f"{MONEY_MONTHS} месяцев по месяц даты отчёта, месяцы с движением средств. "
+            "Остаток — зачисленное за вычетом списанного и возвращённого, резерв входит в него."
+        ),
     )
 
 

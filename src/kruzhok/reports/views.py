@@ -167,8 +167,9 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, problem = _scope(request)
     if problem:
         messages.warning(request, problem)
-    total = selectors.coverage_total(municipality_ids=scope.municipality_ids, on=scope.on)
-    coverage = tables.coverage_direction(scope, total)
+    figures = selectors.dashboard_figures(municipality_ids=scope.municipality_ids, on=scope.on)
+    total = figures.total
+    coverage = tables.coverage_direction(scope, (figures.total, figures.directions))
     return render(
         request,
         "reports/index.html",
@@ -176,7 +177,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             **_filters(request, scope),
             "total": total,
             "total_percent": _percent(total.percent),
-            "use": selectors.certificate_use(municipality_ids=scope.municipality_ids, on=scope.on),
+            "use": figures.use,
+            "counted_at": figures.counted_at,
             "money_now": certificate_selectors.certificate_money_now(
                 municipality_ids=scope.municipality_ids
             ),

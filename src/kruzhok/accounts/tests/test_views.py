@@ -6,8 +6,9 @@ from django.test import Client
 from django.urls import reverse
 
 from kruzhok.accounts import services
-from kruzhok.accounts.models import Role, User
+from kruzhok.accounts.models import PersonalDataConsent, Role, User
 from kruzhok.accounts.tests.factories import PASSWORD, MunicipalityFactory, UserFactory
+from kruzhok.common.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -232,10 +233,50 @@ def test_the_login_page_asks_for_the_email(client):
 )
 def test_after_login_each_role_starts_on_its_own_page(client, role, url_name):
     user = UserFactory.create(role=role)
+    if role != Role.PARENT:  # staff agree to the processing of personal data first (below)
+        services.consent_give(user=user, version=services.STAFF_CONSENT_VERSION)
 
     response = client.post(LOGIN_URL, {"username": user.email, "password": PASSWORD})
 
     assert response.url == reverse(url_name)
+
+
+@pytest.mark.parametrize("role", [Role.PROVIDER, Role.OPERATOR, Role.REGIONAL_ADMIN])
+def test_staff_agree_to_the_processing_of_personal_data_at_their_first_login(client, role):
+    user = UserFactory.create(role=role)
+
+    response = client.post(
+        f"{LOGIN_URL}?next=/operator/reports/", {"username": user.email, "password": PASSWORD}
+    )
+
+    consent_url = reverse("accounts:consent_accept")
+    assert response.url == f"{consent_url}?next=%2Foperator%2Freports%2F"
+    page = client.get(response.url).content.decode()
+    assert "сотрудник поставщика" in page and services.STAFF_CONSENT_VERSION in page
+    refused = client.post(consent_url, {"next": "/operator/reports/"})
+    assert "Без согласия" in refused.content.decode()
+    assert not PersonalDataConsent.objects.filter(user=user).exists()
+
+    agreed = client.post(consent_url, {"consent": "on", "next": "/operator/reports/"})
+
+    assert agreed.url == "/operator/reports/"
+    (consent,) = PersonalDataConsent.objects.filter(user=user)
+    assert consent.version == services.STAFF_CONSENT_VERSION
+    assert AuditEvent.objects.filter(action="consent_give", actor=user).count() == 1
+    client.logout()
+    again = client.post(LOGIN_URL, {"username": user.email, "password": PASSWORD})
+    assert not again.url.startswith(consent_url)
+
+
+def test_the_consent_page_never_sends_a_person_to_another_site(client):
+    user = UserFactory.create(role=Role.OPERATOR)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("accounts:consent_accept"), {"consent": "on", "next": "https://evil.example/"}
+    )
+
+    assert response.url == reverse("oversight:home")
 
 
 def test_login_returns_to_the_page_the_person_came_from(client):

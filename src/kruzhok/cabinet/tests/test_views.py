@@ -240,7 +240,8 @@ def test_a_snils_of_another_familys_child_is_refused_without_their_name(
     )
 
     html = response.content.decode()
-    assert "уже зарегистрирован в системе" in html
+    assert "Добавить ребёнка с этим СНИЛС из личного кабинета не получилось" in html
+    assert "зарегистрирован" not in html
     assert "Петрова" not in html
     assert "Варвара" not in html
     assert Child.objects.count() == 1

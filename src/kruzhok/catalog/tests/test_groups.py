@@ -130,19 +130,22 @@ def test_a_year_long_group_with_fourteen_weekly_classes_stays_within_bounds():
 
 def test_lessons_of_a_group_written_past_the_bounds_stop_after_a_year():
     group = _create(end_date=datetime.date(2026, 9, 30))
-    Group.objects.filter(pk=group.pk).update(end_date=datetime.date(9999, 12, 31))
+    # The database keeps a group's end within 2100 (`group_dates_in_range`); the code's own
+    # bound stops its lessons after a year whatever the end.
+    Group.objects.filter(pk=group.pk).update(end_date=datetime.date(2100, 12, 31))
     group.refresh_from_db()
     lessons_generate(group=group)
     last = group.lessons.order_by("-date").values_list("date", flat=True).first()
     assert last is not None and last <= datetime.date(2026, 9, 1) + datetime.timedelta(days=366)
 
 
-def test_a_group_recorded_before_the_range_keeps_its_dates_when_only_its_name_changes():
+def test_a_group_recorded_outside_the_range_keeps_its_dates_when_only_its_name_changes():
     group = _create(start_date=datetime.date(2026, 9, 1), end_date=datetime.date(2026, 9, 30))
-    # A row from before the bounds (the admin, an old backup): renaming it must still work.
+    # A row outside the forms' range (past the planning horizon: the admin, an old import):
+    # renaming it must still work. (Before 2000 the database itself refuses a group.)
     Lesson.objects.filter(group=group).delete()
     Group.objects.filter(pk=group.pk).update(
-        start_date=datetime.date(1999, 9, 1), end_date=datetime.date(2000, 5, 31)
+        start_date=datetime.date(2089, 9, 1), end_date=datetime.date(2090, 5, 31)
     )
     group.refresh_from_db()
     updated = groups.group_update(

@@ -20,6 +20,7 @@ from kruzhok.certificates.financing import (
 )
 from kruzhok.certificates.models import (
     Certificate,
+    CertificateReach,
     CertificateStatus,
     FinancingField,
     FinancingProgramChange,
@@ -28,7 +29,14 @@ from kruzhok.certificates.models import (
     TransferKind,
 )
 from kruzhok.common.models import AuditEvent
-from kruzhok.enrollment.tests.world import NOW, TODAY, child_make, contract_made, user_make
+from kruzhok.enrollment.tests.world import (
+    NOW,
+    TODAY,
+    child_make,
+    contract_made,
+    user_make,
+    world_make,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +251,41 @@ def test_a_change_to_a_period_not_yet_started_applies_at_once(world, operator):
 
     assert change.applied_at is not None
     assert list(following.nominal_bands.values_list("nominal", flat=True)) == [25_000_00]
+
+
+def test_where_a_certificate_may_be_used_is_a_recorded_change_from_its_day(world, operator):
+    later = TODAY + datetime.timedelta(days=5)
+    (change,) = _change(world, operator, later, certificate_reach=CertificateReach.MUNICIPALITY)
+
+    assert change.field == FinancingField.REACH
+    assert (change.old_value, change.new_value) == (
+        "У любого поставщика региона",
+        "Только у поставщиков своего муниципалитета",
+    )
+    assert (change.changed_by, change.effective_from, change.applied_at) == (operator, later, None)
+    assert AuditEvent.objects.filter(action="financing_program_change").count() == 1
+    elsewhere = world_make()
+    refusal = {
+        "child_municipality_id": world.municipality.pk,
+        "provider_municipality_id": elsewhere.municipality.pk,
+        "day": later,
+    }
+    assert selectors.certificate_reach_refusal(**refusal) is None  # not before its day
+    with transaction.atomic(durable=True):
+        assert financing_changes_apply(day=later) == 1
+    world.financing.refresh_from_db()
+    assert world.financing.certificate_reach == CertificateReach.MUNICIPALITY
+    assert "только у его поставщиков" in selectors.certificate_reach_refusal(**refusal)
+
+
+def test_an_unknown_reach_is_refused_in_russian_and_nothing_is_saved(world, operator):
+    with pytest.raises(ValidationError) as refused:
+        _change(world, operator, certificate_reach="anywhere")
+
+    assert (
+        "у любого поставщика региона или только"
+        in refused.value.message_dict["certificate_reach"][0]
+    )
+    assert not FinancingProgramChange.objects.exists()
+    world.financing.refresh_from_db()
+    assert world.financing.certificate_reach == CertificateReach.REGION

@@ -1,6 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from kruzhok.accounts.models import Role
+from kruzhok.accounts.tests.factories import UserFactory
+from kruzhok.common.models import AuditEvent
 from kruzhok.families.models import Child
 from kruzhok.families.tests.factories import ChildFactory, snils_with_checksum
 from kruzhok.notifications.models import Notification
@@ -37,6 +40,30 @@ def test_a_snils_of_another_family_tells_its_guardians_and_not_the_parent_whose(
     assert not Notification.objects.filter(user=parent).exists()
 
 
+def test_a_snils_of_another_family_says_nothing_of_it_and_the_operator_sees_the_request(
+    client, parent, other_parent
+):
+    theirs = ChildFactory.create(guardian=other_parent, snils="11223344595")
+    client.force_login(parent)
+
+    html = _post(client, "112-233-445 95").content.decode()
+
+    assert "зарегистрирован" not in html and "уже есть" not in html
+    assert "передали запрос в муниципальный опорный центр" in html
+    event = AuditEvent.objects.get(action="child_add_duplicate")
+    assert (event.actor, event.object_type, event.object_id) == (
+        parent,
+        "families.child",
+        str(theirs.pk),
+    )
+    assert "11223344595" not in str(event.details)
+    operator = UserFactory.create(role=Role.OPERATOR, municipality=parent.municipality)
+    client.force_login(operator)
+    page = client.get(reverse("oversight:audit"), {"action": "child_add_duplicate"})
+    assert "Попытка добавить ребёнка с СНИЛС другой семьи" in page.content.decode()
+    assert list(page.context["page"].object_list) == [event]
+
+
 def test_a_parent_probing_registered_snils_is_stopped_for_the_day(
     client, parent, other_parent, settings
 ):
@@ -44,7 +71,7 @@ def test_a_parent_probing_registered_snils_is_stopped_for_the_day(
     taken = [ChildFactory.create(guardian=other_parent).snils for _ in range(3)]
     client.force_login(parent)
     for snils in taken:
-        assert "уже зарегистрирован" in _post(client, snils).content.decode()
+        assert "не получилось" in _post(client, snils).content.decode()
 
     # Even a СНИЛС nobody has registered is not tried now: the answer would tell it is free.
     response = _post(client, snils_with_checksum("777777777"))

@@ -57,10 +57,14 @@ def test_a_contract_with_a_provider_elsewhere_is_in_both_municipalities_register
     )
     enrollment_services.application_accept(actor=admin, application=application)
     contract = enrollment_services.contract_accept(parent=world.parent, application=application)
-    for municipality in (world.municipality, elsewhere):
-        assert list(contract_register(municipality_ids=[municipality.pk])) == [contract]
+    home = contract_made(world)
     third = Municipality.objects.create(name="Арзгирский муниципальный округ")
-    assert not contract_register(municipality_ids=[third.pk]).exists()
+    expected = {world.municipality: [contract, home], elsewhere: [contract], third: []}
+    for municipality, contracts in expected.items():
+        for page in (False, True):  # counted and sliced, the register's two query shapes
+            rows = contract_register(municipality_ids=[municipality.pk], page=page)
+            assert list(rows) == sorted(contracts, key=lambda c: -c.pk)
+            assert list(rows[1:2]) == sorted(contracts, key=lambda c: -c.pk)[1:2]
 
 
 def test_the_contract_register_tells_contracts_in_force_from_ended_ones(world):

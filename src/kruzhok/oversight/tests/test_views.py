@@ -324,3 +324,83 @@ def test_a_regional_administrator_narrows_a_register_to_one_municipality(client,
     client.force_login(scene["operator"])
     page = text(client.get(url, {"municipality": other.municipality.pk}))
     assert world.provider.full_name in page and other.provider.full_name not in page
+
+
+def test_each_audit_entry_shows_its_details_in_russian(client, scene):
+    contract = scene["contract"]
+    client.force_login(scene["operator"])
+
+    page = text(client.get(reverse("oversight:audit"), {"action": "contract_accept"}))
+
+    assert f"Полная стоимость: {rub(contract.total_cost)}" in page
+    assert f"Оплачивается сертификатом: {rub(contract.certificate_part)}" in page
+    assert "total_cost" not in page
+
+
+def _audit_sheet(response):
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(response.content)).active
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+
+
+def test_the_audit_log_downloads_as_xlsx_with_its_filters_and_scope(client, scene):
+    contract = scene["contract"]
+    client.force_login(scene["operator"])
+
+    rows = _audit_sheet(client.get(reverse("oversight:audit_export")))
+    page = client.get(reverse("oversight:audit"))
+    assert len(rows) == page.context["page"].paginator.count
+    assert all(scene["other"].parent.full_name not in (r[1] or "") for r in rows)
+    (accepted,) = _audit_sheet(
+        client.get(reverse("oversight:audit_export"), {"action": "contract_accept"})
+    )
+    assert accepted[1] == scene["world"].parent.full_name
+    assert accepted[3:6] == ["Договор заключён", "Договор", str(contract.pk)]
+    assert (
+        f"оплачивается сертификатом: {format_kopecks(contract.certificate_part)}" in (accepted[6])
+    )
+    assert isinstance(accepted[0], datetime.datetime)
+
+
+def test_the_audit_export_writes_user_text_as_text(client, scene):
+    world = scene["world"]
+    world.parent.last_name = "=HYPERLINK(1)"
+    world.parent.save(update_fields=["last_name"])
+    client.force_login(scene["operator"])
+
+    response = client.get(reverse("oversight:audit_export"), {"action": "contract_accept"})
+
+    ws = load_workbook(io.BytesIO(response.content)).active
+    cell = ws.cell(row=4, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_the_audit_export_refuses_wrong_filters_and_too_many_rows(client, scene, monkeypatch):
+    client.force_login(scene["operator"])
+    url = reverse("oversight:audit_export")
+
+    response = client.get(url, {"day_from": "2026-10-15", "day_to": "2026-10-01"}, follow=True)
+    assert "Выгрузка не сделана: исправьте фильтры." in text(response)
+    monkeypatch.setattr("kruzhok.oversight.views.EXPORT_ROW_LIMIT", 1)
+    response = client.get(url, follow=True)
+    assert "в один файл выгружается не больше 1" in text(response)
+
+
+def test_the_contracts_register_pages_the_same_rows_either_side_of_the_depth(
+    client, scene, monkeypatch
+):
+    world = scene["world"]
+    third = contract_made(world, child=child_make(world.parent))
+    expected = sorted([scene["contract"].number, third.number], reverse=True)
+    monkeypatch.setattr("kruzhok.oversight.views.PAGE_SIZE", 1)
+    client.force_login(scene["operator"])
+    url = reverse("oversight:register", args=["contracts"])
+
+    for depth in (100, 1):  # the first pages walk the rows in order; deep ones count them
+        monkeypatch.setattr("kruzhok.oversight.registers.CountedPages.PAGED_DEPTH", depth)
+        numbers = []
+        for page in (1, 2):
+            response = client.get(url, {"page": page})
+            assert response.context["page"].paginator.count == 2
+            numbers += [row["cells"][0][0] for row in response.context["rows"]]
+        assert numbers == expected, depth

@@ -93,8 +93,32 @@ def test_an_inn_already_on_the_portal_is_refused(municipality):
     assert error.value.message_dict["inn"] == ["Поставщик с таким ИНН уже зарегистрирован."]
 
 
-def test_a_taken_email_is_refused(municipality):
+def test_a_taken_email_creates_nothing_and_its_owner_gets_a_letter(
+    municipality, django_capture_on_commit_callbacks
+):
     user = user_make()
-    with pytest.raises(ValidationError) as error:
-        joining.provider_join(**join_arguments(municipality, email=user.email))
-    assert "уже зарегистрирован" in error.value.message_dict["email"][0]
+    operator = operator_make(municipality)
+    arguments = join_arguments(municipality, email=user.email.upper())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert joining.provider_join(**arguments) is None
+
+    assert not Provider.objects.filter(inn=arguments["inn"]).exists()
+    assert User.objects.filter(email__iexact=user.email).count() == 1
+    assert not Notification.objects.filter(user=operator).exists()
+    (letter,) = mail.outbox
+    assert letter.to == [user.email]
+    assert "уже есть" in letter.body and "/accounts/password/reset/" in letter.body
+
+
+def test_with_a_taken_email_every_other_mistake_is_reported_as_with_a_new_one(municipality):
+    taken = user_make().email
+    broken = {"settlement_account": "40702810060100000000", "phone": "12", "password": "1"}
+    answers = []
+    for email in (taken, "new-director@example.ru"):
+        with pytest.raises(ValidationError) as error:
+            joining.provider_join(**join_arguments(municipality, email=email, **broken))
+        answers.append(error.value.message_dict)
+
+    assert answers[0] == answers[1]
+    assert set(answers[0]) == {"settlement_account", "phone", "password"}
+    assert not Provider.objects.exists() and not mail.outbox

@@ -111,16 +111,18 @@ def test_the_join_page_asks_for_the_organisation_and_its_administrator(client, m
     assert "Отправить заявку" in page
 
 
-def test_joining_logs_in_and_shows_the_moderation_status(
+def test_joining_says_check_the_mail_and_the_status_shows_after_logging_in(
     client, municipality, django_capture_on_commit_callbacks
 ):
     data = join_form_data(municipality, email="boss@kvantorik.ru")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("provider:join"), data)
     assert response.status_code == 302
-    assert response.url == reverse("provider:home")
+    assert response.url == reverse("provider:join_done")
+    assert "проверьте почту" in text(client.get(response.url))
+    client.post(reverse("accounts:login"), {"username": data["email"], "password": PASSWORD})
 
-    page = text(client.get(response.url))
+    page = text(client.get(reverse("provider:home")))
     assert data["short_name"] in page
     assert "На модерации" in page
     assert "Организация на модерации" in page
@@ -128,6 +130,23 @@ def test_joining_logs_in_and_shows_the_moderation_status(
     assert staff.role == StaffRole.ADMIN
     assert staff.provider.status == ProviderStatus.MODERATING
     assert any("Подтвердите" in m.subject for m in mail.outbox)
+
+
+def test_a_taken_address_gets_the_same_answer_and_its_owner_a_letter(
+    client, municipality, django_capture_on_commit_callbacks
+):
+    owner = user_make(Role.PARENT)
+    answers = []
+    for email in (owner.email, "new-boss@kvantorik.ru"):
+        data = join_form_data(municipality, email=email)  # each with numbers of its own
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("provider:join"), data)
+        answers.append((response.status_code, response.url, sorted(response.cookies.keys())))
+        client.logout()
+
+    assert answers[0] == answers[1] == (302, reverse("provider:join_done"), [])
+    assert not ProviderStaff.objects.filter(user=owner).exists()
+    assert [m.to for m in mail.outbox if "Попытка" in m.subject] == [[owner.email]]
 
 
 def test_the_administrator_logs_in_later_and_sees_the_status(client, municipality):

@@ -5,10 +5,15 @@ import datetime
 import pytest
 from django.db.models import Sum
 
+from kruzhok.attendance.services import attendance_mark
+from kruzhok.catalog.models import Lesson
 from kruzhok.certificates.models import Hold
 from kruzhok.certificates.selectors import certificate_money_by_month, certificate_money_now
+from kruzhok.enrollment.models import Contract
+from kruzhok.enrollment.tests.world import NOW
 from kruzhok.families.models import Child
 from kruzhok.reports import selectors
+from kruzhok.reports.tables import money_since
 from kruzhok.reports.tests.scene import ON, scene_make
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +60,35 @@ def test_coverage_by_direction_counts_a_child_in_each_direction_attended(scene):
         "socialno-pedagogicheskoe": 0,
         "turistsko-kraevedcheskoe": 0,
     }
+
+
+@pytest.mark.parametrize("on", [ON, NEXT_DAY])
+@pytest.mark.parametrize("both", [False, True])
+def test_the_one_pass_coverage_equals_the_total_and_the_directions(scene, on, both):
+    ids = [scene.world.municipality.pk, scene.other.municipality.pk] if both else _ids(scene)
+
+    total, directions = selectors.coverage_overall(municipality_ids=ids, on=on)
+
+    assert total == selectors.coverage_total(municipality_ids=ids, on=on)
+    assert directions == selectors.coverage_by_direction(municipality_ids=ids, on=on)
+    assert total.covered == (5 if both else 4) - (on == NEXT_DAY)
+
+
+def test_the_dashboard_figures_are_kept_five_minutes(scene, time_machine):
+    ids = _ids(scene)
+    first = selectors.dashboard_figures(municipality_ids=ids, on=ON)
+    assert (first.total.covered, first.use.in_use) == (4, 4)
+    # Денис's contract ends before the report date: a fresh count no longer has him.
+    Contract.objects.filter(application__child=scene.children["denis"]).update(terminated_on=ON)
+
+    time_machine.shift(datetime.timedelta(minutes=4))
+    assert selectors.dashboard_figures(municipality_ids=ids, on=ON) == first
+    time_machine.shift(datetime.timedelta(minutes=2))
+    again = selectors.dashboard_figures(municipality_ids=ids, on=ON)
+
+    assert again.counted_at > first.counted_at
+    assert (again.total.covered, again.use.in_use) == (3, 3)
+    assert {r.key: r.covered for r in again.directions}["tekhnicheskoe"] == 1
 
 
 def test_coverage_by_age_on_the_report_date(scene):
@@ -176,3 +210,31 @@ def test_age_in_the_database_matches_child_age_on_every_birthday_edge(world):
         expected = child.age_on(on)
         assert (child.pk in in_range) == (5 <= expected <= 18), child.birth_date
         assert ages[child.pk] == (expected if 5 <= expected <= 18 else None), child.birth_date
+
+
+def test_money_by_month_from_a_year_of_transfers_equals_the_whole_history(scene, time_machine):
+    ids = _ids(scene)
+    october = datetime.date(2026, 10, 1)
+    # Two more months: a November lesson charged to Глеб, and in December un-marked.
+    gleb = Contract.objects.get(application__child=scene.children["gleb"])
+    lesson = Lesson.objects.filter(group=scene.groups["sport"], date__month=11).earliest("date")
+    teacher = scene.world.teacher
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 20, 0, tzinfo=NOW.tzinfo), tick=False)
+    attendance_mark(actor=teacher, lesson=lesson, contract=gleb, present=True, reason="Опоздал")
+    time_machine.move_to(datetime.datetime(2026, 12, 2, 12, 0, tzinfo=NOW.tzinfo), tick=False)
+    attendance_mark(actor=teacher, lesson=lesson, contract=gleb, present=False, reason="Ошибка")
+    whole = certificate_money_by_month(municipality_ids=ids)
+    months = [october, datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)]
+    assert [m.month for m in whole] == months
+    assert whole[1].spent == -whole[2].spent > 0
+
+    for since in (datetime.date(2025, 12, 1), *months):
+        assert certificate_money_by_month(municipality_ids=ids, since=since) == [
+            m for m in whole if m.month >= since
+        ]
+    assert (
+        certificate_money_by_month(municipality_ids=ids, since=october, until=october)
+        == (whole[:1])
+    )
+    assert money_since(datetime.date(2026, 10, 15)) == datetime.date(2025, 11, 1)
+    assert money_since(datetime.date(2027, 1, 31)) == datetime.date(2026, 2, 1)
