@@ -51,6 +51,8 @@ def production_environment(bench: str, make_target: str) -> None:
     os.environ["KRUZHOK_STATIC_ROOT"] = tempfile.mkdtemp(prefix=f"kruzhok-{bench}-static-")
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
+    # Production requires the public address the letters link to; the benches' letters go nowhere.
+    os.environ.setdefault("KRUZHOK_SITE_URL", "http://127.0.0.1")
     os.environ.setdefault("KRUZHOK_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
