@@ -67,6 +67,18 @@ def test_without_kruzhok_cache_url_each_process_keeps_its_own_memory_cache(monke
     assert isinstance(handler["default"], LocMemCache)
 
 
+@pytest.mark.django_db
+def test_healthz_answers_503_while_the_shared_cache_is_unreachable(
+    settings, monkeypatch, tmp_path, client
+):
+    settings.CACHES = _caches_from_environment(monkeypatch, f"unix://{tmp_path}/gone.sock?db=1")
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "cache": "unavailable"}
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     if redis_server_binary() is None:
@@ -96,6 +108,14 @@ def test_catalogue_cards_go_to_redis_where_another_connection_finds_them(
     keys = [key.decode() for key in other_worker.keys("kruzhok:1:catalog:card:*")]
     assert [key.split(":")[4] for key in keys] == [str(world.program.pk)]
     other_worker.close()
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_shared_cache_ok_when_redis_answers(shared_cache, client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 # One gunicorn worker in a process of its own: the API's throttle asked `calls` times for one
