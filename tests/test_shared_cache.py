@@ -21,6 +21,9 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
 from kruzhok import settings as project_settings
+from kruzhok.catalog import cards
+from kruzhok.common import release
+from kruzhok.common.release import build_digest
 from tests.throwaway_redis import redis_server, redis_server_binary
 
 SETTINGS_FILE = Path(project_settings.__file__)
@@ -58,7 +61,8 @@ def test_kruzhok_cache_url_builds_djangos_redis_backend_without_a_server(
     assert isinstance(client, redis.Redis)
     kwargs = client.connection_pool.connection_kwargs
     assert {name: kwargs.get(name) for name in connection} == connection
-    assert backend.make_key("catalog:card:1") == "kruzhok:1:catalog:card:1"
+    # Keys name the release (Redis outlives a deployment; see the test below).
+    assert backend.make_key("catalog:card:1") == f"kruzhok:{build_digest()[:12]}:1:catalog:card:1"
 
 
 def test_without_kruzhok_cache_url_each_process_keeps_its_own_memory_cache(monkeypatch):
@@ -105,9 +109,31 @@ def test_catalogue_cards_go_to_redis_where_another_connection_finds_them(
     assert page.status_code == 200
     assert world.program.title in page.content.decode()
     other_worker = redis.Redis.from_url(shared_cache)
-    keys = [key.decode() for key in other_worker.keys("kruzhok:1:catalog:card:*")]
-    assert [key.split(":")[4] for key in keys] == [str(world.program.pk)]
+    keys = [key.decode() for key in other_worker.keys("kruzhok:*:1:catalog:card:*")]
+    assert [key.split(":")[5] for key in keys] == [str(world.program.pk)]
     other_worker.close()
+
+
+def test_cards_cached_by_the_previous_release_are_not_served_by_the_next(
+    shared_cache, client, world, monkeypatch
+):
+    assert client.get("/catalog/").status_code == 200
+    rendered = []
+    original = cards.render_to_string
+
+    def counting(template_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rendered.append(template_name)
+        return original(template_name, *args, **kwargs)
+
+    monkeypatch.setattr(cards, "render_to_string", counting)
+    client.get("/catalog/")
+    assert rendered == []  # the same release finds its card
+
+    monkeypatch.setattr(release, "build_digest", lambda: "f" * 32)
+    page = client.get("/catalog/")
+
+    assert rendered == ["catalog/_card.html"]
+    assert world.program.title in page.content.decode()
 
 
 @pytest.mark.django_db

@@ -2,42 +2,21 @@
 
 A view that can say cheaply what its page shows (the catalogue: its programs' versions and
 seat figures) makes a strong ETag of it with `page_etag`, which adds everything else the HTML
-depends on: this build of the portal (its code, templates and static files), the address with
-its query, htmx's request headers, and the CSRF cookie that the page's token is made from. A
-browser revalidating an unchanged page (a refresh) then gets 304 without the page being
-rendered. No Last-Modified: seat counts change without any date moving, so a date would let a
-browser keep a page whose seats are gone.
+depends on: this release of the portal (common.release), the address with its query, htmx's
+request headers, and the CSRF cookie that the page's token is made from. A browser
+revalidating an unchanged page (a refresh) then gets 304 without the page being rendered. No
+Last-Modified: seat counts change without any date moving, so a date would let a browser keep a
+page whose seats are gone.
 """
 
-import functools
 import hashlib
 import json
-from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.http import quote_etag
 
-PACKAGE = Path(__file__).resolve().parent.parent
-# What a page's HTML is made from; tests and migrations make no page.
-BUILD_SUFFIXES = {".py", ".html", ".txt", ".css", ".js", ".svg", ".json"}
-
-
-@functools.cache
-def build_digest() -> str:
-    """A digest of the portal's code, templates and static files, read once per process: a
-    new release changes every ETag, and workers (or machines) running the same release agree."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(PACKAGE.rglob("*")):
-        relative = path.relative_to(PACKAGE)
-        if (
-            path.suffix in BUILD_SUFFIXES
-            and path.is_file()
-            and not {"tests", "migrations", "__pycache__"} & set(relative.parts)
-        ):
-            digest.update(str(relative).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+from kruzhok.common.release import build_digest
 
 
 def page_etag(request: HttpRequest, *, content: object) -> str:

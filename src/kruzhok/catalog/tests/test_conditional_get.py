@@ -14,7 +14,7 @@ from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.catalog import programs, seats
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.catalog.tests.test_views import LIST_URL, text
-from kruzhok.common import etags
+from kruzhok.common import release
 
 pytestmark = pytest.mark.django_db
 
@@ -133,16 +133,16 @@ def test_a_new_release_changes_the_build_digest(tmp_path, monkeypatch):
     (tmp_path / "catalog" / "tests").mkdir()
     template = tmp_path / "catalog" / "templates" / "card.html"
     template.write_text("<div>{{ program.title }}</div>")
-    monkeypatch.setattr(etags, "PACKAGE", tmp_path)
-    etags.build_digest.cache_clear()
+    monkeypatch.setattr(release, "PACKAGE", tmp_path)
+    release.build_digest.cache_clear()
     try:
-        released = etags.build_digest()
+        released = release.build_digest()
         (tmp_path / "catalog" / "tests" / "test_card.py").write_text("assert True")
-        etags.build_digest.cache_clear()
-        assert etags.build_digest() == released  # tests are no part of a page
+        release.build_digest.cache_clear()
+        assert release.build_digest() == released  # tests are no part of a page
 
         template.write_text("<div class='card'>{{ program.title }}</div>")
-        etags.build_digest.cache_clear()
-        assert etags.build_digest() != released
+        release.build_digest.cache_clear()
+        assert release.build_digest() != released
     finally:
-        etags.build_digest.cache_clear()
+        release.build_digest.cache_clear()
