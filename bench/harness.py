@@ -1,6 +1,7 @@
 """What the HTTP benchmarks share (`bench/rush.py`, `bench/browse.py`): gunicorn in production
-mode on a free port, the mail worker, CPU accounting per process tree, the audit of seats and
-waiting lines, `kruzhok ledger check` and pgbench's figure of the machine.
+mode on a free port, the mail worker, a throwaway Redis for the workers' shared cache
+(`redis_server`, from tests/throwaway_redis.py), CPU accounting per process tree, the audit of
+seats and waiting lines, `kruzhok ledger check` and pgbench's figure of the machine.
 
 Imported after `django.setup()` by a script that has set the environment (production mode,
 a throwaway PostgreSQL in DATABASE_URL) as `bench/rush.py` does.
@@ -30,6 +31,10 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SEAT_STATUSES = ("accepted", "contracted", "active")
+
+# The benches' shared cache is started as the tests start theirs (re-exported from here).
+sys.path.insert(0, str(ROOT))
+from tests.throwaway_redis import redis_server as redis_server  # noqa: E402
 
 
 def production_environment(bench: str, make_target: str) -> None:
@@ -206,11 +211,13 @@ def postmaster_pid() -> int | None:
 @dataclass
 class CpuWindow:
     """Where the machine's CPU went while the rush ran: the portal's workers, PostgreSQL,
-    the load generator and everything else (another user's tests on a shared machine)."""
+    the shared cache, the load generator and everything else (another user's tests on a
+    shared machine)."""
 
     gunicorn_pid: int
     postmaster_pid: int | None
     worker_pid: int | None
+    cache_pid: int | None = None
     started: float = 0.0
     marks: dict[str, float] = field(default_factory=dict)
     stopped: bool = False
@@ -221,6 +228,7 @@ class CpuWindow:
             "gunicorn": _tree_cpu_s(self.gunicorn_pid),
             "postgres": _tree_cpu_s(self.postmaster_pid) if self.postmaster_pid else 0.0,
             "mail": _tree_cpu_s(self.worker_pid) if self.worker_pid else 0.0,
+            "redis": _tree_cpu_s(self.cache_pid) if self.cache_pid else 0.0,
             "load": children.ru_utime + children.ru_stime,
             "machine": _machine_busy_s(),
         }
@@ -243,12 +251,13 @@ class CpuWindow:
 
     def line(self, answers: int, per_what: str = "application") -> str:
         per = {k: 1000 * self.marks[k] / max(answers, 1) for k in self.marks}
-        ours = sum(self.marks[k] for k in ("gunicorn", "postgres", "mail", "load"))
+        ours = sum(self.marks[k] for k in ("gunicorn", "postgres", "mail", "redis", "load"))
         others = max(0.0, self.marks["machine"] - ours) / max(self.marks["wall"], 1e-9)
         mail = f"mail worker={per['mail']:.1f} " if self.worker_pid else ""
+        redis = f"redis={per['redis']:.1f} " if self.cache_pid else ""
         return (
             f"  cpu ms per {per_what}: gunicorn={per['gunicorn']:.1f} "
-            f"postgres={per['postgres']:.1f} {mail}"
+            f"postgres={per['postgres']:.1f} {redis}{mail}"
             f"load generator={per['load']:.1f}; "
             f"other processes used {others:.2f} of {os.cpu_count()} cores meanwhile"
         )

@@ -170,6 +170,9 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "kruzhok",
+            # Redis outlives a deployment: keys name the release, so that cards rendered by
+            # the previous one are not served by this one.
+            "KEY_FUNCTION": "kruzhok.common.release.cache_key",
         }
     }
 else:

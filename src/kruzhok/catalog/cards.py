@@ -35,11 +35,23 @@ def seats_badge(*, free_seats: int, group_count: int) -> SafeString:
     return mark_safe('<span class="badge text-bg-secondary">Набор не объявлен</span>')
 
 
-def program_cards(*, program_ids: list[int]) -> list[SafeString]:
-    """The cards of the given programs, in their order, with live seat badges: one query for
-    versions and seats, one cache round trip, and the programs of missing cards read and
-    rendered (then cached)."""
-    figures = selectors.program_figures(program_ids=program_ids)
+def cards_shown(
+    *, program_ids: list[int], figures: dict[int, selectors.ProgramFiguresRow]
+) -> list[tuple[int, str, int, int]]:
+    """Everything the cards of these programs show that can change, in their order: each
+    program's version and seat figures (a catalogue page's ETag is made of it)."""
+    return [
+        (row.pk, row.updated_at.isoformat(), row.free_seats, row.group_count)
+        for row in (figures[pk] for pk in program_ids if pk in figures)
+    ]
+
+
+def program_cards(
+    *, program_ids: list[int], figures: dict[int, selectors.ProgramFiguresRow]
+) -> list[SafeString]:
+    """The cards of the given programs, in their order, with live seat badges from `figures`
+    (selectors.program_figures of these programs, read for this request): one cache round
+    trip, and the programs of missing cards read and rendered (then cached)."""
     rows = [figures[pk] for pk in program_ids if pk in figures]
     keys = {row.pk: _key(row) for row in rows}
     cached: dict[str, str] = cache.get_many(list(keys.values()))

@@ -1,14 +1,17 @@
 from typing import Any
 
+from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import cards, selectors
 from kruzhok.catalog.forms import CatalogFilterForm
+from kruzhok.common.etags import page_etag
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
 
@@ -26,17 +29,38 @@ def program_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(range(selectors.program_search_total(**arguments)), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     program_ids = selectors.program_search_page(page=page.number, page_size=PAGE_SIZE, **arguments)
+    figures = selectors.program_figures(program_ids=program_ids)
+    # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
+    # count have not changed is answered 304 before anything is rendered (common.etags). A
+    # pending message, or a person's own page (their name, their notifications), is not.
+    etag = None
+    if not request.user.is_authenticated and not get_messages(request):
+        shown = cards.cards_shown(program_ids=program_ids, figures=figures)
+        etag = page_etag(request, content=[paginator.count, shown])
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            return _revalidate_each_time(not_modified, etag)
     context: dict[str, Any] = {
         "form": form,
         "page": page,
-        "cards": cards.program_cards(program_ids=program_ids),
+        "cards": cards.program_cards(program_ids=program_ids, figures=figures),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "total": paginator.count,
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
-        return render(request, "catalog/_results_swap.html", context)
-    return render(request, "catalog/program_list.html", context)
+        response = render(request, "catalog/_results_swap.html", context)
+    else:
+        response = render(request, "catalog/program_list.html", context)
+    return _revalidate_each_time(response, etag) if etag else response
+
+
+def _revalidate_each_time(response: HttpResponse, etag: str) -> HttpResponse:
+    """The browser may keep the page but must ask each time whether it is still current (seat
+    counts must not go stale), and no shared proxy keeps it (its CSRF token is the visitor's)."""
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 @require_GET

@@ -1,3 +1,5 @@
+import redis
+from django.core.cache import cache
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
@@ -10,14 +12,22 @@ from django.views.decorators.http import require_GET
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability for load balancers and monitoring."""
+    """Liveness, and whether the database and the cache answer, for load balancers and
+    monitoring: with KRUZHOK_CACHE_URL the catalogue and the API cannot work without Redis."""
+    answer = {"status": "ok", "database": "ok", "cache": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        answer["database"] = "unavailable"
+    try:
+        cache.get("healthz")
+    except redis.RedisError:
+        answer["cache"] = "unavailable"
+    if "unavailable" in answer.values():
+        return JsonResponse(answer | {"status": "error"}, status=503)
+    return JsonResponse(answer)
 
 
 @never_cache

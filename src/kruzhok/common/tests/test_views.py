@@ -10,7 +10,7 @@ from kruzhok.accounts.tests.factories import UserFactory
 def test_healthz_reports_ok_with_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -20,7 +20,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(client):
     ):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "unavailable"}
+    assert response.json() == {"status": "error", "database": "unavailable", "cache": "ok"}
 
 
 def test_healthz_answers_only_get(client):
