@@ -1,0 +1,83 @@
+"""What the staff's routers (provider, operator) share: answers as HTTP responses (what
+`idempotent()` keeps and replays), keyset pages over any queryset, the months and dates a
+client sends, and the error codes each kind of operation declares."""
+
+import datetime
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import HttpResponse
+from ninja import Field, Schema
+
+from kruzhok.api.pagination import after, cursor_decode, cursor_encode
+from kruzhok.api.problems import ApiProblem
+from kruzhok.common.bounds import date_in_range
+
+M = TypeVar("M", bound=Model)
+
+IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+# The errors each kind of operation may answer (RFC 7807 documents), declared so that the
+# schema says every status a client will meet.
+READ_ERRORS = frozenset({401, 403, 404, 422, 429})
+WRITE_ERRORS = frozenset({401, 403, 404, 409, 422, 429})
+# A POST that takes a seat or moves money: 400 without its Idempotency-Key, 409 while the
+# first request with the key still runs.
+KEYED_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
+
+
+def json_answer(out: Schema, status: int = 200) -> HttpResponse:
+    """The schema as a JSON response, as ninja would render it."""
+    return HttpResponse(out.model_dump_json(), status=status, content_type="application/json")
+
+
+def keyset_page(
+    queryset: "QuerySet[M]",
+    *,
+    order: Sequence[str],
+    kinds: Sequence[type],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[M], str | None]:
+    """A page of `limit` rows in `order` starting after `cursor`, and the next page's cursor
+    (None on the last page)."""
+    queryset = queryset.order_by(*order)
+    if cursor:
+        queryset = queryset.filter(after(order, cursor_decode(cursor, kinds)))
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last: Any = rows[-1]
+    return rows, cursor_encode([_plain(getattr(last, name.lstrip("-"))) for name in order])
+
+
+def _plain(value: Any) -> Any:
+    return (
+        value.isoformat()
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+        else value
+    )
+
+
+def month_parse(text: str, *, field: str = "month") -> datetime.date:
+    """The first day of a month sent as «2026-10»; 422 outside the portal's range of dates."""
+    try:
+        month = datetime.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise ApiProblem(
+            422, "Месяц — в формате ГГГГ-ММ, например 2026-10.", errors=[(field, "Неверный месяц.")]
+        ) from None
+    message = date_in_range(month)
+    if message:
+        raise ApiProblem(422, message, errors=[(field, message)])
+    return month
+
+
+def date_checked(value: datetime.date | None, *, field: str) -> datetime.date | None:
+    """The date as it came, or 422 outside the portal's range of dates."""
+    if value is not None and (message := date_in_range(value)):
+        raise ApiProblem(422, message, errors=[(field, message)])
+    return value
