@@ -17,12 +17,17 @@ from kruzhok.common.bounds import date_in_range
 M = TypeVar("M", bound=Model)
 
 IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# A lesson's wall-clock time in Moscow, «15:00»: JSON Schema's "time" format is RFC 3339's
+# full-time, which demands an offset that a timetable does not have.
+LocalTime = Annotated[
+    str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="ЧЧ:ММ, время Москвы")
+]
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 # The errors each kind of operation may answer (RFC 7807 documents), declared so that the
-# schema says every status a client will meet.
+# schema says every status a client will meet; a body that is not JSON is 400.
 READ_ERRORS = frozenset({401, 403, 404, 422, 429})
-WRITE_ERRORS = frozenset({401, 403, 404, 409, 422, 429})
+WRITE_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
 # A POST that takes a seat or moves money: 400 without its Idempotency-Key, 409 while the
 # first request with the key still runs.
 KEYED_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
@@ -60,6 +65,10 @@ def _plain(value: Any) -> Any:
         if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
         else value
     )
+
+
+def local_time(moment: datetime.time) -> str:
+    return f"{moment:%H:%M}"
 
 
 def month_parse(text: str, *, field: str = "month") -> datetime.date:

@@ -462,6 +462,8 @@ def financing_change(
         )
         if getattr(payload, name) is not None
     }
+    for name in ("period_start", "period_end"):
+        date_checked(getattr(payload, name), field=name)
     if payload.title is not None:
         values["title"] = payload.title.strip()
     if payload.budget_cap is not None:
@@ -713,6 +715,8 @@ class CertificatesReport(Schema):
     summary="Сертификаты",
 )
 def report_certificates(request: HttpRequest, query: Query[ReportQuery]) -> CertificatesReport:
+    """Certificates of the municipalities' children issued, funded, for accounting, and in
+    use on the report date (the certificates report)."""
     scope = _scope(_caller(request), query)
     use = report_selectors.certificate_use(municipality_ids=scope.municipality_ids, on=scope.on)
     return CertificatesReport(
@@ -744,6 +748,8 @@ class MoneyReport(Schema):
     summary="Средства сертификатов по месяцам",
 )
 def report_money(request: HttpRequest, query: Query[ReportQuery]) -> MoneyReport:
+    """The certificates' money by month: credited, spent, expired back to the budget, and
+    reserved and remaining at the month's end (the money report)."""
     scope = _scope(_caller(request), query)
     months = certificate_selectors.certificate_money_by_month(
         municipality_ids=scope.municipality_ids
@@ -786,6 +792,8 @@ class ProvidersReport(Schema):
     summary="Поставщики: договоры и выручка",
 )
 def report_providers(request: HttpRequest, query: Query[ReportQuery]) -> ProvidersReport:
+    """The municipalities' providers with their contracts and revenue (charges not reversed),
+    the largest revenue first (the providers report)."""
     scope = _scope(_caller(request), query)
     rows = report_selectors.provider_table(municipality_ids=scope.municipality_ids, on=scope.on)
     return ProvidersReport(
@@ -829,6 +837,8 @@ class ProgramsReport(Schema):
     summary="Программы: спрос и заполненность",
 )
 def report_programs(request: HttpRequest, query: Query[ReportQuery]) -> ProgramsReport:
+    """Programs with groups: applications, seats, seats taken, applications per seat and fill
+    rate, the most demanded first (the programs report)."""
     scope = _scope(_caller(request), query)
     rows = report_selectors.program_table(municipality_ids=scope.municipality_ids)
     return ProgramsReport(

@@ -28,9 +28,11 @@ from kruzhok.api.answers import (
     READ_ERRORS,
     WRITE_ERRORS,
     IdPath,
+    LocalTime,
     date_checked,
     json_answer,
     keyset_page,
+    local_time,
     month_parse,
 )
 from kruzhok.api.auth import Principal, principal
@@ -76,7 +78,7 @@ def _within_token(caller: Principal, provider_id: int, what: str) -> None:
 
 class SlotOut(Schema):
     weekday: int = Field(description="0 — понедельник … 6 — воскресенье")
-    start_time: datetime.time
+    start_time: LocalTime
     hours: int
 
 
@@ -155,7 +157,7 @@ def _group_out(group: Group, provider_id: int) -> GroupOut:
         enrollment_open=group.enrollment_open,
         auto_accept=group.auto_accept,
         schedule=[
-            SlotOut(weekday=s.weekday, start_time=s.start_time, hours=s.hours)
+            SlotOut(weekday=s.weekday, start_time=local_time(s.start_time), hours=s.hours)
             for s in group.schedule.all()
         ],
         updated_at=group.updated_at,
@@ -223,6 +225,8 @@ def group_list(request: HttpRequest) -> list[GroupOut]:
 
 @router.get("/groups/{group_id}", response={200: GroupOut, READ_ERRORS: Problem}, summary="Группа")
 def group_detail(request: HttpRequest, group_id: IdPath) -> GroupOut:
+    """A group of the caller's organisation with its teacher, seats and weekly schedule; 404
+    for another organisation's."""
     caller = _caller(request)
     group, access = cabinet.group_get_for_staff(user=caller.user, pk=group_id)
     _within_token(caller, access.provider.pk, "Группа не найдена")
@@ -233,7 +237,7 @@ class LessonOut(Schema):
     id: int
     group_id: int
     date: datetime.date
-    start_time: datetime.time
+    start_time: LocalTime
     hours: int
     cancelled: bool
     updated_at: datetime.datetime
@@ -249,7 +253,7 @@ def _lesson_out(lesson: Lesson) -> LessonOut:
         id=lesson.pk,
         group_id=lesson.group_id,
         date=lesson.date,
-        start_time=lesson.start_time,
+        start_time=local_time(lesson.start_time),
         hours=lesson.hours,
         cancelled=lesson.status == LessonStatus.CANCELLED,
         updated_at=lesson.updated_at,
@@ -513,7 +517,7 @@ def application_reject_bulk(request: HttpRequest, payload: RejectIn) -> Decision
 class JournalLesson(Schema):
     id: int
     date: datetime.date
-    start_time: datetime.time
+    start_time: LocalTime
     hours: int
     cancelled: bool
     moved_from: datetime.date | None
@@ -586,7 +590,7 @@ def journal(request: HttpRequest, group_id: IdPath, query: Query[MonthQuery]) ->
             JournalLesson(
                 id=column.lesson.pk,
                 date=column.lesson.date,
-                start_time=column.lesson.start_time,
+                start_time=local_time(column.lesson.start_time),
                 hours=column.lesson.hours,
                 cancelled=column.lesson.status == LessonStatus.CANCELLED,
                 moved_from=column.moved_from,
@@ -949,6 +953,8 @@ def invoice_list(request: HttpRequest) -> list[InvoiceOut]:
     summary="Счёт со строками",
 )
 def invoice_detail(request: HttpRequest, invoice_id: IdPath) -> InvoiceDetail:
+    """The invoice with its lines (a contract's month each; a correction line bills a change
+    to an earlier, closed month); 403 for a teacher, 404 for another organisation's."""
     caller = _caller(request)
     invoice = _invoice(caller, invoice_id)
     return InvoiceDetail(

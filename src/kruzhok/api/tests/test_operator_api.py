@@ -355,3 +355,32 @@ def test_the_reports_figures_are_the_operators_municipality_and_money_in_kopecks
     assert {p["program_id"] for p in programs} == {world.program.pk}
     bad = Client().get(f"{API}/reports/coverage", {"on": "1899-01-01"}, headers=operator)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "on"
+
+
+def test_every_staff_operation_declares_the_problems_it_may_answer():
+    schema = Client().get("/api/v1/openapi.json").json()
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        if path.startswith(("/api/v1/provider/", "/api/v1/operator/"))
+        for method, operation in methods.items()
+    ]
+    assert len(operations) >= 30
+    for path, method, operation in operations:
+        declared = set(operation["responses"])
+        assert {"401", "403", "404", "422", "429"} <= declared, (method, path)
+        problem = operation["responses"]["404"]["content"]["application/json"]["schema"]
+        assert problem == {"$ref": "#/components/schemas/Problem"}
+        if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
+            assert {"400", "409"} <= declared, (method, path)
+            assert "Idempotency-Key" in operation["description"]
+    keyed = {
+        (path, method)
+        for path, method, operation in operations
+        if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    assert keyed == {
+        ("/api/v1/provider/applications/accept", "post"),
+        ("/api/v1/provider/groups/{group_id}/attendance", "post"),
+        ("/api/v1/operator/month-closes", "post"),
+    }
