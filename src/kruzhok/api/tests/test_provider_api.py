@@ -389,6 +389,12 @@ def test_bulk_marks_move_the_certificates_money_exactly_as_the_journal_page_and_
     # Under a new key, un-marking reverses the charge: the money comes back to the kopeck.
     assert _mark(Client(), world, headers, unmark, "journal-2").json()["saved"] == 1
     assert certificate_money(certificate=by_api.certificate).balance == before[by_api.pk].balance
+    # A late retry of the first request is answered from the record: it does not mark the
+    # child present again, nor debit the certificate a second time.
+    late_retry = _mark(Client(), world, headers, marks, "journal-1")
+    assert late_retry.json() == answer.json()
+    assert AttendanceMark.objects.get(contract=by_api).present is False
+    assert certificate_money(certificate=by_api.certificate).balance == before[by_api.pk].balance
 
 
 def test_a_late_mark_needs_a_reason_and_each_mark_is_answered(world, time_machine):
