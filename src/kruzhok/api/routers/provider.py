@@ -44,7 +44,13 @@ from kruzhok.attendance import selectors as attendance_selectors
 from kruzhok.attendance import services as attendance_services
 from kruzhok.billing import invoice_read
 from kruzhok.billing.documents import CONTENT_TYPES
-from kruzhok.billing.models import Invoice, InvoiceDocumentKind, InvoicePayment, InvoiceStatus
+from kruzhok.billing.models import (
+    Advance,
+    Invoice,
+    InvoiceDocumentKind,
+    InvoicePayment,
+    InvoiceStatus,
+)
 from kruzhok.billing.selectors import contract_list_for_staff, month_closed_message
 from kruzhok.catalog import cabinet
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, Program, ProgramState
@@ -1035,3 +1041,40 @@ def payment_list(request: HttpRequest, filters: Query[PaymentFilters]) -> Paymen
         payments, order=("-pk",), kinds=(int,), limit=filters.limit, cursor=filters.cursor
     )
     return PaymentPage(items=[_payment_out(p) for p in rows], next_cursor=next_cursor)
+
+
+class AdvanceOut(Schema):
+    id: int
+    provider_id: int
+    payer_municipality_id: int
+    month: datetime.date
+    amount: Money
+    netted: Money = Field(description="зачтено в счета")
+    outstanding: Money = Field(description="ещё не зачтено: долг организации")
+    order_number: str
+    order_date: datetime.date
+
+
+@router.get("/advances", response={200: list[AdvanceOut], READ_ERRORS: Problem}, summary="Авансы")
+def advance_list(request: HttpRequest) -> list[AdvanceOut]:
+    """Advances paid to the organisations the caller administers, newest month first: what
+    each invoice netted off and what is still owed (the invoices page's advances)."""
+    caller = _caller(request)
+    _admin_required(caller)
+    advances: QuerySet[Advance] = invoice_read.advance_list_for_provider_admin(
+        user=caller.user
+    ).filter(caller.provider_filter("provider"))
+    return [
+        AdvanceOut(
+            id=a.pk,
+            provider_id=a.provider_id,
+            payer_municipality_id=a.municipality_id,
+            month=a.month,
+            amount=money(a.amount),
+            netted=money(a.netted),
+            outstanding=money(a.outstanding),
+            order_number=a.order_number,
+            order_date=a.order_date,
+        )
+        for a in advances
+    ]

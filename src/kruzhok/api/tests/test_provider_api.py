@@ -12,6 +12,7 @@ from kruzhok.accounts.models import Role
 from kruzhok.api.tests.conftest import bearer
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing.models import Invoice
+from kruzhok.billing.payments import invoice_approve, invoice_payment_record
 from kruzhok.catalog.models import Group
 from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services as enrollment_services
@@ -499,11 +500,27 @@ def test_invoices_are_for_administrators_of_their_own_organisation(time_machine)
         "items": [],
         "next_cursor": None,
     }
+    operator = scene.users["operator_m"]
+    invoice_approve(actor=operator, invoice=invoice_x)
+    invoice_payment_record(
+        actor=operator,
+        invoice=invoice_x,
+        amount=invoice_x.certificate_amount,
+        order_number="123",
+        order_date=datetime.date(2026, 11, 5),
+    )
+    (paid,) = client.get(f"{API}/payments", headers=headers).json()["items"]
+    assert paid["invoice_id"] == invoice_x.pk and paid["order_number"] == "123"
+    assert paid["amount"] == {"amount": invoice_x.certificate_amount, "currency": "RUB"}
+    after = client.get(f"{API}/invoices/{invoice_x.pk}", headers=headers).json()
+    assert after["status"] == "paid" and after["due"]["amount"] == 0
+    assert client.get(f"{API}/advances", headers=headers).json() == []
     # A teacher may see the organisation, not its money.
     teacher = bearer(scene.users["teacher"], provider_id=invoice_x.provider_id)
     assert client.get(f"{API}/invoices", headers=teacher).status_code == 403
     assert client.get(f"{API}/invoices/{invoice_x.pk}", headers=teacher).status_code == 403
     assert client.get(f"{API}/payments", headers=teacher).status_code == 403
+    assert client.get(f"{API}/advances", headers=teacher).status_code == 403
     assert (
         client.get(
             f"{API}/invoices",
