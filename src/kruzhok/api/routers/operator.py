@@ -34,7 +34,7 @@ from kruzhok.api.problems import ApiProblem, Problem
 from kruzhok.api.schemas import Money, money
 from kruzhok.billing import selectors as billing_selectors
 from kruzhok.billing.models import MonthClosure, MonthClosureStatus
-from kruzhok.billing.month_close import MonthCloseError, month_close_start
+from kruzhok.billing.month_close import MonthCloseError, month_close_resume, month_close_start
 from kruzhok.catalog import cabinet, moderation
 from kruzhok.catalog.models import Program, ProgramState
 from kruzhok.certificates import selectors as certificate_selectors
@@ -617,6 +617,24 @@ def month_close_progress(request: HttpRequest, closure_id: IdPath) -> ClosureOut
     return _closure_out(
         billing_selectors.month_closure_for_operator(user=caller.user, pk=closure_id)
     )
+
+
+@router.post(
+    "/month-closes/{closure_id}/resume",
+    response={202: ClosureOut, WRITE_ERRORS: Problem},
+    summary="Продолжить закрытие месяца",
+)
+def month_close_continue(request: HttpRequest, closure_id: IdPath) -> HttpResponse:
+    """Hand the close to the worker again, as the page's «продолжить» does: a close whose
+    worker stopped goes on from the next provider not billed, a closed month's invoices get
+    their missing documents. Safe to send again: a run finds done what is done."""
+    caller = _caller(request)
+    closure = billing_selectors.month_closure_for_operator(user=caller.user, pk=closure_id)
+    try:
+        month_close_resume(actor=caller.user, closure=closure)
+    except MonthCloseError as refusal:
+        raise ApiProblem(409, str(refusal)) from None
+    return json_answer(_closure_out(closure), status=202)
 
 
 # Reports ---------------------------------------------------------------------------------------

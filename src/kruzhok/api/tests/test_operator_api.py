@@ -16,6 +16,7 @@ from kruzhok.billing.tests.invoices import payer_details_set
 from kruzhok.catalog.models import Program, ProgramModerationEvent, ProgramState
 from kruzhok.certificates.models import FinancingProgram, FinancingProgramChange
 from kruzhok.certificates.selectors import financing_budget_figures
+from kruzhok.common.models import AuditEvent
 from kruzhok.enrollment.tests.world import (
     MOSCOW,
     TODAY,
@@ -253,6 +254,12 @@ def test_a_month_close_starts_once_per_key_and_reports_its_progress(two, time_ma
     # closed already, is refused with the reason.
     stranger = bearer(two["operator_n"])
     assert Client().get(f"{API}/month-closes/{closure.pk}", headers=stranger).status_code == 404
+    resume = f"{API}/month-closes/{closure.pk}/resume"
+    assert _post(resume, two["operator_n"]).status_code == 404
+    assert not AuditEvent.objects.filter(action="month_close_resume").exists()
+    resumed = _post(resume, operator)
+    assert resumed.status_code == 202 and resumed.json()["id"] == closure.pk
+    assert AuditEvent.objects.get(action="month_close_resume").actor == operator
     current = _post(
         f"{API}/month-closes", operator, {"month": "2026-11"}, **{"Idempotency-Key": "nov"}
     )
