@@ -528,3 +528,29 @@ def test_invoices_are_for_administrators_of_their_own_organisation(time_machine)
         ).json()[0]["id"]
         == invoice_y
     )
+
+
+def test_lists_read_in_a_fixed_number_of_queries_whatever_their_length(
+    world, django_assert_max_num_queries
+):
+    for _ in range(3):
+        contract_made(world, child=child_make(world.parent))
+        _submitted(world)
+    headers = bearer(world.admin, provider_id=world.provider.pk)
+    counts = {}
+    for url in (
+        f"{API}/applications",
+        f"{API}/contracts",
+        f"{API}/groups",
+        f"{API}/programs",
+        f"{API}/groups/{world.group.pk}/attendance?month=2026-10",
+    ):
+        with django_assert_max_num_queries(14) as captured:
+            assert Client().get(url, headers=headers).status_code == 200
+        counts[url] = len(captured.captured_queries)
+    for _ in range(5):
+        contract_made(world, child=child_make(world.parent))
+        _submitted(world)
+    for url, count in counts.items():
+        with django_assert_max_num_queries(count) as captured:
+            assert Client().get(url, headers=headers).status_code == 200
