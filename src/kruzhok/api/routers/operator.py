@@ -184,8 +184,9 @@ def moderation_queue(request: HttpRequest) -> ModerationQueueOut:
 
 
 def _decided(decide: Callable[[], object]) -> None:
-    """A decision through the moderation service: a refusal of the decision itself (decided
-    already, by a colleague say) is 409; an error in the text is 422 with its field."""
+    """A decision through a service that refuses with ValidationError: a refusal of the
+    decision itself (decided already, by a colleague say) is 409; an error in what was sent
+    is 422 with its field."""
     try:
         decide()
     except ValidationError as refusal:
@@ -444,9 +445,9 @@ def financing_change(
     request: HttpRequest, program_id: IdPath, payload: FinancingChangeIn
 ) -> FinancingDetail:
     """Change the program's rules through the editor's own service: the same checks (a
-    refusal is 422 with the field, nothing saved) and the same record of each change. A raise
-    of the budget is funded from the treasury through the ledger; a change sent again finds
-    nothing to change (422)."""
+    refusal is 422 with the field, nothing saved; a closed period's rules are 409) and the same
+    record of each change. A raise of the budget is funded from the treasury through the
+    ledger; a change sent again finds nothing to change (422)."""
     caller = _caller(request)
     program = _financing_program(caller, program_id)
     values: dict[str, object] = {
@@ -475,12 +476,14 @@ def financing_change(
     rules = financing_rules_with(financing_rules(financing_program=program), **values)
     effective_from = date_checked(payload.effective_from, field="effective_from")
     assert effective_from is not None
-    financing_program_change(
-        financing_program=program,
-        rules=rules,
-        effective_from=effective_from,
-        actor=caller.user,
-        today=timezone.localdate(),
+    _decided(
+        lambda: financing_program_change(
+            financing_program=program,
+            rules=rules,
+            effective_from=effective_from,
+            actor=caller.user,
+            today=timezone.localdate(),
+        )
     )
     return _financing_detail(program)
 

@@ -636,7 +636,9 @@ class MarkIn(Schema):
 
 
 class MarksIn(Schema):
-    marks: list[MarkIn] = Field(min_length=1, max_length=1000)
+    marks: list[MarkIn] = Field(
+        min_length=1, max_length=500, description="не больше 500 отметок за запрос"
+    )
 
 
 class Marked(Schema):

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from kruzhok.accounts.models import Role
 from kruzhok.api.tests.conftest import bearer
@@ -202,6 +203,17 @@ def test_the_financing_program_is_read_and_changed_through_the_editors_service(t
         headers=bearer(operator),
     )
     assert same.status_code == 422 and "Ничего не изменено" in same.json()["detail"]
+    assert FinancingProgramChange.objects.count() == 1
+
+    # A closed period's rules do not change.
+    FinancingProgram.objects.filter(pk=financing.pk).update(closed_at=timezone.now())
+    closed = Client().patch(
+        url,
+        {"title": "Новое название", "effective_from": "2026-10-15"},
+        content_type="application/json",
+        headers=bearer(operator),
+    )
+    assert closed.status_code == 409 and "Период закрыт" in closed.json()["detail"]
     assert FinancingProgramChange.objects.count() == 1
 
     # Another municipality's program does not exist for this operator.
