@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
-from ninja import Field, Schema
+from ninja import Field, Header, Schema
 
 from kruzhok.api.pagination import after, cursor_decode, cursor_encode
 from kruzhok.api.problems import ApiProblem
@@ -17,6 +17,16 @@ from kruzhok.common.bounds import date_in_range
 M = TypeVar("M", bound=Model)
 
 IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Required, though the schema says optional: without it the answer is a Russian 400 that
+# says what to send, not a validation error.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="уникальная строка операции (например, UUID): повтор с тем же ключом и "
+        "телом вернёт первый ответ, не выполняя операцию снова",
+    ),
+]
 # A lesson's wall-clock time in Moscow, «15:00»: JSON Schema's "time" format is RFC 3339's
 # full-time, which demands an offset that a timetable does not have.
 LocalTime = Annotated[

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from kruzhok.accounts.models import Role
 from kruzhok.api.answers import (
@@ -23,6 +23,7 @@ from kruzhok.api.answers import (
     MONTH_PATTERN,
     READ_ERRORS,
     WRITE_ERRORS,
+    IdempotencyKey,
     IdPath,
     date_checked,
     json_answer,
@@ -171,6 +172,7 @@ def _program_out(program: Program) -> ProgramWaiting:
     "/moderation",
     response={200: ModerationQueueOut, READ_ERRORS: Problem},
     summary="Ждут решения",
+    url_name="operator_moderation_queue",
 )
 def moderation_queue(request: HttpRequest) -> ModerationQueueOut:
     """Providers asking to join and programs sent for checking in the caller's
@@ -211,6 +213,7 @@ class ReasonIn(Schema):
     "/moderation/programs/{program_id}/approve",
     response={200: ProgramWaiting, WRITE_ERRORS: Problem},
     summary="Опубликовать программу",
+    url_name="operator_program_approve",
 )
 def program_approve(request: HttpRequest, program_id: IdPath) -> ProgramWaiting:
     """Publish a program on moderation; its provider's administrators are told."""
@@ -224,6 +227,7 @@ def program_approve(request: HttpRequest, program_id: IdPath) -> ProgramWaiting:
     "/moderation/programs/{program_id}/return",
     response={200: ProgramWaiting, WRITE_ERRORS: Problem},
     summary="Вернуть программу на доработку",
+    url_name="operator_program_return",
 )
 def program_return(request: HttpRequest, program_id: IdPath, payload: RemarksIn) -> ProgramWaiting:
     """Return a program on moderation to its provider with remarks on what to change."""
@@ -241,6 +245,7 @@ def program_return(request: HttpRequest, program_id: IdPath, payload: RemarksIn)
     "/moderation/providers/{provider_id}/approve",
     response={200: ProviderWaiting, WRITE_ERRORS: Problem},
     summary="Допустить организацию",
+    url_name="operator_provider_approve",
 )
 def provider_approve(request: HttpRequest, provider_id: IdPath) -> ProviderWaiting:
     """Admit a provider on moderation to the portal; its administrators are told."""
@@ -256,6 +261,7 @@ def provider_approve(request: HttpRequest, provider_id: IdPath) -> ProviderWaiti
     "/moderation/providers/{provider_id}/reject",
     response={200: ProviderWaiting, WRITE_ERRORS: Problem},
     summary="Отклонить заявку организации",
+    url_name="operator_provider_reject",
 )
 def provider_reject(
     request: HttpRequest, provider_id: IdPath, payload: ReasonIn
@@ -390,6 +396,7 @@ def _financing_program(caller: Principal, program_id: int) -> FinancingProgram:
     "/financing",
     response={200: list[FinancingOut], READ_ERRORS: Problem},
     summary="Программы ПФДО",
+    url_name="operator_financing_list",
 )
 def financing_list(request: HttpRequest, query: Query[MunicipalityQuery]) -> list[FinancingOut]:
     """The financing programs of the caller's municipalities, newest period first."""
@@ -404,6 +411,7 @@ def financing_list(request: HttpRequest, query: Query[MunicipalityQuery]) -> lis
     "/financing/{program_id}",
     response={200: FinancingDetail, READ_ERRORS: Problem},
     summary="Программа ПФДО",
+    url_name="operator_financing_detail",
 )
 def financing_detail(request: HttpRequest, program_id: IdPath) -> FinancingDetail:
     """The program's rules in force, its budget figures (as beside the editor) and its
@@ -440,6 +448,7 @@ class FinancingChangeIn(Schema):
     "/financing/{program_id}",
     response={200: FinancingDetail, WRITE_ERRORS: Problem},
     summary="Изменить программу ПФДО",
+    url_name="operator_financing_change",
 )
 def financing_change(
     request: HttpRequest, program_id: IdPath, payload: FinancingChangeIn
@@ -546,6 +555,7 @@ def _closure_out(closure: MonthClosure) -> ClosureOut:
     "/month-closes",
     response={200: list[MonthOut], READ_ERRORS: Problem},
     summary="Месяцы и их закрытие",
+    url_name="operator_month_list",
 )
 def month_list(request: HttpRequest, query: Query[MunicipalityQuery]) -> list[MonthOut]:
     """The last twelve months of the municipality, newest first, with their closes and the
@@ -581,11 +591,12 @@ class MonthCloseIn(Schema):
     "/month-closes",
     response={202: ClosureOut, KEYED_ERRORS: Problem},
     summary="Закрыть месяц",
+    url_name="operator_month_close",
 )
 def month_close(
     request: HttpRequest,
     payload: MonthCloseIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Start closing a month, as the month close page's button does: from this moment its
     attendance is frozen, and the worker bills provider by provider; follow the progress at
@@ -613,6 +624,7 @@ def month_close(
     "/month-closes/{closure_id}",
     response={200: ClosureOut, READ_ERRORS: Problem},
     summary="Ход закрытия месяца",
+    url_name="operator_month_close_progress",
 )
 def month_close_progress(request: HttpRequest, closure_id: IdPath) -> ClosureOut:
     """How far the close has gone: providers billed of all, invoices and their documents."""
@@ -626,6 +638,7 @@ def month_close_progress(request: HttpRequest, closure_id: IdPath) -> ClosureOut
     "/month-closes/{closure_id}/resume",
     response={202: ClosureOut, WRITE_ERRORS: Problem},
     summary="Продолжить закрытие месяца",
+    url_name="operator_month_close_continue",
 )
 def month_close_continue(request: HttpRequest, closure_id: IdPath) -> HttpResponse:
     """Hand the close to the worker again, as the page's «продолжить» does: a close whose
@@ -699,6 +712,7 @@ def _coverage(row: CoverageRow) -> CoverageOut:
     "/reports/coverage",
     response={200: CoverageReport, READ_ERRORS: Problem},
     summary="Охват детей",
+    url_name="operator_report_coverage",
 )
 def report_coverage(request: HttpRequest, query: Query[ReportQuery]) -> CoverageReport:
     """Children 5–18 with an active contract out of the population, overall and by
@@ -734,6 +748,7 @@ class CertificatesReport(Schema):
     "/reports/certificates",
     response={200: CertificatesReport, READ_ERRORS: Problem},
     summary="Сертификаты",
+    url_name="operator_report_certificates",
 )
 def report_certificates(request: HttpRequest, query: Query[ReportQuery]) -> CertificatesReport:
     """Certificates of the municipalities' children issued, funded, for accounting, and in
@@ -767,6 +782,7 @@ class MoneyReport(Schema):
     "/reports/money",
     response={200: MoneyReport, READ_ERRORS: Problem},
     summary="Средства сертификатов по месяцам",
+    url_name="operator_report_money",
 )
 def report_money(request: HttpRequest, query: Query[ReportQuery]) -> MoneyReport:
     """The certificates' money by month: credited, spent, expired back to the budget, and
@@ -811,6 +827,7 @@ class ProvidersReport(Schema):
     "/reports/providers",
     response={200: ProvidersReport, READ_ERRORS: Problem},
     summary="Поставщики: договоры и выручка",
+    url_name="operator_report_providers",
 )
 def report_providers(request: HttpRequest, query: Query[ReportQuery]) -> ProvidersReport:
     """The municipalities' providers with their contracts and revenue (charges not reversed),
@@ -856,6 +873,7 @@ class ProgramsReport(Schema):
     "/reports/programs",
     response={200: ProgramsReport, READ_ERRORS: Problem},
     summary="Программы: спрос и заполненность",
+    url_name="operator_report_programs",
 )
 def report_programs(request: HttpRequest, query: Query[ReportQuery]) -> ProgramsReport:
     """Programs with groups: applications, seats, seats taken, applications per seat and fill

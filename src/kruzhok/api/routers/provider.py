@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from kruzhok.accounts.models import Role
 from kruzhok.api.answers import (
@@ -27,6 +27,7 @@ from kruzhok.api.answers import (
     MONTH_PATTERN,
     READ_ERRORS,
     WRITE_ERRORS,
+    IdempotencyKey,
     IdPath,
     LocalTime,
     date_checked,
@@ -178,6 +179,7 @@ def _memberships(caller: Principal) -> list[ProviderStaff]:
     "/programs",
     response={200: list[ProgramOut], READ_ERRORS: Problem},
     summary="Программы организации",
+    url_name="provider_program_list",
 )
 def program_list(request: HttpRequest) -> list[ProgramOut]:
     """The programs of the caller's organisations (the token's one), archived last, as the
@@ -195,6 +197,7 @@ def program_list(request: HttpRequest) -> list[ProgramOut]:
     "/programs/{program_id}",
     response={200: ProgramDetail, READ_ERRORS: Problem},
     summary="Программа организации",
+    url_name="provider_program_detail",
 )
 def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
     """A program of the caller's organisation with all its groups and the operator's latest
@@ -216,7 +219,10 @@ def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
 
 
 @router.get(
-    "/groups", response={200: list[GroupOut], READ_ERRORS: Problem}, summary="Группы организации"
+    "/groups",
+    response={200: list[GroupOut], READ_ERRORS: Problem},
+    summary="Группы организации",
+    url_name="provider_group_list",
 )
 def group_list(request: HttpRequest) -> list[GroupOut]:
     """The unfinished groups of the caller's organisations, soonest first, as the cabinet's
@@ -229,7 +235,12 @@ def group_list(request: HttpRequest) -> list[GroupOut]:
     ]
 
 
-@router.get("/groups/{group_id}", response={200: GroupOut, READ_ERRORS: Problem}, summary="Группа")
+@router.get(
+    "/groups/{group_id}",
+    response={200: GroupOut, READ_ERRORS: Problem},
+    summary="Группа",
+    url_name="provider_group_detail",
+)
 def group_detail(request: HttpRequest, group_id: IdPath) -> GroupOut:
     """A group of the caller's organisation with its teacher, seats and weekly schedule; 404
     for another organisation's."""
@@ -270,6 +281,7 @@ def _lesson_out(lesson: Lesson) -> LessonOut:
     "/groups/{group_id}/lessons",
     response={200: list[LessonOut], READ_ERRORS: Problem},
     summary="Занятия группы",
+    url_name="provider_lesson_list",
 )
 def lesson_list(
     request: HttpRequest, group_id: IdPath, filters: Query[LessonFilters]
@@ -352,6 +364,7 @@ def _queue(caller: Principal, **filters: object) -> QuerySet[Application]:
     "/applications",
     response={200: ApplicationPage, READ_ERRORS: Problem},
     summary="Очередь заявок",
+    url_name="provider_application_list",
 )
 def application_list(request: HttpRequest, filters: Query[ApplicationFilters]) -> ApplicationPage:
     """Applications the caller may decide on (an administrator: the organisation's; a teacher:
@@ -428,11 +441,12 @@ NOT_IN_QUEUE = "Заявка не найдена в вашей очереди."
     "/applications/accept",
     response={200: DecisionSummary, KEYED_ERRORS: Problem},
     summary="Принять заявки",
+    url_name="provider_application_accept_bulk",
 )
 def application_accept_bulk(
     request: HttpRequest,
     payload: AcceptIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Accept the applications, each in its own transaction, oldest first (the seats go in
     the order the applications came), as the queue page's «принять отмеченные» does: a
@@ -485,6 +499,7 @@ def _in_order(ids: list[int], results: dict[int, Decided]) -> list[Decided]:
     "/applications/reject",
     response={200: DecisionSummary, WRITE_ERRORS: Problem},
     summary="Отклонить заявки",
+    url_name="provider_application_reject_bulk",
 )
 def application_reject_bulk(request: HttpRequest, payload: RejectIn) -> DecisionSummary:
     """Reject the applications with one reason the parents will read, each in its own
@@ -579,6 +594,7 @@ class MonthQuery(Schema):
     "/groups/{group_id}/attendance",
     response={200: JournalOut, READ_ERRORS: Problem},
     summary="Журнал группы за месяц",
+    url_name="provider_journal",
 )
 def journal(request: HttpRequest, group_id: IdPath, query: Query[MonthQuery]) -> JournalOut:
     """The children × lessons grid of the group for the month, with the marks made so far and,
@@ -709,12 +725,13 @@ def _mark_one(caller: Principal, group: Group, mark: MarkIn) -> Marked:
     "/groups/{group_id}/attendance",
     response={200: MarksOut, KEYED_ERRORS: Problem},
     summary="Отметить посещаемость",
+    url_name="provider_attendance_mark_bulk",
 )
 def attendance_mark_bulk(
     request: HttpRequest,
     group_id: IdPath,
     payload: MarksIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Mark attendance in the group's journal, each mark in its own transaction through the
     journal page's service: an attended lesson is charged to the certificate once, un-marking
@@ -777,7 +794,12 @@ class ContractFilters(Schema):
     cursor: str | None = Field(None, max_length=500)
 
 
-@router.get("/contracts", response={200: ContractPage, READ_ERRORS: Problem}, summary="Договоры")
+@router.get(
+    "/contracts",
+    response={200: ContractPage, READ_ERRORS: Problem},
+    summary="Договоры",
+    url_name="provider_contract_list",
+)
 def contract_list(request: HttpRequest, filters: Query[ContractFilters]) -> ContractPage:
     """Contracts the caller may see (an administrator: the organisation's; a teacher: their
     groups'), as the contracts export has them, in the order they were concluded."""
@@ -947,7 +969,12 @@ def _invoice(caller: Principal, invoice_id: int) -> Invoice:
     return listed
 
 
-@router.get("/invoices", response={200: list[InvoiceOut], READ_ERRORS: Problem}, summary="Счета")
+@router.get(
+    "/invoices",
+    response={200: list[InvoiceOut], READ_ERRORS: Problem},
+    summary="Счета",
+    url_name="provider_invoice_list",
+)
 def invoice_list(request: HttpRequest) -> list[InvoiceOut]:
     """The invoices of the organisations the caller administers, newest month first, with
     their documents and payments; a teacher gets 403, as on the page."""
@@ -959,6 +986,7 @@ def invoice_list(request: HttpRequest) -> list[InvoiceOut]:
     "/invoices/{invoice_id}",
     response={200: InvoiceDetail, READ_ERRORS: Problem},
     summary="Счёт со строками",
+    url_name="provider_invoice_detail",
 )
 def invoice_detail(request: HttpRequest, invoice_id: IdPath) -> InvoiceDetail:
     """The invoice with its lines (a contract's month each; a correction line bills a change
@@ -1033,7 +1061,12 @@ class PaymentPage(Schema):
     next_cursor: str | None
 
 
-@router.get("/payments", response={200: PaymentPage, READ_ERRORS: Problem}, summary="Оплаты")
+@router.get(
+    "/payments",
+    response={200: PaymentPage, READ_ERRORS: Problem},
+    summary="Оплаты",
+    url_name="provider_payment_list",
+)
 def payment_list(request: HttpRequest, filters: Query[PaymentFilters]) -> PaymentPage:
     """The payment orders that paid the invoices of the organisations the caller administers,
     newest recorded first."""
@@ -1057,7 +1090,12 @@ class AdvanceOut(Schema):
     order_date: datetime.date
 
 
-@router.get("/advances", response={200: list[AdvanceOut], READ_ERRORS: Problem}, summary="Авансы")
+@router.get(
+    "/advances",
+    response={200: list[AdvanceOut], READ_ERRORS: Problem},
+    summary="Авансы",
+    url_name="provider_advance_list",
+)
 def advance_list(request: HttpRequest) -> list[AdvanceOut]:
     """Advances paid to the organisations the caller administers, newest month first: what
     each invoice netted off and what is still owed (the invoices page's advances)."""
