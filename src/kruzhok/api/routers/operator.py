@@ -185,6 +185,109 @@ def moderation_queue(request: HttpRequest) -> ModerationQueueOut:
     )
 
 
+class DecisionOut(Schema):
+    from_state: str
+    to_state: str
+    actor_id: int | None
+    remarks: str
+    at: datetime.datetime
+
+
+class GroupBrief(Schema):
+    id: int
+    name: str
+    capacity: int
+    start_date: datetime.date
+    end_date: datetime.date
+
+
+class ProgramForModeration(ProgramWaiting):
+    address: str
+    duration_months: int
+    hours_per_week: int
+    groups: list[GroupBrief]
+    history: list[DecisionOut] = Field(description="решения по программе, новые первыми")
+
+
+class ProviderForModeration(ProviderWaiting):
+    address: str
+    license_number: str
+    programs: list[ProgramWaiting]
+    history: list[DecisionOut] = Field(description="решения по организации, новые первыми")
+
+
+@router.get(
+    "/moderation/programs/{program_id}",
+    response={200: ProgramForModeration, READ_ERRORS: Problem},
+    url_name="operator_program_detail",
+    summary="Программа на проверке",
+)
+def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramForModeration:
+    """A program of a provider in the caller's municipalities, whatever its state, with its
+    groups and the decisions made on it (the moderation page's program)."""
+    caller = _caller(request)
+    program = cabinet.program_get_for_operator(user=caller.user, pk=program_id)
+    return ProgramForModeration(
+        **_program_out(program).model_dump(),
+        address=program.address,
+        duration_months=program.duration_months,
+        hours_per_week=program.hours_per_week,
+        groups=[
+            GroupBrief(
+                id=g.pk,
+                name=g.name,
+                capacity=g.capacity,
+                start_date=g.start_date,
+                end_date=g.end_date,
+            )
+            for g in cabinet.group_list_for_program_cabinet(program=program)
+        ],
+        history=[
+            DecisionOut(
+                from_state=e.from_state,
+                to_state=e.to_state,
+                actor_id=e.actor_id,
+                remarks=e.remarks,
+                at=e.at,
+            )
+            for e in cabinet.program_history(program=program).order_by("-at", "-pk")
+        ],
+    )
+
+
+@router.get(
+    "/moderation/providers/{provider_id}",
+    response={200: ProviderForModeration, READ_ERRORS: Problem},
+    url_name="operator_provider_detail",
+    summary="Организация на проверке",
+)
+def provider_detail(request: HttpRequest, provider_id: IdPath) -> ProviderForModeration:
+    """A provider of the caller's municipalities, whatever its status, with its programs and
+    the decisions made on it (the moderation page's provider)."""
+    caller = _caller(request)
+    provider = provider_selectors.provider_get_for_operator(user=caller.user, pk=provider_id)
+    programs = []
+    for program in cabinet.program_list_for_provider(provider=provider):
+        program.provider = provider
+        programs.append(_program_out(program))
+    return ProviderForModeration(
+        **_provider_out(provider).model_dump(),
+        address=provider.address,
+        license_number=provider.license_number,
+        programs=programs,
+        history=[
+            DecisionOut(
+                from_state=e.from_status,
+                to_state=e.to_status,
+                actor_id=e.actor_id,
+                remarks=e.remarks,
+                at=e.at,
+            )
+            for e in provider_selectors.provider_history(provider=provider).order_by("-at", "-pk")
+        ],
+    )
+
+
 def _decided(decide: Callable[[], object]) -> None:
     """A decision through a service that refuses with ValidationError: a refusal of the
     decision itself (decided already, by a colleague say) is 409; an error in what was sent

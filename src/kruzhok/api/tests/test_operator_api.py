@@ -102,8 +102,29 @@ def test_the_queue_is_the_operators_municipality_and_approval_publishes(two):
     regional = Client().get(f"{API}/moderation", headers=bearer(two["regional"])).json()
     assert [p["id"] for p in regional["programs"]] == [program.pk]
 
+    detail = (
+        Client()
+        .get(f"{API}/moderation/programs/{program.pk}", headers=bearer(two["operator_m"]))
+        .json()
+    )
+    assert detail["state"] == "moderating" and detail["history"] == []
+    organisation = (
+        Client()
+        .get(f"{API}/moderation/providers/{provider.pk}", headers=bearer(two["operator_m"]))
+        .json()
+    )
+    assert organisation["status"] == "moderating" and organisation["inn"] == provider.inn
+
     answer = _post(f"{API}/moderation/programs/{program.pk}/approve", two["operator_m"])
     assert answer.status_code == 200 and answer.json()["state"] == "published"
+    detail = (
+        Client()
+        .get(f"{API}/moderation/programs/{program.pk}", headers=bearer(two["operator_m"]))
+        .json()
+    )
+    assert [(e["to_state"], e["actor_id"]) for e in detail["history"]] == [
+        ("published", two["operator_m"].pk)
+    ]
     event = ProgramModerationEvent.objects.get(program=program)
     assert (event.actor, event.to_state) == (two["operator_m"], ProgramState.PUBLISHED)
     again = _post(f"{API}/moderation/programs/{program.pk}/approve", two["operator_m"])
@@ -116,6 +137,13 @@ def test_the_queue_is_the_operators_municipality_and_approval_publishes(two):
 def test_another_municipalitys_operator_gets_404_and_decides_nothing(two):
     provider, program = _waiting(two["m"])
     stranger = two["operator_n"]
+    for url in (
+        f"{API}/moderation/programs/{program.pk}",
+        f"{API}/moderation/providers/{provider.pk}",
+    ):
+        answer = Client().get(url, headers=bearer(stranger))
+        assert answer.status_code == 404
+        assert provider.inn not in answer.content.decode()
     for url, body in (
         (f"{API}/moderation/programs/{program.pk}/approve", None),
         (f"{API}/moderation/programs/{program.pk}/return", {"remarks": "Нет"}),
