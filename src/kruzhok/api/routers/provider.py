@@ -315,6 +315,7 @@ class ApplicationOut(Schema):
     decide_by: datetime.date | None
     overdue: bool = Field(description="подана и не рассмотрена за три рабочих дня")
     offer_expires_at: datetime.datetime | None
+    reason: str = Field(description="причина отказа или отчисления, если есть")
     contract_id: int | None
 
 
@@ -349,6 +350,7 @@ def _application_out(application: Application) -> ApplicationOut:
         decide_by=application.decide_by,
         overdue=bool(getattr(application, "is_overdue", False)),
         offer_expires_at=application.offer_expires_at,
+        reason=application.reason,
         contract_id=contract.pk if contract is not None else None,
     )
 

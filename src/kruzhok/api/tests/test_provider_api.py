@@ -297,6 +297,9 @@ def test_bulk_reject_needs_a_reason_and_frees_the_seat_for_the_line(world):
     assert holder.status == ApplicationStatus.REJECTED
     assert holder.reason == "Группа для детей постарше."
     assert waiting.status == ApplicationStatus.ACCEPTED
+    rejected = Client().get(f"{API}/applications", {"status": "rejected"}, headers=headers)
+    (listed,) = rejected.json()["items"]
+    assert (listed["id"], listed["reason"]) == (holder.pk, "Группа для детей постарше.")
     again = (
         Client()
         .post(
