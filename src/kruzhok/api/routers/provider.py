@@ -83,13 +83,13 @@ def _within_token(caller: Principal, provider_id: int, what: str) -> None:
 # Programs and groups ---------------------------------------------------------------------------
 
 
-class SlotOut(Schema):
+class CabinetSlot(Schema):
     weekday: int = Field(description="0 — понедельник … 6 — воскресенье")
     start_time: LocalTime
     hours: int
 
 
-class GroupOut(Schema):
+class CabinetGroup(Schema):
     id: int
     program_id: int
     provider_id: int
@@ -102,11 +102,11 @@ class GroupOut(Schema):
     end_date: datetime.date
     enrollment_open: bool
     auto_accept: bool
-    schedule: list[SlotOut]
+    schedule: list[CabinetSlot]
     updated_at: datetime.datetime
 
 
-class ProgramOut(Schema):
+class CabinetProgram(Schema):
     id: int
     provider_id: int
     provider_name: str
@@ -122,17 +122,17 @@ class ProgramOut(Schema):
     updated_at: datetime.datetime
 
 
-class ProgramDetail(ProgramOut):
+class CabinetProgramDetail(CabinetProgram):
     description: str
     address: str
     duration_months: int
     hours_per_week: int
     remarks: str = Field(description="замечания оператора, если программа возвращена")
-    groups: list[GroupOut] = Field(description="все группы, завершённые тоже")
+    groups: list[CabinetGroup] = Field(description="все группы, завершённые тоже")
 
 
-def _program_out(program: Program, group_count: int) -> ProgramOut:
-    return ProgramOut(
+def _program_out(program: Program, group_count: int) -> CabinetProgram:
+    return CabinetProgram(
         id=program.pk,
         provider_id=program.provider_id,
         provider_name=program.provider.short_name,
@@ -149,8 +149,8 @@ def _program_out(program: Program, group_count: int) -> ProgramOut:
     )
 
 
-def _group_out(group: Group, provider_id: int) -> GroupOut:
-    return GroupOut(
+def _group_out(group: Group, provider_id: int) -> CabinetGroup:
+    return CabinetGroup(
         id=group.pk,
         program_id=group.program_id,
         provider_id=provider_id,
@@ -164,7 +164,7 @@ def _group_out(group: Group, provider_id: int) -> GroupOut:
         enrollment_open=group.enrollment_open,
         auto_accept=group.auto_accept,
         schedule=[
-            SlotOut(weekday=s.weekday, start_time=local_time(s.start_time), hours=s.hours)
+            CabinetSlot(weekday=s.weekday, start_time=local_time(s.start_time), hours=s.hours)
             for s in group.schedule.all()
         ],
         updated_at=group.updated_at,
@@ -177,15 +177,15 @@ def _memberships(caller: Principal) -> list[ProviderStaff]:
 
 @router.get(
     "/programs",
-    response={200: list[ProgramOut], READ_ERRORS: Problem},
+    response={200: list[CabinetProgram], READ_ERRORS: Problem},
     summary="Программы организации",
     url_name="provider_program_list",
 )
-def program_list(request: HttpRequest) -> list[ProgramOut]:
+def program_list(request: HttpRequest) -> list[CabinetProgram]:
     """The programs of the caller's organisations (the token's one), archived last, as the
     cabinet's home page lists them."""
     caller = _caller(request)
-    result: list[ProgramOut] = []
+    result: list[CabinetProgram] = []
     for membership in _memberships(caller):
         for program in cabinet.program_list_for_provider(provider=membership.provider):
             program.provider = membership.provider
@@ -195,11 +195,11 @@ def program_list(request: HttpRequest) -> list[ProgramOut]:
 
 @router.get(
     "/programs/{program_id}",
-    response={200: ProgramDetail, READ_ERRORS: Problem},
+    response={200: CabinetProgramDetail, READ_ERRORS: Problem},
     summary="Программа организации",
     url_name="provider_program_detail",
 )
-def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
+def program_detail(request: HttpRequest, program_id: IdPath) -> CabinetProgramDetail:
     """A program of the caller's organisation with all its groups and the operator's latest
     remarks; 404 for another organisation's."""
     caller = _caller(request)
@@ -207,7 +207,7 @@ def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
     _within_token(caller, program.provider_id, "Программа не найдена")
     groups = list(cabinet.group_list_for_program_cabinet(program=program))
     remarks = cabinet.program_last_remarks(program=program)
-    return ProgramDetail(
+    return CabinetProgramDetail(
         **_program_out(program, len(groups)).model_dump(),
         description=program.description,
         address=program.address,
@@ -220,11 +220,11 @@ def program_detail(request: HttpRequest, program_id: IdPath) -> ProgramDetail:
 
 @router.get(
     "/groups",
-    response={200: list[GroupOut], READ_ERRORS: Problem},
+    response={200: list[CabinetGroup], READ_ERRORS: Problem},
     summary="Группы организации",
     url_name="provider_group_list",
 )
-def group_list(request: HttpRequest) -> list[GroupOut]:
+def group_list(request: HttpRequest) -> list[CabinetGroup]:
     """The unfinished groups of the caller's organisations, soonest first, as the cabinet's
     home page lists them."""
     caller = _caller(request)
@@ -237,11 +237,11 @@ def group_list(request: HttpRequest) -> list[GroupOut]:
 
 @router.get(
     "/groups/{group_id}",
-    response={200: GroupOut, READ_ERRORS: Problem},
+    response={200: CabinetGroup, READ_ERRORS: Problem},
     summary="Группа",
     url_name="provider_group_detail",
 )
-def group_detail(request: HttpRequest, group_id: IdPath) -> GroupOut:
+def group_detail(request: HttpRequest, group_id: IdPath) -> CabinetGroup:
     """A group of the caller's organisation with its teacher, seats and weekly schedule; 404
     for another organisation's."""
     caller = _caller(request)
@@ -250,7 +250,7 @@ def group_detail(request: HttpRequest, group_id: IdPath) -> GroupOut:
     return _group_out(group, access.provider.pk)
 
 
-class LessonOut(Schema):
+class CabinetLesson(Schema):
     id: int
     group_id: int
     date: datetime.date
@@ -265,8 +265,8 @@ class LessonFilters(Schema):
     date_to: datetime.date | None = Field(None, description="по этот день включительно")
 
 
-def _lesson_out(lesson: Lesson) -> LessonOut:
-    return LessonOut(
+def _lesson_out(lesson: Lesson) -> CabinetLesson:
+    return CabinetLesson(
         id=lesson.pk,
         group_id=lesson.group_id,
         date=lesson.date,
@@ -279,13 +279,13 @@ def _lesson_out(lesson: Lesson) -> LessonOut:
 
 @router.get(
     "/groups/{group_id}/lessons",
-    response={200: list[LessonOut], READ_ERRORS: Problem},
+    response={200: list[CabinetLesson], READ_ERRORS: Problem},
     summary="Занятия группы",
     url_name="provider_lesson_list",
 )
 def lesson_list(
     request: HttpRequest, group_id: IdPath, filters: Query[LessonFilters]
-) -> list[LessonOut]:
+) -> list[CabinetLesson]:
     """The group's lessons in date order, cancelled ones included, within the dates given."""
     caller = _caller(request)
     group, access = cabinet.group_get_for_staff(user=caller.user, pk=group_id)
@@ -301,7 +301,7 @@ def lesson_list(
 # Applications ----------------------------------------------------------------------------------
 
 
-class ApplicationOut(Schema):
+class QueueApplication(Schema):
     id: int
     status: ApplicationStatusSlug  # type: ignore[valid-type]
     status_name: str
@@ -319,12 +319,12 @@ class ApplicationOut(Schema):
     contract_id: int | None
 
 
-class ApplicationPage(Schema):
-    items: list[ApplicationOut]
+class QueuePage(Schema):
+    items: list[QueueApplication]
     next_cursor: str | None
 
 
-class ApplicationFilters(Schema):
+class QueueFilters(Schema):
     status: ApplicationStatusSlug | None = Field(  # type: ignore[valid-type]
         None, description="без него — заявки во всех состояниях"
     )
@@ -334,9 +334,9 @@ class ApplicationFilters(Schema):
     cursor: str | None = Field(None, max_length=500)
 
 
-def _application_out(application: Application) -> ApplicationOut:
+def _application_out(application: Application) -> QueueApplication:
     contract = getattr(application, "contract", None)
-    return ApplicationOut(
+    return QueueApplication(
         id=application.pk,
         status=application.status,
         status_name=application.get_status_display(),
@@ -364,11 +364,11 @@ def _queue(caller: Principal, **filters: object) -> QuerySet[Application]:
 
 @router.get(
     "/applications",
-    response={200: ApplicationPage, READ_ERRORS: Problem},
+    response={200: QueuePage, READ_ERRORS: Problem},
     summary="Очередь заявок",
     url_name="provider_application_list",
 )
-def application_list(request: HttpRequest, filters: Query[ApplicationFilters]) -> ApplicationPage:
+def application_list(request: HttpRequest, filters: Query[QueueFilters]) -> QueuePage:
     """Applications the caller may decide on (an administrator: the organisation's; a teacher:
     their groups'), oldest first — first come, first served."""
     caller = _caller(request)
@@ -382,7 +382,7 @@ def application_list(request: HttpRequest, filters: Query[ApplicationFilters]) -
         limit=filters.limit,
         cursor=filters.cursor,
     )
-    return ApplicationPage(items=[_application_out(a) for a in rows], next_cursor=next_cursor)
+    return QueuePage(items=[_application_out(a) for a in rows], next_cursor=next_cursor)
 
 
 Outcome = Literal["accepted", "waitlisted", "rejected", "refused", "not_found"]

@@ -416,7 +416,7 @@ def test_every_staff_operation_declares_the_problems_it_may_answer():
     for path, method, operation in operations:
         declared = set(operation["responses"])
         assert {"401", "403", "404", "422", "429"} <= declared, (method, path)
-        problem = operation["responses"]["404"]["content"]["application/json"]["schema"]
+        problem = operation["responses"]["404"]["content"]["application/problem+json"]["schema"]
         assert problem == {"$ref": "#/components/schemas/Problem"}
         if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
             assert {"400", "409"} <= declared, (method, path)
