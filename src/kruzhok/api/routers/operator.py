@@ -511,16 +511,16 @@ def financing_list(request: HttpRequest, query: Query[MunicipalityQuery]) -> lis
 
 
 @router.get(
-    "/financing/{program_id}",
+    "/financing/{financing_id}",
     response={200: FinancingDetail, READ_ERRORS: Problem},
     summary="Программа ПФДО",
     url_name="operator_financing_detail",
 )
-def financing_detail(request: HttpRequest, program_id: IdPath) -> FinancingDetail:
+def financing_detail(request: HttpRequest, financing_id: IdPath) -> FinancingDetail:
     """The program's rules in force, its budget figures (as beside the editor) and its
     history of changes."""
     caller = _caller(request)
-    return _financing_detail(_financing_program(caller, program_id))
+    return _financing_detail(_financing_program(caller, financing_id))
 
 
 class BandIn(Schema):
@@ -548,20 +548,20 @@ class FinancingChangeIn(Schema):
 
 
 @router.patch(
-    "/financing/{program_id}",
+    "/financing/{financing_id}",
     response={200: FinancingDetail, WRITE_ERRORS: Problem},
     summary="Изменить программу ПФДО",
     url_name="operator_financing_change",
 )
 def financing_change(
-    request: HttpRequest, program_id: IdPath, payload: FinancingChangeIn
+    request: HttpRequest, financing_id: IdPath, payload: FinancingChangeIn
 ) -> FinancingDetail:
     """Change the program's rules through the editor's own service: the same checks (a
     refusal is 422 with the field, nothing saved; a closed period's rules are 409) and the same
     record of each change. A raise of the budget is funded from the treasury through the
     ledger; a change sent again finds nothing to change (422)."""
     caller = _caller(request)
-    program = _financing_program(caller, program_id)
+    program = _financing_program(caller, financing_id)
     values: dict[str, object] = {
         name: getattr(payload, name)
         for name in (
@@ -663,9 +663,10 @@ def _closure_out(closure: MonthClosure) -> ClosureOut:
 def month_list(request: HttpRequest, query: Query[MunicipalityQuery]) -> list[MonthOut]:
     """The last twelve months of the municipality, newest first, with their closes and the
     invoices issued (the month close page's list). A regional administrator names the
-    municipality."""
+    municipality, or sees the first by name, as on the page."""
     caller = _caller(request)
-    municipality = _one_municipality(caller, query.municipality)
+    ids = _municipalities(caller, query.municipality)
+    municipality = Municipality.objects.get(pk=ids[0])
     return [
         MonthOut(
             month=row.month,
