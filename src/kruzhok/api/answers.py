@@ -1,20 +1,15 @@
 """What the staff's routers (provider, operator) share: answers as HTTP responses (what
-`idempotent()` keeps and replays), keyset pages over any queryset, the months and dates a
-client sends, and the error codes each kind of operation declares."""
+`idempotent()` keeps and replays), the months, dates and times a client sends or reads, and
+the error codes each kind of operation declares."""
 
 import datetime
-from collections.abc import Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from ninja import Field, Header, Schema
 
-from kruzhok.api.pagination import after, cursor_decode, cursor_encode
 from kruzhok.api.problems import ApiProblem
 from kruzhok.common.bounds import date_in_range
-
-M = TypeVar("M", bound=Model)
 
 IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # Required, though the schema says optional: without it the answer is a Russian 400 that
@@ -46,35 +41,6 @@ KEYED_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
 def json_answer(out: Schema, status: int = 200) -> HttpResponse:
     """The schema as a JSON response, as ninja would render it."""
     return HttpResponse(out.model_dump_json(), status=status, content_type="application/json")
-
-
-def keyset_page(
-    queryset: "QuerySet[M]",
-    *,
-    order: Sequence[str],
-    kinds: Sequence[type],
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[M], str | None]:
-    """A page of `limit` rows in `order` starting after `cursor`, and the next page's cursor
-    (None on the last page)."""
-    queryset = queryset.order_by(*order)
-    if cursor:
-        queryset = queryset.filter(after(order, cursor_decode(cursor, kinds)))
-    rows = list(queryset[: limit + 1])
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last: Any = rows[-1]
-    return rows, cursor_encode([_plain(getattr(last, name.lstrip("-"))) for name in order])
-
-
-def _plain(value: Any) -> Any:
-    return (
-        value.isoformat()
-        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
-        else value
-    )
 
 
 def local_time(moment: datetime.time) -> str:

@@ -32,13 +32,12 @@ from kruzhok.api.answers import (
     LocalTime,
     date_checked,
     json_answer,
-    keyset_page,
     local_time,
     month_parse,
 )
 from kruzhok.api.auth import Principal, principal
 from kruzhok.api.idempotency import idempotent
-from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import ApiProblem, Problem
 from kruzhok.api.schemas import Money, money
 from kruzhok.attendance import selectors as attendance_selectors
