@@ -16,7 +16,7 @@ from kruzhok.api.problems import (
     russian_or,
     validation_errors,
 )
-from kruzhok.api.routers import catalog, feeds, me, notifications, parent
+from kruzhok.api.routers import catalog, feeds, me, notifications, operator, parent, provider
 from kruzhok.api.throttling import CallerThrottle
 from kruzhok.enrollment.errors import EnrollmentError
 
@@ -141,4 +141,6 @@ api.add_router("/catalog", catalog.router)
 api.add_router("/me", me.router)
 api.add_router("/parent", parent.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/provider", provider.router)
+api.add_router("/operator", operator.router)
 api.add_router("/feeds", feeds.router)

@@ -1,0 +1,68 @@
+"""What the staff's routers (provider, operator) share: answers as HTTP responses (what
+`idempotent()` keeps and replays), the months, dates and times a client sends or reads, and
+the error codes each kind of operation declares."""
+
+import datetime
+from typing import Annotated
+
+from django.http import HttpResponse
+from ninja import Field, Header, Schema
+
+from kruzhok.api.problems import ApiProblem
+from kruzhok.common.bounds import date_in_range
+
+IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Required, though the schema says optional: without it the answer is a Russian 400 that
+# says what to send, not a validation error.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="уникальная строка операции (например, UUID): повтор с тем же ключом и "
+        "телом вернёт первый ответ, не выполняя операцию снова",
+    ),
+]
+# A lesson's wall-clock time in Moscow, «15:00»: JSON Schema's "time" format is RFC 3339's
+# full-time, which demands an offset that a timetable does not have.
+LocalTime = Annotated[
+    str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="ЧЧ:ММ, время Москвы")
+]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+# The errors each kind of operation may answer (RFC 7807 documents), declared so that the
+# schema says every status a client will meet; a body that is not JSON is 400.
+READ_ERRORS = frozenset({401, 403, 404, 422, 429})
+WRITE_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
+# A POST that takes a seat or moves money: 400 without its Idempotency-Key, 409 while the
+# first request with the key still runs.
+KEYED_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
+
+
+def json_answer(out: Schema, status: int = 200) -> HttpResponse:
+    """The schema as a JSON response, as ninja would render it."""
+    return HttpResponse(out.model_dump_json(), status=status, content_type="application/json")
+
+
+def local_time(moment: datetime.time) -> str:
+    return f"{moment:%H:%M}"
+
+
+def month_parse(text: str, *, field: str = "month") -> datetime.date:
+    """The first day of a month sent as «2026-10»; 422 outside the portal's range of dates."""
+    try:
+        month = datetime.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise ApiProblem(
+            422, "Месяц — в формате ГГГГ-ММ, например 2026-10.", errors=[(field, "Неверный месяц.")]
+        ) from None
+    message = date_in_range(month)
+    if message:
+        raise ApiProblem(422, message, errors=[(field, message)])
+    return month
+
+
+def date_checked(value: datetime.date | None, *, field: str) -> datetime.date | None:
+    """The date as it came, or 422 outside the portal's range of dates."""
+    if value is not None and (message := date_in_range(value)):
+        raise ApiProblem(422, message, errors=[(field, message)])
+    return value
