@@ -21,11 +21,14 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.billing import selectors
 from kruzhok.billing.invoice_read import invoice_get_for_operator
-from kruzhok.billing.models import Invoice
+from kruzhok.billing.models import Invoice, InvoicePayment
 from kruzhok.billing.payments import (
+    REASON_MAX_CHARS,
+    REASON_MIN_CHARS,
     PaymentError,
     invoice_approve,
     invoice_payment_record,
+    invoice_payment_reverse,
     statement_payments_record,
 )
 from kruzhok.billing.registry_exports import (
@@ -35,7 +38,7 @@ from kruzhok.billing.registry_exports import (
 )
 from kruzhok.billing.views import OPERATOR_ROLES, municipality_choices, operator_municipality
 from kruzhok.common.bank_exchange import MAX_STATEMENT_BYTES
-from kruzhok.common.bounds import BoundedDateField, date_in_range
+from kruzhok.common.bounds import BoundedDateField, date_in_range, id_parse
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
 from kruzhok.common.months import month_name
@@ -66,6 +69,20 @@ class PaymentForm(forms.Form):
         if not 0 < amount < MAX_AMOUNT:
             raise forms.ValidationError("Сумма должна быть больше нуля.")
         return amount
+
+
+class PaymentReverseForm(forms.Form):
+    reason = forms.CharField(
+        label="Причина сторнирования",
+        min_length=REASON_MIN_CHARS,
+        max_length=REASON_MAX_CHARS,
+        strip=True,
+        error_messages={
+            "required": "Укажите причину сторнирования.",
+            "min_length": f"Причина — не короче {REASON_MIN_CHARS} знаков.",
+            "max_length": f"Причина — не длиннее {REASON_MAX_CHARS} знаков.",
+        },
+    )
 
 
 class StatementForm(forms.Form):
@@ -155,6 +172,38 @@ def payment_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     f"{recorded.payment} по счёту № {invoice.number} уже было отмечено: "
                     "повторно не оплачено.",
                 )
+    return redirect(_registry_url(invoice.closure.municipality))
+
+
+@require_POST
+@role_required(*OPERATOR_ROLES)
+def payment_reverse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Take back a payment of the invoice recorded by mistake, with the reason."""
+    invoice: Invoice = invoice_get_for_operator(user=request.user, pk=pk)
+    payment_id = id_parse(request.POST.get("payment", ""))
+    payment = (
+        InvoicePayment.objects.filter(invoice=invoice, pk=payment_id).first()
+        if payment_id is not None
+        else None
+    )
+    form = PaymentReverseForm(request.POST)
+    if payment is None:
+        messages.error(request, f"По счёту № {invoice.number} нет такой оплаты.")
+    elif not form.is_valid():
+        problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"{payment} не сторнировано: {problems}")
+    else:
+        try:
+            invoice_payment_reverse(
+                actor=request.user, payment=payment, reason=form.cleaned_data["reason"]
+            )
+        except PaymentError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"{payment} по счёту № {invoice.number} сторнировано: счёт снова ждёт оплаты.",
+            )
     return redirect(_registry_url(invoice.closure.municipality))
 
 

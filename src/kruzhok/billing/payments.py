@@ -2,7 +2,8 @@
 orders paid — by hand, or from the bank's statement — which moves the money from the
 provider's payable account to paid through the ledger.
 
-An invoice goes issued → approved → partly paid → paid, one function per step, each under a
+An invoice goes issued → approved → partly paid → paid, one function per step (and back from
+paid or partly paid when a wrong payment is reversed, `invoice_payment_reverse`), each under a
 lock of the invoice's row in a durable transaction with its audit row (who, from, to). A
 payment is keyed by the invoice and its payment order's number and date twice over: the
 `InvoicePayment` row is unique on them, and the ledger's idempotency key is derived from
@@ -17,7 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.billing.models import Invoice, InvoicePayment, InvoiceStatus
+from kruzhok.billing.models import (
+    Invoice,
+    InvoicePayment,
+    InvoicePaymentReversal,
+    InvoiceStatus,
+)
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.errors import LedgerError
 from kruzhok.common.bank_exchange import StatementEntry, statement_parse
@@ -121,6 +127,11 @@ def invoice_payment_record(
             invoice=invoice, order_number=order_number, order_date=order_date
         ).first()
         if earlier is not None:
+            if InvoicePaymentReversal.objects.filter(payment=earlier).exists():
+                raise PaymentError(
+                    f"{earlier} по этому счёту было отмечено и сторнировано: отметьте оплату "
+                    "верным платёжным поручением."
+                )
             if earlier.amount != amount:
                 raise PaymentError(
                     f"{earlier} уже отмечено по этому счёту на {format_kopecks(earlier.amount)}, "
@@ -174,6 +185,62 @@ def invoice_payment_record(
             order_date=order_date.isoformat(),
         )
     return PaymentRecorded(payment, created=True)
+
+
+REASON_MIN_CHARS = 10
+REASON_MAX_CHARS = 500
+
+
+def invoice_payment_reverse(*, actor: User, payment: InvoicePayment, reason: str) -> Invoice:
+    """Take back a payment recorded by mistake (a wrong invoice, amount or payment order), in
+    one durable transaction under a lock of the invoice's row: the ledger's payment is
+    reversed (paid back to payable, `certificates.services.provider_pay_reverse`), the
+    reversal is recorded with its reason and who made it, and the invoice owes the amount
+    again — approved (nothing paid left) or partly paid — with its audit row.
+
+    Refused without a reason of 10–500 characters, for a payment reversed already, and for a
+    person who is not an operator of the invoice's municipality (or a regional
+    administrator). The payment row stays as it was: the history shows both.
+    """
+    reason = " ".join(reason.split())
+    if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
+        raise PaymentError(
+            f"Укажите причину сторнирования: от {REASON_MIN_CHARS} до {REASON_MAX_CHARS} знаков."
+        )
+    with transaction.atomic(durable=True):
+        invoice = _locked(payment.invoice)
+        _check_operator(actor, invoice)
+        payment = InvoicePayment.objects.get(pk=payment.pk)
+        if InvoicePaymentReversal.objects.filter(payment=payment).exists():
+            raise PaymentError(f"{payment} по {_genitive(invoice)} уже сторнировано.")
+        cause = f"invoice:{invoice.pk}:order:{payment.order_number}:{payment.order_date:%Y%m%d}"
+        try:
+            certificate_services.provider_pay_reverse(
+                cause=cause,
+                description=f"Сторно оплаты по {_genitive(invoice)}, п/п № "
+                f"{payment.order_number} от {payment.order_date:%d.%m.%Y}",
+            )
+        except LedgerError as refusal:
+            raise PaymentError(str(refusal)) from refusal
+        InvoicePaymentReversal.objects.create(payment=payment, reason=reason, reversed_by=actor)
+        status_from = invoice.status
+        invoice.paid_amount -= payment.amount
+        invoice.status = (
+            InvoiceStatus.PARTLY_PAID if invoice.paid_amount > 0 else InvoiceStatus.APPROVED
+        )
+        invoice.save(update_fields=["paid_amount", "status"])
+        audit_record(
+            actor=actor,
+            action="invoice_payment_reverse",
+            obj=invoice,
+            status_from=status_from,
+            status_to=invoice.status,
+            amount=payment.amount,
+            order_number=payment.order_number,
+            order_date=payment.order_date.isoformat(),
+            reason=reason,
+        )
+    return invoice
 
 
 def _genitive(invoice: Invoice) -> str:

@@ -31,6 +31,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "financing_period_close": "Период финансирования закрыт",
     "financing_period_close_batch": "Остатки сертификатов возвращены в бюджет",
     "invoice_documents_issue": "Документы счёта сформированы",
+    "invoice_payment_reverse": "Оплата счёта сторнирована",
     "invoice_status": "Статус счёта изменён",
     "month_close_status": "Закрытие месяца",
     "municipality.update": "Данные муниципалитета изменены",
