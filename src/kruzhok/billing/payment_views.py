@@ -25,6 +25,7 @@ from kruzhok.billing.models import Invoice, InvoicePayment
 from kruzhok.billing.payments import (
     REASON_MAX_CHARS,
     REASON_MIN_CHARS,
+    STATEMENT_SECONDS,
     PaymentError,
     invoice_approve,
     invoice_payment_record,
@@ -126,6 +127,7 @@ def registry(request: AuthenticatedHttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "statement_form": StatementForm(),
             "max_statement_mb": MAX_STATEMENT_BYTES // (1024 * 1024),
+            "statement_seconds": STATEMENT_SECONDS,
         },
     )
 

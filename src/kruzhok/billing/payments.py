@@ -13,6 +13,7 @@ them, so the same order entered again, or a statement loaded again, pays once.
 import datetime
 import re
 from dataclasses import dataclass, field
+from time import monotonic
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +32,9 @@ from kruzhok.common.money import format_kopecks
 from kruzhok.common.services import audit_record
 
 ORDER_NUMBER = re.compile(r"[0-9]{1,6}")  # field 3 of the payment order form
+# How long a statement's upload may take to record: a request is no batch job, and the file's
+# caps (size, documents) bound the parsing, not the matching and recording, entry by entry.
+STATEMENT_SECONDS = 20
 PAYABLE = (InvoiceStatus.APPROVED, InvoiceStatus.PARTLY_PAID)
 
 
@@ -262,6 +266,10 @@ class StatementResult:
     recorded: list[StatementLine] = field(default_factory=list)
     repeated: list[StatementLine] = field(default_factory=list)
     unmatched: list[StatementLine] = field(default_factory=list)
+    # Entries left when the time ran out: the same file loaded again goes on with them (what
+    # was recorded is listed as repeated, never paid twice).
+    unprocessed: list[StatementEntry] = field(default_factory=list)
+    seconds: int = STATEMENT_SECONDS
 
     @property
     def recorded_amount(self) -> int:
@@ -269,7 +277,12 @@ class StatementResult:
 
 
 def statement_payments_record(
-    *, actor: User, municipality_id: int, data: bytes, today: datetime.date | None = None
+    *,
+    actor: User,
+    municipality_id: int,
+    data: bytes,
+    today: datetime.date | None = None,
+    seconds: int = STATEMENT_SECONDS,
 ) -> StatementResult:
     """Record the payments of a bank statement (1CClientBankExchange) against the
     municipality's approved invoices.
@@ -280,15 +293,22 @@ def statement_payments_record(
     same idempotency): an entry loaded before is listed as repeated, one that fits no invoice
     or is refused is listed as unmatched with the reason. Raises ValueError (Russian) when
     the file cannot be read.
+
+    Stops after `seconds` (parsing included): the entries not reached are returned as
+    unprocessed, each one recorded so far stays recorded, and loading the file again goes on.
     """
+    deadline = monotonic() + seconds
     entries = statement_parse(data)
     candidates = list(
         Invoice.objects.filter(closure__municipality_id=municipality_id)
         .select_related("closure", "provider")
         .order_by("pk")
     )
-    result = StatementResult()
-    for entry in entries:
+    result = StatementResult(seconds=seconds)
+    for position, entry in enumerate(entries):
+        if monotonic() > deadline:
+            result.unprocessed = entries[position:]
+            break
         invoice, why = _match(entry, candidates)
         if invoice is None:
             result.unmatched.append(StatementLine(entry, None, why))
