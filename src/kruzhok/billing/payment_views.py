@@ -111,6 +111,9 @@ def registry(request: AuthenticatedHttpRequest) -> HttpResponse:
     municipality = operator_municipality(request)
     month = _month(request)
     invoices = list(selectors.payment_registry(municipality_id=municipality.pk, month=month))
+    advances_today = list(
+        selectors.advances_of_the_day(municipality_id=municipality.pk, day=timezone.localdate())
+    )
     return render(
         request,
         "billing/payment_registry.html",
@@ -124,6 +127,8 @@ def registry(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
             "invoices": invoices,
             "due_total": sum(i.due for i in invoices if i.status != "paid"),
+            "advances_today": advances_today,
+            "advances_today_total": sum(a.amount for a in advances_today),
             "today": timezone.localdate(),
             "statement_form": StatementForm(),
             "max_statement_mb": MAX_STATEMENT_BYTES // (1024 * 1024),
@@ -237,9 +242,12 @@ def export_bank(request: AuthenticatedHttpRequest) -> HttpResponse:
     invoices = list(
         selectors.payment_registry(municipality_id=municipality.pk, month=month, due_only=True)
     )
+    advances = list(
+        selectors.advances_of_the_day(municipality_id=municipality.pk, day=timezone.localdate())
+    )
     try:
         content = registry_bank_exchange(
-            municipality=municipality, invoices=invoices, now=timezone.now()
+            municipality=municipality, invoices=invoices, now=timezone.now(), advances=advances
         )
     except RegistryExportError as refusal:
         messages.error(request, f"Файл для банка не выгружен. {refusal}")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing.invoice_read import invoice_documents_prefetch
 from kruzhok.billing.models import (
+    Advance,
     Invoice,
     InvoicePayment,
     InvoiceStatus,
@@ -424,6 +425,16 @@ def payment_registry(
             )
         )
         .order_by("-closure__month", "provider__short_name", "number", "pk")
+    )
+
+
+def advances_of_the_day(*, municipality_id: int, day: datetime.date) -> QuerySet[Advance]:
+    """The municipality's advances whose payment orders are dated `day`, with their providers:
+    what the day's bank file carries beside the invoices."""
+    return (
+        Advance.objects.filter(municipality_id=municipality_id, order_date=day)
+        .select_related("provider")
+        .order_by("provider__short_name", "pk")
     )
 
 
