@@ -14,6 +14,11 @@ for a charge of the month, the correction line naming its month for a late mark 
 one. One statement for every provider of the step: the close bills a chunk of providers in
 one transaction (`provider_invoice.providers_invoices_issue`).
 
+The lines. A region's close writes tens of thousands of invoice lines; the ORM's bulk_create
+prepares each of their eleven values in Python (about half a second for 4,000 lines). On
+PostgreSQL `lines_insert` sends each column as one array and inserts the rows with one
+`INSERT … SELECT FROM unnest(…)`; elsewhere it is the ORM's bulk_create.
+
 The sums. On PostgreSQL the INSERT is a data-modifying CTE: the statement returns, per line,
 how many charges it linked and their lessons and amounts, in one pass. SQLite has no DML in a
 CTE: there the INSERT runs alone and the ORM sums what is linked afterwards. Either way the
@@ -33,6 +38,76 @@ from kruzhok.catalog.models import Group, Program
 from kruzhok.certificates.models import Certificate
 from kruzhok.common.rawsql import Aliased, column, table
 from kruzhok.enrollment.models import Application, Charge, Contract
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """An invoice line to insert, its values in the model's terms."""
+
+    invoice_id: int
+    contract_id: int
+    contract_number: str
+    child_initials: str
+    program_title: str
+    group_name: str
+    corrects_month: datetime.date | None
+    lessons_planned: int
+    lessons_attended: int
+    certificate_amount: int
+    parent_amount: int
+
+
+# Each column of a line and its array's type for unnest.
+_LINE_COLUMNS = (
+    ("invoice", "bigint"),
+    ("contract", "bigint"),
+    ("contract_number", "text"),
+    ("child_initials", "text"),
+    ("program_title", "text"),
+    ("group_name", "text"),
+    ("corrects_month", "date"),
+    ("lessons_planned", "integer"),
+    ("lessons_attended", "integer"),
+    ("certificate_amount", "bigint"),
+    ("parent_amount", "bigint"),
+)
+
+
+def lines_insert(rows: Sequence[LineRow]) -> None:
+    """Insert the lines: on PostgreSQL one statement, a column an array; elsewhere the ORM."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        InvoiceLine.objects.bulk_create(
+            (
+                InvoiceLine(
+                    invoice_id=row.invoice_id,
+                    contract_id=row.contract_id,
+                    contract_number=row.contract_number,
+                    child_initials=row.child_initials,
+                    program_title=row.program_title,
+                    group_name=row.group_name,
+                    corrects_month=row.corrects_month,
+                    lessons_planned=row.lessons_planned,
+                    lessons_attended=row.lessons_attended,
+                    certificate_amount=row.certificate_amount,
+                    parent_amount=row.parent_amount,
+                )
+                for row in rows
+            ),
+            batch_size=2000,
+        )
+        return
+    names = [name for name, _ in _LINE_COLUMNS]
+    columns = ", ".join(column(InvoiceLine, name) for name in names)
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in _LINE_COLUMNS)
+    attribute = {"invoice": "invoice_id", "contract": "contract_id"}
+    values = [[getattr(row, attribute.get(name, name)) for row in rows] for name in names]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table(InvoiceLine)} ({columns}) SELECT * FROM unnest({arrays})",
+            values,
+        )
 
 
 @dataclass(frozen=True)

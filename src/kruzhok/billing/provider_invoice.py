@@ -328,7 +328,8 @@ def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> 
 def _invoices_create(
     closure: MonthClosure, billed: list[tuple[Provider, list[_LineFigures]]]
 ) -> list[Invoice]:
-    """The step's invoices, numbered in provider order, and their lines, two INSERTs."""
+    """The step's invoices, numbered in provider order, and their lines (`close_sql.lines_insert`),
+    two INSERTs."""
     issued_on = timezone.localdate()
     # Numbers are gap-free per series, payer and year: taken in this transaction, they are
     # rolled back with it if the step fails.
@@ -389,10 +390,10 @@ def _invoices_create(
             if f.corrects_month is None
         },
     )
-    InvoiceLine.objects.bulk_create(
-        (
-            InvoiceLine(
-                invoice=invoice,
+    close_sql.lines_insert(
+        [
+            close_sql.LineRow(
+                invoice_id=invoice.pk,
                 contract_id=f.contract_id,
                 contract_number=contracts[f.contract_id].number,
                 child_initials=contracts[f.contract_id].child_initials,
@@ -406,8 +407,7 @@ def _invoices_create(
             )
             for invoice, (_, figures) in zip(invoices, billed, strict=True)
             for f in figures
-        ),
-        batch_size=2000,
+        ]
     )
     return invoices
 
