@@ -257,36 +257,14 @@ def providers_invoices_issue(
         if not billed:
             return []
         invoices = _invoices_create(closure, billed)
-        invoice_ids = [invoice.pk for invoice in invoices]
-        linked_count, linked = close_sql.charges_link(
-            invoice_ids=invoice_ids,
+        links = close_sql.charges_link(
+            invoice_ids=[invoice.pk for invoice in invoices],
             municipality_id=closure.municipality_id,
             provider_ids=[provider.pk for provider, _ in billed],
             month=closure.month,
         )
         reversed_counts = _reversals_link(closure, invoices)
-        lines: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-        for invoice_id, *line in InvoiceLine.objects.filter(invoice_id__in=invoice_ids).values_list(
-            "invoice_id", "pk", "lessons_attended", "certificate_amount", "parent_amount"
-        ):
-            lines[invoice_id].append(tuple(line))  # type: ignore[arg-type]
-        taken = _reversals_summed(invoice_ids)
-        if linked_count != sum(sums.charges for sums in linked.values()) or set(linked) - {
-            line[0] for invoice_lines in lines.values() for line in invoice_lines
-        }:
-            raise MonthCloseError(
-                "Суммы счетов не сошлись при проверке: начисления привязаны не к тем строкам; "
-                "счета не выставлены. Повторите закрытие месяца — оно продолжится с этого места."
-            )
-        for invoice, (_, invoice_figures) in zip(invoices, billed, strict=True):
-            _totals_check(
-                invoice,
-                invoice_figures,
-                reversed_counts.get(invoice.pk, 0),
-                linked,
-                lines[invoice.pk],
-                taken,
-            )
+        _step_check(invoices, billed, links, reversed_counts)
         in_advance = _providers_with_advances(
             closure, [invoice.provider_id for invoice in invoices]
         )
@@ -310,6 +288,39 @@ def providers_invoices_issue(
             for invoice in invoices
         )
     return invoices
+
+
+def _step_check(
+    invoices: list[Invoice],
+    billed: list[tuple[Provider, list[_LineFigures]]],
+    links: tuple[int, dict[int, close_sql.LineSums]],
+    reversed_counts: dict[int, int],
+) -> None:
+    """Read the step's lines back and check them against what was linked: every link on a
+    line of the step, as many links as the lines' counts say, then each invoice on its own
+    (`_totals_check`); MonthCloseError rolls the whole step back."""
+    linked_count, linked = links
+    lines: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for invoice_id, pk, lessons, certificate, parent in InvoiceLine.objects.filter(
+        invoice__in=invoices
+    ).values_list("invoice_id", "pk", "lessons_attended", "certificate_amount", "parent_amount"):
+        lines[invoice_id].append((pk, lessons, certificate, parent))
+    line_ids = {line[0] for invoice_lines in lines.values() for line in invoice_lines}
+    if linked_count != sum(sums.charges for sums in linked.values()) or set(linked) - line_ids:
+        raise MonthCloseError(
+            "Суммы счетов не сошлись при проверке: начисления привязаны не к тем строкам; "
+            "счета не выставлены. Повторите закрытие месяца — оно продолжится с этого места."
+        )
+    taken = _reversals_summed([invoice.pk for invoice in invoices])
+    for invoice, (_, figures) in zip(invoices, billed, strict=True):
+        _totals_check(
+            invoice,
+            figures,
+            reversed_counts.get(invoice.pk, 0),
+            linked,
+            lines[invoice.pk],
+            taken,
+        )
 
 
 def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> set[int]:
