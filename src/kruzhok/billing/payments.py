@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing.models import (
+    Advance,
     Invoice,
     InvoicePayment,
     InvoicePaymentReversal,
@@ -290,7 +291,8 @@ def statement_payments_record(
     An entry pays an invoice when its payee's ИНН and account are the invoice's provider's
     and its purpose names the invoice's number («№ 12»), and exactly one approved, not fully
     paid invoice fits. Each is recorded by `invoice_payment_record` (its own transaction, the
-    same idempotency): an entry loaded before is listed as repeated, one that fits no invoice
+    same idempotency): an entry loaded before, or an advance's payment order (recorded when
+    the advance was paid), is listed as repeated, one that fits no invoice
     or is refused is listed as unmatched with the reason. Raises ValueError (Russian) when
     the file cannot be read.
 
@@ -304,11 +306,25 @@ def statement_payments_record(
         .select_related("closure", "provider")
         .order_by("pk")
     )
+    # The advances' orders (the bank file carries them beside the invoices'): recorded when
+    # they were paid, a statement only confirms them.
+    advances = {
+        (advance.order_number, advance.order_date, advance.provider.inn, advance.amount)
+        for advance in Advance.objects.filter(municipality_id=municipality_id).select_related(
+            "provider"
+        )
+    }
     result = StatementResult(seconds=seconds)
     for position, entry in enumerate(entries):
         if monotonic() > deadline:
             result.unprocessed = entries[position:]
             break
+        key = (entry.number.strip(), entry.date, entry.payee.inn, entry.amount_kopecks)
+        if key in advances:
+            result.repeated.append(
+                StatementLine(entry, None, "аванс: отмечен при выплате, повторно не оплачен")
+            )
+            continue
         invoice, why = _match(entry, candidates)
         if invoice is None:
             result.unmatched.append(StatementLine(entry, None, why))

@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -455,7 +456,21 @@ def test_the_bank_file_carries_the_days_advances_under_their_own_numbers(time_ma
     assert [(e.number, e.amount_kopecks) for e in exported if e.purpose.startswith("Аванс")] == [
         ("2", advance.amount)
     ]
-    # An advance of another day is not in today's file.
+    # An advance of another day is not in that day's file.
     time_machine.move_to(datetime.datetime(2026, 11, 6, 12, 0, tzinfo=MOSCOW), tick=False)
     exported = statement_parse(client.get(reverse("payments:export_bank")).content)
+    assert len(exported) == 2
     assert not [e for e in exported if e.purpose.startswith("Аванс")]
+    # The file loaded back as the bank's statement pays the invoices; the advance was paid
+    # when it was recorded, and is listed as such, not as an order that fits nothing.
+    statement = client.post(
+        reverse("payments:statement"),
+        {"statement": SimpleUploadedFile("vypiska.txt", data, content_type="text/plain")},
+    ).content.decode()
+    assert "Отмечено оплат: 2" in statement and "уже были отмечены раньше: 1" in statement
+    assert "аванс: отмечен при выплате" in statement and "не сопоставлено" not in statement
+    assert provider_money(provider=invoices[1].provider).paid == SECOND + 100_00
+    assert _ledger_clean()
+    # With the invoices paid and no advance of the day, there is nothing to export.
+    answer = client.get(reverse("payments:export_bank"), follow=True).content.decode()
+    assert "выгружать нечего" in answer
