@@ -16,9 +16,12 @@ What it does:
      summed by provider: lessons, certificate amount, parent amount — three times, keeping the
      median (the floor: what any close must at least read); then closes the month with
      `kruzhok billing close-month <municipality> <YYYY-MM>` as a process of its own, timing
-     its wall time from start to exit and reading its peak resident memory from the kernel
-     when it is reaped (`os.wait4`: the exact high-water mark, nothing sampled; psutil is not
-     a dependency of the project, only of locust); then compares the issued invoices'
+     the billing's own time as the command reports it («Счета выставлены за … с», from the
+     close's start to its last invoice, without the Python process's start: the worker that
+     closes a month from the operator's page is started once, not per close) and the
+     process's wall time from start to exit, and reading its peak resident memory from the
+     kernel when it is reaped (`os.wait4`: the exact high-water mark, nothing sampled; psutil
+     is not a dependency of the project, only of locust); then compares the issued invoices'
      per-provider totals with the query's;
   3. with `--rounds` above 1, undoes the closes (invoices, their lines and linked charges,
      the batches, their audit rows and number sequences; then VACUUM ANALYZE) and runs step
@@ -28,9 +31,11 @@ Each close prints its wall time, peak memory, invoices, lines and linked charges
 second (invoice lines + linked charges a second of wall time). DEBUG is off in every process
 (as in production: a debug cursor keeps queries in memory). The last line is
 `billing: children=<n> contracts=<n> marks=<n> wall_s=<n> sql_s=<n> ratio=<wall/sql>
-peak_mb=<n> totals_match=<yes|no>`: wall_s and sql_s summed over the municipalities closed,
-peak_mb the largest peak of the close processes. Targets: ratio <= 4, peak_mb <= 500. The exit
-status is 1 when the generation failed, a close failed or the totals did not match.
+peak_mb=<n> totals_match=<yes|no>`: wall_s (the billing's time) and sql_s summed over the
+municipalities closed, peak_mb the largest peak of the close processes; the line before it,
+`billing processes: process_s=<n> ratio=<process/sql>`, counts the processes' starts too.
+Targets: ratio <= 4, peak_mb <= 500. The exit status is 1 when the generation failed, a close
+failed or the totals did not match.
 """
 
 import argparse
@@ -185,6 +190,7 @@ class Close:
     municipality: str
     sql_s: float
     wall_s: float
+    process_s: float
     peak_mb: float
     rows: int
     match: bool
@@ -288,21 +294,30 @@ def main() -> int:
                 line__invoice__closure__month=first,
             ).count()
             match = invoiced == expected
-            close = Close(municipality.name, sql_s, run.wall_s, run.peak_mb, lines + linked, match)
+            billed = re.search(r"Счета выставлены за (\d+,\d+) с", run.output)
+            if billed is None:
+                print(f"    {municipality.name}: the close did not say its time:\n{run.output}")
+                return 1
+            billed_s = float(billed.group(1).replace(",", "."))
+            close = Close(
+                municipality.name, sql_s, billed_s, run.wall_s, run.peak_mb, lines + linked, match
+            )
             closes.append(close)
             print(
                 f"    {municipality.name}: {len(invoiced)} invoices, {lines} lines, "
-                f"{linked} charges linked; close {run.wall_s:.2f} s, peak {run.peak_mb:.0f} MB, "
-                f"{close.rows / run.wall_s:.0f} rows/s; floor query {sql_s:.3f} s "
-                f"(ratio {run.wall_s / sql_s:.1f}); totals "
+                f"{linked} charges linked; close {billed_s:.2f} s (process {run.wall_s:.2f} s), "
+                f"peak {run.peak_mb:.0f} MB, {close.rows / billed_s:.0f} rows/s; "
+                f"floor query {sql_s:.3f} s (ratio {billed_s / sql_s:.1f}); totals "
                 + ("match" if match else f"DIFFER: {_differences(expected, invoiced)}"),
                 flush=True,
             )
         wall_s = sum(c.wall_s for c in closes)
         sql_s = sum(c.sql_s for c in closes)
         rows = sum(c.rows for c in closes)
+        process_s = sum(c.process_s for c in closes)
         print(
-            f"    round {number}: wall {wall_s:.2f} s, floor {sql_s:.3f} s, "
+            f"    round {number}: wall {wall_s:.2f} s (processes {process_s:.2f} s), "
+            f"floor {sql_s:.3f} s, "
             f"ratio {wall_s / sql_s:.1f}, {rows / wall_s:.0f} rows/s, "
             f"peak {max(c.peak_mb for c in closes):.0f} MB",
             flush=True,
@@ -310,6 +325,7 @@ def main() -> int:
         rounds.append(closes)
     wall_s = statistics.median(sum(c.wall_s for c in r) for r in rounds)
     sql_s = statistics.median(sum(c.sql_s for c in r) for r in rounds)
+    process_s = statistics.median(sum(c.process_s for c in r) for r in rounds)
     peak_mb = max(c.peak_mb for r in rounds for c in r)
     match = all(c.match for r in rounds for c in r)
     ratio = wall_s / sql_s
@@ -320,6 +336,7 @@ def main() -> int:
         f"totals_match {'met' if match else 'MISSED'}"
         + (f" (medians of {args.rounds} rounds)" if args.rounds > 1 else "")
     )
+    print(f"billing processes: process_s={process_s:.2f} ratio={process_s / sql_s:.1f}")
     print(
         f"billing: children={figures.get('children', args.children)} "
         f"contracts={figures.get('contracts', '?')} marks={figures.get('marks', '?')} "

@@ -211,6 +211,7 @@ MATRIX: dict[str, E] = {
     "payments:statement": E(NOBODY, OPERATORS),
     "payments:approve": E(NOBODY, OPERATORS, pk="invoice"),
     "payments:pay": E(NOBODY, OPERATORS, pk="invoice"),
+    "payments:reverse": E(NOBODY, OPERATORS, pk="invoice"),
     "operator:queue": E(OPERATORS),
     "operator:provider_detail": E(OPERATORS, pk="provider"),
     "operator:provider_approve": E(NOBODY, OPERATORS, pk="provider"),

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing.documents import DOCUMENT_KINDS
-from kruzhok.billing.models import Advance, Invoice, InvoiceDocument
+from kruzhok.billing.models import Advance, Invoice, InvoiceDocument, InvoicePayment
 from kruzhok.providers.models import StaffRole
 from kruzhok.providers.selectors import provider_get_for_staff
 
@@ -32,7 +32,10 @@ def invoice_documents_prefetch() -> Prefetch:
 def _listed(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return (
         invoices.select_related("closure", "provider")
-        .prefetch_related(invoice_documents_prefetch(), "payments")
+        .prefetch_related(
+            invoice_documents_prefetch(),
+            Prefetch("payments", queryset=InvoicePayment.objects.select_related("reversal")),
+        )
         .order_by("-closure__month", "provider__short_name", "-number", "pk")
     )
 

@@ -388,6 +388,40 @@ class InvoicePayment(models.Model):
         return f"Платёжное поручение № {self.order_number} от {self.order_date:%d.%m.%Y}"
 
 
+class InvoicePaymentReversal(models.Model):
+    """A payment recorded by mistake (a wrong invoice, amount or order), taken back by an
+    operator with the reason: the ledger's payment is reversed (paid back to payable) and the
+    invoice owes the amount again. The payment row itself is never changed; one reversal per
+    payment (the unique payment)."""
+
+    payment = models.OneToOneField(
+        InvoicePayment,
+        verbose_name="оплата",
+        on_delete=models.PROTECT,
+        related_name="reversal",
+    )
+    reason = models.CharField("причина", max_length=500)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто сторнировал",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reversed_at = models.DateTimeField("сторнировано", default=timezone.now)
+
+    class Meta:
+        verbose_name = "сторно оплаты счёта"
+        verbose_name_plural = "сторно оплат счетов"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="invoice_payment_reversal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Сторно: {self.payment}"
+
+
 class Advance(models.Model):
     """An advance (аванс) paid to a provider early in a month, up to the financing program's
     share of the month's expected certificate charges.

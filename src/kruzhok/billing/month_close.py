@@ -3,13 +3,15 @@ gets one invoice for the month, one line per contract.
 
 How it stays safe to repeat. The close is a batch, `MonthClosure`, created first in a durable
 transaction of its own: from that commit on the month's attendance is frozen (attendance and
-lesson changes refuse a month that has a closure). The batch is then filled provider by
-provider, each provider in its own durable transaction under a lock of the provider's row:
+lesson changes refuse a month that has a closure). The batch is then filled a chunk of
+providers at a time, each chunk in its own durable transaction under locks of its providers'
+rows (a provider's step costs a dozen statements and a commit whatever its size: paid once
+for a chunk, not once a provider). For each provider:
 the month's charges of the municipality's certificates that are not billed yet are grouped by
 contract into the lines of one invoice, linked to their lines (`InvoicedCharge`: a charge is
-billed once), summed again after linking — a mismatch rolls the provider's step back — and the
+billed once), summed again after linking — a mismatch rolls the chunk's step back — and the
 invoice gets its gap-free number in the same transaction. A run that stops anywhere leaves
-whole providers done and the rest untouched; running the close again (the operator's button,
+whole chunks done and the rest untouched; running the close again (the operator's button,
 the console command, or the worker retrying) takes only what is not billed yet, and a run with
 nothing left only marks the batch closed. Two operators pressing the button at once share one
 batch (a unique constraint) and, provider by provider, the lock.
@@ -35,6 +37,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
+from kruzhok.billing import provider_invoice
 from kruzhok.billing.documents import (
     DOCUMENT_KINDS,
     InvoiceDocumentError,
@@ -50,6 +53,7 @@ from kruzhok.billing.provider_invoice import (
     line_figures,
     monthly_contracts,
     provider_invoice_issue,
+    providers_invoices_issue,
 )
 from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
@@ -174,8 +178,9 @@ def month_close_run(
     """Bill every provider of a month close that is not billed yet, mark the close done, then
     (`documents`) render the documents of its invoices that have none yet.
 
-    Idempotent and resumable (see the module's docstring). `progress(done, total)` is called
-    after each provider.
+    Idempotent and resumable (see the module's docstring). The providers are billed a chunk
+    at a time (`provider_invoice.PROVIDERS_PER_STEP` in one transaction); `progress(done,
+    total)` is called after each chunk.
     """
     closure = MonthClosure.objects.select_related("municipality").get(pk=closure_id)
     if closure.status == MonthClosureStatus.CLOSED:
@@ -197,15 +202,16 @@ def month_close_run(
     closure.refresh_from_db(fields=["providers_total", "providers_done"])
     if progress is not None:
         progress(closure.providers_done, closure.providers_total)
-    for provider_id in provider_ids:
+    step = provider_invoice.PROVIDERS_PER_STEP
+    for chunk in (provider_ids[i : i + step] for i in range(0, len(provider_ids), step)):
         try:
-            provider_invoice_issue(
-                closure=closure, provider_id=provider_id, figures=figures.get(provider_id)
-            )
+            providers_invoices_issue(closure=closure, provider_ids=chunk, figures=figures)
         except MonthCloseError:
-            # The figures read before the steps no longer hold: read them again under the
-            # provider's lock; a second refusal stops the run (it resumes from here).
-            provider_invoice_issue(closure=closure, provider_id=provider_id)
+            # The figures read before the steps no longer hold for one of the chunk's
+            # providers: bill them one by one with figures read under each one's lock, so the
+            # others are not held back; a second refusal stops the run (it resumes from there).
+            for provider_id in chunk:
+                provider_invoice_issue(closure=closure, provider_id=provider_id)
         closure.refresh_from_db(fields=["providers_total", "providers_done"])
         if progress is not None:
             progress(closure.providers_done, closure.providers_total)

@@ -21,11 +21,15 @@ from django.views.decorators.http import require_POST
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.billing import selectors
 from kruzhok.billing.invoice_read import invoice_get_for_operator
-from kruzhok.billing.models import Invoice
+from kruzhok.billing.models import Invoice, InvoicePayment
 from kruzhok.billing.payments import (
+    REASON_MAX_CHARS,
+    REASON_MIN_CHARS,
+    STATEMENT_SECONDS,
     PaymentError,
     invoice_approve,
     invoice_payment_record,
+    invoice_payment_reverse,
     statement_payments_record,
 )
 from kruzhok.billing.registry_exports import (
@@ -35,7 +39,7 @@ from kruzhok.billing.registry_exports import (
 )
 from kruzhok.billing.views import OPERATOR_ROLES, municipality_choices, operator_municipality
 from kruzhok.common.bank_exchange import MAX_STATEMENT_BYTES
-from kruzhok.common.bounds import BoundedDateField, date_in_range
+from kruzhok.common.bounds import BoundedDateField, date_in_range, id_parse
 from kruzhok.common.models import Municipality
 from kruzhok.common.money import rubles_to_kopecks
 from kruzhok.common.months import month_name
@@ -68,6 +72,20 @@ class PaymentForm(forms.Form):
         return amount
 
 
+class PaymentReverseForm(forms.Form):
+    reason = forms.CharField(
+        label="Причина сторнирования",
+        min_length=REASON_MIN_CHARS,
+        max_length=REASON_MAX_CHARS,
+        strip=True,
+        error_messages={
+            "required": "Укажите причину сторнирования.",
+            "min_length": f"Причина — не короче {REASON_MIN_CHARS} знаков.",
+            "max_length": f"Причина — не длиннее {REASON_MAX_CHARS} знаков.",
+        },
+    )
+
+
 class StatementForm(forms.Form):
     statement = forms.FileField(label="Выписка банка (файл обмена 1С, .txt)")
 
@@ -93,6 +111,9 @@ def registry(request: AuthenticatedHttpRequest) -> HttpResponse:
     municipality = operator_municipality(request)
     month = _month(request)
     invoices = list(selectors.payment_registry(municipality_id=municipality.pk, month=month))
+    advances_today = list(
+        selectors.advances_of_the_day(municipality_id=municipality.pk, day=timezone.localdate())
+    )
     return render(
         request,
         "billing/payment_registry.html",
@@ -106,9 +127,12 @@ def registry(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
             "invoices": invoices,
             "due_total": sum(i.due for i in invoices if i.status != "paid"),
+            "advances_today": advances_today,
+            "advances_today_total": sum(a.amount for a in advances_today),
             "today": timezone.localdate(),
             "statement_form": StatementForm(),
             "max_statement_mb": MAX_STATEMENT_BYTES // (1024 * 1024),
+            "statement_seconds": STATEMENT_SECONDS,
         },
     )
 
@@ -158,6 +182,38 @@ def payment_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(_registry_url(invoice.closure.municipality))
 
 
+@require_POST
+@role_required(*OPERATOR_ROLES)
+def payment_reverse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Take back a payment of the invoice recorded by mistake, with the reason."""
+    invoice: Invoice = invoice_get_for_operator(user=request.user, pk=pk)
+    payment_id = id_parse(request.POST.get("payment", ""))
+    payment = (
+        InvoicePayment.objects.filter(invoice=invoice, pk=payment_id).first()
+        if payment_id is not None
+        else None
+    )
+    form = PaymentReverseForm(request.POST)
+    if payment is None:
+        messages.error(request, f"По счёту № {invoice.number} нет такой оплаты.")
+    elif not form.is_valid():
+        problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"{payment} не сторнировано: {problems}")
+    else:
+        try:
+            invoice_payment_reverse(
+                actor=request.user, payment=payment, reason=form.cleaned_data["reason"]
+            )
+        except PaymentError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"{payment} по счёту № {invoice.number} сторнировано: счёт снова ждёт оплаты.",
+            )
+    return redirect(_registry_url(invoice.closure.municipality))
+
+
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
@@ -186,9 +242,12 @@ def export_bank(request: AuthenticatedHttpRequest) -> HttpResponse:
     invoices = list(
         selectors.payment_registry(municipality_id=municipality.pk, month=month, due_only=True)
     )
+    advances = list(
+        selectors.advances_of_the_day(municipality_id=municipality.pk, day=timezone.localdate())
+    )
     try:
         content = registry_bank_exchange(
-            municipality=municipality, invoices=invoices, now=timezone.now()
+            municipality=municipality, invoices=invoices, now=timezone.now(), advances=advances
         )
     except RegistryExportError as refusal:
         messages.error(request, f"Файл для банка не выгружен. {refusal}")

@@ -2,7 +2,8 @@
 orders paid — by hand, or from the bank's statement — which moves the money from the
 provider's payable account to paid through the ledger.
 
-An invoice goes issued → approved → partly paid → paid, one function per step, each under a
+An invoice goes issued → approved → partly paid → paid, one function per step (and back from
+paid or partly paid when a wrong payment is reversed, `invoice_payment_reverse`), each under a
 lock of the invoice's row in a durable transaction with its audit row (who, from, to). A
 payment is keyed by the invoice and its payment order's number and date twice over: the
 `InvoicePayment` row is unique on them, and the ledger's idempotency key is derived from
@@ -12,12 +13,19 @@ them, so the same order entered again, or a statement loaded again, pays once.
 import datetime
 import re
 from dataclasses import dataclass, field
+from time import monotonic
 
 from django.db import transaction
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.billing.models import Invoice, InvoicePayment, InvoiceStatus
+from kruzhok.billing.models import (
+    Advance,
+    Invoice,
+    InvoicePayment,
+    InvoicePaymentReversal,
+    InvoiceStatus,
+)
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.errors import LedgerError
 from kruzhok.common.bank_exchange import StatementEntry, statement_parse
@@ -25,6 +33,9 @@ from kruzhok.common.money import format_kopecks
 from kruzhok.common.services import audit_record
 
 ORDER_NUMBER = re.compile(r"[0-9]{1,6}")  # field 3 of the payment order form
+# How long a statement's upload may take to record: a request is no batch job, and the file's
+# caps (size, documents) bound the parsing, not the matching and recording, entry by entry.
+STATEMENT_SECONDS = 20
 PAYABLE = (InvoiceStatus.APPROVED, InvoiceStatus.PARTLY_PAID)
 
 
@@ -121,6 +132,11 @@ def invoice_payment_record(
             invoice=invoice, order_number=order_number, order_date=order_date
         ).first()
         if earlier is not None:
+            if InvoicePaymentReversal.objects.filter(payment=earlier).exists():
+                raise PaymentError(
+                    f"{earlier} по этому счёту было отмечено и сторнировано: отметьте оплату "
+                    "верным платёжным поручением."
+                )
             if earlier.amount != amount:
                 raise PaymentError(
                     f"{earlier} уже отмечено по этому счёту на {format_kopecks(earlier.amount)}, "
@@ -176,6 +192,62 @@ def invoice_payment_record(
     return PaymentRecorded(payment, created=True)
 
 
+REASON_MIN_CHARS = 10
+REASON_MAX_CHARS = 500
+
+
+def invoice_payment_reverse(*, actor: User, payment: InvoicePayment, reason: str) -> Invoice:
+    """Take back a payment recorded by mistake (a wrong invoice, amount or payment order), in
+    one durable transaction under a lock of the invoice's row: the ledger's payment is
+    reversed (paid back to payable, `certificates.services.provider_pay_reverse`), the
+    reversal is recorded with its reason and who made it, and the invoice owes the amount
+    again — approved (nothing paid left) or partly paid — with its audit row.
+
+    Refused without a reason of 10–500 characters, for a payment reversed already, and for a
+    person who is not an operator of the invoice's municipality (or a regional
+    administrator). The payment row stays as it was: the history shows both.
+    """
+    reason = " ".join(reason.split())
+    if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
+        raise PaymentError(
+            f"Укажите причину сторнирования: от {REASON_MIN_CHARS} до {REASON_MAX_CHARS} знаков."
+        )
+    with transaction.atomic(durable=True):
+        invoice = _locked(payment.invoice)
+        _check_operator(actor, invoice)
+        payment = InvoicePayment.objects.get(pk=payment.pk)
+        if InvoicePaymentReversal.objects.filter(payment=payment).exists():
+            raise PaymentError(f"{payment} по {_genitive(invoice)} уже сторнировано.")
+        cause = f"invoice:{invoice.pk}:order:{payment.order_number}:{payment.order_date:%Y%m%d}"
+        try:
+            certificate_services.provider_pay_reverse(
+                cause=cause,
+                description=f"Сторно оплаты по {_genitive(invoice)}, п/п № "
+                f"{payment.order_number} от {payment.order_date:%d.%m.%Y}",
+            )
+        except LedgerError as refusal:
+            raise PaymentError(str(refusal)) from refusal
+        InvoicePaymentReversal.objects.create(payment=payment, reason=reason, reversed_by=actor)
+        status_from = invoice.status
+        invoice.paid_amount -= payment.amount
+        invoice.status = (
+            InvoiceStatus.PARTLY_PAID if invoice.paid_amount > 0 else InvoiceStatus.APPROVED
+        )
+        invoice.save(update_fields=["paid_amount", "status"])
+        audit_record(
+            actor=actor,
+            action="invoice_payment_reverse",
+            obj=invoice,
+            status_from=status_from,
+            status_to=invoice.status,
+            amount=payment.amount,
+            order_number=payment.order_number,
+            order_date=payment.order_date.isoformat(),
+            reason=reason,
+        )
+    return invoice
+
+
 def _genitive(invoice: Invoice) -> str:
     return f"счёту № {invoice.number} от {invoice.issued_on:%d.%m.%Y}"
 
@@ -195,6 +267,10 @@ class StatementResult:
     recorded: list[StatementLine] = field(default_factory=list)
     repeated: list[StatementLine] = field(default_factory=list)
     unmatched: list[StatementLine] = field(default_factory=list)
+    # Entries left when the time ran out: the same file loaded again goes on with them (what
+    # was recorded is listed as repeated, never paid twice).
+    unprocessed: list[StatementEntry] = field(default_factory=list)
+    seconds: int = STATEMENT_SECONDS
 
     @property
     def recorded_amount(self) -> int:
@@ -202,7 +278,12 @@ class StatementResult:
 
 
 def statement_payments_record(
-    *, actor: User, municipality_id: int, data: bytes, today: datetime.date | None = None
+    *,
+    actor: User,
+    municipality_id: int,
+    data: bytes,
+    today: datetime.date | None = None,
+    seconds: int = STATEMENT_SECONDS,
 ) -> StatementResult:
     """Record the payments of a bank statement (1CClientBankExchange) against the
     municipality's approved invoices.
@@ -210,18 +291,40 @@ def statement_payments_record(
     An entry pays an invoice when its payee's ИНН and account are the invoice's provider's
     and its purpose names the invoice's number («№ 12»), and exactly one approved, not fully
     paid invoice fits. Each is recorded by `invoice_payment_record` (its own transaction, the
-    same idempotency): an entry loaded before is listed as repeated, one that fits no invoice
+    same idempotency): an entry loaded before, or an advance's payment order (recorded when
+    the advance was paid), is listed as repeated, one that fits no invoice
     or is refused is listed as unmatched with the reason. Raises ValueError (Russian) when
     the file cannot be read.
+
+    Stops after `seconds` (parsing included): the entries not reached are returned as
+    unprocessed, each one recorded so far stays recorded, and loading the file again goes on.
     """
+    deadline = monotonic() + seconds
     entries = statement_parse(data)
     candidates = list(
         Invoice.objects.filter(closure__municipality_id=municipality_id)
         .select_related("closure", "provider")
         .order_by("pk")
     )
-    result = StatementResult()
-    for entry in entries:
+    # The advances' orders (the bank file carries them beside the invoices'): recorded when
+    # they were paid, a statement only confirms them.
+    advances = {
+        (advance.order_number, advance.order_date, advance.provider.inn, advance.amount)
+        for advance in Advance.objects.filter(municipality_id=municipality_id).select_related(
+            "provider"
+        )
+    }
+    result = StatementResult(seconds=seconds)
+    for position, entry in enumerate(entries):
+        if monotonic() > deadline:
+            result.unprocessed = entries[position:]
+            break
+        key = (entry.number.strip(), entry.date, entry.payee.inn, entry.amount_kopecks)
+        if key in advances:
+            result.repeated.append(
+                StatementLine(entry, None, "аванс: отмечен при выплате, повторно не оплачен")
+            )
+            continue
         invoice, why = _match(entry, candidates)
         if invoice is None:
             result.unmatched.append(StatementLine(entry, None, why))

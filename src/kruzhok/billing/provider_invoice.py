@@ -1,11 +1,12 @@
-"""One provider's invoice of a month close: the step the close repeats provider by provider
-(see `billing.month_close`), and what it reads — the month's unbilled charges, the reversals to
-bill back, the contracts paid monthly, and the lines they sum up to.
+"""The providers' invoices of a month close: the step the close repeats a chunk of providers at
+a time (see `billing.month_close`), and what it reads — the month's unbilled charges, the
+reversals to bill back, the contracts paid monthly, and the lines they sum up to.
 
-The step runs in one durable transaction under the provider's lock: the monthly contracts are
-charged, the invoice and its lines are created with gap-free numbers, the charges are linked
-set-based (`billing.close_sql`), every line is checked against what was linked, and the
-provider's advances are netted off.
+A step runs in one durable transaction under its providers' locks: the monthly contracts are
+charged, the invoices and their lines are created with gap-free numbers (two INSERTs for the
+chunk), the charges of every provider of the chunk are linked by one set-based statement
+(`billing.close_sql`), every line of every invoice is checked against what was linked, and
+the providers' advances are netted off.
 """
 
 import bisect
@@ -21,6 +22,7 @@ from django.utils import timezone
 from kruzhok.billing import close_sql
 from kruzhok.billing.advances import invoice_advances_net
 from kruzhok.billing.models import (
+    Advance,
     Invoice,
     InvoicedCharge,
     InvoicedReversal,
@@ -29,9 +31,10 @@ from kruzhok.billing.models import (
 )
 from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.certificates.models import BillingRegime
-from kruzhok.common.services import audit_record, sequence_next
+from kruzhok.common.services import AuditEntry, audit_record_many, sequence_take
 from kruzhok.enrollment import charges as charges_service
 from kruzhok.enrollment.models import Charge, Contract
+from kruzhok.families.models import initials_name
 from kruzhok.providers.models import Provider
 
 
@@ -106,16 +109,30 @@ class _LineFigures:
 PROVIDER = "contract__application__group__program__provider_id"
 
 
+@dataclass(frozen=True)
+class _ContractCopy:
+    """What an invoice line copies from its contract, and what its planned lessons need."""
+
+    number: str
+    start_date: datetime.date
+    end_date: datetime.date
+    terminated_on: datetime.date | None
+    group_id: int
+    group_name: str
+    program_title: str
+    child_initials: str
+
+
 def line_figures(
-    closure: MonthClosure, provider_id: int | None = None
+    closure: MonthClosure, provider_ids: list[int] | None = None
 ) -> dict[int, list[_LineFigures]]:
-    """The lines of the close's invoices by provider (of one provider's, `provider_id`), each
-    in contract order, from two GROUP BYs — the charges, and the reversals of charges billed
-    before: a row per line comes back, not per charge."""
+    """The lines of the close's invoices by provider (of these providers', `provider_ids`),
+    each in contract order, from two GROUP BYs — the charges, and the reversals of charges
+    billed before: a row per line comes back, not per charge."""
     charges, reversals = _unbilled_charges(closure), _unbilled_reversals(closure)
-    if provider_id is not None:
-        charges = charges.filter(**{PROVIDER: provider_id})
-        reversals = reversals.filter(**{PROVIDER: provider_id})
+    if provider_ids is not None:
+        charges = charges.filter(**{f"{PROVIDER}__in": provider_ids})
+        reversals = reversals.filter(**{f"{PROVIDER}__in": provider_ids})
     lines: dict[tuple[int, int, datetime.date | None], _LineFigures] = {}
 
     def line(provider: int, contract_id: int, corrects: datetime.date | None) -> _LineFigures:
@@ -164,156 +181,310 @@ def _summed(charges: QuerySet[Charge], month: str) -> QuerySet[Charge, tuple[Any
     )
 
 
+PROVIDERS_PER_STEP = 100
+"""How many providers a step bills in one transaction. A step's fixed cost (its locks, a
+dozen statements, its commit) is paid once for them all instead of once each, which is what
+kept a region's close at many times its floor; a larger chunk holds its providers' locks
+longer (an advance paid meanwhile waits for the step)."""
+
+
 def provider_invoice_issue(
     *, closure: MonthClosure, provider_id: int, figures: list[_LineFigures] | None = None
 ) -> Invoice | None:
-    """One provider's step of a close, in one durable transaction under the provider's lock:
-    its invoice with a line per contract (and per month a contract's corrections are for), the
-    charges linked to their lines, the totals summed again, the provider's advances netted off;
-    None when there is nothing (left) to bill.
+    """One provider's step of a close (`providers_invoices_issue` for one provider): its
+    invoice, or None when there is nothing (left) to bill."""
+    invoices = providers_invoices_issue(
+        closure=closure,
+        provider_ids=[provider_id],
+        figures=None if figures is None else {provider_id: figures},
+    )
+    return invoices[0] if invoices else None
 
-    `figures`, the provider's lines as the run summed them for every provider in one read
+
+def providers_invoices_issue(
+    *,
+    closure: MonthClosure,
+    provider_ids: list[int],
+    figures: dict[int, list[_LineFigures]] | None = None,
+) -> list[Invoice]:
+    """A step of a close for a chunk of providers, in one durable transaction under their
+    locks (taken in primary-key order): for each provider not billed yet, its invoice with a
+    line per contract (and per month a contract's corrections are for), numbered in provider
+    order; the charges of them all linked to their lines by one statement, the totals summed
+    again invoice by invoice, the providers' advances netted off. The invoices issued, in
+    provider order (none for a provider with nothing, or nothing left, to bill).
+
+    All or nothing: a step that fails or does not add up leaves none of its providers billed
+    and takes no number, so a close that stops anywhere resumes with whole steps done.
+
+    `figures`, the providers' lines as the run summed them for every provider in one read
     before the steps, spare each step a read of its own; the step links the charges it finds
-    unbilled under the lock and checks every line against them, so figures that no longer
-    hold (a close run twice at once) roll the step back, and the run does it again with
-    figures read under the lock. A step that charges monthly contracts reads its own.
+    unbilled under the locks and checks every line against them, so figures that no longer
+    hold (a close run twice at once) roll the step back (`MonthCloseError`), and the run does
+    its providers again one by one with figures read under the lock. A step that charges
+    monthly contracts reads its own.
 
-    The invoice's documents are rendered after the step, outside its lock
-    (`invoice_documents_issue`): they are made from the invoice and its lines, which never
-    change once the step commits.
+    The invoices' documents are rendered after the step, outside its locks
+    (`invoice_documents_issue`): they are made from the invoices and their lines, which
+    never change once the step commits.
     """
     with transaction.atomic(durable=True):
-        provider = Provider.objects.select_for_update(of=("self",)).get(pk=provider_id)
-        if Invoice.objects.filter(closure=closure, provider=provider).exists():
-            return None
+        locked = list(
+            Provider.objects.select_for_update(of=("self",))
+            .filter(pk__in=provider_ids)
+            .order_by("pk")
+        )
+        billed_before = set(
+            Invoice.objects.filter(closure=closure, provider_id__in=provider_ids).values_list(
+                "provider_id", flat=True
+            )
+        )
+        providers = [provider for provider in locked if provider.pk not in billed_before]
+        if not providers:
+            return []
+        todo = [provider.pk for provider in providers]
         charged_months = [
             charges_service.contract_month_charge(contract=contract, month=closure.month)
             for contract in monthly_contracts(closure).filter(
-                application__group__program__provider_id=provider_id
+                application__group__program__provider_id__in=todo
             )
         ]
         if figures is None or any(charged_months):
-            figures = line_figures(closure, provider_id).get(provider_id, [])
-        if not figures:
-            return None
-        invoice = _invoice_create(closure, provider, figures)
-        linked_count, linked = close_sql.charges_link(
-            invoice_id=invoice.pk,
+            figures = line_figures(closure, todo)
+        billed = [
+            (provider, figures[provider.pk]) for provider in providers if figures.get(provider.pk)
+        ]
+        if not billed:
+            return []
+        invoices = _invoices_create(closure, billed)
+        links = close_sql.charges_link(
+            invoice_ids=[invoice.pk for invoice in invoices],
             municipality_id=closure.municipality_id,
-            provider_id=provider_id,
+            provider_ids=[provider.pk for provider, _ in billed],
             month=closure.month,
         )
-        reversed_count = _reversals_link(closure, invoice, provider_id)
-        _totals_check(invoice, figures, (linked_count, reversed_count), linked)
-        invoice_advances_net(invoice=invoice)
-        MonthClosure.objects.filter(pk=closure.pk).update(providers_done=F("providers_done") + 1)
-        audit_record(
-            actor=None,
-            action="invoice_status",
-            obj=invoice,
-            status_from="",
-            status_to=invoice.status,
-            certificate_amount=invoice.certificate_amount,
+        reversed_counts = _reversals_link(closure, invoices)
+        _step_check(invoices, billed, links, reversed_counts)
+        in_advance = _providers_with_advances(
+            closure, [invoice.provider_id for invoice in invoices]
         )
-    return invoice
+        for invoice in invoices:
+            if invoice.provider_id in in_advance:
+                invoice_advances_net(invoice=invoice)
+        MonthClosure.objects.filter(pk=closure.pk).update(
+            providers_done=F("providers_done") + len(invoices)
+        )
+        audit_record_many(
+            AuditEntry(
+                actor=None,
+                action="invoice_status",
+                obj=invoice,
+                details={
+                    "status_from": "",
+                    "status_to": invoice.status,
+                    "certificate_amount": invoice.certificate_amount,
+                },
+            )
+            for invoice in invoices
+        )
+    return invoices
 
 
-def _invoice_create(
-    closure: MonthClosure, provider: Provider, figures: list[_LineFigures]
-) -> Invoice:
+def _step_check(
+    invoices: list[Invoice],
+    billed: list[tuple[Provider, list[_LineFigures]]],
+    links: tuple[int, dict[int, close_sql.LineSums]],
+    reversed_counts: dict[int, int],
+) -> None:
+    """Read the step's lines back and check them against what was linked: every link on a
+    line of the step, as many links as the lines' counts say, then each invoice on its own
+    (`_totals_check`); MonthCloseError rolls the whole step back."""
+    linked_count, linked = links
+    lines: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for invoice_id, pk, lessons, certificate, parent in InvoiceLine.objects.filter(
+        invoice__in=invoices
+    ).values_list("invoice_id", "pk", "lessons_attended", "certificate_amount", "parent_amount"):
+        lines[invoice_id].append((pk, lessons, certificate, parent))
+    line_ids = {line[0] for invoice_lines in lines.values() for line in invoice_lines}
+    if linked_count != sum(sums.charges for sums in linked.values()) or set(linked) - line_ids:
+        raise MonthCloseError(
+            "Суммы счетов не сошлись при проверке: начисления привязаны не к тем строкам; "
+            "счета не выставлены. Повторите закрытие месяца — оно продолжится с этого места."
+        )
+    taken = _reversals_summed([invoice.pk for invoice in invoices])
+    for invoice, (_, figures) in zip(invoices, billed, strict=True):
+        _totals_check(
+            invoice,
+            figures,
+            reversed_counts.get(invoice.pk, 0),
+            linked,
+            lines[invoice.pk],
+            taken,
+        )
+
+
+def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> set[int]:
+    """Which of the providers have advances from the close's payer not netted off yet: only
+    their invoices look for advances to net."""
+    return set(
+        Advance.objects.filter(
+            municipality_id=closure.municipality_id,
+            provider_id__in=provider_ids,
+            month__lte=closure.month,
+            netted__lt=F("amount"),
+        ).values_list("provider_id", flat=True)
+    )
+
+
+def _invoices_create(
+    closure: MonthClosure, billed: list[tuple[Provider, list[_LineFigures]]]
+) -> list[Invoice]:
+    """The step's invoices, numbered in provider order, and their lines (`close_sql.lines_insert`),
+    two INSERTs."""
     issued_on = timezone.localdate()
     # Numbers are gap-free per series, payer and year: taken in this transaction, they are
     # rolled back with it if the step fails.
     series = f"{closure.municipality_id}-{issued_on.year}"
-    invoice = Invoice.objects.create(
-        closure=closure,
-        provider=provider,
-        series=series,
-        number=sequence_next(name=f"invoice:{series}"),
-        act_number=sequence_next(name=f"act:{series}"),
-        issued_on=issued_on,
-        lessons=sum(f.lessons for f in figures),
-        certificate_amount=sum(f.certificate for f in figures),
-        parent_amount=sum(f.parent for f in figures),
+    numbers = sequence_take(name=f"invoice:{series}", count=len(billed))
+    act_numbers = sequence_take(name=f"act:{series}", count=len(billed))
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            closure=closure,
+            provider=provider,
+            series=series,
+            number=number,
+            act_number=act_number,
+            issued_on=issued_on,
+            lessons=sum(f.lessons for f in figures),
+            certificate_amount=sum(f.certificate for f in figures),
+            parent_amount=sum(f.parent for f in figures),
+        )
+        for (provider, figures), number, act_number in zip(
+            billed, numbers, act_numbers, strict=True
+        )
     )
-    # By primary key: in_bulk splits a long list of keys as the database needs.
-    contracts = Contract.objects.select_related(
-        "application__child", "application__group__program"
-    ).in_bulk(sorted({f.contract_id for f in figures}))
+    # Rows, not model instances: a region's close copies tens of thousands of contracts into
+    # its lines, and building the contract, application, child, group and program of each
+    # cost more than the statement.
+    contract_ids = sorted({f.contract_id for _, figures in billed for f in figures})
+    contracts: dict[int, _ContractCopy] = {}
+    for start in range(0, len(contract_ids), 5000):  # within any database's parameter limit
+        for row in Contract.objects.filter(pk__in=contract_ids[start : start + 5000]).values_list(
+            "pk",
+            "number",
+            "start_date",
+            "end_date",
+            "terminated_on",
+            "application__group_id",
+            "application__group__name",
+            "application__group__program__title",
+            "application__child__last_name",
+            "application__child__first_name",
+            "application__child__patronymic",
+        ):
+            contracts[row[0]] = _ContractCopy(
+                number=row[1],
+                start_date=row[2],
+                end_date=row[3],
+                terminated_on=row[4],
+                group_id=row[5],
+                group_name=row[6],
+                program_title=row[7],
+                child_initials=initials_name(row[8], row[9], row[10]),
+            )
     planned = _lessons_planned(
-        closure, [contracts[f.contract_id] for f in figures if f.corrects_month is None]
+        closure,
+        {
+            f.contract_id: contracts[f.contract_id]
+            for _, figures in billed
+            for f in figures
+            if f.corrects_month is None
+        },
     )
-    InvoiceLine.objects.bulk_create(
-        (
-            InvoiceLine(
-                invoice=invoice,
+    close_sql.lines_insert(
+        [
+            close_sql.LineRow(
+                invoice_id=invoice.pk,
                 contract_id=f.contract_id,
                 contract_number=contracts[f.contract_id].number,
-                child_initials=contracts[f.contract_id].application.child.initials_name,
-                program_title=contracts[f.contract_id].application.group.program.title,
-                group_name=contracts[f.contract_id].application.group.name,
+                child_initials=contracts[f.contract_id].child_initials,
+                program_title=contracts[f.contract_id].program_title,
+                group_name=contracts[f.contract_id].group_name,
                 corrects_month=f.corrects_month,
                 lessons_planned=0 if f.corrects_month else planned.get(f.contract_id, 0),
                 lessons_attended=f.lessons,
                 certificate_amount=f.certificate,
                 parent_amount=f.parent,
             )
+            for invoice, (_, figures) in zip(invoices, billed, strict=True)
             for f in figures
-        ),
-        batch_size=2000,
+        ]
     )
-    return invoice
+    return invoices
 
 
-def _reversals_link(closure: MonthClosure, invoice: Invoice, provider_id: int) -> int:
+def _reversals_link(closure: MonthClosure, invoices: list[Invoice]) -> dict[int, int]:
     """Link the billed charges taken back since (rare: a mark undone after its month closed) to
-    the correction lines of the months they were billed in; how many were linked. One without
-    its line is left unlinked, as the set-based link leaves a charge: the counts then differ
-    and the step is refused."""
+    the correction lines of the months they were billed in; how many were linked, by invoice.
+    One without its line is left unlinked, as the set-based link leaves a charge: the counts
+    then differ and the step is refused."""
+    invoice_of = {invoice.provider_id: invoice.pk for invoice in invoices}
     line_ids = {
-        (contract_id, corrects): pk
-        for pk, contract_id, corrects in InvoiceLine.objects.filter(
-            invoice=invoice, corrects_month__isnull=False
-        ).values_list("pk", "contract_id", "corrects_month")
+        (invoice_id, contract_id, corrects): (pk, invoice_id)
+        for pk, invoice_id, contract_id, corrects in InvoiceLine.objects.filter(
+            invoice_id__in=invoice_of.values(), corrects_month__isnull=False
+        ).values_list("pk", "invoice_id", "contract_id", "corrects_month")
     }
-    linked = InvoicedReversal.objects.bulk_create(
-        InvoicedReversal(line_id=line_ids[(contract_id, billed_month)], charge_id=pk)
-        for pk, contract_id, billed_month in _unbilled_reversals(closure)
-        .filter(contract__application__group__program__provider_id=provider_id)
+    if not line_ids:
+        return {}
+    links = [
+        line_ids[(invoice_of[provider_id], contract_id, billed_month)] + (pk,)
+        for pk, provider_id, contract_id, billed_month in _unbilled_reversals(closure)
+        .filter(**{f"{PROVIDER}__in": list(invoice_of)})
         .order_by("pk")
-        .values_list("pk", "contract_id", "billed_month")
-        if (contract_id, billed_month) in line_ids
+        .values_list("pk", PROVIDER, "contract_id", "billed_month")
+        if (invoice_of[provider_id], contract_id, billed_month) in line_ids
+    ]
+    InvoicedReversal.objects.bulk_create(
+        InvoicedReversal(line_id=line_id, charge_id=charge_id) for line_id, _, charge_id in links
     )
-    return len(linked)
+    counts: dict[int, int] = defaultdict(int)
+    for _, invoice_id, _ in links:
+        counts[invoice_id] += 1
+    return dict(counts)
 
 
-def _totals_check(
-    invoice: Invoice,
-    figures: list[_LineFigures],
-    counts: tuple[int, int],
-    linked: dict[int, close_sql.LineSums],
-) -> None:
-    """Sum what was linked again: each line's figures must be what the charges linked to it
-    (less the reversals) add up to, the lines must add up to the invoice, and as many charges
-    and reversals must have been linked as the lines were summed from — to the kopeck, or the
-    provider's step is rolled back."""
-    taken = {
-        row["line_id"]: close_sql.LineSums(row["lessons"], row["certificate"], row["parent"])
-        for row in InvoicedReversal.objects.filter(line__invoice=invoice)
+def _reversals_summed(invoice_ids: list[int]) -> dict[int, close_sql.LineSums]:
+    """The billed charges taken back that are linked to the invoices' lines, summed per line."""
+    return {
+        row["line_id"]: close_sql.LineSums(
+            row["lessons"], row["certificate"], row["parent"], row["n"]
+        )
+        for row in InvoicedReversal.objects.filter(line__invoice_id__in=invoice_ids)
         .order_by()
         .values("line_id")
         .annotate(
             lessons=Count("charge__lesson"),
             certificate=Sum("charge__certificate_amount"),
             parent=Sum("charge__parent_amount"),
+            n=Count("pk"),
         )
     }
+
+
+def _totals_check(
+    invoice: Invoice,
+    figures: list[_LineFigures],
+    reversed_count: int,
+    linked: dict[int, close_sql.LineSums],
+    lines: list[tuple[int, int, int, int]],
+    taken: dict[int, close_sql.LineSums],
+) -> None:
+    """Sum what was linked again: each line's figures must be what the charges linked to it
+    (less the reversals) add up to, the lines must add up to the invoice, and as many charges
+    and reversals must have been linked to its lines as they were summed from — to the
+    kopeck, or the step is rolled back."""
     nothing = close_sql.LineSums(0, 0, 0)
-    lines = list(
-        InvoiceLine.objects.filter(invoice=invoice).values_list(
-            "pk", "lessons_attended", "certificate_amount", "parent_amount"
-        )
-    )
     each_line_adds_up = all(
         (
             linked.get(pk, nothing).lessons - taken.get(pk, nothing).lessons,
@@ -325,25 +496,24 @@ def _totals_check(
     )
     in_lines = tuple(sum(line[i] for line in lines) for i in (1, 2, 3))
     expected = (invoice.lessons, invoice.certificate_amount, invoice.parent_amount)
+    counts = (
+        sum(linked.get(line[0], nothing).charges for line in lines),
+        reversed_count,
+    )
     summed_from = (sum(f.charges for f in figures), sum(f.reversals for f in figures))
-    if (
-        not each_line_adds_up
-        or set(linked) - {line[0] for line in lines}
-        or in_lines != expected
-        or counts != summed_from
-    ):
+    if not each_line_adds_up or in_lines != expected or counts != summed_from:
         raise MonthCloseError(
             f"Суммы счёта поставщику «{invoice.provider.short_name}» не сошлись при проверке; "
             "счёт не выставлен. Повторите закрытие месяца — оно продолжится с этого поставщика."
         )
 
 
-def _lessons_planned(closure: MonthClosure, contracts: list[Contract]) -> dict[int, int]:
+def _lessons_planned(closure: MonthClosure, contracts: dict[int, _ContractCopy]) -> dict[int, int]:
     """Lessons of each contract's group in the month that the contract covered (not
     cancelled): what the schedule promised, beside what was attended. One query for all the
     groups' lessons of the month, counted per contract here."""
     first, last = closure.month, _month_end(closure.month)
-    group_ids = {contract.application.group_id for contract in contracts}
+    group_ids = {contract.group_id for contract in contracts.values()}
     dates: dict[int, list[datetime.date]] = defaultdict(list)
     for group_id, day in (
         Lesson.objects.filter(
@@ -354,14 +524,14 @@ def _lessons_planned(closure: MonthClosure, contracts: list[Contract]) -> dict[i
     ):
         dates[group_id].append(day)
     planned: dict[int, int] = defaultdict(int)
-    for contract in contracts:
+    for contract_id, contract in contracts.items():
         ends = min(last, contract.end_date)
         if contract.terminated_on is not None:
             ends = min(ends, contract.terminated_on - datetime.timedelta(days=1))
         starts = max(first, contract.start_date)
         if starts <= ends:
-            days = dates[contract.application.group_id]
-            planned[contract.pk] = bisect.bisect_right(days, ends) - bisect.bisect_left(
+            days = dates[contract.group_id]
+            planned[contract_id] = bisect.bisect_right(days, ends) - bisect.bisect_left(
                 days, starts
             )
     return planned

@@ -3,18 +3,22 @@ orders in 1CClientBankExchange for the payer's accounting or bank client.
 
 Each order pays what is still due on one invoice, from the municipality's payer details to
 the provider's bank details, with the purpose «Оплата по счёту № … от … за … (ПФДО)» that a
-statement loaded later is matched by. Missing details are refused up front with a Russian
+statement loaded later is matched by. The bank file also carries the advances whose payment
+orders are dated the day of the export, under the numbers the operator recorded them with
+(the invoices' orders are numbered around them), so the day's advances reach the bank in the
+same file as the invoices. Missing details are refused up front with a Russian
 message naming what to fill in and where, before the bank-exchange module checks the shape
 of what is filled.
 """
 
 import datetime
+import itertools
 from collections.abc import Sequence
 
 from django.utils import timezone
 from openpyxl import Workbook
 
-from kruzhok.billing.models import Invoice
+from kruzhok.billing.models import Advance, Invoice
 from kruzhok.common.bank_exchange import (
     BankDetails,
     PaymentOrder,
@@ -31,6 +35,7 @@ from kruzhok.common.xlsx import (
     text_write,
     workbook_bytes,
 )
+from kruzhok.providers.models import Provider
 
 SENDER = "Кружок (ПФДО)"
 
@@ -139,12 +144,11 @@ def _payer(municipality: Municipality) -> BankDetails:
     )
 
 
-def _payee(invoice: Invoice) -> BankDetails:
-    provider = invoice.provider
-    missing = [what for name, what in _PAYEE_FIELDS if not getattr(provider, name)]
+def _payee(provider: Provider, what: str) -> BankDetails:
+    missing = [name for field, name in _PAYEE_FIELDS if not getattr(provider, field)]
     if missing:
         raise RegistryExportError(
-            f"У поставщика «{provider.short_name}» (счёт № {invoice.number}) не заполнены "
+            f"У поставщика «{provider.short_name}» ({what}) не заполнены "
             f"банковские реквизиты: {', '.join(missing)}. Попросите организацию внести их "
             "в профиль в кабинете поставщика; после этого выгрузите реестр снова."
         )
@@ -159,37 +163,72 @@ def _payee(invoice: Invoice) -> BankDetails:
     )
 
 
+def advance_purpose(advance: Advance) -> str:
+    """«Аванс за ноябрь 2026 (ПФДО), 50 % ожидаемых списаний по сертификатам. Без НДС»."""
+    return (
+        f"Аванс за {month_name(advance.month)} (ПФДО), {advance.percent} % ожидаемых "
+        "списаний по сертификатам. Без НДС"
+    )
+
+
 def registry_orders(
-    *, municipality: Municipality, invoices: Sequence[Invoice], on: datetime.date
+    *,
+    municipality: Municipality,
+    invoices: Sequence[Invoice],
+    on: datetime.date,
+    advances: Sequence[Advance] = (),
 ) -> list[PaymentOrder]:
-    """A payment order per invoice still due, numbered 1, 2, … in the registry's order and
-    dated `on`; RegistryExportError names the details that are missing."""
-    if not invoices:
-        raise RegistryExportError("В реестре нет счетов к оплате: выгружать нечего.")
+    """A payment order per advance (its recorded number and date) and per invoice still due,
+    the invoices' numbered 1, 2, … in the registry's order, skipping the advances' numbers of
+    the same day, and dated `on`; RegistryExportError names the details that are missing."""
+    if not invoices and not advances:
+        raise RegistryExportError("В реестре нет счетов и авансов к оплате: выгружать нечего.")
     payer = _payer(municipality)
-    return [
+    orders = [
         PaymentOrder(
-            number=str(n),
+            number=advance.order_number,
+            date=advance.order_date,
+            amount_kopecks=advance.amount,
+            payer=payer,
+            payee=_payee(advance.provider, f"аванс за {month_name(advance.month)}"),
+            purpose=advance_purpose(advance),
+        )
+        for advance in advances
+    ]
+    taken = {int(a.order_number) for a in advances if a.order_date == on}
+    numbers = (n for n in itertools.count(1) if n not in taken)
+    orders += [
+        PaymentOrder(
+            number=str(next(numbers)),
             date=on,
             amount_kopecks=invoice.due,
             payer=payer,
-            payee=_payee(invoice),
+            payee=_payee(invoice.provider, f"счёт № {invoice.number}"),
             purpose=invoice_purpose(invoice),
         )
-        for n, invoice in enumerate(invoices, start=1)
+        for invoice in invoices
     ]
+    return orders
 
 
 def registry_bank_exchange(
-    *, municipality: Municipality, invoices: Sequence[Invoice], now: datetime.datetime
+    *,
+    municipality: Municipality,
+    invoices: Sequence[Invoice],
+    now: datetime.datetime,
+    advances: Sequence[Advance] = (),
 ) -> bytes:
     """The registry as 1CClientBankExchange 1.03 (CP1251, CRLF), one «Платежное поручение»
-    per invoice. RegistryExportError, in Russian, for missing or malformed details."""
+    per advance of the day and per invoice. RegistryExportError, in Russian, for missing or
+    malformed details."""
     today = timezone.localtime(now).date()
-    orders = registry_orders(municipality=municipality, invoices=invoices, on=today)
+    orders = registry_orders(
+        municipality=municipality, invoices=invoices, on=today, advances=advances
+    )
+    start = min([today, *(a.order_date for a in advances)])
     try:
         return payment_orders_export(
-            orders=orders, sender=SENDER, created_at=now, period_start=today, period_end=today
+            orders=orders, sender=SENDER, created_at=now, period_start=start, period_end=today
         )
     except ValueError as refusal:
         raise RegistryExportError(str(refusal)) from refusal

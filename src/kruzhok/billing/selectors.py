@@ -7,14 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing.invoice_read import invoice_documents_prefetch
 from kruzhok.billing.models import (
+    Advance,
     Invoice,
+    InvoicePayment,
     InvoiceStatus,
     MonthClosure,
     MonthClosureStatus,
@@ -406,7 +408,8 @@ def payment_registry(
     *, municipality_id: int, month: datetime.date | None = None, due_only: bool = False
 ) -> QuerySet[Invoice]:
     """The municipality's approved invoices (and those paid since), newest month first, with
-    their providers and payments; `due_only` keeps those still to pay, as the exports do."""
+    their providers and payments (each with its reversal, if taken back); `due_only` keeps
+    those still to pay, as the exports do."""
     invoices = Invoice.objects.filter(
         closure__municipality_id=municipality_id,
         status__in=DUE_STATUSES if due_only else REGISTRY_STATUSES,
@@ -415,8 +418,23 @@ def payment_registry(
         invoices = invoices.filter(closure__month=month)
     return (
         invoices.select_related("closure__municipality", "provider")
-        .prefetch_related("payments")
+        .prefetch_related(
+            Prefetch(
+                "payments",
+                queryset=InvoicePayment.objects.select_related("reversal__reversed_by"),
+            )
+        )
         .order_by("-closure__month", "provider__short_name", "number", "pk")
+    )
+
+
+def advances_of_the_day(*, municipality_id: int, day: datetime.date) -> QuerySet[Advance]:
+    """The municipality's advances whose payment orders are dated `day`, with their providers:
+    what the day's bank file carries beside the invoices."""
+    return (
+        Advance.objects.filter(municipality_id=municipality_id, order_date=day)
+        .select_related("provider")
+        .order_by("provider__short_name", "pk")
     )
 
 

@@ -7,7 +7,7 @@
 - `provider_urlpatterns` — a provider's invoices under /provider/, named `provider:` with the
   rest of the provider's cabinet;
 - `payment_urlpatterns` — the operator's payment registry under /operator/payments/
-  (`payments:`): approve, pay, export, load a statement;
+  (`payments:`): approve, pay, take back a wrong payment, export, load a statement;
 - `advance_urlpatterns` — the operator's advances to providers under /operator/advances/
   (`advances:`);
 - `operator_urlpatterns` — the downloads of an invoice's documents under /operator/
@@ -57,6 +57,7 @@ payment_urlpatterns: list[URLPattern] = [
     path("statement/", payment_views.statement_upload, name="statement"),
     path("<id:pk>/approve/", payment_views.approve, name="approve"),
     path("<id:pk>/pay/", payment_views.payment_record, name="pay"),
+    path("<id:pk>/reverse/", payment_views.payment_reverse, name="reverse"),
 ]
 
 advance_urlpatterns: list[URLPattern] = [

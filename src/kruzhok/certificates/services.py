@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kruzhok.certificates import ledger, ledger_accounts, selectors
-from kruzhok.certificates.errors import InsufficientFunds
+from kruzhok.certificates.errors import InsufficientFunds, LedgerError
 from kruzhok.certificates.financing import (
     FinancingRules,
     financing_changes_apply,
@@ -30,6 +30,7 @@ from kruzhok.certificates.models import (
     FinancingProgram,
     Hold,
     Transfer,
+    TransferKind,
 )
 from kruzhok.common.models import Municipality
 from kruzhok.common.services import sequence_next
@@ -310,6 +311,25 @@ def provider_pay(*, provider: Provider, amount: int, cause: str, description: st
     Raises `InsufficientFunds` when the provider is owed less than that."""
     return ledger.transfer_pay(
         provider=provider, amount=amount, key=f"pay:{cause}", description=description
+    )
+
+
+def provider_pay_reverse(*, cause: str, description: str = "") -> Transfer:
+    """Take back a payment to a provider recorded under `cause` by mistake: the money goes
+    from paid back to payable, exactly the amount paid, at most once (a second reversal is
+    refused by the ledger, a retry of this one moves nothing).
+
+    Raises `LedgerError` when no payment was recorded under the cause, or it is reversed
+    already under another key."""
+    transfer = Transfer.objects.filter(
+        kind=TransferKind.PAY, idempotency_key=f"pay:{cause}"
+    ).first()
+    if transfer is None:
+        raise LedgerError("Оплата поставщику по этому поручению в учёте не найдена.")
+    return ledger.transfer_reverse(
+        transfer=transfer,
+        key=f"reverse:pay:{cause}",
+        description=description or "Сторно оплаты поставщику",
     )
 
 

@@ -54,6 +54,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "guardian_invitation_revoke": "Приглашение законного представителя отозвано",
     "guardian_invite": "Законный представитель приглашён",
     "invoice_documents_issue": "Документы счёта сформированы",
+    "invoice_payment_reverse": "Оплата счёта сторнирована",
     "invoice_status": "Статус счёта изменён",
     "month_close_resume": "Закрытие месяца продолжено",
     "month_close_status": "Закрытие месяца",

@@ -60,3 +60,16 @@ def sequence_next(*, name: str) -> int:
         NumberSequence.objects.get_or_create(name=name)
         counter.update(last_value=F("last_value") + 1)
     return counter.values_list("last_value", flat=True).get()
+
+
+def sequence_take(*, name: str, count: int) -> range:
+    """The next `count` values of a named gapless counter, in order, taken at once; call it
+    inside the transaction that uses them (rolled back with it, they are never skipped)."""
+    if count <= 0:
+        return range(0)
+    counter = NumberSequence.objects.filter(name=name)
+    if not counter.update(last_value=F("last_value") + count):
+        NumberSequence.objects.get_or_create(name=name)
+        counter.update(last_value=F("last_value") + count)
+    last = counter.values_list("last_value", flat=True).get()
+    return range(last - count + 1, last + 1)

@@ -6,6 +6,12 @@ from django.db import models
 from kruzhok.common.validators import format_snils
 
 
+def initials_name(last_name: str, first_name: str, patronymic: str) -> str:
+    """«Иванов П. С.»: a surname with initials, what a provider's invoice may show."""
+    initials = " ".join(f"{p[0]}." for p in (first_name, patronymic) if p)
+    return f"{last_name} {initials}".strip()
+
+
 class Child(models.Model):
     """A child, identified by СНИЛС: one child, one record, whoever the guardians are."""
 
@@ -48,8 +54,7 @@ class Child(models.Model):
     @property
     def initials_name(self) -> str:
         """«Иванов П. С.»: what a provider's invoice may show."""
-        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
-        return f"{self.last_name} {initials}".strip()
+        return initials_name(self.last_name, self.first_name, self.patronymic)
 
     @property
     def snils_display(self) -> str:

@@ -173,6 +173,7 @@ def test_closing_again_changes_nothing(time_machine):
 
 @pytest.mark.django_db
 def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_machine, monkeypatch):
+    monkeypatch.setattr(provider_invoice_module, "PROVIDERS_PER_STEP", 1)
     world, operator, contracts = _october(time_machine, second_provider=True)
     real = provider_invoice_module._totals_check
     calls = []
@@ -205,6 +206,83 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     assert other.provider == contracts["other"].application.group.program.provider
     assert other.lessons == 1
     assert InvoicedCharge.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_a_failure_inside_a_step_of_many_providers_bills_none_of_them_and_the_close_resumes(
+    time_machine, monkeypatch
+):
+    world, operator, contracts = _october(time_machine, second_provider=True)
+    assert provider_invoice_module.PROVIDERS_PER_STEP >= 2  # both providers in one step
+    real = provider_invoice_module._totals_check
+    calls = []
+
+    def killed_at_the_second_provider(invoice, *figures):
+        calls.append(invoice.provider_id)
+        if len(calls) == 2:
+            raise RuntimeError("the worker was killed")
+        real(invoice, *figures)
+
+    monkeypatch.setattr(provider_invoice_module, "_totals_check", killed_at_the_second_provider)
+    with pytest.raises(RuntimeError):
+        month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    # The first provider's invoice was made, linked and checked in the step: it is rolled
+    # back with the second's, and so are its numbers.
+    assert len(calls) == 2
+    closure = MonthClosure.objects.get()
+    assert closure.status == MonthClosureStatus.RUNNING
+    assert (closure.providers_total, closure.providers_done) == (2, 0)
+    assert not Invoice.objects.exists()
+    assert not InvoicedCharge.objects.exists()
+    assert not NumberSequence.objects.filter(last_value__gt=0, name__startswith="invoice:").exists()
+
+    monkeypatch.setattr(provider_invoice_module, "_totals_check", real)
+    closure = month_close_run(closure_id=closure.pk)
+    month_close_run(closure_id=closure.pk)  # the worker retrying: nothing twice
+
+    assert closure.status == MonthClosureStatus.CLOSED
+    assert (closure.providers_total, closure.providers_done) == (2, 2)
+    invoices = list(Invoice.objects.order_by("number"))
+    assert [(i.number, i.act_number) for i in invoices] == [(1, 1), (2, 2)]
+    assert [i.provider_id for i in invoices] == sorted(i.provider_id for i in invoices)
+    assert [i.lessons for i in invoices] == [5, 1]
+    other_charge = Charge.objects.get(contract=contracts["other"])
+    assert [i.certificate_amount for i in invoices] == [
+        714_28 + 476_19,
+        other_charge.certificate_amount,
+    ]
+    assert InvoicedCharge.objects.count() == Charge.objects.filter(reversed_at=None).count() == 6
+    assert all(result.ok for result in ledger_audit())
+
+
+@pytest.mark.django_db
+def test_a_provider_whose_figures_changed_is_billed_alone_and_the_rest_of_its_step_too(
+    time_machine, monkeypatch
+):
+    world, operator, contracts = _october(time_machine, second_provider=True)
+    other = contracts["other"].application.group.program.provider
+    real = month_close_module.line_figures
+
+    def read_before_a_late_change(*args):
+        # The run's one read before the steps: the other provider's line as it was before a
+        # change (a kopeck more); the steps read under the lock see the truth.
+        figures = real(*args)
+        figures[other.pk][0].parent += 1
+        return figures
+
+    monkeypatch.setattr(month_close_module, "line_figures", read_before_a_late_change)
+    closure = month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+
+    assert closure.status == MonthClosureStatus.CLOSED
+    assert (closure.providers_total, closure.providers_done) == (2, 2)
+    assert Invoice.objects.get(provider=world.provider).certificate_amount == 714_28 + 476_19
+    other_charge = Charge.objects.get(contract=contracts["other"])
+    assert (
+        Invoice.objects.filter(provider=other)
+        .values_list("certificate_amount", "parent_amount")
+        .get()
+    ) == (other_charge.certificate_amount, other_charge.parent_amount)
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2]
 
 
 @pytest.mark.django_db

@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kruzhok.accounts.models import Role
-from kruzhok.billing.models import InvoiceStatus
+from kruzhok.billing import payments
+from kruzhok.billing.models import InvoicePayment, InvoiceStatus
 from kruzhok.billing.payments import invoice_approve, invoice_payment_record
 from kruzhok.billing.registry_exports import registry_bank_exchange
 from kruzhok.billing.selectors import payment_registry
@@ -157,3 +158,44 @@ def test_the_provider_sees_paid_due_and_the_payments(client, scene):
     assert "Осталось оплатить" in page
     assert "платёжное поручение № 77 от 05.11.2026" in page
     assert "376,19" in page  # 476,19 − 100,00
+
+
+class _Clock:
+    """A monotonic clock that moves `step` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def monotonic(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_statement_that_takes_too_long_stops_says_so_and_goes_on_when_loaded_again(
+    client, scene, monkeypatch
+):
+    world, operator, invoices = _approved(scene)
+    data = registry_bank_exchange(
+        municipality=world.municipality,
+        invoices=list(payment_registry(municipality_id=world.municipality.pk, due_only=True)),
+        now=datetime.datetime(2026, 11, 5, 12, 0, tzinfo=MOSCOW),
+    )
+    client.force_login(operator)
+    # Each reading of the clock is 15 s later: the deadline (20 s) passes after one entry.
+    monkeypatch.setattr(payments, "monotonic", _Clock(step=15).monotonic)
+    upload = SimpleUploadedFile("vypiska.txt", data, content_type="text/plain")
+    page = client.post(reverse("payments:statement"), {"statement": upload}).content.decode()
+    assert "Отмечено оплат: 1" in page
+    assert "обработана не полностью" in page and "Не обработано поручений: 1" in page
+    assert "Загрузите этот же файл ещё раз" in page
+    assert sum(provider_money(provider=i.provider).paid for i in invoices) in (FIRST, SECOND)
+    assert InvoicePayment.objects.count() == 1
+
+    monkeypatch.undo()
+    again = SimpleUploadedFile("vypiska.txt", data, content_type="text/plain")
+    page = client.post(reverse("payments:statement"), {"statement": again}).content.decode()
+    assert "Отмечено оплат: 1" in page and "уже были отмечены раньше: 1" in page
+    assert "не полностью" not in page
+    assert all(provider_money(provider=i.provider).payable == 0 for i in invoices)
+    assert InvoicePayment.objects.count() == 2

@@ -8,9 +8,12 @@ import datetime
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from kruzhok.accounts.models import Role
+from kruzhok.billing.advances import advance_pay
 from kruzhok.billing.models import InvoicePayment, InvoiceStatus
 from kruzhok.billing.payments import (
     PaymentError,
@@ -23,10 +26,11 @@ from kruzhok.billing.registry_exports import (
     registry_bank_exchange,
     registry_xlsx,
 )
-from kruzhok.billing.selectors import payment_registry
+from kruzhok.billing.selectors import advances_of_the_day, payment_registry
 from kruzhok.billing.tests.invoices import PAYER
 from kruzhok.billing.tests.payment_scene import FIRST, NOVEMBER_5, SECOND, closed_october
 from kruzhok.certificates.management.audit import ledger_audit
+from kruzhok.certificates.models import FinancingProgram
 from kruzhok.certificates.selectors import provider_money
 from kruzhok.common.bank_exchange import (
     BankDetails,
@@ -405,3 +409,68 @@ def test_statement_entries_that_name_no_invoice_are_listed_with_the_reason(time_
     assert invoices[1].paid_amount == 0
     assert provider_money(provider=invoices[0].provider).paid == 200_00
     assert _ledger_clean()
+
+
+def test_the_bank_file_carries_the_days_advances_under_their_own_numbers(time_machine, client):
+    world, operator, invoices = _approved(time_machine)
+    FinancingProgram.objects.filter(pk=world.financing.pk).update(advance_percent=50)
+    advance = advance_pay(
+        actor=operator,
+        municipality=world.municipality,
+        provider=invoices[1].provider,
+        month=datetime.date(2026, 11, 1),
+        amount=100_00,
+        order_number="2",
+        order_date=NOVEMBER_5,
+        today=NOVEMBER_5,
+    )
+    now = datetime.datetime(2026, 11, 5, 12, 0, tzinfo=MOSCOW)
+
+    data = registry_bank_exchange(
+        municipality=world.municipality,
+        invoices=_registry(world),
+        now=now,
+        advances=list(advances_of_the_day(municipality_id=world.municipality.pk, day=NOVEMBER_5)),
+    )
+
+    entries = statement_parse(data)
+    assert len(entries) == 3
+    advance_order = next(e for e in entries if e.purpose.startswith("Аванс"))
+    assert (advance_order.number, advance_order.date) == ("2", NOVEMBER_5)
+    assert advance_order.amount_kopecks == 100_00
+    assert advance_order.payee.inn == invoices[1].provider.inn
+    assert advance_order.payee.account == invoices[1].provider.settlement_account
+    assert advance_order.purpose == (
+        "Аванс за ноябрь 2026 (ПФДО), 50 % ожидаемых списаний по сертификатам. Без НДС"
+    )
+    # The invoices' orders are numbered around the advance's: no number twice in the day.
+    invoice_orders = [e for e in entries if e is not advance_order]
+    assert sorted(e.number for e in invoice_orders) == ["1", "3"]
+    assert sum(e.amount_kopecks for e in invoice_orders) == FIRST + SECOND
+
+    # The registry's page says so, and its download carries it.
+    client.force_login(operator)
+    page = client.get(reverse("payments:registry")).content.decode()
+    assert "Авансы с поручениями от 05.11.2026: 1" in page
+    exported = statement_parse(client.get(reverse("payments:export_bank")).content)
+    assert [(e.number, e.amount_kopecks) for e in exported if e.purpose.startswith("Аванс")] == [
+        ("2", advance.amount)
+    ]
+    # An advance of another day is not in that day's file.
+    time_machine.move_to(datetime.datetime(2026, 11, 6, 12, 0, tzinfo=MOSCOW), tick=False)
+    exported = statement_parse(client.get(reverse("payments:export_bank")).content)
+    assert len(exported) == 2
+    assert not [e for e in exported if e.purpose.startswith("Аванс")]
+    # The file loaded back as the bank's statement pays the invoices; the advance was paid
+    # when it was recorded, and is listed as such, not as an order that fits nothing.
+    statement = client.post(
+        reverse("payments:statement"),
+        {"statement": SimpleUploadedFile("vypiska.txt", data, content_type="text/plain")},
+    ).content.decode()
+    assert "Отмечено оплат: 2" in statement and "уже были отмечены раньше: 1" in statement
+    assert "аванс: отмечен при выплате" in statement and "не сопоставлено" not in statement
+    assert provider_money(provider=invoices[1].provider).paid == SECOND + 100_00
+    assert _ledger_clean()
+    # With the invoices paid and no advance of the day, there is nothing to export.
+    answer = client.get(reverse("payments:export_bank"), follow=True).content.decode()
+    assert "выгружать нечего" in answer

@@ -6,7 +6,8 @@ import pytest
 from django.db import transaction
 
 from kruzhok.certificates import ledger, ledger_accounts, services
-from kruzhok.certificates.errors import InsufficientFunds
+from kruzhok.certificates.errors import InsufficientFunds, LedgerError
+from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.certificates.models import (
     Account,
     AccountKind,
@@ -291,3 +292,30 @@ def test_paying_a_provider_moves_what_is_owed_once_per_cause(program, certificat
     assert (payable.balance, paid.balance) == (400_00, 600_00)
     with pytest.raises(InsufficientFunds), transaction.atomic(durable=True):
         services.provider_pay(provider=provider, amount=400_01, cause="invoice:2")
+
+
+def test_a_payment_to_a_provider_is_reversed_exactly_and_once(program, certificate, provider):
+    certificate_fund_now(certificate=certificate, financing_program=program)
+    with transaction.atomic(durable=True):
+        hold = services.contract_reserve(
+            certificate=certificate, provider=provider, contract_id=1, amount=3_000_00
+        )
+        services.lesson_charge_post(
+            hold=hold,
+            lesson_id=1,
+            lesson_date=datetime.date(2026, 10, 1),
+            child_id=certificate.child_id,
+            attempt=0,
+            amount=1_000_00,
+        )
+        services.provider_pay(provider=provider, amount=600_00, cause="invoice:1")
+    for _ in range(2):  # a retry of the same reversal moves nothing more
+        with transaction.atomic(durable=True):
+            storno = services.provider_pay_reverse(cause="invoice:1")
+    payable = Account.objects.get(provider=provider, kind=AccountKind.PROVIDER_PAYABLE)
+    paid = Account.objects.get(provider=provider, kind=AccountKind.PROVIDER_PAID)
+    assert (payable.balance, paid.balance) == (1_000_00, 0)
+    assert storno.amount == 600_00 and storno.reverses.idempotency_key == "pay:invoice:1"
+    with pytest.raises(LedgerError, match="не найдена"), transaction.atomic(durable=True):
+        services.provider_pay_reverse(cause="invoice:2")
+    assert all(result.ok for result in ledger_audit())
