@@ -261,6 +261,8 @@ MATRIX: dict[str, E] = {
     "api:program_list": E(EVERYONE, api=True),
     "api:program_detail": E(EVERYONE, api=True),
     "api:group_detail": E(EVERYONE, api=True),
+    "api:group_list": E(EVERYONE, api=True),
+    "api:lesson_sync": E(EVERYONE, api=True),
     "api:me": E(LOGGED_IN, api=True),
     "api:child_list": E(frozenset({ANY_PARENT}), api=True),
     "api:certificate_detail": E(frozenset({PARENT}), pk="child", api=True),

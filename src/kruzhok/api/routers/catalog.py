@@ -21,6 +21,7 @@ from kruzhok.catalog.models import (
     LessonStatus,
     Program,
     ProgramState,
+    ScheduleSlot,
 )
 from kruzhok.catalog.selectors import (
     group_course_cost,
@@ -239,6 +240,15 @@ class ProgramDetail(ProgramOut):
     groups: list[GroupOut]
 
 
+def _slot_out(slot: ScheduleSlot) -> SlotOut:
+    return SlotOut(
+        weekday=slot.weekday,
+        weekday_name=slot.get_weekday_display(),
+        start_time=f"{slot.start_time:%H:%M}",
+        hours=slot.hours,
+    )
+
+
 def _group_out(group: Group, today: datetime.date) -> GroupOut:
     state = enrollment_state_for_group(group)
     cost = group_course_cost(group=group, today=today)
@@ -255,15 +265,7 @@ def _group_out(group: Group, today: datetime.date) -> GroupOut:
         auto_accept=group.auto_accept,
         cost_per_month=money(cost.per_month),
         cost_rest_of_course=money(cost.total),
-        schedule=[
-            SlotOut(
-                weekday=slot.weekday,
-                weekday_name=slot.get_weekday_display(),
-                start_time=f"{slot.start_time:%H:%M}",
-                hours=slot.hours,
-            )
-            for slot in group.schedule.all()
-        ],
+        schedule=[_slot_out(slot) for slot in group.schedule.all()],
         updated_at=group.updated_at,
     )
 
@@ -341,4 +343,152 @@ def _lesson_out(lesson: Lesson) -> LessonOut:
         hours=lesson.hours,
         cancelled=lesson.status == LessonStatus.CANCELLED,
         updated_at=lesson.updated_at,
+    )
+
+
+# Sync: what changed since a moment, page by page, with what was deleted. ---------------------
+
+
+class SyncFilters(Schema):
+    updated_since: datetime.datetime | None = Field(
+        None, description="только изменённые после этого момента (ISO 8601); без него — все"
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, max_length=500)
+
+
+class GroupFilters(SyncFilters):
+    program: int | None = Field(None, ge=1, le=2**31 - 1, description="только группы программы")
+    municipality: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class GroupSyncOut(Schema):
+    id: int
+    program_id: int
+    name: str
+    capacity: int
+    free_seats: int
+    start_date: datetime.date
+    end_date: datetime.date
+    enrollment_switched_on: bool = Field(
+        description="выключатель записи организации (окна записи — на странице группы)"
+    )
+    auto_accept: bool
+    schedule: list[SlotOut]
+    updated_at: datetime.datetime
+
+
+class GroupPage(Schema):
+    items: list[GroupSyncOut]
+    next_cursor: str | None
+    deleted: list[TombstoneOut] = Field(description="с updated_since: группы, удалённые с тех пор")
+
+
+def _since(filters: SyncFilters) -> datetime.datetime | None:
+    return _aware(filters.updated_since) if filters.updated_since else None
+
+
+def _buried(kind: str, since: datetime.datetime | None, cursor: str | None) -> list[TombstoneOut]:
+    """Tombstones of `kind` since the moment, on the first page of a sync only."""
+    if since is None or cursor:
+        return []
+    rows = Tombstone.objects.filter(kind=kind, deleted_at__gt=since).order_by("deleted_at", "pk")
+    return [TombstoneOut(id=row.object_id, deleted_at=row.deleted_at) for row in rows]
+
+
+@router.get(
+    "/groups",
+    response={200: GroupPage, frozenset({422, 429}): Problem},
+    auth=None,
+    summary="Группы: синхронизация",
+)
+def group_list(request: HttpRequest, filters: Query[GroupFilters]) -> GroupPage:
+    """Groups of published programs, by the moment of their change (a group's change moves
+    it: its seats, dates, switch or schedule; seat counts alone do not), then by id. A client
+    keeps a copy in sync by asking with `updated_since` the moment of its last sync; groups of
+    programs gone from the catalogue come under the programs' `deleted`."""
+    groups = Group.objects.filter(program__in=program_list_public()).prefetch_related("schedule")
+    if filters.program is not None:
+        groups = groups.filter(program_id=filters.program)
+    if filters.municipality is not None:
+        groups = groups.filter(program__provider__municipality_id=filters.municipality)
+    since = _since(filters)
+    if since is not None:
+        groups = groups.filter(updated_at__gt=since)
+    rows, next_cursor = keyset_page(
+        groups,
+        order=("updated_at", "pk"),
+        kinds=(datetime.datetime, int),
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
+    return GroupPage(
+        items=[
+            GroupSyncOut(
+                id=group.pk,
+                program_id=group.program_id,
+                name=group.name,
+                capacity=group.capacity,
+                free_seats=group.free_seats,
+                start_date=group.start_date,
+                end_date=group.end_date,
+                enrollment_switched_on=group.enrollment_open,
+                auto_accept=group.auto_accept,
+                schedule=[_slot_out(slot) for slot in group.schedule.all()],
+                updated_at=group.updated_at,
+            )
+            for group in rows
+        ],
+        next_cursor=next_cursor,
+        deleted=_buried("group", since, filters.cursor),
+    )
+
+
+class LessonFilters(SyncFilters):
+    group: int | None = Field(None, ge=1, le=2**31 - 1, description="только занятия группы")
+
+
+class LessonSyncOut(LessonOut):
+    group_id: int
+
+
+class LessonPage(Schema):
+    items: list[LessonSyncOut]
+    next_cursor: str | None
+    deleted: list[TombstoneOut] = Field(
+        description="с updated_since: занятия, удалённые с тех пор (расписание изменилось)"
+    )
+
+
+@router.get(
+    "/lessons",
+    response={200: LessonPage, frozenset({404, 422, 429}): Problem},
+    auth=None,
+    summary="Занятия группы: синхронизация",
+)
+def lesson_sync(request: HttpRequest, filters: Query[LessonFilters]) -> LessonPage:
+    """Lessons of published programs' groups (or of one group) by the moment of their change
+    (created, cancelled, moved), then by id: with `updated_since`, what a calendar must
+    update; the deleted ones (a schedule rewritten) under `deleted`."""
+    lessons = Lesson.objects.filter(group__program__in=program_list_public())
+    if filters.group is not None:
+        group = get_object_or_404(Group, pk=filters.group, program__in=program_list_public())
+        lessons = lessons.filter(group=group)
+    since = _since(filters)
+    if since is not None:
+        lessons = lessons.filter(updated_at__gt=since)
+    rows, next_cursor = keyset_page(
+        lessons,
+        order=("updated_at", "pk"),
+        kinds=(datetime.datetime, int),
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
+    return LessonPage(
+        items=[
+            LessonSyncOut(**_lesson_out(lesson).model_dump(), group_id=lesson.group_id)
+            for lesson in rows
+        ],
+        next_cursor=next_cursor,
+        deleted=_buried("lesson", since, filters.cursor),
     )

@@ -106,3 +106,54 @@ def test_bad_input_and_hidden_objects_are_problem_documents_in_russian():
     assert "age" in problem["detail"]
     answer = Client().get(PROGRAMS, {"cursor": "не-курсор"})
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "cursor"
+
+
+def test_groups_and_lessons_sync_by_updated_since_with_their_tombstones(time_machine):
+    from kruzhok.attendance.lessons import lesson_cancel
+    from kruzhok.catalog.groups import group_update
+
+    world = world_make()
+    spare = group_make(world.program, world.teacher)
+    time_machine.move_to(timezone.now() + datetime.timedelta(hours=1))
+    since = timezone.now()
+    time_machine.move_to(since + datetime.timedelta(minutes=5))
+
+    # Nothing changed yet: an empty page.
+    answer = Client().get("/api/v1/catalog/groups", {"updated_since": since.isoformat()}).json()
+    assert answer["items"] == [] and answer["deleted"] == []
+
+    group_update(
+        group=world.group,
+        name=world.group.name,
+        capacity=world.group.capacity + 5,
+        start_date=world.group.start_date,
+        end_date=world.group.end_date,
+        schedule=[(1, datetime.time(15, 0), 2), (3, datetime.time(15, 0), 2)],
+        teacher=world.teacher,
+    )
+    spare_pk = spare.pk
+    spare.lessons.all().delete()
+    spare.delete()
+    answer = Client().get("/api/v1/catalog/groups", {"updated_since": since.isoformat()}).json()
+    assert [g["id"] for g in answer["items"]] == [world.group.pk]
+    assert answer["items"][0]["capacity"] == world.group.capacity + 5
+    assert [row["id"] for row in answer["deleted"]] == [spare_pk]
+
+    # Every group of the catalogue, page by page, without updated_since.
+    first = Client().get("/api/v1/catalog/groups", {"limit": 1}).json()
+    assert len(first["items"]) == 1 and first["next_cursor"] is None
+
+    lesson = world.group.lessons.filter(date__gt=timezone.localdate()).first()
+    lessons_since = timezone.now()
+    time_machine.move_to(lessons_since + datetime.timedelta(minutes=1))
+    lesson_cancel(actor=world.admin, lesson=lesson, reason="Педагог на курсах")
+    answer = (
+        Client()
+        .get(
+            "/api/v1/catalog/lessons",
+            {"group": world.group.pk, "updated_since": lessons_since.isoformat()},
+        )
+        .json()
+    )
+    assert [(row["id"], row["cancelled"]) for row in answer["items"]] == [(lesson.pk, True)]
+    assert Client().get("/api/v1/catalog/lessons", {"group": 2**31 - 1}).status_code == 404
