@@ -48,6 +48,11 @@ def _log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.wait_for_load_state()
+    if "/accounts/consent/accept/" in page.url:
+        # Staff agree to the processing of their personal data at their first log-in.
+        page.get_by_label("Я даю согласие на обработку моих персональных данных").check()
+        page.get_by_role("button", name="Продолжить").click()
+        page.wait_for_load_state()
 
 
 def test_the_operator_approves_a_correction_on_a_phone(
