@@ -3,18 +3,17 @@ applications from submission to the contract and withdrawal. Each operation call
 selector or service as the cabinet's page, so the rules are the pages' own."""
 
 import datetime
-from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import client_ip
+from kruzhok.api.answers import IdempotencyKey, IdPath, json_answer
 from kruzhok.api.auth import Principal, principal
 from kruzhok.api.idempotency import idempotent
 from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import ApiProblem, Problem
-from kruzhok.api.responses import json_answer
 from kruzhok.api.schemas import Money, money
 from kruzhok.certificates.selectors import certificate_card
 from kruzhok.enrollment import selectors, services
@@ -23,17 +22,6 @@ from kruzhok.families.selectors import child_get_for_guardian, child_list_for_gu
 
 router = Router(tags=["Родитель"])
 
-IdPath = Annotated[int, Field(ge=1, le=2**31 - 1)]
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias="Idempotency-Key",
-        description="уникальная строка операции (например, UUID): повтор с ней не выполнит "
-        "операцию второй раз",
-        min_length=1,
-        max_length=255,
-    ),
-]
 ERRORS = frozenset({401, 403, 404, 409, 422, 429})
 
 
@@ -165,7 +153,7 @@ class ApplicationOut(Schema):
 def _answer(caller: Principal, application_id: int, *, status: int = 200) -> HttpResponse:
     """The application as it stands after an operation, read as its page reads it."""
     fresh = selectors.application_get_for_parent(user=caller.user, pk=application_id)
-    return json_answer(ApplicationOut, _application_out(fresh), status=status)
+    return json_answer(_application_out(fresh), status=status)
 
 
 def _application_out(application: Application) -> ApplicationOut:

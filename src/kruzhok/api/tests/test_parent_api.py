@@ -99,8 +99,9 @@ def test_a_retry_with_the_same_key_takes_no_second_seat_and_another_body_is_refu
         content_type="application/json",
         headers=headers,
     )
-    assert missing.status_code == 422
+    assert missing.status_code == 400
     assert missing.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert "Idempotency-Key" in missing.json()["detail"]
 
 
 def test_a_refusal_is_not_kept_so_a_fixed_retry_with_the_key_runs(today):
