@@ -22,7 +22,7 @@ from kruzhok.common.models import Municipality
 from kruzhok.common.months import month_name
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.tests.world import child_make, program_make, provider_make, user_make
-from tests.browser.conftest import PHONE, PHONE_CONTEXT
+from tests.browser.conftest import PHONE, PHONE_CONTEXT, begun_lesson_start
 
 PASSWORD = "correct-horse-battery"  # what enrollment.tests.world gives every user
 
@@ -55,7 +55,7 @@ def attended_today():
         capacity=10,
         start_date=today - datetime.timedelta(days=14),
         end_date=today + datetime.timedelta(days=60),
-        schedule=[(today.weekday(), datetime.time(15, 0), 2)],
+        schedule=[(today.weekday(), begun_lesson_start(), 2)],
         teacher=teacher,
     )
     parent = user_make(Role.PARENT, municipality)

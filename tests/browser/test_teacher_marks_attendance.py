@@ -21,7 +21,7 @@ from kruzhok.common.money import format_kopecks
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.charges import lesson_certificate_share as certificate_share
 from kruzhok.enrollment.tests.world import child_make, program_make, provider_make, user_make
-from tests.browser.conftest import PHONE, PHONE_CONTEXT
+from tests.browser.conftest import PHONE, PHONE_CONTEXT, begun_lesson_start
 
 PASSWORD = "correct-horse-battery"  # what enrollment.tests.world gives every user
 PRICE_PER_HOUR = 150_00
@@ -35,7 +35,6 @@ def today_lesson():
     """A contract in a group with a lesson today; built before the browser starts (Django
     refuses ORM calls while Playwright's event loop runs in this thread)."""
     today = timezone.localdate()
-    lesson_start = datetime.time(15, 0) if timezone.localtime().hour >= 16 else datetime.time(0, 0)
     if today in holidays.country_holidays("RU", years=today.year):
         pytest.skip(f"{today:%d.%m.%Y} is a Russian public holiday: no lessons to mark today")
     municipality = Municipality.objects.create(name="Нефтекумский городской округ")
@@ -56,9 +55,7 @@ def today_lesson():
         capacity=10,
         start_date=today - datetime.timedelta(days=14),
         end_date=today + datetime.timedelta(days=60),
-        # A lesson that has begun by now (one that has not cannot be marked yet): 15:00 in the
-        # evening, midnight before 16:00, so the test passes whatever the hour it runs at.
-        schedule=[(today.weekday(), lesson_start, HOURS)],
+        schedule=[(today.weekday(), begun_lesson_start(), HOURS)],
         teacher=teacher,
     )
     parent = user_make(Role.PARENT, municipality)
