@@ -6,6 +6,7 @@ import datetime
 from typing import Annotated
 
 from django.http import HttpResponse
+from django.utils import timezone
 from ninja import Field, Header, Schema
 
 from kruzhok.api.problems import ApiProblem
@@ -66,3 +67,22 @@ def date_checked(value: datetime.date | None, *, field: str) -> datetime.date | 
     if value is not None and (message := date_in_range(value)):
         raise ApiProblem(422, message, errors=[(field, message)])
     return value
+
+
+def moment_checked(moment: datetime.datetime, *, field: str) -> datetime.datetime:
+    """A moment a client sent (a naive one is Moscow time) as UTC; 422 outside 2000–2100, which
+    no change can be (and the database cannot compare some of those moments at all)."""
+    refusal = ApiProblem(
+        422,
+        f"{field}: укажите момент между 2000 и 2100 годом, например 2026-09-01T10:00:00+03:00.",
+        errors=[(field, "Момент вне допустимого диапазона.")],
+    )
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment = moment.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise refusal from None
+    if not 2000 <= moment.year <= 2100:
+        raise refusal
+    return moment

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from kruzhok.api.answers import moment_checked
 from kruzhok.api.models import Tombstone
 from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import Problem
@@ -135,9 +136,7 @@ LISTED_FIELDS = (
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
-    if timezone.is_naive(moment):
-        return timezone.make_aware(moment)
-    return moment
+    return moment_checked(moment, field="updated_since")
 
 
 @router.get(

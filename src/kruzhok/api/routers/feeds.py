@@ -4,10 +4,10 @@ bytes as `kruzhok export navigator-feed`."""
 import datetime
 
 from django.http import HttpRequest, StreamingHttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from kruzhok.accounts.models import Role
+from kruzhok.api.answers import moment_checked
 from kruzhok.api.auth import principal
 from kruzhok.api.navigator import navigator_feed
 from kruzhok.api.navigator_schema import NavigatorPackage
@@ -44,9 +44,7 @@ def navigator(request: HttpRequest, filters: Query[NavigatorFilters]) -> Streami
         if municipality_id not in (None, own):
             raise ApiProblem(403, "Оператору доступна выгрузка только своего муниципалитета.")
         municipality_id = own
-    since = filters.since
-    if since is not None and timezone.is_naive(since):
-        since = timezone.make_aware(since)
+    since = moment_checked(filters.since, field="since") if filters.since is not None else None
     chunks = navigator_feed(since=since, municipality_id=municipality_id)
     return StreamingHttpResponse(
         (chunk.encode() for chunk in chunks), content_type="application/json; charset=utf-8"

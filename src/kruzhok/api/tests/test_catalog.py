@@ -157,3 +157,15 @@ def test_groups_and_lessons_sync_by_updated_since_with_their_tombstones(time_mac
     )
     assert [(row["id"], row["cancelled"]) for row in answer["items"]] == [(lesson.pk, True)]
     assert Client().get("/api/v1/catalog/lessons", {"group": 2**31 - 1}).status_code == 404
+
+
+def test_an_updated_since_outside_any_change_is_refused_with_what_to_send():
+    for moment in ("0231-11-28T02:49:51-23:00", "0001-01-01T00:00:00+14:00", "2999-01-01T00:00"):
+        for url in (
+            "/api/v1/catalog/programs",
+            "/api/v1/catalog/groups",
+            "/api/v1/catalog/lessons",
+        ):
+            answer = Client().get(url, {"updated_since": moment})
+            assert answer.status_code == 422, (url, moment)
+            assert answer.json()["errors"][0]["field"] == "updated_since"

@@ -266,10 +266,10 @@ def test_parents_providers_and_strangers_cannot_read_the_feed(clock):
     session = Client()
     session.force_login(world.parent)
     assert session.get(FEED).status_code == 403
+    # Outside 2000–2100 no change can be (and PostgreSQL cannot compare some such moments):
+    # the endpoint says what to send; the console command still takes any moment.
     ancient = Client().get(FEED, {"since": "0001-01-01T00:00:00Z"}, headers=operator_headers(world))
-    package = json.loads(b"".join(ancient.streaming_content))
-    assert_valid(package)
-    assert package["sinceTs"] == 0 and package["programs"]
+    assert ancient.status_code == 422 and ancient.json()["errors"][0]["field"] == "since"
     bad = Client().get(FEED, {"since": "вчера"}, headers=operator_headers(world))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
 

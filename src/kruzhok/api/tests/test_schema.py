@@ -4,7 +4,9 @@ conforming to its schema. Each role's operations are called with that role's tok
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,6 +25,18 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+@pytest.fixture
+def connection_kept():
+    """Requests go through the plain WSGI application, whose end closes the database
+    connection (Django's request_finished): the test's own, inside its transaction, on
+    PostgreSQL. Kept open for the test, as Django's test client keeps it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -57,7 +71,7 @@ schema.app = get_wsgi_application()
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_keeps_its_contract(case, role_headers):
+def test_every_operation_keeps_its_contract(case, role_headers, connection_kept):
     tags = case.operation.tags or []
     headers = next((role_headers[tag] for tag in tags if tag in role_headers), {})
     case.call_and_validate(headers=headers, checks=CHECKS)
