@@ -61,9 +61,9 @@ def family():
     return {"parent": parent.email, "child": child, "program": program, "group": group}
 
 
-def _fits_and_is_accessible(page, axe: Axe, where: str) -> None:
+def _fits_and_is_accessible(page, axe: Axe, where: str, screen: int = PHONE["width"]) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{where}: the page is {width} px wide"
+    assert width <= screen, f"{where}: the page is {width} px wide"
     results = axe.run(page)
     serious = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"

@@ -17,6 +17,9 @@ from kruzhok.certificates import services as certificate_services
 from kruzhok.common.models import Municipality
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.tests.world import child_make, program_make, provider_make, user_make
+from tests.browser.test_parent_journey_on_a_phone import (
+    _fits_and_is_accessible as fits_and_is_accessible,
+)
 
 PASSWORD = "correct-horse-battery"  # what enrollment.tests.world gives every user
 DESKTOP = {"width": 1366, "height": 800}
@@ -65,15 +68,7 @@ def cabinet():
 
 
 def _fits_and_is_accessible(page, axe: Axe, where: str) -> None:  # type: ignore[no-untyped-def]
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= DESKTOP["width"], f"{where}: the page is {width} px wide"
-    results = axe.run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not serious, f"{where}: {serious}"
+    fits_and_is_accessible(page, axe, where, screen=DESKTOP["width"])
 
 
 def test_a_providers_administrator_works_at_a_desktop(
