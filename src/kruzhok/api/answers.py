@@ -3,8 +3,10 @@
 the error codes each kind of operation declares."""
 
 import datetime
+from collections.abc import Callable
 from typing import Annotated
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Schema
@@ -42,6 +44,18 @@ KEYED_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
 def json_answer(out: Schema, status: int = 200) -> HttpResponse:
     """The schema as a JSON response, as ninja would render it."""
     return HttpResponse(out.model_dump_json(), status=status, content_type="application/json")
+
+
+def decided(decide: Callable[[], object]) -> None:
+    """A decision through a service that refuses with ValidationError: a refusal of the
+    decision itself (decided already, by a colleague say) is 409; an error in what was sent
+    is 422 with its field."""
+    try:
+        decide()
+    except ValidationError as refusal:
+        if hasattr(refusal, "error_dict"):
+            raise
+        raise ApiProblem(409, " ".join(refusal.messages)) from None
 
 
 def local_time(moment: datetime.time) -> str:
