@@ -1,16 +1,18 @@
-"""What the staff's routers (provider, operator) share: answers as HTTP responses (what
-`idempotent()` keeps and replays), the months, dates and times a client sends or reads, and
-the error codes each kind of operation declares."""
+"""What the routers share: answers as HTTP responses (what `idempotent()` keeps and replays),
+decisions through a service answered with the object as it stands after, the months, dates
+and times a client sends or reads, and the error codes each kind of operation declares."""
 
 import datetime
 from collections.abc import Callable
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Generic, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Schema
 
+from kruzhok.accounts.models import User
 from kruzhok.api.problems import ApiProblem
 from kruzhok.common.bounds import date_in_range
 
@@ -56,6 +58,33 @@ def decided(decide: Callable[[], object]) -> None:
         if hasattr(refusal, "error_dict"):
             raise
         raise ApiProblem(409, " ".join(refusal.messages)) from None
+
+
+Subject = TypeVar("Subject")
+Subject_co = TypeVar("Subject_co", covariant=True)
+Out = TypeVar("Out")
+
+
+class Reach(Protocol[Subject_co]):
+    """A selector of the object with this id that the user may reach; Http404 for any other."""
+
+    def __call__(self, *, user: User, pk: int) -> Subject_co: ...
+
+
+@dataclass(frozen=True)
+class Decisions(Generic[Subject, Out]):
+    """Decisions on one kind of object, each through its page's service: the object is found
+    by `reach` (404 beyond the deciding user's reach), and the answer is `out` of the object
+    read again, as its page shows it after the decision."""
+
+    reach: Reach[Subject]
+    out: Callable[[Subject], Out]
+
+    def make(self, *, user: User, pk: int, decide: Callable[[Subject], object]) -> Out:
+        """`decide` on the object; refusals as `decided()` answers them."""
+        subject = self.reach(user=user, pk=pk)
+        decided(lambda: decide(subject))
+        return self.out(self.reach(user=user, pk=pk))
 
 
 def local_time(moment: datetime.time) -> str:

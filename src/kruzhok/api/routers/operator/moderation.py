@@ -6,7 +6,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from kruzhok.api.answers import READ_ERRORS, WRITE_ERRORS, IdPath, decided
+from kruzhok.api.answers import READ_ERRORS, WRITE_ERRORS, Decisions, IdPath
 from kruzhok.api.problems import Problem
 from kruzhok.api.routers.operator.access import caller_of
 from kruzhok.api.schemas import Money, money
@@ -89,6 +89,10 @@ def _program_out(program: Program) -> ProgramWaiting:
         description=program.description,
         updated_at=program.updated_at,
     )
+
+
+PROGRAMS = Decisions(reach=cabinet.program_get_for_operator, out=_program_out)
+PROVIDERS = Decisions(reach=provider_selectors.provider_get_for_operator, out=_provider_out)
 
 
 @router.get(
@@ -232,9 +236,11 @@ class ReasonIn(Schema):
 def program_approve(request: HttpRequest, program_id: IdPath) -> ProgramWaiting:
     """Publish a program on moderation; its provider's administrators are told."""
     caller = caller_of(request)
-    program = cabinet.program_get_for_operator(user=caller.user, pk=program_id)
-    decided(lambda: moderation.program_approve(operator=caller.user, program=program))
-    return _program_out(cabinet.program_get_for_operator(user=caller.user, pk=program_id))
+    return PROGRAMS.make(
+        user=caller.user,
+        pk=program_id,
+        decide=lambda program: moderation.program_approve(operator=caller.user, program=program),
+    )
 
 
 @router.post(
@@ -246,13 +252,13 @@ def program_approve(request: HttpRequest, program_id: IdPath) -> ProgramWaiting:
 def program_return(request: HttpRequest, program_id: IdPath, payload: RemarksIn) -> ProgramWaiting:
     """Return a program on moderation to its provider with remarks on what to change."""
     caller = caller_of(request)
-    program = cabinet.program_get_for_operator(user=caller.user, pk=program_id)
-    decided(
-        lambda: moderation.program_return(
+    return PROGRAMS.make(
+        user=caller.user,
+        pk=program_id,
+        decide=lambda program: moderation.program_return(
             operator=caller.user, program=program, remarks=payload.remarks
-        )
+        ),
     )
-    return _program_out(cabinet.program_get_for_operator(user=caller.user, pk=program_id))
 
 
 @router.post(
@@ -264,10 +270,12 @@ def program_return(request: HttpRequest, program_id: IdPath, payload: RemarksIn)
 def provider_approve(request: HttpRequest, provider_id: IdPath) -> ProviderWaiting:
     """Admit a provider on moderation to the portal; its administrators are told."""
     caller = caller_of(request)
-    provider = provider_selectors.provider_get_for_operator(user=caller.user, pk=provider_id)
-    decided(lambda: provider_moderation.provider_approve(operator=caller.user, provider=provider))
-    return _provider_out(
-        provider_selectors.provider_get_for_operator(user=caller.user, pk=provider_id)
+    return PROVIDERS.make(
+        user=caller.user,
+        pk=provider_id,
+        decide=lambda provider: provider_moderation.provider_approve(
+            operator=caller.user, provider=provider
+        ),
     )
 
 
@@ -282,12 +290,10 @@ def provider_reject(
 ) -> ProviderWaiting:
     """Refuse a provider on moderation with a reason its administrators read."""
     caller = caller_of(request)
-    provider = provider_selectors.provider_get_for_operator(user=caller.user, pk=provider_id)
-    decided(
-        lambda: provider_moderation.provider_reject(
+    return PROVIDERS.make(
+        user=caller.user,
+        pk=provider_id,
+        decide=lambda provider: provider_moderation.provider_reject(
             operator=caller.user, provider=provider, reason=payload.reason
-        )
-    )
-    return _provider_out(
-        provider_selectors.provider_get_for_operator(user=caller.user, pk=provider_id)
+        ),
     )
