@@ -1,9 +1,11 @@
 """What the routers share: answers as HTTP responses (what `idempotent()` keeps and replays),
-decisions through a service answered with the object as it stands after, the months, dates
-and times a client sends or reads, and the error codes each kind of operation declares."""
+decisions through a service answered with the object as it stands after, the counts of a bulk
+operation's outcomes, the months, dates and times a client sends or reads, and the error
+codes each kind of operation declares."""
 
 import datetime
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, Protocol, TypeVar
 
@@ -85,6 +87,20 @@ class Decisions(Generic[Subject, Out]):
         subject = self.reach(user=user, pk=pk)
         decided(lambda: decide(subject))
         return self.out(self.reach(user=user, pk=pk))
+
+
+class BulkResult(Protocol):
+    """One item's result in a bulk operation."""
+
+    @property
+    def outcome(self) -> str: ...
+
+
+def outcome_counts(results: Sequence[BulkResult], outcomes: Iterable[str]) -> dict[str, int]:
+    """How many of a bulk operation's results had each of its outcomes (0 for one none had),
+    by the outcome's name: the summary's count fields."""
+    counted = Counter(result.outcome for result in results)
+    return {outcome: counted[outcome] for outcome in outcomes}
 
 
 def local_time(moment: datetime.time) -> str:

@@ -1,7 +1,8 @@
 """The application queue: reading it, accepting and rejecting in bulk."""
 
 import datetime
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, get_args
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from kruzhok.api.answers import (
     IdempotencyKey,
     IdPath,
     json_answer,
+    outcome_counts,
 )
 from kruzhok.api.auth import Principal
 from kruzhok.api.idempotency import idempotent
@@ -136,20 +138,6 @@ class DecisionSummary(Schema):
     not_found: int
 
 
-def _summary(results: list[Decided]) -> DecisionSummary:
-    def count(outcome: str) -> int:
-        return sum(1 for r in results if r.outcome == outcome)
-
-    return DecisionSummary(
-        results=results,
-        accepted=count("accepted"),
-        waitlisted=count("waitlisted"),
-        rejected=count("rejected"),
-        refused=count("refused"),
-        not_found=count("not_found"),
-    )
-
-
 IdList = list[IdPath]
 
 
@@ -165,6 +153,31 @@ class RejectIn(Schema):
 
 
 NOT_IN_QUEUE = "Заявка не найдена в вашей очереди."
+
+
+def _decide_each(
+    caller: Principal, ids: list[int], decide: Callable[[Application], Decided]
+) -> DecisionSummary:
+    """`decide` each application of the caller's queue among the ids, in the queue's order
+    (oldest first), each in its own transaction (the service's): one the service refuses is
+    `refused` with its reason, an id not in the queue `not_found`; the results by id."""
+    wanted = sorted(set(ids))
+    results: dict[int, Decided] = {}
+    for application in _queue(caller).filter(pk__in=wanted):
+        try:
+            results[application.pk] = decide(application)
+        except enrollment_services.EnrollmentError as error:
+            results[application.pk] = Decided(
+                id=application.pk,
+                outcome="refused",
+                status=application.status,
+                detail=error.message,
+            )
+    in_order = [
+        results.get(pk) or Decided(id=pk, outcome="not_found", status=None, detail=NOT_IN_QUEUE)
+        for pk in wanted
+    ]
+    return DecisionSummary(results=in_order, **outcome_counts(in_order, get_args(Outcome)))
 
 
 @router.post(
@@ -186,43 +199,24 @@ def application_accept_bulk(
     Takes seats: send an `Idempotency-Key`."""
     caller = caller_of(request)
 
+    def accept(application: Application) -> Decided:
+        done = enrollment_services.application_accept(actor=caller.user, application=application)
+        waiting = done.status == ApplicationStatus.WAITLISTED
+        return Decided(
+            id=done.pk,
+            outcome="waitlisted" if waiting else "accepted",
+            status=done.status,
+            detail="Мест в группе нет: заявка в листе ожидания."
+            if waiting
+            else "Заявка принята: место за ребёнком, родителю открыта оферта.",
+        )
+
     def run() -> HttpResponse:
-        ids = sorted(set(payload.ids))
-        results: dict[int, Decided] = {}
-        for application in _queue(caller).filter(pk__in=ids):
-            try:
-                done = enrollment_services.application_accept(
-                    actor=caller.user, application=application
-                )
-            except enrollment_services.EnrollmentError as error:
-                results[application.pk] = Decided(
-                    id=application.pk,
-                    outcome="refused",
-                    status=application.status,
-                    detail=error.message,
-                )
-                continue
-            waiting = done.status == ApplicationStatus.WAITLISTED
-            results[done.pk] = Decided(
-                id=done.pk,
-                outcome="waitlisted" if waiting else "accepted",
-                status=done.status,
-                detail="Мест в группе нет: заявка в листе ожидания."
-                if waiting
-                else "Заявка принята: место за ребёнком, родителю открыта оферта.",
-            )
-        return json_answer(_summary(_in_order(ids, results)))
+        return json_answer(_decide_each(caller, payload.ids, accept))
 
     return idempotent(
         request, user=caller.user, key=idempotency_key, payload=payload.model_dump(), run=run
     )
-
-
-def _in_order(ids: list[int], results: dict[int, Decided]) -> list[Decided]:
-    return [
-        results.get(pk) or Decided(id=pk, outcome="not_found", status=None, detail=NOT_IN_QUEUE)
-        for pk in ids
-    ]
 
 
 @router.post(
@@ -241,22 +235,13 @@ def application_reject_bulk(request: HttpRequest, payload: RejectIn) -> Decision
             "Укажите причину отказа: её увидит родитель.",
             errors=[("reason", "Обязательное поле: заполните его.")],
         )
-    ids = sorted(set(payload.ids))
-    results: dict[int, Decided] = {}
-    for application in _queue(caller).filter(pk__in=ids):
-        try:
-            done = enrollment_services.application_reject(
-                actor=caller.user, application=application, reason=payload.reason
-            )
-        except enrollment_services.EnrollmentError as error:
-            results[application.pk] = Decided(
-                id=application.pk,
-                outcome="refused",
-                status=application.status,
-                detail=error.message,
-            )
-            continue
-        results[done.pk] = Decided(
+
+    def reject(application: Application) -> Decided:
+        done = enrollment_services.application_reject(
+            actor=caller.user, application=application, reason=payload.reason
+        )
+        return Decided(
             id=done.pk, outcome="rejected", status=done.status, detail="Заявка отклонена."
         )
-    return _summary(_in_order(ids, results))
+
+    return _decide_each(caller, payload.ids, reject)

@@ -1,7 +1,7 @@
 """The attendance journal: the month's grid, and marks in bulk."""
 
 import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +17,7 @@ from kruzhok.api.answers import (
     json_answer,
     local_time,
     month_parse,
+    outcome_counts,
 )
 from kruzhok.api.auth import Principal
 from kruzhok.api.idempotency import idempotent
@@ -153,10 +154,13 @@ class MarksIn(Schema):
     )
 
 
+MarkOutcome = Literal["saved", "refused", "not_found"]
+
+
 class Marked(Schema):
     lesson_id: int
     contract_id: int
-    outcome: Literal["saved", "refused", "not_found"] = Field(
+    outcome: MarkOutcome = Field(
         description="saved — отметка сохранена (и занятие списано с сертификата или списание "
         "отменено); refused — не сохранена (см. detail и field); not_found — такого занятия "
         "или договора в этой группе нет"
@@ -174,11 +178,13 @@ class MarksOut(Schema):
 
 
 def _mark_one(caller: Principal, group: Group, mark: MarkIn) -> Marked:
-    def answer(outcome: str, detail: str, *, present: bool | None, field: str | None = None):  # type: ignore[no-untyped-def]
+    def answer(
+        outcome: MarkOutcome, detail: str, *, present: bool | None, field: str | None = None
+    ) -> Marked:
         return Marked(
             lesson_id=mark.lesson_id,
             contract_id=mark.contract_id,
-            outcome=outcome,  # type: ignore[arg-type]
+            outcome=outcome,
             present=present,
             field=field,
             detail=detail,
@@ -241,12 +247,7 @@ def attendance_mark_bulk(
     def run() -> HttpResponse:
         results = [_mark_one(caller, group, mark) for mark in payload.marks]
         return json_answer(
-            MarksOut(
-                results=results,
-                saved=sum(1 for r in results if r.outcome == "saved"),
-                refused=sum(1 for r in results if r.outcome == "refused"),
-                not_found=sum(1 for r in results if r.outcome == "not_found"),
-            )
+            MarksOut(results=results, **outcome_counts(results, get_args(MarkOutcome)))
         )
 
     return idempotent(
