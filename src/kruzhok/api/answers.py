@@ -1,14 +1,20 @@
-"""What the staff's routers (provider, operator) share: answers as HTTP responses (what
-`idempotent()` keeps and replays), the months, dates and times a client sends or reads, and
-the error codes each kind of operation declares."""
+"""What the routers share: answers as HTTP responses (what `idempotent()` keeps and replays),
+decisions through a service answered with the object as it stands after, the counts of a bulk
+operation's outcomes, the months, dates and times a client sends or reads, and the error
+codes each kind of operation declares."""
 
 import datetime
-from typing import Annotated
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Generic, Protocol, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Schema
 
+from kruzhok.accounts.models import User
 from kruzhok.api.problems import ApiProblem
 from kruzhok.common.bounds import date_in_range
 
@@ -42,6 +48,59 @@ KEYED_ERRORS = frozenset({400, 401, 403, 404, 409, 422, 429})
 def json_answer(out: Schema, status: int = 200) -> HttpResponse:
     """The schema as a JSON response, as ninja would render it."""
     return HttpResponse(out.model_dump_json(), status=status, content_type="application/json")
+
+
+def decided(decide: Callable[[], object]) -> None:
+    """A decision through a service that refuses with ValidationError: a refusal of the
+    decision itself (decided already, by a colleague say) is 409; an error in what was sent
+    is 422 with its field."""
+    try:
+        decide()
+    except ValidationError as refusal:
+        if hasattr(refusal, "error_dict"):
+            raise
+        raise ApiProblem(409, " ".join(refusal.messages)) from None
+
+
+Subject = TypeVar("Subject")
+Subject_co = TypeVar("Subject_co", covariant=True)
+Out = TypeVar("Out")
+
+
+class Reach(Protocol[Subject_co]):
+    """A selector of the object with this id that the user may reach; Http404 for any other."""
+
+    def __call__(self, *, user: User, pk: int) -> Subject_co: ...
+
+
+@dataclass(frozen=True)
+class Decisions(Generic[Subject, Out]):
+    """Decisions on one kind of object, each through its page's service: the object is found
+    by `reach` (404 beyond the deciding user's reach), and the answer is `out` of the object
+    read again, as its page shows it after the decision."""
+
+    reach: Reach[Subject]
+    out: Callable[[Subject], Out]
+
+    def make(self, *, user: User, pk: int, decide: Callable[[Subject], object]) -> Out:
+        """`decide` on the object; refusals as `decided()` answers them."""
+        subject = self.reach(user=user, pk=pk)
+        decided(lambda: decide(subject))
+        return self.out(self.reach(user=user, pk=pk))
+
+
+class BulkResult(Protocol):
+    """One item's result in a bulk operation."""
+
+    @property
+    def outcome(self) -> str: ...
+
+
+def outcome_counts(results: Sequence[BulkResult], outcomes: Iterable[str]) -> dict[str, int]:
+    """How many of a bulk operation's results had each of its outcomes (0 for one none had),
+    by the outcome's name: the summary's count fields."""
+    counted = Counter(result.outcome for result in results)
+    return {outcome: counted[outcome] for outcome in outcomes}
 
 
 def local_time(moment: datetime.time) -> str:

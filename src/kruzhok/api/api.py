@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
 
 from kruzhok.api.auth import AUTH
 from kruzhok.api.problems import (
@@ -36,7 +37,19 @@ DESCRIPTION = """\
 """
 
 
+ROUTERS = "kruzhok.api.routers."
+
+
 class KruzhokAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """Ninja's `<module>_<function>`, with the module a router's: the operations of a
+        router split into a package by resource (`routers/provider/invoices.py`) keep the ids
+        clients have generated code from (`kruzhok_api_routers_provider_invoice_list`)."""
+        module = operation.view_func.__module__
+        if module.startswith(ROUTERS):
+            module = ROUTERS + module.removeprefix(ROUTERS).split(".")[0]
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """The schema as ninja builds it, with error answers under their real media type:
         every Problem answer is `application/problem+json`."""

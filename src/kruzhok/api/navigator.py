@@ -23,8 +23,8 @@ from uuid import UUID, uuid5
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from kruzhok.api.models import Tombstone
 from kruzhok.api.navigator_schema import FORMAT, VERSION
+from kruzhok.api.selectors import tombstone_list
 from kruzhok.catalog.models import (
     DIRECTION_AIS_ID,
     Group,
@@ -152,10 +152,8 @@ class _Feed:
         municipality tells of every deletion, which drops nothing the Navigator should keep)."""
         if self.since is None:
             return
-        for pk, deleted_at in (
-            Tombstone.objects.filter(kind=kind, deleted_at__gt=self.since)
-            .order_by("deleted_at", "pk")
-            .values_list("object_id", "deleted_at")
+        for pk, deleted_at in tombstone_list(kind=kind, since=self.since).values_list(
+            "object_id", "deleted_at"
         ):
             yield _stub(kind, pk, deleted_at)
 

@@ -2,18 +2,19 @@
 the search is the pages' own (`catalog.selectors.program_search`: the same Russian stemming)."""
 
 import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from kruzhok.api.answers import moment_checked
-from kruzhok.api.models import Tombstone
 from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import Problem
 from kruzhok.api.schemas import Money, TombstoneOut, money
+from kruzhok.api.selectors import tombstone_list
 from kruzhok.catalog.models import (
     Direction,
     FinancingSource,
@@ -189,12 +190,7 @@ def program_list(request: HttpRequest, filters: Query[ProgramFilters]) -> dict[s
 def _programs_gone(since: datetime.datetime) -> list[TombstoneOut]:
     """Programs deleted since, and programs changed since that the catalogue no longer shows
     (unpublished, archived, their provider suspended)."""
-    gone = [
-        TombstoneOut(id=row.object_id, deleted_at=row.deleted_at)
-        for row in Tombstone.objects.filter(kind="program", deleted_at__gt=since).order_by(
-            "deleted_at", "pk"
-        )
-    ]
+    gone = _buried("program", since, cursor=None)
     hidden = (
         Program.objects.filter(updated_at__gt=since)
         .exclude(pk__in=program_list_public().values("pk"))
@@ -391,8 +387,29 @@ def _buried(kind: str, since: datetime.datetime | None, cursor: str | None) -> l
     """Tombstones of `kind` since the moment, on the first page of a sync only."""
     if since is None or cursor:
         return []
-    rows = Tombstone.objects.filter(kind=kind, deleted_at__gt=since).order_by("deleted_at", "pk")
+    rows = tombstone_list(kind=kind, since=since)
     return [TombstoneOut(id=row.object_id, deleted_at=row.deleted_at) for row in rows]
+
+
+Synced = TypeVar("Synced", Group, Lesson)
+
+
+def _sync_page(
+    rows: QuerySet[Synced], filters: SyncFilters, kind: str
+) -> tuple[list[Synced], str | None, list[TombstoneOut]]:
+    """A page of the rows changed after `updated_since` (of all without it) by the moment of
+    change, then id; its next cursor; and, on a sync's first page, the `kind` deleted since."""
+    since = _since(filters)
+    if since is not None:
+        rows = rows.filter(updated_at__gt=since)
+    page, next_cursor = keyset_page(
+        rows,
+        order=("updated_at", "pk"),
+        kinds=(datetime.datetime, int),
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
+    return page, next_cursor, _buried(kind, since, filters.cursor)
 
 
 @router.get(
@@ -411,16 +428,7 @@ def group_list(request: HttpRequest, filters: Query[GroupFilters]) -> GroupPage:
         groups = groups.filter(program_id=filters.program)
     if filters.municipality is not None:
         groups = groups.filter(program__provider__municipality_id=filters.municipality)
-    since = _since(filters)
-    if since is not None:
-        groups = groups.filter(updated_at__gt=since)
-    rows, next_cursor = keyset_page(
-        groups,
-        order=("updated_at", "pk"),
-        kinds=(datetime.datetime, int),
-        limit=filters.limit,
-        cursor=filters.cursor,
-    )
+    rows, next_cursor, deleted = _sync_page(groups, filters, "group")
     return GroupPage(
         items=[
             GroupSyncOut(
@@ -439,7 +447,7 @@ def group_list(request: HttpRequest, filters: Query[GroupFilters]) -> GroupPage:
             for group in rows
         ],
         next_cursor=next_cursor,
-        deleted=_buried("group", since, filters.cursor),
+        deleted=deleted,
     )
 
 
@@ -473,21 +481,12 @@ def lesson_sync(request: HttpRequest, filters: Query[LessonFilters]) -> LessonPa
     if filters.group is not None:
         group = get_object_or_404(Group, pk=filters.group, program__in=program_list_public())
         lessons = lessons.filter(group=group)
-    since = _since(filters)
-    if since is not None:
-        lessons = lessons.filter(updated_at__gt=since)
-    rows, next_cursor = keyset_page(
-        lessons,
-        order=("updated_at", "pk"),
-        kinds=(datetime.datetime, int),
-        limit=filters.limit,
-        cursor=filters.cursor,
-    )
+    rows, next_cursor, deleted = _sync_page(lessons, filters, "lesson")
     return LessonPage(
         items=[
             LessonSyncOut(**_lesson_out(lesson).model_dump(), group_id=lesson.group_id)
             for lesson in rows
         ],
         next_cursor=next_cursor,
-        deleted=_buried("lesson", since, filters.cursor),
+        deleted=deleted,
     )

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import client_ip
-from kruzhok.api.answers import IdempotencyKey, IdPath, json_answer
+from kruzhok.api.answers import Decisions, IdempotencyKey, IdPath, json_answer
 from kruzhok.api.auth import Principal, principal
 from kruzhok.api.idempotency import idempotent
 from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
@@ -186,6 +186,9 @@ def _application_out(application: Application) -> ApplicationOut:
     )
 
 
+APPLICATIONS = Decisions(reach=selectors.application_get_for_parent, out=_application_out)
+
+
 class ApplicationPage(Schema):
     items: list[ApplicationOut]
     next_cursor: str | None
@@ -274,10 +277,13 @@ def application_create(
 def application_cancel(request: HttpRequest, application_id: IdPath) -> ApplicationOut:
     """Cancel an application before the contract (its seat goes to the first in line)."""
     caller = principal(request, Role.PARENT)
-    application = selectors.application_get_for_parent(user=caller.user, pk=application_id)
-    services.application_cancel(parent=caller.user, application=application)
-    fresh = selectors.application_get_for_parent(user=caller.user, pk=application_id)
-    return _application_out(fresh)
+    return APPLICATIONS.make(
+        user=caller.user,
+        pk=application_id,
+        decide=lambda application: services.application_cancel(
+            parent=caller.user, application=application
+        ),
+    )
 
 
 @router.post(
