@@ -4,7 +4,6 @@ exactly one line and each line is what its charges add up to; the hand-written l
 (`billing.close_sql.lines_insert`) stores each value as the ORM reads it; and the month's
 freeze (`close_sql.month_lock`) makes a close wait for a mark that holds its month open."""
 
-import dataclasses
 import datetime
 import threading
 import time
@@ -139,7 +138,7 @@ def test_the_lines_insert_stores_each_value_as_the_orm_reads_it(time_machine):
             "parent_amount",
         )
     )
-    assert stored == [dataclasses.astuple(row) for row in reversed(rows)]
+    assert stored == [tuple(row) for row in reversed(rows)]
 
 
 @pytest.mark.postgres

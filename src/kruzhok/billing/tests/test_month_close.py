@@ -13,7 +13,6 @@ certificate's share of the attended value v so far is floor(v × 5 000 ÷ 6 300)
   the certificate pays floor(600 × 5000 ÷ 6300) = 476,19 ₽, the family 123,81 ₽.
 """
 
-import dataclasses
 import datetime
 import threading
 
@@ -356,7 +355,7 @@ def _a_kopeck_off(real):
 def _one_line_stored_wrong(real):
     def stored_wrong(rows):
         rows = list(rows)
-        rows[0] = dataclasses.replace(rows[0], certificate_amount=rows[0].certificate_amount + 1)
+        rows[0] = rows[0]._replace(certificate_amount=rows[0].certificate_amount + 1)
         real(rows)
 
     return stored_wrong
