@@ -23,8 +23,12 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from kruzhok.billing.models import InvoiceLine
-from kruzhok.common.rawsql import column, table
+from kruzhok.billing.models import Invoice, InvoiceLine
+from kruzhok.catalog.models import Group, Lesson, LessonStatus, Program
+from kruzhok.certificates.models import Certificate
+from kruzhok.common.rawsql import Aliased, column, table
+from kruzhok.enrollment.models import Application, Charge, Contract
+from kruzhok.families.models import Child
 
 
 class LineRow(NamedTuple):
@@ -75,4 +79,126 @@ def month_lock(*, municipality_id: int, month: datetime.date, shared: bool) -> N
         cursor.execute(
             f"SELECT {function}(hashtextextended(%s, 0))",
             [f"kruzhok.billing.month:{municipality_id}:{month:%Y-%m}"],
+        )
+
+
+def _moved(sign: str, month_column: str, corrects: str, where: str) -> str:
+    """The charges (or reversals, `sign` -1) of the step's providers, each with the month its
+    line is for."""
+    ch = Aliased(Charge, "ch")
+    ct = Aliased(Contract, "ct")
+    c = Aliased(Certificate, "c")
+    a = Aliased(Application, "a")
+    g = Aliased(Group, "g")
+    p = Aliased(Program, "p")
+    return (
+        f"SELECT {ch['contract']} AS contract_id, {p['provider']} AS provider_id, "
+        f"{corrects.format(month=ch[month_column])} AS corrects, "
+        f"{sign} * (CASE WHEN {ch['lesson']} IS NULL THEN 0 ELSE 1 END) AS lessons, "
+        f"{sign} * {ch['certificate_amount']} AS certificate, "
+        f"{sign} * {ch['parent_amount']} AS parent "
+        f"FROM {ch.table} "
+        f"JOIN {ct.table} ON {ct.pk} = {ch['contract']} "
+        f"JOIN {c.table} ON {c.pk} = {ct['certificate']} "
+        f"JOIN {a.table} ON {a.pk} = {ct['application']} "
+        f"JOIN {g.table} ON {g.pk} = {a['group']} "
+        f"JOIN {p.table} ON {p.pk} = {g['program']} "
+        f"WHERE {c['municipality']} = %(municipality)s "
+        f"AND {p['provider']} = ANY(%(providers)s) AND {where.format(ch=ch)}"
+    )
+
+
+def lines_build(
+    *,
+    invoice_ids: Sequence[int],
+    provider_ids: Sequence[int],
+    municipality_id: int,
+    month: datetime.date,
+    month_end: datetime.date,
+) -> None:
+    """PostgreSQL: the lines of the step's invoices (one a provider), summed from the charges
+    and inserted by one statement — what `provider_invoice._lines_in_python` does with the
+    ORM, by the same rule (`tests/test_close_sql.py` holds the two equal):
+
+    - the close's charges of the municipality's certificates (billed in the month, not taken
+      back) of the providers' contracts, each on the line of its contract and of the month it
+      is for — the month's own line (`corrects_month` NULL), or the correction line naming an
+      earlier month for a late mark;
+    - less the charges billed in an earlier month and taken back since (their reversal billed
+      in this one), on the correction line naming the month they were billed in;
+    - a line copies its contract's number, its child's surname and initials
+      (`families.models.initials_name`), its program's title and group's name, and the
+      month's own line counts the group's lessons planned (not cancelled) while the contract
+      was in force in the month.
+    """
+    invoice = Aliased(Invoice, "inv")
+    ct = Aliased(Contract, "ct")
+    a = Aliased(Application, "a")
+    g = Aliased(Group, "g")
+    p = Aliased(Program, "p")
+    k = Aliased(Child, "k")
+    lesson = Aliased(Lesson, "ls")
+    charges = _moved(
+        "1",
+        "for_month",
+        "NULLIF({month}, %(month)s)",
+        "{ch[billed_month]} = %(month)s AND {ch[reversed_at]} IS NULL",
+    )
+    reversals = _moved("-1", "billed_month", "{month}", "{ch[reversal_billed_month]} = %(month)s")
+    initial = "CASE WHEN {0} = '' THEN NULL ELSE LEFT({0}, 1) || '.' END"
+    initials = (
+        f"TRIM({k['last_name']} || ' ' || CONCAT_WS(' ', {initial.format(k['first_name'])}, "
+        f"{initial.format(k['patronymic'])}))"
+    )
+    ends = (
+        f"LEAST(%(month_end)s, {ct['end_date']}, "
+        f"COALESCE({ct['terminated_on']} - 1, %(month_end)s))"
+    )
+    planned = (
+        f"CASE WHEN s.corrects IS NULL THEN (SELECT COUNT(*) FROM {lesson.table} "
+        f"WHERE {lesson['group']} = {g.pk} AND {lesson['status']} = %(planned)s "
+        f"AND {lesson['date']} >= GREATEST(%(month)s, {ct['start_date']}) "
+        f"AND {lesson['date']} <= {ends}) ELSE 0 END"
+    )
+    columns = ", ".join(
+        column(InvoiceLine, name)
+        for name in (
+            "invoice",
+            "contract",
+            "contract_number",
+            "child_initials",
+            "program_title",
+            "group_name",
+            "corrects_month",
+            "lessons_planned",
+            "lessons_attended",
+            "certificate_amount",
+            "parent_amount",
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS ({charges} UNION ALL {reversals}), "
+            "summed AS (SELECT contract_id, provider_id, corrects, SUM(lessons) AS lessons, "
+            "SUM(certificate) AS certificate, SUM(parent) AS parent FROM moved "
+            "GROUP BY contract_id, provider_id, corrects) "
+            f"INSERT INTO {table(InvoiceLine)} ({columns}) "
+            f"SELECT {invoice.pk}, s.contract_id, {ct['number']}, {initials}, {p['title']}, "
+            f"{g['name']}, s.corrects, {planned}, s.lessons, s.certificate, s.parent "
+            f"FROM summed s "
+            f"JOIN {invoice.table} ON {invoice['provider']} = s.provider_id "
+            f"AND {invoice.pk} = ANY(%(invoices)s) "
+            f"JOIN {ct.table} ON {ct.pk} = s.contract_id "
+            f"JOIN {a.table} ON {a.pk} = {ct['application']} "
+            f"JOIN {k.table} ON {k.pk} = {a['child']} "
+            f"JOIN {g.table} ON {g.pk} = {a['group']} "
+            f"JOIN {p.table} ON {p.pk} = {g['program']}",
+            {
+                "municipality": municipality_id,
+                "providers": list(provider_ids),
+                "invoices": list(invoice_ids),
+                "month": month,
+                "month_end": month_end,
+                "planned": LessonStatus.PLANNED,
+            },
         )

@@ -51,9 +51,9 @@ from kruzhok.billing.models import (
 )
 from kruzhok.billing.provider_invoice import (
     MonthCloseError,
-    line_figures,
     monthly_contracts,
     provider_invoice_issue,
+    provider_totals,
     providers_invoices_issue,
 )
 from kruzhok.common.models import Municipality
@@ -209,14 +209,14 @@ def month_close_run(
         return closure
     # A provider billed by a run that stopped later has had the whole month billed.
     billed = set(Invoice.objects.filter(closure=closure).values_list("provider_id", flat=True))
-    figures = {
-        provider: lines
-        for provider, lines in line_figures(closure).items()
+    totals = {
+        provider: sums
+        for provider, sums in provider_totals(closure).items()
         if provider not in billed
     }
     provider_ids = sorted(
         (
-            set(figures)
+            set(totals)
             | set(
                 monthly_contracts(closure).values_list(
                     "application__group__program__provider_id", flat=True
@@ -234,10 +234,10 @@ def month_close_run(
     step = provider_invoice.PROVIDERS_PER_STEP
     for chunk in (provider_ids[i : i + step] for i in range(0, len(provider_ids), step)):
         try:
-            providers_invoices_issue(closure=closure, provider_ids=chunk, figures=figures)
+            providers_invoices_issue(closure=closure, provider_ids=chunk, totals=totals)
         except MonthCloseError:
-            # The figures read before the steps no longer hold for one of the chunk's
-            # providers: bill them one by one with figures read under each one's lock, so the
+            # The totals read before the steps no longer hold for one of the chunk's
+            # providers: bill them one by one with totals read under each one's lock, so the
             # others are not held back; a second refusal stops the run (it resumes from there).
             for provider_id in chunk:
                 provider_invoice_issue(closure=closure, provider_id=provider_id)

@@ -13,9 +13,9 @@ import bisect
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -92,8 +92,6 @@ class _LineFigures:
     lessons: int = 0
     certificate: int = 0
     parent: int = 0
-    charges: int = 0  # how many charges the line bills
-    reversals: int = 0  # how many billed charges taken back it bills back
 
 
 PROVIDER = "contract__application__group__program__provider_id"
@@ -132,19 +130,15 @@ def line_figures(
             lines[key] = _LineFigures(contract_id=contract_id, corrects_month=corrects)
         return lines[key]
 
-    for provider, contract_id, month, n, lessons, certificate, parent in _summed(
-        charges, "for_month"
-    ):
+    for provider, contract_id, month, lessons, certificate, parent in _summed(charges, "for_month"):
         figures = line(provider, contract_id, None if month == closure.month else month)
-        figures.charges += n
         figures.lessons += lessons
         figures.certificate += certificate
         figures.parent += parent
-    for provider, contract_id, month, n, lessons, certificate, parent in _summed(
+    for provider, contract_id, month, lessons, certificate, parent in _summed(
         reversals, "billed_month"
     ):
         figures = line(provider, contract_id, month)
-        figures.reversals += n
         figures.lessons -= lessons
         figures.certificate -= certificate
         figures.parent -= parent
@@ -157,18 +151,17 @@ def line_figures(
 
 
 def _summed(charges: QuerySet[Charge], month: str) -> QuerySet[Charge, tuple[Any, ...]]:
-    """Charges summed by contract and month: (provider id, contract id, month, charges,
-    lessons, certificate amount, parent amount) rows."""
+    """Charges summed by contract and month: (provider id, contract id, month, lessons,
+    certificate amount, parent amount) rows."""
     return (
         charges.order_by()
         .values(PROVIDER, "contract_id", month)
         .annotate(
-            n=Count("pk"),
             lessons=Count("lesson"),
             certificate=Sum("certificate_amount"),
             parent=Sum("parent_amount"),
         )
-        .values_list(PROVIDER, "contract_id", month, "n", "lessons", "certificate", "parent")
+        .values_list(PROVIDER, "contract_id", month, "lessons", "certificate", "parent")
     )
 
 
@@ -181,16 +174,57 @@ children has about 330 providers, one step. A larger chunk holds its providers' 
 (an advance paid meanwhile waits for the step, a few seconds)."""
 
 
-def provider_invoice_issue(
-    *, closure: MonthClosure, provider_id: int, figures: list[_LineFigures] | None = None
-) -> Invoice | None:
-    """One provider's step of a close (`providers_invoices_issue` for one provider): its
-    invoice, or None when there is nothing (left) to bill."""
-    invoices = providers_invoices_issue(
-        closure=closure,
-        provider_ids=[provider_id],
-        figures=None if figures is None else {provider_id: figures},
-    )
+class ProviderTotals(NamedTuple):
+    """A provider's charges of a close less the reversals it bills back, summed."""
+
+    charges: int
+    reversals: int
+    lessons: int
+    certificate: int
+    parent: int
+
+    @property
+    def bills_anything(self) -> bool:
+        return bool(self.charges or self.reversals)
+
+
+def provider_totals(
+    closure: MonthClosure, provider_ids: list[int] | None = None
+) -> dict[int, ProviderTotals]:
+    """Each provider's (of these providers', `provider_ids`) charges of the close less the
+    reversals it bills back, summed per provider in the database: two GROUP BYs, a row per
+    provider back. Providers already billed by the close are in it too: the caller leaves
+    them out."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for queryset, count, sign in (
+        (month_charges(closure), 0, 1),
+        (month_reversals(closure), 1, -1),
+    ):
+        if provider_ids is not None:
+            queryset = queryset.filter(**{f"{PROVIDER}__in": provider_ids})
+        for provider, n, lessons, certificate, parent in (
+            queryset.order_by()
+            .values(PROVIDER)
+            .annotate(
+                n=Count("pk"),
+                lessons=Count("lesson"),
+                certificate=Sum("certificate_amount"),
+                parent=Sum("parent_amount"),
+            )
+            .values_list(PROVIDER, "n", "lessons", "certificate", "parent")
+        ):
+            row = totals[provider]
+            row[count] += n
+            row[2] += sign * lessons
+            row[3] += sign * certificate
+            row[4] += sign * parent
+    return {provider: ProviderTotals(*row) for provider, row in totals.items()}
+
+
+def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoice | None:
+    """One provider's step of a close (`providers_invoices_issue` for one provider, its totals
+    read under its lock): its invoice, or None when there is nothing (left) to bill."""
+    invoices = providers_invoices_issue(closure=closure, provider_ids=[provider_id])
     return invoices[0] if invoices else None
 
 
@@ -198,24 +232,24 @@ def providers_invoices_issue(
     *,
     closure: MonthClosure,
     provider_ids: list[int],
-    figures: dict[int, list[_LineFigures]] | None = None,
+    totals: dict[int, ProviderTotals] | None = None,
 ) -> list[Invoice]:
     """A step of a close for a chunk of providers, in one durable transaction under their
-    locks (taken in primary-key order): for each provider not billed yet, its invoice with a
-    line per contract (and per month a contract's corrections are for), numbered in provider
-    order; the providers' charges summed again and every line read back and checked against
-    them, the providers' advances netted off. The invoices issued, in provider order (none for
-    a provider with nothing, or nothing left, to bill).
+    locks (taken in primary-key order): for each provider not billed yet, its invoice for the
+    provider's totals, numbered in provider order, with a line per contract (and per month a
+    contract's corrections are for) summed from the charges again; every invoice checked
+    against its lines, the providers' advances netted off. The invoices issued, in provider
+    order (none for a provider with nothing, or nothing left, to bill).
 
     All or nothing: a step that fails or does not add up leaves none of its providers billed
     and takes no number, so a close that stops anywhere resumes with whole steps done.
 
-    `figures`, the providers' lines as the run summed them for every provider in one read
-    before the steps, spare each step a read of its own; the step sums its providers' charges
-    again under the locks, so figures that no longer hold (a charge that slipped past the
-    month's freeze, a close run twice at once) roll the step back (`MonthCloseError`), and the
-    run does its providers again one by one with figures read under the lock. A step that
-    charges monthly contracts reads its own.
+    `totals`, the providers' totals as the run summed them for every provider in one read
+    before the steps, spare each step a read of its own; the lines are summed from the charges
+    under the locks, so totals that no longer hold (a charge that slipped past the month's
+    freeze, a close run twice at once) roll the step back (`MonthCloseError`), and the run
+    does its providers again one by one with totals read under the lock. A step that charges
+    monthly contracts reads its own.
 
     The invoices' documents are rendered after the step, outside its locks
     (`invoice_documents_issue`): they are made from the invoices and their lines, which
@@ -242,15 +276,18 @@ def providers_invoices_issue(
                 application__group__program__provider_id__in=todo
             )
         ]
-        if figures is None or any(charged_months):
-            figures = line_figures(closure, todo)
+        if totals is None or any(charged_months):
+            totals = provider_totals(closure, todo)
         billed = [
-            (provider, figures[provider.pk]) for provider in providers if figures.get(provider.pk)
+            (provider, totals[provider.pk])
+            for provider in providers
+            if provider.pk in totals and totals[provider.pk].bills_anything
         ]
         if not billed:
             return []
         invoices = _invoices_create(closure, billed)
-        _step_check(closure, todo, invoices, billed)
+        _lines_create(closure, invoices)
+        _step_check(invoices)
         in_advance = _providers_with_advances(
             closure, [invoice.provider_id for invoice in invoices]
         )
@@ -276,92 +313,37 @@ def providers_invoices_issue(
     return invoices
 
 
-_LineKey = tuple[int, datetime.date | None]
-_LineValues = tuple[int, int, int]
-_Totals = tuple[int, int, int, int, int]  # charges, reversals, lessons, certificate, parent
-
-
-def _step_check(
-    closure: MonthClosure,
-    todo: list[int],
-    invoices: list[Invoice],
-    billed: list[tuple[Provider, list[_LineFigures]]],
-) -> None:
-    """Check the step before it commits, or roll it all back (MonthCloseError): the lines read
-    back are, line by line and to the kopeck, the figures they were made from; each invoice is
-    the sum of its lines; and each provider's charges (less the reversals) summed again under
-    the locks — per provider, by another query than the lines' — are its invoice, as many
-    charges and reversals as its lines were summed from, and nothing for a provider without an
-    invoice. The lines bill their charges by rule (`InvoiceLine`), so this is the whole of
-    linking them."""
-    stored: dict[int, dict[_LineKey, _LineValues]] = defaultdict(dict)
-    for invoice_id, contract_id, corrects, lessons, certificate, parent in (
-        InvoiceLine.objects.filter(invoice__in=invoices)
-        .order_by()
-        .values_list(
-            "invoice_id",
-            "contract_id",
-            "corrects_month",
-            "lessons_attended",
-            "certificate_amount",
-            "parent_amount",
+def _step_check(invoices: list[Invoice]) -> None:
+    """Sum the step's lines in the database: each invoice must be what its lines add up to, to
+    the kopeck, with a line at least — the invoice from its provider's totals, the lines from
+    the charges contract by contract, two sums of the same money by different roads — or
+    MonthCloseError rolls the whole step back. The lines bill their charges by rule
+    (`InvoiceLine`), so this is the whole of linking them."""
+    in_lines = {
+        invoice_id: (lessons, certificate, parent)
+        for invoice_id, lessons, certificate, parent in InvoiceLine.objects.filter(
+            invoice__in=invoices
         )
-    ):
-        stored[invoice_id][(contract_id, corrects)] = (lessons, certificate, parent)
-    again = _provider_totals(closure, todo)
-    for invoice, (_, figures) in zip(invoices, billed, strict=True):
-        lines = stored[invoice.pk]
-        in_lines = tuple(sum(values[i] for values in lines.values()) for i in range(3))
-        totals = (invoice.lessons, invoice.certificate_amount, invoice.parent_amount)
-        counts = (sum(f.charges for f in figures), sum(f.reversals for f in figures))
-        if (
-            lines
-            != {
-                (f.contract_id, f.corrects_month): (f.lessons, f.certificate, f.parent)
-                for f in figures
-            }
-            or in_lines != totals
-            or again.pop(invoice.provider_id, None) != counts + totals
+        .order_by()
+        .values("invoice_id")
+        .annotate(
+            lessons=Sum("lessons_attended"),
+            certificate=Sum("certificate_amount"),
+            parent=Sum("parent_amount"),
+        )
+        .values_list("invoice_id", "lessons", "certificate", "parent")
+    }
+    for invoice in invoices:
+        if in_lines.get(invoice.pk) != (
+            invoice.lessons,
+            invoice.certificate_amount,
+            invoice.parent_amount,
         ):
             raise MonthCloseError(
                 f"Суммы счёта поставщику «{invoice.provider.short_name}» не сошлись при "
                 "проверке; счёт не выставлен. Повторите закрытие месяца — оно продолжится "
                 "с этого поставщика."
             )
-    if any(again.values()):
-        raise MonthCloseError(
-            "Суммы счетов не сошлись при проверке: начисления месяца изменились во время "
-            "закрытия; счета не выставлены. Повторите закрытие месяца — оно продолжится "
-            "с этого места."
-        )
-
-
-def _provider_totals(closure: MonthClosure, provider_ids: list[int]) -> dict[int, _Totals]:
-    """The providers' charges of the close less the reversals it bills back, summed per
-    provider in the database: (charges, reversals, lessons, certificate, parent)."""
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for queryset, count, sign in (
-        (month_charges(closure), 0, 1),
-        (month_reversals(closure), 1, -1),
-    ):
-        for provider, n, lessons, certificate, parent in (
-            queryset.filter(**{f"{PROVIDER}__in": provider_ids})
-            .order_by()
-            .values(PROVIDER)
-            .annotate(
-                n=Count("pk"),
-                lessons=Count("lesson"),
-                certificate=Sum("certificate_amount"),
-                parent=Sum("parent_amount"),
-            )
-            .values_list(PROVIDER, "n", "lessons", "certificate", "parent")
-        ):
-            row = totals[provider]
-            row[count] += n
-            row[2] += sign * lessons
-            row[3] += sign * certificate
-            row[4] += sign * parent
-    return {provider: (row[0], row[1], row[2], row[3], row[4]) for provider, row in totals.items()}
 
 
 def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> set[int]:
@@ -378,10 +360,10 @@ def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> 
 
 
 def _invoices_create(
-    closure: MonthClosure, billed: list[tuple[Provider, list[_LineFigures]]]
+    closure: MonthClosure, billed: list[tuple[Provider, ProviderTotals]]
 ) -> list[Invoice]:
-    """The step's invoices, numbered in provider order, and their lines (`close_sql.lines_insert`),
-    two INSERTs."""
+    """The step's invoices for their providers' totals, numbered in provider order: one
+    INSERT."""
     issued_on = timezone.localdate()
     # Numbers are gap-free per series, payer and year: taken in this transaction, they are
     # rolled back with it if the step fails.
@@ -396,23 +378,47 @@ def _invoices_create(
             number=number,
             act_number=act_number,
             issued_on=issued_on,
-            lessons=sum(f.lessons for f in figures),
-            certificate_amount=sum(f.certificate for f in figures),
-            parent_amount=sum(f.parent for f in figures),
+            lessons=totals.lessons,
+            certificate_amount=totals.certificate,
+            parent_amount=totals.parent,
         )
-        for (provider, figures), number, act_number in zip(
-            billed, numbers, act_numbers, strict=True
-        )
+        for (provider, totals), number, act_number in zip(billed, numbers, act_numbers, strict=True)
     )
+    return invoices
+
+
+def _lines_create(closure: MonthClosure, invoices: list[Invoice]) -> None:
+    """The invoices' lines, summed from the charges contract by contract: on PostgreSQL by one
+    statement in the database (`close_sql.lines_build`: a region's close sums 1.5 million
+    charges into 150,000 lines, and carrying them through Python cost more than summing
+    them); elsewhere here, with the ORM (`_lines_in_python`), which states the same rule
+    (`tests/test_close_sql.py` holds the two equal)."""
+    if connection.vendor == "postgresql":
+        close_sql.lines_build(
+            invoice_ids=[invoice.pk for invoice in invoices],
+            provider_ids=[invoice.provider_id for invoice in invoices],
+            municipality_id=closure.municipality_id,
+            month=closure.month,
+            month_end=_month_end(closure.month),
+        )
+    else:
+        _lines_in_python(closure, invoices)
+
+
+def _lines_in_python(closure: MonthClosure, invoices: list[Invoice]) -> None:
+    """The invoices' lines summed by the ORM (`line_figures`), their contracts copied and
+    their planned lessons counted here, inserted in one go (`close_sql.lines_insert`)."""
+    figures = line_figures(closure, [invoice.provider_id for invoice in invoices])
+    billed = [(invoice, figures.get(invoice.provider_id, [])) for invoice in invoices]
     # Rows, not model instances: a region's close copies tens of thousands of contracts into
     # its lines, and building the contract, application, child, group and program of each
     # cost more than the statement. Read by the step's providers and the payer, not by the
     # lines' tens of thousands of ids: one statement, and the join the database does anyway.
-    wanted = {f.contract_id for _, figures in billed for f in figures}
+    wanted = {f.contract_id for _, lines in billed for f in lines}
     contracts: dict[int, _ContractCopy] = {}
     for row in Contract.objects.filter(
         certificate__municipality_id=closure.municipality_id,
-        application__group__program__provider_id__in=[provider.pk for provider, _ in billed],
+        application__group__program__provider_id__in=[invoice.provider_id for invoice in invoices],
     ).values_list(
         "pk",
         "number",
@@ -442,8 +448,8 @@ def _invoices_create(
         closure,
         {
             f.contract_id: contracts[f.contract_id]
-            for _, figures in billed
-            for f in figures
+            for _, lines in billed
+            for f in lines
             if f.corrects_month is None
         },
     )
@@ -462,11 +468,10 @@ def _invoices_create(
                 certificate_amount=f.certificate,
                 parent_amount=f.parent,
             )
-            for invoice, (_, figures) in zip(invoices, billed, strict=True)
-            for f in figures
+            for invoice, lines in billed
+            for f in lines
         ]
     )
-    return invoices
 
 
 def _lessons_planned(closure: MonthClosure, contracts: dict[int, _ContractCopy]) -> dict[int, int]:

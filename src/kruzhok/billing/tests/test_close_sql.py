@@ -87,6 +87,78 @@ def test_each_charge_is_on_one_line_and_each_line_is_its_charges(
     assert line_charges(line=correction).count() == 1  # the 22nd, marked late
 
 
+_LINE_VALUES = (
+    "invoice_id",
+    "contract_id",
+    "contract_number",
+    "child_initials",
+    "program_title",
+    "group_name",
+    "corrects_month",
+    "lessons_planned",
+    "lessons_attended",
+    "certificate_amount",
+    "parent_amount",
+)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_statement_builds_the_lines_the_orm_builds(time_machine):
+    """November's close on PostgreSQL builds its lines by one statement (`lines_build`); built
+    again by the ORM's road (`_lines_in_python`, SQLite's), they are the same, value by value:
+    the month's own lines with their planned lessons (a contract that ended mid-month, a
+    cancelled lesson), a correction line with a late mark and a billed lesson taken back, a
+    child without a patronymic, and two providers."""
+    world, operator, contracts = _october(time_machine, second_provider=True)
+    month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    artyom = contracts["artyom"]
+    child = artyom.application.child
+    child.patronymic = ""
+    child.save(update_fields=["patronymic"])
+    time_machine.move_to(_at(5, month=11, hour=19), tick=False)
+    attendance_mark(
+        actor=world.teacher,
+        lesson=_lesson(world.group, 22),
+        contract=artyom,
+        present=True,
+        reason="Журнал заполнен по бумажному",
+    )
+    attendance_mark(
+        actor=world.teacher,
+        lesson=_lesson(world.group, 15),
+        contract=artyom,
+        present=False,
+        reason="Отметили по ошибке",
+    )
+    for who in ("artyom", "other"):
+        contract = contracts[who]
+        lesson = contract.application.group.lessons.filter(date=datetime.date(2026, 11, 3))
+        if lesson.exists():
+            attendance_mark(
+                actor=contract.application.group.teacher,
+                lesson=lesson.get(),
+                contract=contract,
+                present=True,
+            )
+    time_machine.move_to(_at(2, month=12, hour=12), tick=False)
+    closure = month_close(
+        actor=operator, municipality=world.municipality, month=NOVEMBER, documents=False
+    )
+    invoices = list(Invoice.objects.filter(closure=closure).order_by("pk"))
+    assert len(invoices) == 2
+    lines = InvoiceLine.objects.filter(invoice__in=invoices).order_by(
+        "invoice_id", "contract_id", "corrects_month"
+    )
+    by_statement = list(lines.values_list(*_LINE_VALUES))
+    assert any(row[6] == OCTOBER for row in by_statement)  # a correction line
+    assert any(row[3] == "Соколов А." for row in by_statement)  # no patronymic
+    assert any(row[7] > 0 for row in by_statement)  # lessons planned counted
+    lines.delete()
+    provider_invoice_module._lines_in_python(closure, invoices)
+    assert list(lines.values_list(*_LINE_VALUES)) == by_statement
+
+
 @pytest.mark.django_db
 def test_the_lines_insert_stores_each_value_as_the_orm_reads_it(time_machine):
     world, operator, contracts = _october(time_machine)

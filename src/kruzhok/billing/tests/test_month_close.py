@@ -191,11 +191,11 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     real = provider_invoice_module._step_check
     calls = []
 
-    def fails_for_the_second_provider(closure, todo, invoices, billed):
+    def fails_for_the_second_provider(invoices):
         calls.extend(invoice.provider_id for invoice in invoices)
         if len(calls) == 2:
             raise RuntimeError("the worker was killed")
-        real(closure, todo, invoices, billed)
+        real(invoices)
 
     monkeypatch.setattr(provider_invoice_module, "_step_check", fails_for_the_second_provider)
     with pytest.raises(RuntimeError):
@@ -230,9 +230,9 @@ def test_a_failure_inside_a_step_of_many_providers_bills_none_of_them_and_the_cl
     real = provider_invoice_module._step_check
     calls = []
 
-    def killed_after_both_invoices(closure, todo, invoices, billed):
+    def killed_after_both_invoices(invoices):
         calls.extend(invoice.provider_id for invoice in invoices)
-        real(closure, todo, invoices, billed)
+        real(invoices)
         raise RuntimeError("the worker was killed")
 
     monkeypatch.setattr(provider_invoice_module, "_step_check", killed_after_both_invoices)
@@ -273,16 +273,16 @@ def test_a_provider_whose_figures_changed_is_billed_alone_and_the_rest_of_its_st
 ):
     world, operator, contracts = _october(time_machine, second_provider=True)
     other = contracts["other"].application.group.program.provider
-    real = month_close_module.line_figures
+    real = month_close_module.provider_totals
 
     def read_before_a_late_change(*args):
-        # The run's one read before the steps: the other provider's line as it was before a
-        # change (a kopeck more); the steps read under the lock see the truth.
-        figures = real(*args)
-        figures[other.pk][0].parent += 1
-        return figures
+        # The run's one read before the steps: the other provider's totals as they were
+        # before a change (a kopeck more); the steps read under the lock see the truth.
+        totals = real(*args)
+        totals[other.pk] = totals[other.pk]._replace(parent=totals[other.pk].parent + 1)
+        return totals
 
-    monkeypatch.setattr(month_close_module, "line_figures", read_before_a_late_change)
+    monkeypatch.setattr(month_close_module, "provider_totals", read_before_a_late_change)
     closure = month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
 
     assert closure.status == MonthClosureStatus.CLOSED
@@ -306,11 +306,11 @@ def test_the_operator_continues_a_close_whose_worker_stopped(
     real = provider_invoice_module._step_check
     calls = []
 
-    def worker_killed_at_the_second_provider(closure, todo, invoices, billed):
+    def worker_killed_at_the_second_provider(invoices):
         calls.extend(invoice.provider_id for invoice in invoices)
         if len(calls) == 2:
             raise RuntimeError("the worker was killed")
-        real(closure, todo, invoices, billed)
+        real(invoices)
 
     monkeypatch.setattr(
         provider_invoice_module, "_step_check", worker_killed_at_the_second_provider
@@ -344,19 +344,22 @@ def test_the_operator_continues_a_close_whose_worker_stopped(
 
 def _a_kopeck_off(real):
     def summed_wrong(*args):
-        figures = real(*args)
-        for lines in figures.values():
-            lines[0].certificate += 1
-        return figures
+        totals = real(*args)
+        return {
+            provider: sums._replace(certificate=sums.certificate + 1)
+            for provider, sums in totals.items()
+        }
 
     return summed_wrong
 
 
 def _one_line_stored_wrong(real):
-    def stored_wrong(rows):
-        rows = list(rows)
-        rows[0] = rows[0]._replace(certificate_amount=rows[0].certificate_amount + 1)
-        real(rows)
+    def stored_wrong(closure, invoices):
+        real(closure, invoices)
+        line = InvoiceLine.objects.filter(invoice__in=invoices).order_by("pk").first()
+        InvoiceLine.objects.filter(pk=line.pk).update(
+            certificate_amount=line.certificate_amount + 1
+        )
 
     return stored_wrong
 
@@ -364,18 +367,18 @@ def _one_line_stored_wrong(real):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("target", "fault"),
-    [("line_figures", _a_kopeck_off), ("lines_insert", _one_line_stored_wrong)],
-    ids=["a line summed a kopeck off", "a line stored a kopeck off"],
+    [("provider_totals", _a_kopeck_off), ("_lines_create", _one_line_stored_wrong)],
+    ids=["a provider summed a kopeck off", "a line stored a kopeck off"],
 )
 def test_a_provider_whose_totals_do_not_add_up_gets_no_invoice(
     time_machine, monkeypatch, target, fault
 ):
     world, operator, _ = _october(time_machine)
-    # The run reads every provider's figures through month_close; the step re-reads its own.
+    # The run reads every provider's totals through month_close; the step re-reads its own.
     modules = (
         [month_close_module, provider_invoice_module]
-        if target == "line_figures"
-        else [provider_invoice_module.close_sql]
+        if target == "provider_totals"
+        else [provider_invoice_module]
     )
     for module in modules:
         monkeypatch.setattr(module, target, fault(getattr(module, target)))
