@@ -82,9 +82,23 @@ def month_lock(*, municipality_id: int, month: datetime.date, shared: bool) -> N
         )
 
 
+# What a line copies, carried from the charges' own joins through the GROUP BY (each is the
+# contract's: grouping by them groups by the contract), so no table is joined twice.
+_CARRIED = (
+    "child_id",
+    "group_id",
+    "group_name",
+    "program_title",
+    "contract_number",
+    "start_date",
+    "end_date",
+    "terminated_on",
+)
+
+
 def _moved(sign: str, month_column: str, corrects: str, where: str) -> str:
     """The charges (or reversals, `sign` -1) of the step's providers, each with the month its
-    line is for."""
+    line is for and what its line copies."""
     ch = Aliased(Charge, "ch")
     ct = Aliased(Contract, "ct")
     c = Aliased(Certificate, "c")
@@ -96,7 +110,11 @@ def _moved(sign: str, month_column: str, corrects: str, where: str) -> str:
         f"{corrects.format(month=ch[month_column])} AS corrects, "
         f"{sign} * (CASE WHEN {ch['lesson']} IS NULL THEN 0 ELSE 1 END) AS lessons, "
         f"{sign} * {ch['certificate_amount']} AS certificate, "
-        f"{sign} * {ch['parent_amount']} AS parent "
+        f"{sign} * {ch['parent_amount']} AS parent, "
+        f"{a['child']} AS child_id, {g.pk} AS group_id, {g['name']} AS group_name, "
+        f"{p['title']} AS program_title, {ct['number']} AS contract_number, "
+        f"{ct['start_date']} AS start_date, {ct['end_date']} AS end_date, "
+        f"{ct['terminated_on']} AS terminated_on "
         f"FROM {ch.table} "
         f"JOIN {ct.table} ON {ct.pk} = {ch['contract']} "
         f"JOIN {c.table} ON {c.pk} = {ct['certificate']} "
@@ -132,10 +150,6 @@ def lines_build(
       was in force in the month.
     """
     invoice = Aliased(Invoice, "inv")
-    ct = Aliased(Contract, "ct")
-    a = Aliased(Application, "a")
-    g = Aliased(Group, "g")
-    p = Aliased(Program, "p")
     k = Aliased(Child, "k")
     lesson = Aliased(Lesson, "ls")
     charges = _moved(
@@ -145,20 +159,28 @@ def lines_build(
         "{ch[billed_month]} = %(month)s AND {ch[reversed_at]} IS NULL",
     )
     reversals = _moved("-1", "billed_month", "{month}", "{ch[reversal_billed_month]} = %(month)s")
+    carried = ", ".join(_CARRIED)
     initial = "CASE WHEN {0} = '' THEN NULL ELSE LEFT({0}, 1) || '.' END"
     initials = (
         f"TRIM({k['last_name']} || ' ' || CONCAT_WS(' ', {initial.format(k['first_name'])}, "
         f"{initial.format(k['patronymic'])}))"
     )
-    ends = (
-        f"LEAST(%(month_end)s, {ct['end_date']}, "
-        f"COALESCE({ct['terminated_on']} - 1, %(month_end)s))"
-    )
+    ends = "LEAST(%(month_end)s, s.end_date, COALESCE(s.terminated_on - 1, %(month_end)s))"
+    # A contract in force the whole month has all its group's lessons of the month (counted
+    # once per group); only one that began or ended in it counts its own days' lessons.
     planned = (
-        f"CASE WHEN s.corrects IS NULL THEN (SELECT COUNT(*) FROM {lesson.table} "
-        f"WHERE {lesson['group']} = {g.pk} AND {lesson['status']} = %(planned)s "
-        f"AND {lesson['date']} >= GREATEST(%(month)s, {ct['start_date']}) "
-        f"AND {lesson['date']} <= {ends}) ELSE 0 END"
+        "CASE WHEN s.corrects IS NOT NULL THEN 0 "
+        f"WHEN s.start_date <= %(month)s AND {ends} = %(month_end)s "
+        "THEN COALESCE(m.lessons, 0) "
+        f"ELSE (SELECT COUNT(*) FROM {lesson.table} WHERE {lesson['group']} = s.group_id "
+        f"AND {lesson['status']} = %(planned)s "
+        f"AND {lesson['date']} >= GREATEST(%(month)s, s.start_date) "
+        f"AND {lesson['date']} <= {ends}) END"
+    )
+    month_lessons = (
+        f"SELECT {lesson['group']} AS group_id, COUNT(*) AS lessons FROM {lesson.table} "
+        f"WHERE {lesson['status']} = %(planned)s "
+        f"AND {lesson['date']} BETWEEN %(month)s AND %(month_end)s GROUP BY {lesson['group']}"
     )
     columns = ", ".join(
         column(InvoiceLine, name)
@@ -177,22 +199,24 @@ def lines_build(
         )
     )
     with connection.cursor() as cursor:
+        # Enough memory for a city's lines to be grouped without spilling to disk (the
+        # server's default is 4 MB), for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             f"WITH moved AS ({charges} UNION ALL {reversals}), "
-            "summed AS (SELECT contract_id, provider_id, corrects, SUM(lessons) AS lessons, "
-            "SUM(certificate) AS certificate, SUM(parent) AS parent FROM moved "
-            "GROUP BY contract_id, provider_id, corrects) "
+            "summed AS (SELECT contract_id, provider_id, corrects, "
+            f"SUM(lessons) AS lessons, SUM(certificate) AS certificate, SUM(parent) AS parent, "
+            f"{carried} FROM moved GROUP BY contract_id, provider_id, corrects, {carried}), "
+            f"month_lessons AS ({month_lessons}) "
             f"INSERT INTO {table(InvoiceLine)} ({columns}) "
-            f"SELECT {invoice.pk}, s.contract_id, {ct['number']}, {initials}, {p['title']}, "
-            f"{g['name']}, s.corrects, {planned}, s.lessons, s.certificate, s.parent "
+            f"SELECT {invoice.pk}, s.contract_id, s.contract_number, {initials}, "
+            "s.program_title, s.group_name, s.corrects, "
+            f"{planned}, s.lessons, s.certificate, s.parent "
             f"FROM summed s "
             f"JOIN {invoice.table} ON {invoice['provider']} = s.provider_id "
             f"AND {invoice.pk} = ANY(%(invoices)s) "
-            f"JOIN {ct.table} ON {ct.pk} = s.contract_id "
-            f"JOIN {a.table} ON {a.pk} = {ct['application']} "
-            f"JOIN {k.table} ON {k.pk} = {a['child']} "
-            f"JOIN {g.table} ON {g.pk} = {a['group']} "
-            f"JOIN {p.table} ON {p.pk} = {g['program']}",
+            f"JOIN {k.table} ON {k.pk} = s.child_id "
+            "LEFT JOIN month_lessons m ON m.group_id = s.group_id",
             {
                 "municipality": municipality_id,
                 "providers": list(provider_ids),
