@@ -23,12 +23,13 @@ What it does:
      kernel when it is reaped (`os.wait4`: the exact high-water mark, nothing sampled; psutil
      is not a dependency of the project, only of locust); then compares the issued invoices'
      per-provider totals with the query's;
-  3. with `--rounds` above 1, undoes the closes (invoices, their lines and linked charges,
-     the batches, their audit rows and number sequences; then VACUUM ANALYZE) and runs step
-     2 again; the figures are the medians of the rounds.
+  3. with `--rounds` above 1, undoes the closes (invoices, their lines, the batches, their
+     audit rows and number sequences; then VACUUM ANALYZE) and runs step 2 again; the figures
+     are the medians of the rounds.
 
-Each close prints its wall time, peak memory, invoices, lines and linked charges and rows per
-second (invoice lines + linked charges a second of wall time). DEBUG is off in every process
+Each close prints its wall time, peak memory, invoices, lines and charges billed and rows per
+second (invoice lines + charges billed a second of wall time; a line bills its charges by rule,
+so only the lines are written). DEBUG is off in every process
 (as in production: a debug cursor keeps queries in memory). The last line is
 `billing: children=<n> contracts=<n> marks=<n> wall_s=<n> sql_s=<n> ratio=<wall/sql>
 peak_mb=<n> totals_match=<yes|no>`: wall_s (the billing's time) and sql_s summed over the
@@ -76,7 +77,6 @@ from django.db.models import Count  # noqa: E402
 from kruzhok.billing.documents import invoice_documents_issue  # noqa: E402
 from kruzhok.billing.models import (  # noqa: E402
     Invoice,
-    InvoicedCharge,
     InvoiceDocument,
     InvoiceLine,
     MonthClosure,
@@ -123,7 +123,7 @@ def run_measured(command: list[str]) -> Run:
 def floor_sql(month: datetime.date) -> tuple[str, list[object]]:
     """The floor: one GROUP BY over the month's unbilled charges of a municipality's
     certificates (the selection of `billing.month_close._unbilled_charges`: billed in the
-    month, not reversed, not linked to an invoice), by the provider of the contract's group;
+    month, not reversed; none is billed yet), by the provider of the contract's group;
     names from the models' metadata."""
     ch, ct, c = "ch", "ct", "c"
     sql = (
@@ -139,8 +139,6 @@ def floor_sql(month: datetime.date) -> tuple[str, list[object]]:
         f"WHERE {c}.{column(Certificate, 'municipality_id')} = %s "
         f"AND {ch}.{column(Charge, 'billed_month')} = %s "
         f"AND {ch}.{column(Charge, 'reversed_at')} IS NULL "
-        f"AND NOT EXISTS (SELECT 1 FROM {table(InvoicedCharge)} i "
-        f"WHERE i.{column(InvoicedCharge, 'charge_id')} = {ch}.id) "
         f"GROUP BY p.{column(Program, 'provider_id')}"
     )
     return sql, [month]
@@ -165,9 +163,9 @@ def invoiced_totals(municipality_id: int, month: datetime.date) -> Totals:
 
 
 def closes_undo() -> None:
-    """Put the month back as it was before the closes: every invoice, line, linked charge and
-    batch gone, with their audit rows and the invoices' number sequences."""
-    InvoicedCharge.objects.all().delete()
+    """Put the month back as it was before the closes: every invoice, line and batch gone,
+    with their audit rows and the invoices' number sequences (the region's contracts are paid
+    per lesson: a close charges nothing of its own)."""
     InvoiceDocument.objects.all().delete()
     InvoiceLine.objects.all().delete()
     AuditEvent.objects.filter(object_type__in=["billing.invoice", "billing.monthclosure"]).delete()
@@ -289,9 +287,10 @@ def main() -> int:
             lines = InvoiceLine.objects.filter(
                 invoice__closure__municipality=municipality, invoice__closure__month=first
             ).count()
-            linked = InvoicedCharge.objects.filter(
-                line__invoice__closure__municipality=municipality,
-                line__invoice__closure__month=first,
+            billed_charges = Charge.objects.filter(
+                contract__certificate__municipality=municipality,
+                billed_month=first,
+                reversed_at=None,
             ).count()
             match = invoiced == expected
             billed = re.search(r"Счета выставлены за (\d+,\d+) с", run.output)
@@ -300,12 +299,19 @@ def main() -> int:
                 return 1
             billed_s = float(billed.group(1).replace(",", "."))
             close = Close(
-                municipality.name, sql_s, billed_s, run.wall_s, run.peak_mb, lines + linked, match
+                municipality.name,
+                sql_s,
+                billed_s,
+                run.wall_s,
+                run.peak_mb,
+                lines + billed_charges,
+                match,
             )
             closes.append(close)
             print(
                 f"    {municipality.name}: {len(invoiced)} invoices, {lines} lines, "
-                f"{linked} charges linked; close {billed_s:.2f} s (process {run.wall_s:.2f} s), "
+                f"{billed_charges} charges billed; "
+                f"close {billed_s:.2f} s (process {run.wall_s:.2f} s), "
                 f"peak {run.peak_mb:.0f} MB, {close.rows / billed_s:.0f} rows/s; "
                 f"floor query {sql_s:.3f} s (ratio {billed_s / sql_s:.1f}); totals "
                 + ("match" if match else f"DIFFER: {_differences(expected, invoiced)}"),

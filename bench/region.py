@@ -733,10 +733,10 @@ def write_catalog(region: Region, copy: Copier, password: str, now: datetime.dat
     copy(
         Group,
         ["id", "program_id", "name", "teacher_id", "capacity", "seats_taken", "start_date",
-         "end_date", "enrollment_open", "auto_accept"],
+         "end_date", "enrollment_open", "auto_accept", "updated_at"],
         (
             (g.id, g.program.id, g.name, g.teacher_id, max(g.seats + 2, round(g.seats * 1.1)),
-             g.seats, region.first, region.group_end, True, False)
+             g.seats, region.first, region.group_end, True, False, now)
             for g in region.groups
         ),
     )  # fmt: skip
@@ -747,7 +747,7 @@ def write_catalog(region: Region, copy: Copier, password: str, now: datetime.dat
     )
     copy(
         Lesson,
-        ["id", "group_id", "date", "start_time", "hours", "status"],
+        ["id", "group_id", "date", "start_time", "hours", "status", "updated_at"],
         (
             (
                 pk,
@@ -756,6 +756,7 @@ def write_catalog(region: Region, copy: Copier, password: str, now: datetime.dat
                 at,
                 hours,
                 LessonStatus.CANCELLED if cancelled else LessonStatus.PLANNED,
+                now,
             )
             for g in region.groups
             for pk, day, at, hours, cancelled in g.lessons

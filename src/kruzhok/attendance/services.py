@@ -10,6 +10,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
+from kruzhok.billing import services as billing_services
 from kruzhok.billing.models import MonthClosureStatus
 from kruzhok.catalog.group_access import group_staff_can_work
 from kruzhok.catalog.models import Group, Lesson, LessonStatus
@@ -108,6 +109,11 @@ def attendance_mark(
             if contract.certificate is not None
             else group.program.provider.municipality_id
         )
+        # Held open until the commit: the month's close waits for this mark (or the mark for
+        # the close's batch, and then finds the month closing).
+        billed_month = billing_services.month_hold_open(
+            municipality_id=municipality_id, day=lesson.date
+        )
         closure = billing_selectors.month_closure_get(
             municipality_id=municipality_id, day=lesson.date
         )
@@ -149,11 +155,7 @@ def attendance_mark(
         try:
             if present:
                 charge = charges.lesson_charge(
-                    contract=contract,
-                    lesson=lesson,
-                    billed_month=billing_selectors.first_open_month(
-                        municipality_id=municipality_id, day=lesson.date
-                    ),
+                    contract=contract, lesson=lesson, billed_month=billed_month
                 )
                 if changes:
                     _money_record(actor, "attendance_charge", contract, lesson, charge, reason)
@@ -241,15 +243,17 @@ def _charge_reverse(contract: Contract, lesson: Lesson, municipality_id: int) ->
     if charge is None:
         return None
     correction_month = None
+    # The month the charge was billed in, or the one billing its reversal back, held open.
+    open_month = billing_services.month_hold_open(
+        municipality_id=municipality_id, day=charge.billed_month
+    )
     closure = billing_selectors.month_closure_get(
         municipality_id=municipality_id, day=charge.billed_month
     )
     if closure is not None:
         if closure.status == MonthClosureStatus.RUNNING:
             raise AttendanceError(billing_selectors.month_closed_message(closure))
-        correction_month = billing_selectors.first_open_month(
-            municipality_id=municipality_id, day=charge.billed_month
-        )
+        correction_month = open_month
     return charges.lesson_charge_reverse(
         contract=contract, lesson=lesson, correction_month=correction_month
     )

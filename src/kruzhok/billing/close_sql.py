@@ -1,48 +1,39 @@
-"""The month close's one hand-written statement: the unbilled charges of a step's providers
-linked to their invoice lines in the database, set-based, and the linked charges summed per
-line.
-
-Why by hand. A region's month is about 1.5 million charges (`make bench-billing`); linking
-them row by row from Python (read each id, then INSERT it back) made the close cost many times
-the floor of one GROUP BY over the same rows. `INSERT … SELECT` is what the ORM cannot say.
-
-What it does: every charge of the close's municipality's certificates billed in the month,
-not reversed and not yet linked (the selection of `provider_invoice._unbilled_charges`), of
-the contracts of the step's providers, is linked to the line of its contract and month on its
-provider's invoice among the step's invoices — the month's own line (`corrects_month` NULL)
-for a charge of the month, the correction line naming its month for a late mark of an earlier
-one. One statement for every provider of the step: the close bills a chunk of providers in
-one transaction (`provider_invoice.providers_invoices_issue`).
+"""The month close's hand-written statements: its invoice lines inserted as arrays, and the
+locks that freeze a month.
 
 The lines. A region's close writes tens of thousands of invoice lines; the ORM's bulk_create
-prepares each of their eleven values in Python (about half a second for 4,000 lines). On
-PostgreSQL `lines_insert` sends each column as one array and inserts the rows with one
-`INSERT … SELECT FROM unnest(…)`; elsewhere it is the ORM's bulk_create.
+prepares each of their eleven values in Python (about half a second for 4,000 lines), and
+even one `INSERT … SELECT FROM unnest(…)` of a column an array spent as long quoting the
+arrays as the database spent inserting. On PostgreSQL `lines_insert` streams the rows with
+COPY (psycopg's binary-accelerated rows); elsewhere it is the ORM's bulk_create.
+`tests/test_close_sql.py` holds both equal to what the ORM reads back.
 
-The sums. On PostgreSQL the INSERT is a data-modifying CTE: the statement returns, per line,
-how many charges it linked and their lessons and amounts, in one pass. SQLite has no DML in a
-CTE: there the INSERT runs alone and the ORM sums what is linked afterwards. Either way the
-caller compares the sums with the lines' figures and rolls the step back on any difference.
-`tests/test_close_sql.py` holds both paths equal to the ORM's own linking.
+The freeze. A mark holds the month it bills open (`month_lock(shared=True)`) and a close
+creates its batch under the same month's exclusive lock, so the batch waits for the marks
+in flight and a mark that comes later waits for the batch and then finds the month closing
+(`month_close.month_hold_open`). On PostgreSQL these are transaction-level advisory locks:
+nothing is written, they go with the transaction, and marks never wait for each other. The
+ORM has no word for them. On SQLite every writing transaction begins IMMEDIATE and already
+waits for the others: nothing to do.
 """
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Sum
 
-from kruzhok.billing.models import Invoice, InvoicedCharge, InvoiceLine
-from kruzhok.catalog.models import Group, Program
+from kruzhok.billing.models import Invoice, InvoiceLine
+from kruzhok.catalog.models import Group, Lesson, LessonStatus, Program
 from kruzhok.certificates.models import Certificate
 from kruzhok.common.rawsql import Aliased, column, table
 from kruzhok.enrollment.models import Application, Charge, Contract
+from kruzhok.families.models import Child
 
 
-@dataclass(frozen=True)
-class LineRow:
-    """An invoice line to insert, its values in the model's terms."""
+class LineRow(NamedTuple):
+    """An invoice line to insert, its values in the model's terms (a tuple: COPY writes it as
+    it is, and a region's close makes tens of thousands)."""
 
     invoice_id: int
     contract_id: int
@@ -57,163 +48,181 @@ class LineRow:
     parent_amount: int
 
 
-# Each column of a line and its array's type for unnest.
-_LINE_COLUMNS = (
-    ("invoice", "bigint"),
-    ("contract", "bigint"),
-    ("contract_number", "text"),
-    ("child_initials", "text"),
-    ("program_title", "text"),
-    ("group_name", "text"),
-    ("corrects_month", "date"),
-    ("lessons_planned", "integer"),
-    ("lessons_attended", "integer"),
-    ("certificate_amount", "bigint"),
-    ("parent_amount", "bigint"),
-)
-
-
 def lines_insert(rows: Sequence[LineRow]) -> None:
-    """Insert the lines: on PostgreSQL one statement, a column an array; elsewhere the ORM."""
+    """Insert the lines: on PostgreSQL by COPY; elsewhere the ORM."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         InvoiceLine.objects.bulk_create(
-            (
-                InvoiceLine(
-                    invoice_id=row.invoice_id,
-                    contract_id=row.contract_id,
-                    contract_number=row.contract_number,
-                    child_initials=row.child_initials,
-                    program_title=row.program_title,
-                    group_name=row.group_name,
-                    corrects_month=row.corrects_month,
-                    lessons_planned=row.lessons_planned,
-                    lessons_attended=row.lessons_attended,
-                    certificate_amount=row.certificate_amount,
-                    parent_amount=row.parent_amount,
-                )
-                for row in rows
-            ),
+            (InvoiceLine(**row._asdict()) for row in rows),
             batch_size=2000,
         )
         return
-    names = [name for name, _ in _LINE_COLUMNS]
-    columns = ", ".join(column(InvoiceLine, name) for name in names)
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in _LINE_COLUMNS)
-    attribute = {"invoice": "invoice_id", "contract": "contract_id"}
-    values = [[getattr(row, attribute.get(name, name)) for row in rows] for name in names]
+    columns = ", ".join(column(InvoiceLine, name) for name in LineRow._fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table(InvoiceLine)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def month_lock(*, municipality_id: int, month: datetime.date, shared: bool) -> None:
+    """Lock a municipality's month until the transaction ends: shared (a mark billing the
+    month) or exclusive (a close creating its batch). PostgreSQL only: see the module."""
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("month_lock holds only within a transaction")
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table(InvoiceLine)} ({columns}) SELECT * FROM unnest({arrays})",
-            values,
+            f"SELECT {function}(hashtextextended(%s, 0))",
+            [f"kruzhok.billing.month:{municipality_id}:{month:%Y-%m}"],
         )
 
 
-@dataclass(frozen=True)
-class LineSums:
-    """What the charges linked to one line add up to."""
-
-    lessons: int
-    certificate: int
-    parent: int
-    charges: int = 0  # how many charges were linked to the line
-
-
-_Params = dict[str, int | datetime.date | list[int]]
-
-
-def _in(name: str, values: Sequence[int], params: _Params) -> str:
-    """` IN (…)` of a list of ids as parameters (PostgreSQL: one array)."""
-    if connection.vendor == "postgresql":
-        params[name] = list(values)
-        return f" = ANY(%({name})s)"
-    for i, value in enumerate(values):
-        params[f"{name}_{i}"] = value
-    return " IN (" + ", ".join(f"%({name}_{i})s" for i in range(len(values))) + ")"
+# What a line copies, carried from the charges' own joins through the GROUP BY (each is the
+# contract's: grouping by them groups by the contract), so no table is joined twice.
+_CARRIED = (
+    "child_id",
+    "group_id",
+    "group_name",
+    "program_title",
+    "contract_number",
+    "start_date",
+    "end_date",
+    "terminated_on",
+)
 
 
-def _select(providers_in: str, invoices_in: str) -> str:
+def _moved(sign: str, month_column: str, corrects: str, where: str) -> str:
+    """The charges (or reversals, `sign` -1) of the step's providers, each with the month its
+    line is for and what its line copies."""
     ch = Aliased(Charge, "ch")
     ct = Aliased(Contract, "ct")
     c = Aliased(Certificate, "c")
     a = Aliased(Application, "a")
     g = Aliased(Group, "g")
     p = Aliased(Program, "p")
-    invoice = Aliased(Invoice, "inv")
-    line = Aliased(InvoiceLine, "l")
-    linked = Aliased(InvoicedCharge, "i")
     return (
-        f"SELECT {line.pk} AS line_id, {ch.pk} AS charge_id, {ch['lesson']} AS lesson_id, "
-        f"{ch['certificate_amount']} AS certificate_amount, "
-        f"{ch['parent_amount']} AS parent_amount "
+        f"SELECT {ch['contract']} AS contract_id, {p['provider']} AS provider_id, "
+        f"{corrects.format(month=ch[month_column])} AS corrects, "
+        f"{sign} * (CASE WHEN {ch['lesson']} IS NULL THEN 0 ELSE 1 END) AS lessons, "
+        f"{sign} * {ch['certificate_amount']} AS certificate, "
+        f"{sign} * {ch['parent_amount']} AS parent, "
+        f"{a['child']} AS child_id, {g.pk} AS group_id, {g['name']} AS group_name, "
+        f"{p['title']} AS program_title, {ct['number']} AS contract_number, "
+        f"{ct['start_date']} AS start_date, {ct['end_date']} AS end_date, "
+        f"{ct['terminated_on']} AS terminated_on "
         f"FROM {ch.table} "
         f"JOIN {ct.table} ON {ct.pk} = {ch['contract']} "
         f"JOIN {c.table} ON {c.pk} = {ct['certificate']} "
         f"JOIN {a.table} ON {a.pk} = {ct['application']} "
         f"JOIN {g.table} ON {g.pk} = {a['group']} "
         f"JOIN {p.table} ON {p.pk} = {g['program']} "
-        f"JOIN {invoice.table} ON {invoice['provider']} = {p['provider']} "
-        f"AND {invoice.pk}{invoices_in} "
-        f"JOIN {line.table} ON {line['invoice']} = {invoice.pk} "
-        f"AND {line['contract']} = {ch['contract']} "
-        # The month's own line has no corrects_month; a correction line names its month.
-        f"AND COALESCE({line['corrects_month']}, %(month)s) = {ch['for_month']} "
-        f"WHERE {c['municipality']} = %(municipality)s AND {p['provider']}{providers_in} "
-        f"AND {ch['billed_month']} = %(month)s AND {ch['reversed_at']} IS NULL "
-        f"AND NOT EXISTS (SELECT 1 FROM {linked.table} WHERE {linked['charge']} = {ch.pk})"
+        f"WHERE {c['municipality']} = %(municipality)s "
+        f"AND {p['provider']} = ANY(%(providers)s) AND {where.format(ch=ch)}"
     )
 
 
-def _insert_columns() -> str:
-    return f"{column(InvoicedCharge, 'line')}, {column(InvoicedCharge, 'charge')}"
-
-
-def charges_link(
+def lines_build(
     *,
     invoice_ids: Sequence[int],
-    municipality_id: int,
     provider_ids: Sequence[int],
+    municipality_id: int,
     month: datetime.date,
-) -> tuple[int, dict[int, LineSums]]:
-    """Link the providers' unbilled charges of the month to the lines of their invoices among
-    `invoice_ids` (one invoice a provider); how many were linked, and their sums by line id."""
-    params: _Params = {"municipality": municipality_id, "month": month}
-    select = _select(_in("providers", provider_ids, params), _in("invoices", invoice_ids, params))
+    month_end: datetime.date,
+) -> None:
+    """PostgreSQL: the lines of the step's invoices (one a provider), summed from the charges
+    and inserted by one statement — what `provider_invoice._lines_in_python` does with the
+    ORM, by the same rule (`tests/test_close_sql.py` holds the two equal):
+
+    - the close's charges of the municipality's certificates (billed in the month, not taken
+      back) of the providers' contracts, each on the line of its contract and of the month it
+      is for — the month's own line (`corrects_month` NULL), or the correction line naming an
+      earlier month for a late mark;
+    - less the charges billed in an earlier month and taken back since (their reversal billed
+      in this one), on the correction line naming the month they were billed in;
+    - a line copies its contract's number, its child's surname and initials
+      (`families.models.initials_name`), its program's title and group's name, and the
+      month's own line counts the group's lessons planned (not cancelled) while the contract
+      was in force in the month.
+    """
+    invoice = Aliased(Invoice, "inv")
+    k = Aliased(Child, "k")
+    lesson = Aliased(Lesson, "ls")
+    charges = _moved(
+        "1",
+        "for_month",
+        "NULLIF({month}, %(month)s)",
+        "{ch[billed_month]} = %(month)s AND {ch[reversed_at]} IS NULL",
+    )
+    reversals = _moved("-1", "billed_month", "{month}", "{ch[reversal_billed_month]} = %(month)s")
+    carried = ", ".join(_CARRIED)
+    initial = "CASE WHEN {0} = '' THEN NULL ELSE LEFT({0}, 1) || '.' END"
+    initials = (
+        f"TRIM({k['last_name']} || ' ' || CONCAT_WS(' ', {initial.format(k['first_name'])}, "
+        f"{initial.format(k['patronymic'])}))"
+    )
+    ends = "LEAST(%(month_end)s, s.end_date, COALESCE(s.terminated_on - 1, %(month_end)s))"
+    # A contract in force the whole month has all its group's lessons of the month (counted
+    # once per group); only one that began or ended in it counts its own days' lessons.
+    planned = (
+        "CASE WHEN s.corrects IS NOT NULL THEN 0 "
+        f"WHEN s.start_date <= %(month)s AND {ends} = %(month_end)s "
+        "THEN COALESCE(m.lessons, 0) "
+        f"ELSE (SELECT COUNT(*) FROM {lesson.table} WHERE {lesson['group']} = s.group_id "
+        f"AND {lesson['status']} = %(planned)s "
+        f"AND {lesson['date']} >= GREATEST(%(month)s, s.start_date) "
+        f"AND {lesson['date']} <= {ends}) END"
+    )
+    month_lessons = (
+        f"SELECT {lesson['group']} AS group_id, COUNT(*) AS lessons FROM {lesson.table} "
+        f"WHERE {lesson['status']} = %(planned)s "
+        f"AND {lesson['date']} BETWEEN %(month)s AND %(month_end)s GROUP BY {lesson['group']}"
+    )
+    columns = ", ".join(
+        column(InvoiceLine, name)
+        for name in (
+            "invoice",
+            "contract",
+            "contract_number",
+            "child_initials",
+            "program_title",
+            "group_name",
+            "corrects_month",
+            "lessons_planned",
+            "lessons_attended",
+            "certificate_amount",
+            "parent_amount",
+        )
+    )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH picked AS MATERIALIZED ({select}), "
-                f"inserted AS (INSERT INTO {table(InvoicedCharge)} ({_insert_columns()}) "
-                f"SELECT line_id, charge_id FROM picked RETURNING 1) "
-                "SELECT line_id, COUNT(lesson_id), SUM(certificate_amount), "
-                "SUM(parent_amount), COUNT(*), (SELECT COUNT(*) FROM inserted) "
-                "FROM picked GROUP BY line_id",
-                params,
-            )
-            rows = cursor.fetchall()
-            inserted = rows[0][5] if rows else 0
-            return inserted, {row[0]: LineSums(*row[1:5]) for row in rows}
+        # Enough memory for a city's lines to be grouped without spilling to disk (the
+        # server's default is 4 MB), for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
-            f"INSERT INTO {table(InvoicedCharge)} ({_insert_columns()}) "
-            f"SELECT line_id, charge_id FROM ({select})",
-            params,
+            f"WITH moved AS ({charges} UNION ALL {reversals}), "
+            "summed AS (SELECT contract_id, provider_id, corrects, "
+            f"SUM(lessons) AS lessons, SUM(certificate) AS certificate, SUM(parent) AS parent, "
+            f"{carried} FROM moved GROUP BY contract_id, provider_id, corrects, {carried}), "
+            f"month_lessons AS ({month_lessons}) "
+            f"INSERT INTO {table(InvoiceLine)} ({columns}) "
+            f"SELECT {invoice.pk}, s.contract_id, s.contract_number, {initials}, "
+            "s.program_title, s.group_name, s.corrects, "
+            f"{planned}, s.lessons, s.certificate, s.parent "
+            f"FROM summed s "
+            f"JOIN {invoice.table} ON {invoice['provider']} = s.provider_id "
+            f"AND {invoice.pk} = ANY(%(invoices)s) "
+            f"JOIN {k.table} ON {k.pk} = s.child_id "
+            "LEFT JOIN month_lessons m ON m.group_id = s.group_id",
+            {
+                "municipality": municipality_id,
+                "providers": list(provider_ids),
+                "invoices": list(invoice_ids),
+                "month": month,
+                "month_end": month_end,
+                "planned": LessonStatus.PLANNED,
+            },
         )
-        inserted = cursor.rowcount
-    return inserted, linked_sums(invoice_ids=invoice_ids)
-
-
-def linked_sums(*, invoice_ids: Sequence[int]) -> dict[int, LineSums]:
-    """The charges linked to the invoices' lines summed per line, read back by the ORM."""
-    return {
-        row["line_id"]: LineSums(row["lessons"], row["certificate"], row["parent"], row["n"])
-        for row in InvoicedCharge.objects.filter(line__invoice_id__in=invoice_ids)
-        .order_by()
-        .values("line_id")
-        .annotate(
-            lessons=Count("charge__lesson"),
-            certificate=Sum("charge__certificate_amount"),
-            parent=Sum("charge__parent_amount"),
-            n=Count("pk"),
-        )
-    }

@@ -229,6 +229,15 @@ class InvoiceLine(models.Model):
     A correction line (`corrects_month` set, «корректировка») bills what changed in an earlier,
     closed month: a lesson marked late adds to it, a billed mark taken back subtracts (its
     amounts and lessons are then negative). The closed month's own invoice never changes.
+
+    Which charges a line bills is a rule, not a row per charge (`selectors.line_charges`): the
+    charges of its contract billed in its close's month for the month it names (its close's
+    own, or `corrects_month`), less — on a correction line — the charges of the contract billed
+    in `corrects_month` and taken back since, billed back in its close's month. A charge's
+    contract, months and amounts never change, a month's charges are frozen from the moment
+    its close begins (`month_close.month_hold_open`), and a close bills each provider once (one
+    invoice per provider and close, one line per contract and month): so each charge is on one
+    line, once, and a region's close writes a line per contract, not a row per lesson.
     """
 
     invoice = models.ForeignKey(
@@ -274,50 +283,6 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice}: {self.contract_number}"
-
-
-class InvoicedCharge(models.Model):
-    """A lesson's charge billed on an invoice line: a charge is billed once (the unique charge),
-    so a close that is run again takes only what is not linked yet."""
-
-    line = models.ForeignKey(
-        InvoiceLine, on_delete=models.PROTECT, related_name="charges", verbose_name="строка счёта"
-    )
-    charge = models.OneToOneField(
-        "enrollment.Charge",
-        on_delete=models.PROTECT,
-        related_name="invoiced",
-        verbose_name="начисление",
-    )
-
-    class Meta:
-        verbose_name = "начисление в счёте"
-        verbose_name_plural = "начисления в счетах"
-
-    def __str__(self) -> str:
-        return f"{self.line}: {self.charge_id}"
-
-
-class InvoicedReversal(models.Model):
-    """A billed charge taken back after its month was closed, billed back once on a correction
-    line of a later invoice (the unique charge)."""
-
-    line = models.ForeignKey(
-        InvoiceLine, on_delete=models.PROTECT, related_name="reversals", verbose_name="строка счёта"
-    )
-    charge = models.OneToOneField(
-        "enrollment.Charge",
-        on_delete=models.PROTECT,
-        related_name="invoiced_reversal",
-        verbose_name="начисление",
-    )
-
-    class Meta:
-        verbose_name = "отмена начисления в счёте"
-        verbose_name_plural = "отмены начислений в счетах"
-
-    def __str__(self) -> str:
-        return f"{self.line}: −{self.charge_id}"
 
 
 class InvoiceDocumentKind(models.TextChoices):

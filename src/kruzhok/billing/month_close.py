@@ -7,13 +7,14 @@ lesson changes refuse a month that has a closure). The batch is then filled a ch
 providers at a time, each chunk in its own durable transaction under locks of its providers'
 rows (a provider's step costs a dozen statements and a commit whatever its size: paid once
 for a chunk, not once a provider). For each provider:
-the month's charges of the municipality's certificates that are not billed yet are grouped by
-contract into the lines of one invoice, linked to their lines (`InvoicedCharge`: a charge is
-billed once), summed again after linking — a mismatch rolls the chunk's step back — and the
-invoice gets its gap-free number in the same transaction. A run that stops anywhere leaves
-whole chunks done and the rest untouched; running the close again (the operator's button,
-the console command, or the worker retrying) takes only what is not billed yet, and a run with
-nothing left only marks the batch closed. Two operators pressing the button at once share one
+the month's charges of the municipality's certificates are grouped by contract into the lines
+of one invoice (a line bills its contract's charges of the month by rule, `InvoiceLine`: a
+region's close writes a line per contract, not a row per lesson), summed again and checked
+against the lines read back — a mismatch rolls the chunk's step back — and the invoice gets
+its gap-free number in the same transaction. A run that stops anywhere leaves whole chunks
+done and the rest untouched; running the close again (the operator's button, the console
+command, or the worker retrying) takes only the providers without an invoice yet, and a run
+with nothing left only marks the batch closed. Two operators pressing the button at once share one
 batch (a unique constraint) and, provider by provider, the lock.
 
 The provider's step lives in `billing.provider_invoice`. A contract paid monthly
@@ -37,7 +38,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
-from kruzhok.billing import provider_invoice
+from kruzhok.billing import close_sql, provider_invoice
 from kruzhok.billing.documents import (
     DOCUMENT_KINDS,
     InvoiceDocumentError,
@@ -50,9 +51,9 @@ from kruzhok.billing.models import (
 )
 from kruzhok.billing.provider_invoice import (
     MonthCloseError,
-    line_figures,
     monthly_contracts,
     provider_invoice_issue,
+    provider_totals,
     providers_invoices_issue,
 )
 from kruzhok.common.models import Municipality
@@ -67,6 +68,23 @@ def month_is_closed(*, municipality_id: int, day: datetime.date) -> bool:
     return MonthClosure.objects.filter(
         municipality_id=municipality_id, month=day.replace(day=1)
     ).exists()
+
+
+def month_hold_open(*, municipality_id: int, day: datetime.date) -> datetime.date:
+    """The first month, from `day`'s on, that the municipality has not closed (or begun to),
+    held open until the caller's transaction ends: a close of it begins only after that
+    transaction, so a charge billed in the month is there when the close sums it.
+
+    A mark calls it for the month it bills before it reads whether the month is closing, and a
+    close creates its batch under the month's exclusive lock (`close_sql.month_lock`): without
+    it, a mark that read its month as open an instant before the batch was created could
+    commit its charge after the close had summed the month, billed nowhere."""
+    month = day.replace(day=1)
+    while True:
+        close_sql.month_lock(municipality_id=municipality_id, month=month, shared=True)
+        if not month_is_closed(municipality_id=municipality_id, day=month):
+            return month
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
 
 
 def _check_may_close(
@@ -104,6 +122,8 @@ def month_close_start(
     first = month.replace(day=1)
     _check_may_close(actor, municipality, first, today)
     with transaction.atomic(durable=True):
+        # Waits for the marks holding the month open; later ones wait for this commit.
+        close_sql.month_lock(municipality_id=municipality.pk, month=first, shared=False)
         try:
             with transaction.atomic():
                 closure = MonthClosure.objects.create(
@@ -187,14 +207,23 @@ def month_close_run(
         if documents:
             closure_documents_issue(closure_id=closure.pk)
         return closure
-    figures = line_figures(closure)
+    # A provider billed by a run that stopped later has had the whole month billed.
+    billed = set(Invoice.objects.filter(closure=closure).values_list("provider_id", flat=True))
+    totals = {
+        provider: sums
+        for provider, sums in provider_totals(closure).items()
+        if provider not in billed
+    }
     provider_ids = sorted(
-        set(figures)
-        | set(
-            monthly_contracts(closure).values_list(
-                "application__group__program__provider_id", flat=True
+        (
+            set(totals)
+            | set(
+                monthly_contracts(closure).values_list(
+                    "application__group__program__provider_id", flat=True
+                )
             )
         )
+        - billed
     )
     MonthClosure.objects.filter(pk=closure.pk).update(
         providers_total=F("providers_done") + len(provider_ids)
@@ -205,10 +234,10 @@ def month_close_run(
     step = provider_invoice.PROVIDERS_PER_STEP
     for chunk in (provider_ids[i : i + step] for i in range(0, len(provider_ids), step)):
         try:
-            providers_invoices_issue(closure=closure, provider_ids=chunk, figures=figures)
+            providers_invoices_issue(closure=closure, provider_ids=chunk, totals=totals)
         except MonthCloseError:
-            # The figures read before the steps no longer hold for one of the chunk's
-            # providers: bill them one by one with figures read under each one's lock, so the
+            # The totals read before the steps no longer hold for one of the chunk's
+            # providers: bill them one by one with totals read under each one's lock, so the
             # others are not held back; a second refusal stops the run (it resumes from there).
             for provider_id in chunk:
                 provider_invoice_issue(closure=closure, provider_id=provider_id)

@@ -4,31 +4,24 @@ reversals to bill back, the contracts paid monthly, and the lines they sum up to
 
 A step runs in one durable transaction under its providers' locks: the monthly contracts are
 charged, the invoices and their lines are created with gap-free numbers (two INSERTs for the
-chunk), the charges of every provider of the chunk are linked by one set-based statement
-(`billing.close_sql`), every line of every invoice is checked against what was linked, and
-the providers' advances are netted off.
+chunk), the providers' charges are summed again and every line of every invoice is read back
+and checked against them, and the providers' advances are netted off. A line bills its
+contract's charges of the month by rule (`InvoiceLine`): nothing is written per charge.
 """
 
 import bisect
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kruzhok.billing import close_sql
 from kruzhok.billing.advances import invoice_advances_net
-from kruzhok.billing.models import (
-    Advance,
-    Invoice,
-    InvoicedCharge,
-    InvoicedReversal,
-    InvoiceLine,
-    MonthClosure,
-)
+from kruzhok.billing.models import Advance, Invoice, InvoiceLine, MonthClosure
 from kruzhok.catalog.models import Lesson, LessonStatus
 from kruzhok.certificates.models import BillingRegime
 from kruzhok.common.services import AuditEntry, audit_record_many, sequence_take
@@ -47,14 +40,12 @@ def _month_end(first: datetime.date) -> datetime.date:
     return following - datetime.timedelta(days=1)
 
 
-def _unbilled_charges(closure: MonthClosure) -> QuerySet[Charge]:
-    """The month's charges not billed yet: lessons of the month, and late marks of closed
-    months billed in this one as corrections."""
-    # NOT EXISTS, not `invoiced__isnull=True`: PostgreSQL estimated that LEFT JOIN … IS NULL
-    # over a month not billed yet at one row and nested its loops over every pair (measured by
-    # make bench-billing: 1.4 s instead of 0.1 s for 270,000 charges).
+def month_charges(closure: MonthClosure) -> QuerySet[Charge]:
+    """What the close bills: the charges of the municipality's certificates billed in the month
+    and not taken back — lessons of the month, and late marks of closed months billed in this
+    one as corrections. Frozen from the moment the close's batch exists: a provider with an
+    invoice of the close has had all of its billed."""
     return Charge.objects.filter(
-        ~Exists(InvoicedCharge.objects.filter(charge_id=OuterRef("pk"))),
         contract__certificate__municipality_id=closure.municipality_id,
         billed_month=closure.month,
         reversed_at=None,
@@ -83,10 +74,9 @@ def monthly_contracts(closure: MonthClosure) -> QuerySet[Contract]:
     )
 
 
-def _unbilled_reversals(closure: MonthClosure) -> QuerySet[Charge]:
+def month_reversals(closure: MonthClosure) -> QuerySet[Charge]:
     """Charges billed in a closed month and taken back since, to bill back in this one."""
     return Charge.objects.filter(
-        ~Exists(InvoicedReversal.objects.filter(charge_id=OuterRef("pk"))),
         contract__certificate__municipality_id=closure.municipality_id,
         reversal_billed_month=closure.month,
     )
@@ -102,8 +92,6 @@ class _LineFigures:
     lessons: int = 0
     certificate: int = 0
     parent: int = 0
-    charges: int = 0  # how many charges the line bills
-    reversals: int = 0  # how many billed charges taken back it bills back
 
 
 PROVIDER = "contract__application__group__program__provider_id"
@@ -128,8 +116,9 @@ def line_figures(
 ) -> dict[int, list[_LineFigures]]:
     """The lines of the close's invoices by provider (of these providers', `provider_ids`),
     each in contract order, from two GROUP BYs — the charges, and the reversals of charges
-    billed before: a row per line comes back, not per charge."""
-    charges, reversals = _unbilled_charges(closure), _unbilled_reversals(closure)
+    billed before: a row per line comes back, not per charge. Providers already billed by the
+    close are in it too: the caller leaves them out."""
+    charges, reversals = month_charges(closure), month_reversals(closure)
     if provider_ids is not None:
         charges = charges.filter(**{f"{PROVIDER}__in": provider_ids})
         reversals = reversals.filter(**{f"{PROVIDER}__in": provider_ids})
@@ -141,19 +130,15 @@ def line_figures(
             lines[key] = _LineFigures(contract_id=contract_id, corrects_month=corrects)
         return lines[key]
 
-    for provider, contract_id, month, n, lessons, certificate, parent in _summed(
-        charges, "for_month"
-    ):
+    for provider, contract_id, month, lessons, certificate, parent in _summed(charges, "for_month"):
         figures = line(provider, contract_id, None if month == closure.month else month)
-        figures.charges += n
         figures.lessons += lessons
         figures.certificate += certificate
         figures.parent += parent
-    for provider, contract_id, month, n, lessons, certificate, parent in _summed(
+    for provider, contract_id, month, lessons, certificate, parent in _summed(
         reversals, "billed_month"
     ):
         figures = line(provider, contract_id, month)
-        figures.reversals += n
         figures.lessons -= lessons
         figures.certificate -= certificate
         figures.parent -= parent
@@ -166,38 +151,80 @@ def line_figures(
 
 
 def _summed(charges: QuerySet[Charge], month: str) -> QuerySet[Charge, tuple[Any, ...]]:
-    """Charges summed by contract and month: (provider id, contract id, month, charges,
-    lessons, certificate amount, parent amount) rows."""
+    """Charges summed by contract and month: (provider id, contract id, month, lessons,
+    certificate amount, parent amount) rows."""
     return (
         charges.order_by()
         .values(PROVIDER, "contract_id", month)
         .annotate(
-            n=Count("pk"),
             lessons=Count("lesson"),
             certificate=Sum("certificate_amount"),
             parent=Sum("parent_amount"),
         )
-        .values_list(PROVIDER, "contract_id", month, "n", "lessons", "certificate", "parent")
+        .values_list(PROVIDER, "contract_id", month, "lessons", "certificate", "parent")
     )
 
 
-PROVIDERS_PER_STEP = 100
+PROVIDERS_PER_STEP = 500
 """How many providers a step bills in one transaction. A step's fixed cost (its locks, a
-dozen statements, its commit) is paid once for them all instead of once each, which is what
-kept a region's close at many times its floor; a larger chunk holds its providers' locks
-longer (an advance paid meanwhile waits for the step)."""
+dozen statements, its commit, and summing its providers' charges again, which reads the
+municipality's whole month whatever the chunk) is paid once for them all instead of once
+each, which is what kept a region's close at many times its floor: a city of 100,000
+children has about 330 providers, one step. A larger chunk holds its providers' locks longer
+(an advance paid meanwhile waits for the step, a few seconds)."""
 
 
-def provider_invoice_issue(
-    *, closure: MonthClosure, provider_id: int, figures: list[_LineFigures] | None = None
-) -> Invoice | None:
-    """One provider's step of a close (`providers_invoices_issue` for one provider): its
-    invoice, or None when there is nothing (left) to bill."""
-    invoices = providers_invoices_issue(
-        closure=closure,
-        provider_ids=[provider_id],
-        figures=None if figures is None else {provider_id: figures},
-    )
+class ProviderTotals(NamedTuple):
+    """A provider's charges of a close less the reversals it bills back, summed."""
+
+    charges: int
+    reversals: int
+    lessons: int
+    certificate: int
+    parent: int
+
+    @property
+    def bills_anything(self) -> bool:
+        return bool(self.charges or self.reversals)
+
+
+def provider_totals(
+    closure: MonthClosure, provider_ids: list[int] | None = None
+) -> dict[int, ProviderTotals]:
+    """Each provider's (of these providers', `provider_ids`) charges of the close less the
+    reversals it bills back, summed per provider in the database: two GROUP BYs, a row per
+    provider back. Providers already billed by the close are in it too: the caller leaves
+    them out."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for queryset, count, sign in (
+        (month_charges(closure), 0, 1),
+        (month_reversals(closure), 1, -1),
+    ):
+        if provider_ids is not None:
+            queryset = queryset.filter(**{f"{PROVIDER}__in": provider_ids})
+        for provider, n, lessons, certificate, parent in (
+            queryset.order_by()
+            .values(PROVIDER)
+            .annotate(
+                n=Count("pk"),
+                lessons=Count("lesson"),
+                certificate=Sum("certificate_amount"),
+                parent=Sum("parent_amount"),
+            )
+            .values_list(PROVIDER, "n", "lessons", "certificate", "parent")
+        ):
+            row = totals[provider]
+            row[count] += n
+            row[2] += sign * lessons
+            row[3] += sign * certificate
+            row[4] += sign * parent
+    return {provider: ProviderTotals(*row) for provider, row in totals.items()}
+
+
+def provider_invoice_issue(*, closure: MonthClosure, provider_id: int) -> Invoice | None:
+    """One provider's step of a close (`providers_invoices_issue` for one provider, its totals
+    read under its lock): its invoice, or None when there is nothing (left) to bill."""
+    invoices = providers_invoices_issue(closure=closure, provider_ids=[provider_id])
     return invoices[0] if invoices else None
 
 
@@ -205,23 +232,23 @@ def providers_invoices_issue(
     *,
     closure: MonthClosure,
     provider_ids: list[int],
-    figures: dict[int, list[_LineFigures]] | None = None,
+    totals: dict[int, ProviderTotals] | None = None,
 ) -> list[Invoice]:
     """A step of a close for a chunk of providers, in one durable transaction under their
-    locks (taken in primary-key order): for each provider not billed yet, its invoice with a
-    line per contract (and per month a contract's corrections are for), numbered in provider
-    order; the charges of them all linked to their lines by one statement, the totals summed
-    again invoice by invoice, the providers' advances netted off. The invoices issued, in
-    provider order (none for a provider with nothing, or nothing left, to bill).
+    locks (taken in primary-key order): for each provider not billed yet, its invoice for the
+    provider's totals, numbered in provider order, with a line per contract (and per month a
+    contract's corrections are for) summed from the charges again; every invoice checked
+    against its lines, the providers' advances netted off. The invoices issued, in provider
+    order (none for a provider with nothing, or nothing left, to bill).
 
     All or nothing: a step that fails or does not add up leaves none of its providers billed
     and takes no number, so a close that stops anywhere resumes with whole steps done.
 
-    `figures`, the providers' lines as the run summed them for every provider in one read
-    before the steps, spare each step a read of its own; the step links the charges it finds
-    unbilled under the locks and checks every line against them, so figures that no longer
-    hold (a close run twice at once) roll the step back (`MonthCloseError`), and the run does
-    its providers again one by one with figures read under the lock. A step that charges
+    `totals`, the providers' totals as the run summed them for every provider in one read
+    before the steps, spare each step a read of its own; the lines are summed from the charges
+    under the locks, so totals that no longer hold (a charge that slipped past the month's
+    freeze, a close run twice at once) roll the step back (`MonthCloseError`), and the run
+    does its providers again one by one with totals read under the lock. A step that charges
     monthly contracts reads its own.
 
     The invoices' documents are rendered after the step, outside its locks
@@ -249,22 +276,18 @@ def providers_invoices_issue(
                 application__group__program__provider_id__in=todo
             )
         ]
-        if figures is None or any(charged_months):
-            figures = line_figures(closure, todo)
+        if totals is None or any(charged_months):
+            totals = provider_totals(closure, todo)
         billed = [
-            (provider, figures[provider.pk]) for provider in providers if figures.get(provider.pk)
+            (provider, totals[provider.pk])
+            for provider in providers
+            if provider.pk in totals and totals[provider.pk].bills_anything
         ]
         if not billed:
             return []
         invoices = _invoices_create(closure, billed)
-        links = close_sql.charges_link(
-            invoice_ids=[invoice.pk for invoice in invoices],
-            municipality_id=closure.municipality_id,
-            provider_ids=[provider.pk for provider, _ in billed],
-            month=closure.month,
-        )
-        reversed_counts = _reversals_link(closure, invoices)
-        _step_check(invoices, billed, links, reversed_counts)
+        _lines_create(closure, invoices)
+        _step_check(invoices)
         in_advance = _providers_with_advances(
             closure, [invoice.provider_id for invoice in invoices]
         )
@@ -290,37 +313,37 @@ def providers_invoices_issue(
     return invoices
 
 
-def _step_check(
-    invoices: list[Invoice],
-    billed: list[tuple[Provider, list[_LineFigures]]],
-    links: tuple[int, dict[int, close_sql.LineSums]],
-    reversed_counts: dict[int, int],
-) -> None:
-    """Read the step's lines back and check them against what was linked: every link on a
-    line of the step, as many links as the lines' counts say, then each invoice on its own
-    (`_totals_check`); MonthCloseError rolls the whole step back."""
-    linked_count, linked = links
-    lines: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-    for invoice_id, pk, lessons, certificate, parent in InvoiceLine.objects.filter(
-        invoice__in=invoices
-    ).values_list("invoice_id", "pk", "lessons_attended", "certificate_amount", "parent_amount"):
-        lines[invoice_id].append((pk, lessons, certificate, parent))
-    line_ids = {line[0] for invoice_lines in lines.values() for line in invoice_lines}
-    if linked_count != sum(sums.charges for sums in linked.values()) or set(linked) - line_ids:
-        raise MonthCloseError(
-            "Суммы счетов не сошлись при проверке: начисления привязаны не к тем строкам; "
-            "счета не выставлены. Повторите закрытие месяца — оно продолжится с этого места."
+def _step_check(invoices: list[Invoice]) -> None:
+    """Sum the step's lines in the database: each invoice must be what its lines add up to, to
+    the kopeck, with a line at least — the invoice from its provider's totals, the lines from
+    the charges contract by contract, two sums of the same money by different roads — or
+    MonthCloseError rolls the whole step back. The lines bill their charges by rule
+    (`InvoiceLine`), so this is the whole of linking them."""
+    in_lines = {
+        invoice_id: (lessons, certificate, parent)
+        for invoice_id, lessons, certificate, parent in InvoiceLine.objects.filter(
+            invoice__in=invoices
         )
-    taken = _reversals_summed([invoice.pk for invoice in invoices])
-    for invoice, (_, figures) in zip(invoices, billed, strict=True):
-        _totals_check(
-            invoice,
-            figures,
-            reversed_counts.get(invoice.pk, 0),
-            linked,
-            lines[invoice.pk],
-            taken,
+        .order_by()
+        .values("invoice_id")
+        .annotate(
+            lessons=Sum("lessons_attended"),
+            certificate=Sum("certificate_amount"),
+            parent=Sum("parent_amount"),
         )
+        .values_list("invoice_id", "lessons", "certificate", "parent")
+    }
+    for invoice in invoices:
+        if in_lines.get(invoice.pk) != (
+            invoice.lessons,
+            invoice.certificate_amount,
+            invoice.parent_amount,
+        ):
+            raise MonthCloseError(
+                f"Суммы счёта поставщику «{invoice.provider.short_name}» не сошлись при "
+                "проверке; счёт не выставлен. Повторите закрытие месяца — оно продолжится "
+                "с этого поставщика."
+            )
 
 
 def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> set[int]:
@@ -337,10 +360,10 @@ def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> 
 
 
 def _invoices_create(
-    closure: MonthClosure, billed: list[tuple[Provider, list[_LineFigures]]]
+    closure: MonthClosure, billed: list[tuple[Provider, ProviderTotals]]
 ) -> list[Invoice]:
-    """The step's invoices, numbered in provider order, and their lines (`close_sql.lines_insert`),
-    two INSERTs."""
+    """The step's invoices for their providers' totals, numbered in provider order: one
+    INSERT."""
     issued_on = timezone.localdate()
     # Numbers are gap-free per series, payer and year: taken in this transaction, they are
     # rolled back with it if the step fails.
@@ -355,49 +378,78 @@ def _invoices_create(
             number=number,
             act_number=act_number,
             issued_on=issued_on,
-            lessons=sum(f.lessons for f in figures),
-            certificate_amount=sum(f.certificate for f in figures),
-            parent_amount=sum(f.parent for f in figures),
+            lessons=totals.lessons,
+            certificate_amount=totals.certificate,
+            parent_amount=totals.parent,
         )
-        for (provider, figures), number, act_number in zip(
-            billed, numbers, act_numbers, strict=True
-        )
+        for (provider, totals), number, act_number in zip(billed, numbers, act_numbers, strict=True)
     )
+    return invoices
+
+
+def _lines_create(closure: MonthClosure, invoices: list[Invoice]) -> None:
+    """The invoices' lines, summed from the charges contract by contract: on PostgreSQL by one
+    statement in the database (`close_sql.lines_build`: a region's close sums 1.5 million
+    charges into 150,000 lines, and carrying them through Python cost more than summing
+    them); elsewhere here, with the ORM (`_lines_in_python`), which states the same rule
+    (`tests/test_close_sql.py` holds the two equal)."""
+    if connection.vendor == "postgresql":
+        close_sql.lines_build(
+            invoice_ids=[invoice.pk for invoice in invoices],
+            provider_ids=[invoice.provider_id for invoice in invoices],
+            municipality_id=closure.municipality_id,
+            month=closure.month,
+            month_end=_month_end(closure.month),
+        )
+    else:
+        _lines_in_python(closure, invoices)
+
+
+def _lines_in_python(closure: MonthClosure, invoices: list[Invoice]) -> None:
+    """The invoices' lines summed by the ORM (`line_figures`), their contracts copied and
+    their planned lessons counted here, inserted in one go (`close_sql.lines_insert`)."""
+    figures = line_figures(closure, [invoice.provider_id for invoice in invoices])
+    billed = [(invoice, figures.get(invoice.provider_id, [])) for invoice in invoices]
     # Rows, not model instances: a region's close copies tens of thousands of contracts into
     # its lines, and building the contract, application, child, group and program of each
-    # cost more than the statement.
-    contract_ids = sorted({f.contract_id for _, figures in billed for f in figures})
+    # cost more than the statement. Read by the step's providers and the payer, not by the
+    # lines' tens of thousands of ids: one statement, and the join the database does anyway.
+    wanted = {f.contract_id for _, lines in billed for f in lines}
     contracts: dict[int, _ContractCopy] = {}
-    for start in range(0, len(contract_ids), 5000):  # within any database's parameter limit
-        for row in Contract.objects.filter(pk__in=contract_ids[start : start + 5000]).values_list(
-            "pk",
-            "number",
-            "start_date",
-            "end_date",
-            "terminated_on",
-            "application__group_id",
-            "application__group__name",
-            "application__group__program__title",
-            "application__child__last_name",
-            "application__child__first_name",
-            "application__child__patronymic",
-        ):
-            contracts[row[0]] = _ContractCopy(
-                number=row[1],
-                start_date=row[2],
-                end_date=row[3],
-                terminated_on=row[4],
-                group_id=row[5],
-                group_name=row[6],
-                program_title=row[7],
-                child_initials=initials_name(row[8], row[9], row[10]),
-            )
+    for row in Contract.objects.filter(
+        certificate__municipality_id=closure.municipality_id,
+        application__group__program__provider_id__in=[invoice.provider_id for invoice in invoices],
+    ).values_list(
+        "pk",
+        "number",
+        "start_date",
+        "end_date",
+        "terminated_on",
+        "application__group_id",
+        "application__group__name",
+        "application__group__program__title",
+        "application__child__last_name",
+        "application__child__first_name",
+        "application__child__patronymic",
+    ):
+        if row[0] not in wanted:
+            continue
+        contracts[row[0]] = _ContractCopy(
+            number=row[1],
+            start_date=row[2],
+            end_date=row[3],
+            terminated_on=row[4],
+            group_id=row[5],
+            group_name=row[6],
+            program_title=row[7],
+            child_initials=initials_name(row[8], row[9], row[10]),
+        )
     planned = _lessons_planned(
         closure,
         {
             f.contract_id: contracts[f.contract_id]
-            for _, figures in billed
-            for f in figures
+            for _, lines in billed
+            for f in lines
             if f.corrects_month is None
         },
     )
@@ -416,96 +468,10 @@ def _invoices_create(
                 certificate_amount=f.certificate,
                 parent_amount=f.parent,
             )
-            for invoice, (_, figures) in zip(invoices, billed, strict=True)
-            for f in figures
+            for invoice, lines in billed
+            for f in lines
         ]
     )
-    return invoices
-
-
-def _reversals_link(closure: MonthClosure, invoices: list[Invoice]) -> dict[int, int]:
-    """Link the billed charges taken back since (rare: a mark undone after its month closed) to
-    the correction lines of the months they were billed in; how many were linked, by invoice.
-    One without its line is left unlinked, as the set-based link leaves a charge: the counts
-    then differ and the step is refused."""
-    invoice_of = {invoice.provider_id: invoice.pk for invoice in invoices}
-    line_ids = {
-        (invoice_id, contract_id, corrects): (pk, invoice_id)
-        for pk, invoice_id, contract_id, corrects in InvoiceLine.objects.filter(
-            invoice_id__in=invoice_of.values(), corrects_month__isnull=False
-        ).values_list("pk", "invoice_id", "contract_id", "corrects_month")
-    }
-    if not line_ids:
-        return {}
-    links = [
-        line_ids[(invoice_of[provider_id], contract_id, billed_month)] + (pk,)
-        for pk, provider_id, contract_id, billed_month in _unbilled_reversals(closure)
-        .filter(**{f"{PROVIDER}__in": list(invoice_of)})
-        .order_by("pk")
-        .values_list("pk", PROVIDER, "contract_id", "billed_month")
-        if (invoice_of[provider_id], contract_id, billed_month) in line_ids
-    ]
-    InvoicedReversal.objects.bulk_create(
-        InvoicedReversal(line_id=line_id, charge_id=charge_id) for line_id, _, charge_id in links
-    )
-    counts: dict[int, int] = defaultdict(int)
-    for _, invoice_id, _ in links:
-        counts[invoice_id] += 1
-    return dict(counts)
-
-
-def _reversals_summed(invoice_ids: list[int]) -> dict[int, close_sql.LineSums]:
-    """The billed charges taken back that are linked to the invoices' lines, summed per line."""
-    return {
-        row["line_id"]: close_sql.LineSums(
-            row["lessons"], row["certificate"], row["parent"], row["n"]
-        )
-        for row in InvoicedReversal.objects.filter(line__invoice_id__in=invoice_ids)
-        .order_by()
-        .values("line_id")
-        .annotate(
-            lessons=Count("charge__lesson"),
-            certificate=Sum("charge__certificate_amount"),
-            parent=Sum("charge__parent_amount"),
-            n=Count("pk"),
-        )
-    }
-
-
-def _totals_check(
-    invoice: Invoice,
-    figures: list[_LineFigures],
-    reversed_count: int,
-    linked: dict[int, close_sql.LineSums],
-    lines: list[tuple[int, int, int, int]],
-    taken: dict[int, close_sql.LineSums],
-) -> None:
-    """Sum what was linked again: each line's figures must be what the charges linked to it
-    (less the reversals) add up to, the lines must add up to the invoice, and as many charges
-    and reversals must have been linked to its lines as they were summed from — to the
-    kopeck, or the step is rolled back."""
-    nothing = close_sql.LineSums(0, 0, 0)
-    each_line_adds_up = all(
-        (
-            linked.get(pk, nothing).lessons - taken.get(pk, nothing).lessons,
-            linked.get(pk, nothing).certificate - taken.get(pk, nothing).certificate,
-            linked.get(pk, nothing).parent - taken.get(pk, nothing).parent,
-        )
-        == (lessons, certificate, parent)
-        for pk, lessons, certificate, parent in lines
-    )
-    in_lines = tuple(sum(line[i] for line in lines) for i in (1, 2, 3))
-    expected = (invoice.lessons, invoice.certificate_amount, invoice.parent_amount)
-    counts = (
-        sum(linked.get(line[0], nothing).charges for line in lines),
-        reversed_count,
-    )
-    summed_from = (sum(f.charges for f in figures), sum(f.reversals for f in figures))
-    if not each_line_adds_up or in_lines != expected or counts != summed_from:
-        raise MonthCloseError(
-            f"Суммы счёта поставщику «{invoice.provider.short_name}» не сошлись при проверке; "
-            "счёт не выставлен. Повторите закрытие месяца — оно продолжится с этого поставщика."
-        )
 
 
 def _lessons_planned(closure: MonthClosure, contracts: dict[int, _ContractCopy]) -> dict[int, int]:

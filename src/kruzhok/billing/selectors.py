@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from kruzhok.billing.invoice_read import invoice_documents_prefetch
 from kruzhok.billing.models import (
     Advance,
     Invoice,
+    InvoiceLine,
     InvoicePayment,
     InvoiceStatus,
     MonthClosure,
@@ -103,6 +104,32 @@ def withdrawal_closed_month_message(contract: Contract, on: datetime.date) -> st
     return (
         f"Месяц {month_name(last_closed)} уже закрыт: счета за него выставлены. "
         f"Отчислить можно с {first_open:%d.%m.%Y} или позже."
+    )
+
+
+def line_charges(*, line: InvoiceLine) -> QuerySet[Charge]:
+    """The charges an invoice line bills, by the rule of `InvoiceLine`: its contract's charges
+    billed in its close's month for the month it names, that were not taken back before the
+    close (one taken back after it is billed here and billed back on a later correction
+    line, `line_reversals`)."""
+    month = line.invoice.closure.month
+    return Charge.objects.filter(
+        Q(reversed_at=None) | Q(reversal_billed_month__isnull=False),
+        contract_id=line.contract_id,
+        billed_month=month,
+        for_month=line.corrects_month or month,
+    )
+
+
+def line_reversals(*, line: InvoiceLine) -> QuerySet[Charge]:
+    """The billed charges a correction line bills back: its contract's charges billed in the
+    month it corrects and taken back since, their reversal billed in its close's month."""
+    if line.corrects_month is None:
+        return Charge.objects.none()
+    return Charge.objects.filter(
+        contract_id=line.contract_id,
+        billed_month=line.corrects_month,
+        reversal_billed_month=line.invoice.closure.month,
     )
 
 

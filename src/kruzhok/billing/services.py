@@ -6,6 +6,7 @@ from kruzhok.billing.month_close import (
     month_close,
     month_close_run,
     month_close_start,
+    month_hold_open,
     month_is_closed,
 )
 from kruzhok.billing.provider_invoice import MonthCloseError, provider_invoice_issue
@@ -15,6 +16,7 @@ __all__ = [
     "month_close",
     "month_close_run",
     "month_close_start",
+    "month_hold_open",
     "month_is_closed",
     "provider_invoice_issue",
 ]

@@ -1,19 +1,22 @@
-"""The month close's hand-written link (`billing.close_sql`) held equal to the ORM: the links it
-makes are the ones the model's own rule gives (each unbilled charge to the line of its contract
-and month, a late mark to the correction line of its month), and the sums it returns are what
-the ORM reads back from the links. On PostgreSQL that is the data-modifying CTE; on SQLite the
-plain INSERT … SELECT."""
+"""The month close's lines and their rule: a line bills its contract's charges of its month by
+rule (`billing.selectors.line_charges`, `line_reversals`), so every charge the close sums is on
+exactly one line and each line is what its charges add up to; the hand-written lines insert
+(`billing.close_sql.lines_insert`) stores each value as the ORM reads it; and the month's
+freeze (`close_sql.month_lock`) makes a close wait for a mark that holds its month open."""
 
-import dataclasses
 import datetime
+import threading
+import time
 
 import pytest
+from django.db import connection, transaction
 
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.billing import close_sql
 from kruzhok.billing import provider_invoice as provider_invoice_module
-from kruzhok.billing.models import Invoice, InvoicedCharge, InvoiceLine
-from kruzhok.billing.month_close import month_close
+from kruzhok.billing.models import Invoice, InvoiceLine, MonthClosure
+from kruzhok.billing.month_close import month_close, month_close_start, month_hold_open
+from kruzhok.billing.selectors import line_charges, line_reversals
 from kruzhok.billing.tests.test_month_close import OCTOBER, _at, _lesson, _october
 from kruzhok.enrollment.models import Charge
 
@@ -22,7 +25,7 @@ NOVEMBER = datetime.date(2026, 11, 1)
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("providers_per_step", [1, 100], ids=["a step each", "one step"])
-def test_the_set_based_link_makes_the_orms_links_and_sums(
+def test_each_charge_is_on_one_line_and_each_line_is_its_charges(
     time_machine, monkeypatch, providers_per_step
 ):
     monkeypatch.setattr(provider_invoice_module, "PROVIDERS_PER_STEP", providers_per_step)
@@ -30,13 +33,21 @@ def test_the_set_based_link_makes_the_orms_links_and_sums(
     month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
     artyom = contracts["artyom"]
     time_machine.move_to(_at(5, month=11, hour=19), tick=False)
-    # A late mark of October (a correction line) and two lessons of November's own.
+    # A late mark of October (a correction line), a billed October lesson taken back (billed
+    # back on the same correction line), and lessons of November's own.
     attendance_mark(
         actor=world.teacher,
         lesson=_lesson(world.group, 22),
         contract=artyom,
         present=True,
         reason="Журнал заполнен по бумажному",
+    )
+    attendance_mark(
+        actor=world.teacher,
+        lesson=_lesson(world.group, 15),
+        contract=artyom,
+        present=False,
+        reason="Отметили по ошибке",
     )
     for who in ("artyom", "vera", "other"):
         contract = contracts[who]
@@ -48,36 +59,104 @@ def test_the_set_based_link_makes_the_orms_links_and_sums(
                 contract=contract,
                 present=True,
             )
-    returned: list[tuple[int, dict[int, close_sql.LineSums]]] = []
-    real = close_sql.charges_link
-
-    def recorded(**kwargs):
-        result = real(**kwargs)
-        returned.append(result)
-        return result
-
-    monkeypatch.setattr(provider_invoice_module.close_sql, "charges_link", recorded)
     time_machine.move_to(_at(2, month=12, hour=12), tick=False)
     month_close(actor=operator, municipality=world.municipality, month=NOVEMBER)
 
-    invoices = list(Invoice.objects.filter(closure__month=NOVEMBER).order_by("provider_id"))
+    lines = list(InvoiceLine.objects.select_related("invoice__closure"))
+    assert len({line.invoice_id for line in lines if line.invoice.closure.month == NOVEMBER}) == 2
+    on_lines: list[int] = []
+    for line in lines:
+        charges, reversals = line_charges(line=line), line_reversals(line=line)
+        on_lines += charges.values_list("pk", flat=True)
+        summed = [
+            sum(getattr(c, field) for c in charges) - sum(getattr(c, field) for c in reversals)
+            for field in ("certificate_amount", "parent_amount")
+        ]
+        lessons = charges.count() - reversals.count()
+        assert (line.lessons_attended, line.certificate_amount, line.parent_amount) == (
+            lessons,
+            *summed,
+        ), line
+    assert sorted(on_lines) == sorted(
+        Charge.objects.filter(billed_month__in=[OCTOBER, NOVEMBER])
+        .exclude(reversed_at__isnull=False, reversal_billed_month=None)
+        .values_list("pk", flat=True)
+    )
+    correction = InvoiceLine.objects.get(contract=artyom, corrects_month=OCTOBER)
+    assert line_reversals(line=correction).count() == 1  # the 15th, taken back
+    assert line_charges(line=correction).count() == 1  # the 22nd, marked late
+
+
+_LINE_VALUES = (
+    "invoice_id",
+    "contract_id",
+    "contract_number",
+    "child_initials",
+    "program_title",
+    "group_name",
+    "corrects_month",
+    "lessons_planned",
+    "lessons_attended",
+    "certificate_amount",
+    "parent_amount",
+)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_statement_builds_the_lines_the_orm_builds(time_machine):
+    """November's close on PostgreSQL builds its lines by one statement (`lines_build`); built
+    again by the ORM's road (`_lines_in_python`, SQLite's), they are the same, value by value:
+    the month's own lines with their planned lessons (a contract that ended mid-month, a
+    cancelled lesson), a correction line with a late mark and a billed lesson taken back, a
+    child without a patronymic, and two providers."""
+    world, operator, contracts = _october(time_machine, second_provider=True)
+    month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    artyom = contracts["artyom"]
+    child = artyom.application.child
+    child.patronymic = ""
+    child.save(update_fields=["patronymic"])
+    time_machine.move_to(_at(5, month=11, hour=19), tick=False)
+    attendance_mark(
+        actor=world.teacher,
+        lesson=_lesson(world.group, 22),
+        contract=artyom,
+        present=True,
+        reason="Журнал заполнен по бумажному",
+    )
+    attendance_mark(
+        actor=world.teacher,
+        lesson=_lesson(world.group, 15),
+        contract=artyom,
+        present=False,
+        reason="Отметили по ошибке",
+    )
+    for who in ("artyom", "other"):
+        contract = contracts[who]
+        lesson = contract.application.group.lessons.filter(date=datetime.date(2026, 11, 3))
+        if lesson.exists():
+            attendance_mark(
+                actor=contract.application.group.teacher,
+                lesson=lesson.get(),
+                contract=contract,
+                present=True,
+            )
+    time_machine.move_to(_at(2, month=12, hour=12), tick=False)
+    closure = month_close(
+        actor=operator, municipality=world.municipality, month=NOVEMBER, documents=False
+    )
+    invoices = list(Invoice.objects.filter(closure=closure).order_by("pk"))
     assert len(invoices) == 2
-    assert len(returned) == (2 if providers_per_step == 1 else 1)
-    expected = {
-        charge.pk: (charge.contract_id, None if charge.for_month == NOVEMBER else charge.for_month)
-        for charge in Charge.objects.filter(billed_month=NOVEMBER, reversed_at=None)
-    }
-    linked = {
-        link.charge_id: (link.line.contract_id, link.line.corrects_month)
-        for link in InvoicedCharge.objects.filter(line__invoice__in=invoices).select_related("line")
-    }
-    assert linked == expected
-    assert any(corrects == OCTOBER for _, corrects in linked.values())
-    # What each statement returned is what the ORM reads back from its links.
-    assert sum(count for count, _ in returned) == len(linked)
-    everything = close_sql.linked_sums(invoice_ids=[invoice.pk for invoice in invoices])
-    assert {line: sums for _, step in returned for line, sums in step.items()} == everything
-    assert sum(sums.charges for sums in everything.values()) == len(linked)
+    lines = InvoiceLine.objects.filter(invoice__in=invoices).order_by(
+        "invoice_id", "contract_id", "corrects_month"
+    )
+    by_statement = list(lines.values_list(*_LINE_VALUES))
+    assert any(row[6] == OCTOBER for row in by_statement)  # a correction line
+    assert any(row[3] == "Соколов А." for row in by_statement)  # no patronymic
+    assert any(row[7] > 0 for row in by_statement)  # lessons planned counted
+    lines.delete()
+    provider_invoice_module._lines_in_python(closure, invoices)
+    assert list(lines.values_list(*_LINE_VALUES)) == by_statement
 
 
 @pytest.mark.django_db
@@ -131,4 +210,44 @@ def test_the_lines_insert_stores_each_value_as_the_orm_reads_it(time_machine):
             "parent_amount",
         )
     )
-    assert stored == [dataclasses.astuple(row) for row in reversed(rows)]
+    assert stored == [tuple(row) for row in reversed(rows)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_close_waits_for_the_mark_holding_its_month_open_and_later_marks_see_it(time_machine):
+    """A mark that read November as open bills it before November's close begins: the close's
+    batch waits for the mark's commit, and a mark after the batch finds November closing."""
+    world, operator, _ = _october(time_machine)
+    time_machine.move_to(_at(2, month=12, hour=12), tick=False)
+    held, committed = threading.Event(), []
+
+    def mark_in_flight() -> None:
+        try:
+            with transaction.atomic():
+                month = month_hold_open(
+                    municipality_id=world.municipality.pk, day=datetime.date(2026, 11, 17)
+                )
+                assert month == NOVEMBER
+                held.set()
+                time.sleep(1)
+                committed.append(time.monotonic())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=mark_in_flight)
+    thread.start()
+    assert held.wait(10)
+    month_close_start(
+        actor=operator, municipality=world.municipality, month=NOVEMBER, in_background=False
+    )
+    started = time.monotonic()
+    thread.join(10)
+    assert committed and started >= committed[0]  # the batch waited for the mark
+    assert MonthClosure.objects.filter(month=NOVEMBER).exists()
+    with transaction.atomic():
+        # Later marks of November bill the first month still open.
+        assert month_hold_open(
+            municipality_id=world.municipality.pk, day=datetime.date(2026, 11, 17)
+        ) == datetime.date(2026, 12, 1)
+    assert not Invoice.objects.filter(closure__month=NOVEMBER).exists()  # only begun

@@ -29,7 +29,6 @@ from kruzhok.billing import month_close as month_close_module
 from kruzhok.billing import provider_invoice as provider_invoice_module
 from kruzhok.billing.models import (
     Invoice,
-    InvoicedCharge,
     InvoiceLine,
     MonthClosure,
     MonthClosureStatus,
@@ -40,6 +39,7 @@ from kruzhok.billing.month_close import (
     month_close_run,
     month_close_start,
 )
+from kruzhok.billing.selectors import line_charges, line_reversals
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.common.models import Municipality, NumberSequence
@@ -57,6 +57,19 @@ from kruzhok.enrollment.tests.world import (
 )
 
 OCTOBER = datetime.date(2026, 10, 1)
+
+
+def _billed() -> list[int]:
+    """The charges the invoices' lines bill by rule (`billing.selectors.line_charges`), each
+    on one line only."""
+    billed = [
+        pk
+        for line in InvoiceLine.objects.select_related("invoice__closure")
+        for pk in line_charges(line=line).values_list("pk", flat=True)
+    ]
+    assert len(billed) == len(set(billed)), "a charge is on two lines"
+    return billed
+
 
 # These marks are made weeks after their lessons: a late mark says why.
 LATE = "Отметка задним числом"
@@ -148,7 +161,7 @@ def test_closing_october_bills_the_provider_to_the_kopeck(time_machine):
     assert artyom.child_initials == "Соколов А. И."
     assert (vera.lessons_planned, vera.lessons_attended) == (2, 2)
     assert (vera.certificate_amount, vera.parent_amount) == (476_19, 123_81)
-    assert InvoicedCharge.objects.count() == Charge.objects.filter(reversed_at=None).count() == 5
+    assert len(_billed()) == Charge.objects.filter(reversed_at=None).count() == 5
     # The invoice, the act and the lines are rendered and stored in the provider's step.
     assert sorted(invoice.documents.values_list("kind", flat=True)) == [
         "act_pdf",
@@ -167,7 +180,7 @@ def test_closing_again_changes_nothing(time_machine):
     closure = MonthClosure.objects.get()
     month_close_run(closure_id=closure.pk)  # the worker retrying a finished close
     assert Invoice.objects.count() == 1
-    assert InvoicedCharge.objects.count() == 5
+    assert len(_billed()) == 5
     assert NumberSequence.objects.get(name=f"invoice:{world.municipality.pk}-2026").last_value == 1
 
 
@@ -175,16 +188,16 @@ def test_closing_again_changes_nothing(time_machine):
 def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_machine, monkeypatch):
     monkeypatch.setattr(provider_invoice_module, "PROVIDERS_PER_STEP", 1)
     world, operator, contracts = _october(time_machine, second_provider=True)
-    real = provider_invoice_module._totals_check
+    real = provider_invoice_module._step_check
     calls = []
 
-    def fails_for_the_second_provider(invoice, *figures):
-        calls.append(invoice.provider_id)
+    def fails_for_the_second_provider(invoices):
+        calls.extend(invoice.provider_id for invoice in invoices)
         if len(calls) == 2:
             raise RuntimeError("the worker was killed")
-        real(invoice, *figures)
+        real(invoices)
 
-    monkeypatch.setattr(provider_invoice_module, "_totals_check", fails_for_the_second_provider)
+    monkeypatch.setattr(provider_invoice_module, "_step_check", fails_for_the_second_provider)
     with pytest.raises(RuntimeError):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
     closure = MonthClosure.objects.get()
@@ -193,7 +206,7 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     assert Invoice.objects.count() == 1
     first = Invoice.objects.get()
 
-    monkeypatch.setattr(provider_invoice_module, "_totals_check", real)
+    monkeypatch.setattr(provider_invoice_module, "_step_check", real)
     month_close_start(actor=operator, municipality=world.municipality, month=OCTOBER)  # joins
     closure = month_close_run(closure_id=closure.pk)
 
@@ -205,7 +218,7 @@ def test_a_failure_midway_leaves_whole_providers_and_the_close_resumes(time_mach
     other = invoices[1]
     assert other.provider == contracts["other"].application.group.program.provider
     assert other.lessons == 1
-    assert InvoicedCharge.objects.count() == 6
+    assert len(_billed()) == 6
 
 
 @pytest.mark.django_db
@@ -214,29 +227,28 @@ def test_a_failure_inside_a_step_of_many_providers_bills_none_of_them_and_the_cl
 ):
     world, operator, contracts = _october(time_machine, second_provider=True)
     assert provider_invoice_module.PROVIDERS_PER_STEP >= 2  # both providers in one step
-    real = provider_invoice_module._totals_check
+    real = provider_invoice_module._step_check
     calls = []
 
-    def killed_at_the_second_provider(invoice, *figures):
-        calls.append(invoice.provider_id)
-        if len(calls) == 2:
-            raise RuntimeError("the worker was killed")
-        real(invoice, *figures)
+    def killed_after_both_invoices(invoices):
+        calls.extend(invoice.provider_id for invoice in invoices)
+        real(invoices)
+        raise RuntimeError("the worker was killed")
 
-    monkeypatch.setattr(provider_invoice_module, "_totals_check", killed_at_the_second_provider)
+    monkeypatch.setattr(provider_invoice_module, "_step_check", killed_after_both_invoices)
     with pytest.raises(RuntimeError):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
-    # The first provider's invoice was made, linked and checked in the step: it is rolled
-    # back with the second's, and so are its numbers.
+    # Both invoices were made and checked in the step: they are rolled back together, and so
+    # are their numbers.
     assert len(calls) == 2
     closure = MonthClosure.objects.get()
     assert closure.status == MonthClosureStatus.RUNNING
     assert (closure.providers_total, closure.providers_done) == (2, 0)
     assert not Invoice.objects.exists()
-    assert not InvoicedCharge.objects.exists()
+    assert not _billed()
     assert not NumberSequence.objects.filter(last_value__gt=0, name__startswith="invoice:").exists()
 
-    monkeypatch.setattr(provider_invoice_module, "_totals_check", real)
+    monkeypatch.setattr(provider_invoice_module, "_step_check", real)
     closure = month_close_run(closure_id=closure.pk)
     month_close_run(closure_id=closure.pk)  # the worker retrying: nothing twice
 
@@ -251,7 +263,7 @@ def test_a_failure_inside_a_step_of_many_providers_bills_none_of_them_and_the_cl
         714_28 + 476_19,
         other_charge.certificate_amount,
     ]
-    assert InvoicedCharge.objects.count() == Charge.objects.filter(reversed_at=None).count() == 6
+    assert len(_billed()) == Charge.objects.filter(reversed_at=None).count() == 6
     assert all(result.ok for result in ledger_audit())
 
 
@@ -261,16 +273,16 @@ def test_a_provider_whose_figures_changed_is_billed_alone_and_the_rest_of_its_st
 ):
     world, operator, contracts = _october(time_machine, second_provider=True)
     other = contracts["other"].application.group.program.provider
-    real = month_close_module.line_figures
+    real = month_close_module.provider_totals
 
     def read_before_a_late_change(*args):
-        # The run's one read before the steps: the other provider's line as it was before a
-        # change (a kopeck more); the steps read under the lock see the truth.
-        figures = real(*args)
-        figures[other.pk][0].parent += 1
-        return figures
+        # The run's one read before the steps: the other provider's totals as they were
+        # before a change (a kopeck more); the steps read under the lock see the truth.
+        totals = real(*args)
+        totals[other.pk] = totals[other.pk]._replace(parent=totals[other.pk].parent + 1)
+        return totals
 
-    monkeypatch.setattr(month_close_module, "line_figures", read_before_a_late_change)
+    monkeypatch.setattr(month_close_module, "provider_totals", read_before_a_late_change)
     closure = month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
 
     assert closure.status == MonthClosureStatus.CLOSED
@@ -290,21 +302,22 @@ def test_the_operator_continues_a_close_whose_worker_stopped(
     time_machine, monkeypatch, client, django_capture_on_commit_callbacks
 ):
     world, operator, _ = _october(time_machine, second_provider=True)
-    real = provider_invoice_module._totals_check
+    monkeypatch.setattr(provider_invoice_module, "PROVIDERS_PER_STEP", 1)
+    real = provider_invoice_module._step_check
     calls = []
 
-    def worker_killed_at_the_second_provider(invoice, *figures):
-        calls.append(invoice.provider_id)
+    def worker_killed_at_the_second_provider(invoices):
+        calls.extend(invoice.provider_id for invoice in invoices)
         if len(calls) == 2:
             raise RuntimeError("the worker was killed")
-        real(invoice, *figures)
+        real(invoices)
 
     monkeypatch.setattr(
-        provider_invoice_module, "_totals_check", worker_killed_at_the_second_provider
+        provider_invoice_module, "_step_check", worker_killed_at_the_second_provider
     )
     with pytest.raises(RuntimeError):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
-    monkeypatch.setattr(provider_invoice_module, "_totals_check", real)
+    monkeypatch.setattr(provider_invoice_module, "_step_check", real)
     closure = MonthClosure.objects.get()
     url = reverse("billing:month_close_continue", args=[closure.pk])
 
@@ -331,44 +344,48 @@ def test_the_operator_continues_a_close_whose_worker_stopped(
 
 def _a_kopeck_off(real):
     def summed_wrong(*args):
-        figures = real(*args)
-        for lines in figures.values():
-            lines[0].certificate += 1
-        return figures
+        totals = real(*args)
+        return {
+            provider: sums._replace(certificate=sums.certificate + 1)
+            for provider, sums in totals.items()
+        }
 
     return summed_wrong
 
 
-def _one_link_short(real):
-    def linked_short(**kwargs):
-        count, sums = real(**kwargs)
-        return count - 1, sums
+def _one_line_stored_wrong(real):
+    def stored_wrong(closure, invoices):
+        real(closure, invoices)
+        line = InvoiceLine.objects.filter(invoice__in=invoices).order_by("pk").first()
+        InvoiceLine.objects.filter(pk=line.pk).update(
+            certificate_amount=line.certificate_amount + 1
+        )
 
-    return linked_short
+    return stored_wrong
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("target", "fault"),
-    [("line_figures", _a_kopeck_off), ("charges_link", _one_link_short)],
-    ids=["a line a kopeck off", "a charge not linked"],
+    [("provider_totals", _a_kopeck_off), ("_lines_create", _one_line_stored_wrong)],
+    ids=["a provider summed a kopeck off", "a line stored a kopeck off"],
 )
 def test_a_provider_whose_totals_do_not_add_up_gets_no_invoice(
     time_machine, monkeypatch, target, fault
 ):
     world, operator, _ = _october(time_machine)
-    # The run reads every provider's figures through month_close; the step re-reads its own.
+    # The run reads every provider's totals through month_close; the step re-reads its own.
     modules = (
         [month_close_module, provider_invoice_module]
-        if target == "line_figures"
-        else [provider_invoice_module.close_sql]
+        if target == "provider_totals"
+        else [provider_invoice_module]
     )
     for module in modules:
         monkeypatch.setattr(module, target, fault(getattr(module, target)))
     with pytest.raises(MonthCloseError, match="не сошлись"):
         month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
     assert not Invoice.objects.exists()
-    assert not InvoicedCharge.objects.exists()
+    assert not _billed()
     assert MonthClosure.objects.get().status == MonthClosureStatus.RUNNING
 
 
@@ -387,7 +404,7 @@ def test_only_the_months_charges_of_the_municipalitys_certificates_are_billed(ti
     time_machine.move_to(_at(5, month=11, hour=12), tick=False)
     month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
     assert Invoice.objects.get().lessons == 5
-    assert Charge.objects.filter(invoiced__isnull=True).count() == 1
+    assert Charge.objects.exclude(pk__in=_billed()).count() == 1
 
 
 @pytest.mark.django_db
@@ -478,7 +495,7 @@ def test_two_operators_pressing_at_once_get_one_close(time_machine):
     assert MonthClosure.objects.count() == 1
     assert MonthClosure.objects.get().status == MonthClosureStatus.CLOSED
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2]
-    assert InvoicedCharge.objects.count() == 6
+    assert len(_billed()) == 6
     with transaction.atomic():
         assert all(result.ok for result in ledger_audit())
 
@@ -554,7 +571,7 @@ def test_corrections_after_a_close_go_on_the_next_invoice_and_the_closed_one_nev
         23_810,
         6_190,
     )
-    assert correction.charges.count() == 1 and correction.reversals.count() == 1
+    assert line_charges(line=correction).count() == line_reversals(line=correction).count() == 1
     assert all(result.ok for result in ledger_audit())
 
 
