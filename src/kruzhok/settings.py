@@ -167,8 +167,12 @@ CACHES: dict[str, dict[str, Any]]
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, for which a Redis that is down is an empty cache: the
+            # pages render from the database meanwhile (common.redis_cache).
+            "BACKEND": "kruzhok.common.redis_cache.OutageAsMissRedisCache",
             "LOCATION": CACHE_URL,
+            # A Redis that hangs instead of refusing costs at most this per try.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             "KEY_PREFIX": "kruzhok",
             # Redis outlives a deployment: keys name the release, so that cards rendered by
             # the previous one are not served by this one.
