@@ -353,17 +353,33 @@ def monthly_average(amount: int, months: int) -> int:
 
 def group_course_cost(*, group: Group, today: datetime.date) -> CourseCost:
     """The cost of the rest of the group's course if a child started today (one query)."""
-    start = max(group.start_date, today)
-    planned = Lesson.objects.filter(group=group, date__gte=start, status=LessonStatus.PLANNED)
-    lessons = list(planned.values_list("date", "hours"))
-    hours = sum(h for _, h in lessons)
-    price = group.program.price_per_hour
-    return CourseCost(
-        start_date=start,
-        end_date=group.end_date,
-        lessons=len(lessons),
-        hours=hours,
-        price_per_hour=price,
-        total=price * hours,
-        months=len({(day.year, day.month) for day, _ in lessons}),
-    )
+    return group_course_costs(groups=[group], today=today)[group.pk]
+
+
+def group_course_costs(*, groups: "Sequence[Group]", today: datetime.date) -> dict[int, CourseCost]:
+    """group_course_cost of each of these groups, by group id, in one query (their programs
+    are read through `group.program`: load them with the groups)."""
+    starts = {group.pk: max(group.start_date, today) for group in groups}
+    planned: dict[int, list[tuple[datetime.date, int]]] = {pk: [] for pk in starts}
+    if starts:
+        rows = Lesson.objects.filter(
+            group_id__in=list(starts), date__gte=min(starts.values()), status=LessonStatus.PLANNED
+        ).values_list("group_id", "date", "hours")
+        for group_id, day, hours in rows:
+            if day >= starts[group_id]:
+                planned[group_id].append((day, hours))
+    costs = {}
+    for group in groups:
+        lessons = planned[group.pk]
+        hours = sum(h for _, h in lessons)
+        price = group.program.price_per_hour
+        costs[group.pk] = CourseCost(
+            start_date=starts[group.pk],
+            end_date=group.end_date,
+            lessons=len(lessons),
+            hours=hours,
+            price_per_hour=price,
+            total=price * hours,
+            months=len({(day.year, day.month) for day, _ in lessons}),
+        )
+    return costs

@@ -4,6 +4,7 @@ from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -11,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from kruzhok.accounts.models import User
 from kruzhok.catalog import cards, selectors
 from kruzhok.catalog.forms import CatalogFilterForm
+from kruzhok.catalog.program_page import program_page_read
 from kruzhok.common.etags import page_etag
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
@@ -66,20 +68,29 @@ def _revalidate_each_time(response: HttpResponse, etag: str) -> HttpResponse:
 @require_GET
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A published program: what, where, how much, its groups, and how to apply."""
-    program = selectors.program_get_published(pk=pk)
+    page = program_page_read(pk=pk, today=timezone.localdate())
     user = request.user
+    # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
+    # costs and enrolment included) is answered 304 before anything is rendered.
+    etag = None
+    if not user.is_authenticated and not get_messages(request):
+        etag = page_etag(request, content=page.shown())
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            return _revalidate_each_time(not_modified, etag)
     is_parent = False
     children: list[Child] = []
     if isinstance(user, User) and user.is_parent:
         is_parent = True
         children = list(child_list_for_guardian(user=user))
-    return render(
+    response = render(
         request,
         "catalog/program_detail.html",
         {
-            "program": program,
-            "groups": selectors.group_list_for_program(program=program),
+            "program": page.program,
+            "groups": page.groups,
             "is_parent": is_parent,
             "children": children,
         },
     )
+    return _revalidate_each_time(response, etag) if etag else response
