@@ -249,10 +249,29 @@ def program_list_for_cards(*, program_ids: list[int]) -> QuerySet[Program]:
 
 
 def program_get_published(*, pk: int) -> Program:
-    """A program visible in the catalogue, with its provider; Http404 for anything else."""
+    """A program visible in the catalogue, with its provider; Http404 for anything else.
+    Without the search documents, which nobody reads back (every column costs the ORM time on
+    the busiest pages)."""
     return get_object_or_404(
-        program_list_public().select_related("provider", "provider__municipality"), pk=pk
+        program_list_public().select_related("provider").defer("search_document", "title_document"),
+        pk=pk,
     )
+
+
+# What group_list_for_program leaves out of a teacher's row (User's columns but the name).
+TEACHER_UNSHOWN = (
+    "password",
+    "last_login",
+    "is_superuser",
+    "email",
+    "phone",
+    "municipality",
+    "role",
+    "email_confirmed_at",
+    "is_active",
+    "is_staff",
+    "date_joined",
+)
 
 
 def group_list_for_program(*, program: Program, include_finished: bool = False) -> QuerySet[Group]:
@@ -263,6 +282,8 @@ def group_list_for_program(*, program: Program, include_finished: bool = False) 
     groups = (
         Group.objects.filter(program=program)
         .select_related("teacher")
+        # A teacher is shown by name: not the rest of a person's row (password hash included).
+        .defer(*(f"teacher__{name}" for name in TEACHER_UNSHOWN))
         .prefetch_related(Prefetch("schedule", queryset=ScheduleSlot.objects.order_by("weekday")))
         .order_by("start_date", "name", "pk")
     )
