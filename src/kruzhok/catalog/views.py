@@ -6,12 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import cards, selectors
-from kruzhok.catalog.forms import CatalogFilterForm
+from kruzhok.catalog.forms import (
+    catalog_criteria,
+    catalog_filter_form,
+    catalog_search_arguments,
+)
 from kruzhok.catalog.program_page import program_page_read
 from kruzhok.common.etags import page_etag
 from kruzhok.families.models import Child
@@ -24,8 +29,9 @@ PAGE_SIZE = 20
 @vary_on_headers("HX-Request")
 def program_list(request: HttpRequest) -> HttpResponse:
     """The catalogue: filters and results; an htmx request gets the results alone."""
-    form = CatalogFilterForm(request.GET)
-    arguments = form.search_arguments()
+    arguments = catalog_search_arguments(request.GET)
+    # Drawn only when the filters' cached fragment is missing, or nothing was found.
+    form = SimpleLazyObject(lambda: catalog_filter_form(request.GET))
     # The matches are counted and paged once for a few seconds (see the selectors); the cards
     # are cached per program version, their seat badges read live (see cards.py).
     paginator = Paginator(range(selectors.program_search_total(**arguments)), PAGE_SIZE)
@@ -44,6 +50,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
             return _revalidate_each_time(not_modified, etag)
     context: dict[str, Any] = {
         "form": form,
+        "criteria": catalog_criteria(request.GET),
         "page": page,
         "cards": cards.program_cards(program_ids=program_ids, figures=figures),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
