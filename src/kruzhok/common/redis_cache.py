@@ -4,10 +4,10 @@ Everything the portal keeps in the cache can be made again (rendered cards and f
 search matches, ETag parts) or may be forgotten (the API's rate-limit counters): while Redis is
 down, or too slow to answer within its timeouts, every read is a miss, every write is dropped
 and an `incr` finds no key, so the pages render from the database and the API's limits let
-callers through. A warning is logged at most once a minute per process; after a failure the
-process leaves Redis alone for a few seconds, so that a Redis that hangs instead of refusing
-costs one timeout per process and not one per request. `/healthz` asks `reachable()`, which
-always tries, and reports the cache as unavailable.
+callers through. A warning is logged at most once a minute per process and server; after a
+failure the process leaves Redis alone for a few seconds, so that a Redis that hangs instead
+of refusing costs one timeout per process and not one per request. `/healthz` asks
+`reachable()`, which always tries, and reports the cache as unavailable.
 
 Only connection failures and timeouts are forgiven: any other Redis error (a wrong password, a
 full Redis refusing writes under `noeviction`) is a misconfiguration and still raises.
@@ -16,6 +16,7 @@ full Redis refusing writes under `noeviction`) is a misconfiguration and still r
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import partial
 from time import monotonic
 from typing import Any, TypeVar
@@ -37,17 +38,30 @@ WARN_EVERY_S = 60.0
 T = TypeVar("T")
 
 
+@dataclass
+class _Outage:
+    """A Redis server's last failure as this process saw it: Django makes a backend per alias
+    and per thread, and all of them share this (one warning a minute, one pause)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    skip_until: float = 0.0
+    warned_at: float = -WARN_EVERY_S
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
 class OutageAsMissRedisCache(RedisCache):
     """`django.core.cache.backends.redis.RedisCache` whose connection failures are misses."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._lock = threading.Lock()
-        self._skip_until = 0.0
-        self._warned_at = -WARN_EVERY_S
+        with _outages_lock:
+            self._outage = _outages.setdefault(server, _Outage())
 
     def _guarded(self, call: Callable[[], T], missed: T) -> T:
-        if monotonic() < self._skip_until:
+        if monotonic() < self._outage.skip_until:
             return missed
         try:
             return call()
@@ -56,12 +70,12 @@ class OutageAsMissRedisCache(RedisCache):
             return missed
 
     def _failed(self, error: Exception) -> None:
-        now = monotonic()
-        with self._lock:
-            self._skip_until = now + RETRY_AFTER_S
-            warn = now - self._warned_at >= WARN_EVERY_S
+        now, outage = monotonic(), self._outage
+        with outage.lock:
+            outage.skip_until = now + RETRY_AFTER_S
+            warn = now - outage.warned_at >= WARN_EVERY_S
             if warn:
-                self._warned_at = now
+                outage.warned_at = now
         if warn:
             logger.warning(
                 "The shared cache (Redis) does not answer, pages are rendered without it: %s",
@@ -75,7 +89,7 @@ class OutageAsMissRedisCache(RedisCache):
         except RedisError as error:
             self._failed(error)
             return False
-        self._skip_until = 0.0
+        self._outage.skip_until = 0.0
         return True
 
     def add(
