@@ -179,13 +179,23 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "KEY_FUNCTION": "kruzhok.common.release.cache_key",
         }
     }
+    # Whole pages kept for anonymous visitors (common.shared_pages): the same Redis, whose
+    # least recently used keys go first when it is full.
+    CACHES["pages"] = CACHES["default"] | {"KEY_PREFIX": "kruzhok-pages"}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "kruzhok",
             "OPTIONS": {"MAX_ENTRIES": 50_000},
-        }
+        },
+        # Whole pages kept for anonymous visitors (common.shared_pages), 10–30 KB each: few
+        # enough that a worker's memory holds them.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kruzhok-pages",
+            "OPTIONS": {"MAX_ENTRIES": 2_000},
+        },
     }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -19,6 +19,7 @@ from kruzhok.catalog.forms import (
 )
 from kruzhok.catalog.program_page import program_page_read
 from kruzhok.common.etags import page_etag
+from kruzhok.common.shared_pages import anonymous_page
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
 
@@ -38,30 +39,35 @@ def program_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     program_ids = selectors.program_search_page(page=page.number, page_size=PAGE_SIZE, **arguments)
     figures = selectors.program_figures(program_ids=program_ids)
-    # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
-    # count have not changed is answered 304 before anything is rendered (common.etags). A
-    # pending message, or a person's own page (their name, their notifications), is not.
-    etag = None
-    if not request.user.is_authenticated and not get_messages(request):
-        shown = cards.cards_shown(program_ids=program_ids, figures=figures)
-        etag = page_etag(request, content=[paginator.count, shown])
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            return _revalidate_each_time(not_modified, etag)
-    context: dict[str, Any] = {
-        "form": form,
-        "criteria": catalog_criteria(request.GET),
-        "page": page,
-        "cards": cards.program_cards(program_ids=program_ids, figures=figures),
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-        "total": paginator.count,
-    }
+
+    def context() -> dict[str, Any]:
+        return {
+            "form": form,
+            "criteria": catalog_criteria(request.GET),
+            "page": page,
+            "cards": cards.program_cards(program_ids=program_ids, figures=figures),
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "total": paginator.count,
+        }
+
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
-        response = render(request, "catalog/_results_swap.html", context)
+        template_name = "catalog/_results_swap.html"
     else:
-        response = render(request, "catalog/program_list.html", context)
-    return _revalidate_each_time(response, etag) if etag else response
+        template_name = "catalog/program_list.html"
+    if request.user.is_authenticated or get_messages(request):
+        return render(request, template_name, context())
+    # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
+    # count have not changed is answered 304 before anything is rendered (common.etags), and
+    # the body is rendered once for all of them (common.shared_pages). A pending message, or
+    # a person's own page (their name, their notifications), is not.
+    shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
+    etag = page_etag(request, content=shown)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _revalidate_each_time(not_modified, etag)
+    response = anonymous_page(request, template_name, content=shown, context=context)
+    return _revalidate_each_time(response, etag)
 
 
 def _revalidate_each_time(response: HttpResponse, etag: str) -> HttpResponse:
@@ -77,27 +83,21 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A published program: what, where, how much, its groups, and how to apply."""
     page = program_page_read(pk=pk, today=timezone.localdate())
     user = request.user
+    context = {"program": page.program, "groups": page.groups, "is_parent": False, "children": []}
+    if user.is_authenticated or get_messages(request):
+        if isinstance(user, User) and user.is_parent:
+            children: list[Child] = list(child_list_for_guardian(user=user))
+            context |= {"is_parent": True, "children": children}
+        return render(request, "catalog/program_detail.html", context)
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
-    # costs and enrolment included) is answered 304 before anything is rendered.
-    etag = None
-    if not user.is_authenticated and not get_messages(request):
-        etag = page_etag(request, content=page.shown())
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            return _revalidate_each_time(not_modified, etag)
-    is_parent = False
-    children: list[Child] = []
-    if isinstance(user, User) and user.is_parent:
-        is_parent = True
-        children = list(child_list_for_guardian(user=user))
-    response = render(
-        request,
-        "catalog/program_detail.html",
-        {
-            "program": page.program,
-            "groups": page.groups,
-            "is_parent": is_parent,
-            "children": children,
-        },
+    # costs and enrolment included) is answered 304 before anything is rendered, and the page
+    # is rendered once for every anonymous visitor.
+    shown = page.shown()
+    etag = page_etag(request, content=shown)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _revalidate_each_time(not_modified, etag)
+    response = anonymous_page(
+        request, "catalog/program_detail.html", content=shown, context=lambda: context
     )
-    return _revalidate_each_time(response, etag) if etag else response
+    return _revalidate_each_time(response, etag)

@@ -5,6 +5,7 @@ a person's own page and a page with a message waiting are always rendered. The s
 program's page, whose groups' seats, schedules, costs and enrolment are part of its ETag."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import constants
@@ -21,6 +22,7 @@ from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.catalog.tests.test_views import LIST_URL, text
 from kruzhok.common import release
+from kruzhok.common.shared_pages import csrf_slot
 from kruzhok.enrollment.models import EnrollmentWindow
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +279,73 @@ def test_a_logged_in_parent_always_gets_the_program_page(visitor, group):
     assert response.status_code == 200
     assert "ETag" not in response
     assert "добавьте ребёнка" in text(response)
+
+
+# One body for every anonymous visitor -----------------------------------------------------------
+
+
+def _browser(client_class, cookie: str):  # type: ignore[no-untyped-def]
+    browser = client_class(enforce_csrf_checks=True)
+    browser.cookies["csrftoken"] = cookie
+    return browser
+
+
+def _page_token(response) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r'"X-CSRFToken": "([^"]+)"', response.content.decode())
+    assert match, "the page carries htmx's CSRF header"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("page", ["catalogue", "program"])
+def test_anonymous_visitors_share_one_rendered_page_each_with_a_token_of_their_own(
+    client, group, page
+):
+    url = LIST_URL if page == "catalogue" else program_url(group)
+    first = _browser(type(client), "A" * 32)
+    second = _browser(type(client), "B" * 32)
+
+    one = first.get(url)
+    other = second.get(url)
+
+    assert one.templates != []
+    assert other.templates == []  # served from the kept body
+    assert text(other) == text(one)
+    assert _page_token(one) != _page_token(other)
+    assert csrf_slot() not in one.content.decode() + other.content.decode()
+    # Each visitor's token passes the CSRF check with that visitor's cookie, not the other's.
+    login = reverse("accounts:login")
+    for browser, token in ((first, _page_token(one)), (second, _page_token(other))):
+        response = browser.post(
+            login, {"username": "x@example.ru", "password": "x"}, headers={"X-CSRFToken": token}
+        )
+        assert response.status_code == 200
+    swapped = first.post(
+        login, {"username": "x@example.ru"}, headers={"X-CSRFToken": _page_token(other)}
+    )
+    assert swapped.status_code == 403
+
+
+def test_a_kept_page_is_rendered_anew_when_what_it_shows_changes(client, group):
+    first = _browser(type(client), "A" * 32)
+    second = _browser(type(client), "B" * 32)
+    url = program_url(group)
+    assert first.get(url).templates != []
+
+    seats.group_seat_take(group_id=group.pk)
+    response = second.get(url)
+
+    assert response.templates != []
+    assert "Свободно 1 из 2" in text(response)
+    assert first.get(url).templates == []
+
+
+def test_a_logged_in_parent_never_gets_a_kept_page(client, group):
+    url = program_url(group)
+    assert client.get(url).status_code == 200
+    parent = UserFactory.create(role=Role.PARENT)
+    client.force_login(parent)
+
+    response = client.get(url)
+
+    assert response.templates != []
+    assert parent.short_name in text(response)
