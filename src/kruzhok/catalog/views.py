@@ -1,3 +1,4 @@
+import hashlib
 from typing import Any
 
 from django.contrib.messages import get_messages
@@ -18,7 +19,7 @@ from kruzhok.catalog.forms import (
     catalog_search_arguments,
 )
 from kruzhok.catalog.program_page import program_page_read
-from kruzhok.common.etags import page_etag
+from kruzhok.common.etags import page_etag, page_parts
 from kruzhok.common.shared_pages import anonymous_page
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
@@ -39,13 +40,20 @@ def program_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     program_ids = selectors.program_search_page(page=page.number, page_size=PAGE_SIZE, **arguments)
     figures = selectors.program_figures(program_ids=program_ids)
+    shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
 
     def context() -> dict[str, Any]:
         return {
             "form": form,
             "criteria": catalog_criteria(request.GET),
             "page": page,
-            "cards": cards.program_cards(program_ids=program_ids, figures=figures),
+            # The results are a fragment kept under what they show (and the query string their
+            # links keep): a logged-in parent's page reuses it too, and reads the cards only
+            # when it is missing.
+            "results_key": hashlib.blake2b(page_parts(request, shown), digest_size=16).hexdigest(),
+            "cards": SimpleLazyObject(
+                lambda: cards.program_cards(program_ids=program_ids, figures=figures)
+            ),
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             "total": paginator.count,
         }
@@ -61,7 +69,6 @@ def program_list(request: HttpRequest) -> HttpResponse:
     # count have not changed is answered 304 before anything is rendered (common.etags), and
     # the body is rendered once for all of them (common.shared_pages). A pending message, or
     # a person's own page (their name, their notifications), is not.
-    shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
     etag = page_etag(request, content=shown)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
