@@ -27,6 +27,7 @@ import datetime
 import os
 import pstats
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -43,8 +44,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from browse import catalog_queries  # noqa: E402
-from browse_seed import region_seed  # noqa: E402
+from browse_seed import catalog_queries, region_seed  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -206,4 +206,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        # The static files production_environment had collected for this run.
+        shutil.rmtree(os.environ["KRUZHOK_STATIC_ROOT"], ignore_errors=True)
