@@ -33,7 +33,9 @@ def world(db, frozen_now):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _cache_cleared() -> None:
     """Every test starts with an empty cache: cached catalogue cards and search matches of
-    one test must not leak into the next (they live in this process's memory)."""
-    from django.core.cache import cache
+    one test must not leak into the next (they live in this process's memory), nor pages kept
+    for anonymous visitors."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()

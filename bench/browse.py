@@ -53,7 +53,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
@@ -71,7 +70,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from browse_seed import region_seed  # noqa: E402
+from browse_seed import SEARCHES, catalog_queries, region_seed  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -93,27 +92,8 @@ from harness import (  # noqa: E402
 from rush_seed import families_seed, groups_seed  # noqa: E402
 
 from kruzhok.accounts.models import User  # noqa: E402
-from kruzhok.catalog.models import Direction, FinancingSource, Program  # noqa: E402
+from kruzhok.catalog.models import Program  # noqa: E402
 from kruzhok.enrollment.models import Application, EnrollmentWindow  # noqa: E402
-
-SEARCHES = [
-    "робототехника",
-    "шахматы",
-    "рисование",
-    "плавание",
-    "танцы",
-    "английский",
-    "футбол",
-    "театр",
-    "программирование python",
-    "хореография для начинающих",
-    "лепка",
-    "туризм",
-    "3d",
-    "гитара",
-    "олимпиадная подготовка",
-]
-
 
 # What `--cache` gives the gunicorn workers (KRUZHOK_CACHE_URL, see settings.CACHES).
 CACHES = {
@@ -128,38 +108,6 @@ class HardCapReached(Exception):
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise HardCapReached("browse: the hard cap of its time was reached")
-
-
-def catalog_queries(rng: random.Random, n: int = 300) -> list[str]:
-    """Query strings of the catalogue as parents make them, the bare catalogue first (the load
-    picks them Zipf-skewed in this order): a third the bare catalogue or one of its next
-    pages, the rest a search and/or filters, now and then a later page or another sort."""
-    queries: list[str] = ["", "?page=2"]  # the most common: the catalogue as it opens
-    for _ in range(n - len(queries)):
-        params: dict[str, str] = {}
-        roll = rng.random()
-        if roll < 0.33:
-            if rng.random() < 0.3:
-                params["page"] = str(rng.randint(2, 5))
-        else:
-            if rng.random() < 0.5:
-                params["q"] = rng.choice(SEARCHES)
-            if rng.random() < 0.5:
-                params["direction"] = rng.choice(Direction.values)
-            if rng.random() < 0.4:
-                params["age"] = str(rng.randint(5, 17))
-            if rng.random() < 0.2:
-                params["source"] = rng.choice(FinancingSource.values)
-            if rng.random() < 0.2:
-                params["weekday"] = str(rng.randint(0, 6))
-            if rng.random() < 0.2:
-                params["free"] = "on"
-            if rng.random() < 0.15:
-                params["sort"] = rng.choice(["price", "newest"])
-            if rng.random() < 0.15:
-                params["page"] = "2"
-        queries.append("?" + urllib.parse.urlencode(params) if params else "")
-    return queries
 
 
 def search_server_ms(repeats: int = 5) -> tuple[float, float]:

@@ -12,6 +12,7 @@ the catalogue and program pages do not read lessons.
 
 import datetime
 import random
+import urllib.parse
 
 from django.db import transaction
 from django.utils import timezone
@@ -179,3 +180,56 @@ def region_seed(*, programs: int, rng: random.Random, batch: int = 2000) -> int:
         batch_size=batch,
     )
     return existing + wanted
+
+
+# The catalogue's searches and query strings as parents make them (bench/browse.py's load,
+# bench/page_cpu.py).
+SEARCHES = [
+    "робототехника",
+    "шахматы",
+    "рисование",
+    "плавание",
+    "танцы",
+    "английский",
+    "футбол",
+    "театр",
+    "программирование python",
+    "хореография для начинающих",
+    "лепка",
+    "туризм",
+    "3d",
+    "гитара",
+    "олимпиадная подготовка",
+]
+
+
+def catalog_queries(rng: random.Random, n: int = 300) -> list[str]:
+    """Query strings of the catalogue as parents make them, the bare catalogue first (the load
+    picks them Zipf-skewed in this order): a third the bare catalogue or one of its next
+    pages, the rest a search and/or filters, now and then a later page or another sort."""
+    queries: list[str] = ["", "?page=2"]  # the most common: the catalogue as it opens
+    for _ in range(n - len(queries)):
+        params: dict[str, str] = {}
+        roll = rng.random()
+        if roll < 0.33:
+            if rng.random() < 0.3:
+                params["page"] = str(rng.randint(2, 5))
+        else:
+            if rng.random() < 0.5:
+                params["q"] = rng.choice(SEARCHES)
+            if rng.random() < 0.5:
+                params["direction"] = rng.choice(Direction.values)
+            if rng.random() < 0.4:
+                params["age"] = str(rng.randint(5, 17))
+            if rng.random() < 0.2:
+                params["source"] = rng.choice(FinancingSource.values)
+            if rng.random() < 0.2:
+                params["weekday"] = str(rng.randint(0, 6))
+            if rng.random() < 0.2:
+                params["free"] = "on"
+            if rng.random() < 0.15:
+                params["sort"] = rng.choice(["price", "newest"])
+            if rng.random() < 0.15:
+                params["page"] = "2"
+        queries.append("?" + urllib.parse.urlencode(params) if params else "")
+    return queries

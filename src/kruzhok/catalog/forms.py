@@ -1,7 +1,10 @@
+import hashlib
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
+from django.http import QueryDict
 
 from kruzhok.catalog.models import Direction, FinancingSource, Weekday
 from kruzhok.catalog.programs import AGE_MAX, AGE_MIN
@@ -123,3 +126,36 @@ class CatalogFilterForm(forms.Form):
             "price_max": rubles_to_kopecks(price_max) if price_max is not None else None,
             "sort": data.get("sort") or "relevance",
         }
+
+
+def catalog_filter_form(query: QueryDict) -> CatalogFilterForm:
+    """The filter form of this query string, checked: its errors are shown beside its fields."""
+    form = CatalogFilterForm(query)
+    form.is_valid()
+    return form
+
+
+# How long the search arguments of a query string are reused (the filter form's fragment is
+# kept as long): a municipality that gains or loses its last approved provider is offered, or
+# refused, within a minute.
+ARGUMENTS_TTL_S = 60
+
+
+def catalog_criteria(query: QueryDict) -> str:
+    """The query string without its page number: what the filters and the search depend on."""
+    criteria = query.copy()
+    criteria.pop("page", None)
+    return criteria.urlencode()
+
+
+def catalog_search_arguments(query: QueryDict) -> dict[str, Any]:
+    """CatalogFilterForm(query).search_arguments(), kept for ARGUMENTS_TTL_S seconds per query
+    string (the page number aside): building and checking the form costs a catalogue page
+    more than reading its cached cards."""
+    digest = hashlib.blake2b(catalog_criteria(query).encode(), digest_size=16).hexdigest()
+    key = f"catalog:arguments:{digest}"
+    arguments: dict[str, Any] | None = cache.get(key)
+    if arguments is None:
+        arguments = CatalogFilterForm(query).search_arguments()
+        cache.set(key, arguments, ARGUMENTS_TTL_S)
+    return arguments

@@ -249,10 +249,29 @@ def program_list_for_cards(*, program_ids: list[int]) -> QuerySet[Program]:
 
 
 def program_get_published(*, pk: int) -> Program:
-    """A program visible in the catalogue, with its provider; Http404 for anything else."""
+    """A program visible in the catalogue, with its provider; Http404 for anything else.
+    Without the search documents, which nobody reads back (every column costs the ORM time on
+    the busiest pages)."""
     return get_object_or_404(
-        program_list_public().select_related("provider", "provider__municipality"), pk=pk
+        program_list_public().select_related("provider").defer("search_document", "title_document"),
+        pk=pk,
     )
+
+
+# What group_list_for_program leaves out of a teacher's row (User's columns but the name).
+TEACHER_UNSHOWN = (
+    "password",
+    "last_login",
+    "is_superuser",
+    "email",
+    "phone",
+    "municipality",
+    "role",
+    "email_confirmed_at",
+    "is_active",
+    "is_staff",
+    "date_joined",
+)
 
 
 def group_list_for_program(*, program: Program, include_finished: bool = False) -> QuerySet[Group]:
@@ -263,6 +282,8 @@ def group_list_for_program(*, program: Program, include_finished: bool = False) 
     groups = (
         Group.objects.filter(program=program)
         .select_related("teacher")
+        # A teacher is shown by name: not the rest of a person's row (password hash included).
+        .defer(*(f"teacher__{name}" for name in TEACHER_UNSHOWN))
         .prefetch_related(Prefetch("schedule", queryset=ScheduleSlot.objects.order_by("weekday")))
         .order_by("start_date", "name", "pk")
     )
@@ -353,17 +374,33 @@ def monthly_average(amount: int, months: int) -> int:
 
 def group_course_cost(*, group: Group, today: datetime.date) -> CourseCost:
     """The cost of the rest of the group's course if a child started today (one query)."""
-    start = max(group.start_date, today)
-    planned = Lesson.objects.filter(group=group, date__gte=start, status=LessonStatus.PLANNED)
-    lessons = list(planned.values_list("date", "hours"))
-    hours = sum(h for _, h in lessons)
-    price = group.program.price_per_hour
-    return CourseCost(
-        start_date=start,
-        end_date=group.end_date,
-        lessons=len(lessons),
-        hours=hours,
-        price_per_hour=price,
-        total=price * hours,
-        months=len({(day.year, day.month) for day, _ in lessons}),
-    )
+    return group_course_costs(groups=[group], today=today)[group.pk]
+
+
+def group_course_costs(*, groups: "Sequence[Group]", today: datetime.date) -> dict[int, CourseCost]:
+    """group_course_cost of each of these groups, by group id, in one query (their programs
+    are read through `group.program`: load them with the groups)."""
+    starts = {group.pk: max(group.start_date, today) for group in groups}
+    planned: dict[int, list[tuple[datetime.date, int]]] = {pk: [] for pk in starts}
+    if starts:
+        rows = Lesson.objects.filter(
+            group_id__in=list(starts), date__gte=min(starts.values()), status=LessonStatus.PLANNED
+        ).values_list("group_id", "date", "hours")
+        for group_id, day, hours in rows:
+            if day >= starts[group_id]:
+                planned[group_id].append((day, hours))
+    costs = {}
+    for group in groups:
+        lessons = planned[group.pk]
+        hours = sum(h for _, h in lessons)
+        price = group.program.price_per_hour
+        costs[group.pk] = CourseCost(
+            start_date=starts[group.pk],
+            end_date=group.end_date,
+            lessons=len(lessons),
+            hours=hours,
+            price_per_hour=price,
+            total=price * hours,
+            months=len({(day.year, day.month) for day, _ in lessons}),
+        )
+    return costs

@@ -1,17 +1,26 @@
+import hashlib
 from typing import Any
 
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import cards, selectors
-from kruzhok.catalog.forms import CatalogFilterForm
-from kruzhok.common.etags import page_etag
+from kruzhok.catalog.forms import (
+    catalog_criteria,
+    catalog_filter_form,
+    catalog_search_arguments,
+)
+from kruzhok.catalog.program_page import program_page_read
+from kruzhok.common.etags import page_etag, page_parts
+from kruzhok.common.shared_pages import anonymous_page
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
 
@@ -22,37 +31,50 @@ PAGE_SIZE = 20
 @vary_on_headers("HX-Request")
 def program_list(request: HttpRequest) -> HttpResponse:
     """The catalogue: filters and results; an htmx request gets the results alone."""
-    form = CatalogFilterForm(request.GET)
-    arguments = form.search_arguments()
+    arguments = catalog_search_arguments(request.GET)
+    # Drawn only when the filters' cached fragment is missing, or nothing was found.
+    form = SimpleLazyObject(lambda: catalog_filter_form(request.GET))
     # The matches are counted and paged once for a few seconds (see the selectors); the cards
     # are cached per program version, their seat badges read live (see cards.py).
     paginator = Paginator(range(selectors.program_search_total(**arguments)), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     program_ids = selectors.program_search_page(page=page.number, page_size=PAGE_SIZE, **arguments)
     figures = selectors.program_figures(program_ids=program_ids)
-    # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
-    # count have not changed is answered 304 before anything is rendered (common.etags). A
-    # pending message, or a person's own page (their name, their notifications), is not.
-    etag = None
-    if not request.user.is_authenticated and not get_messages(request):
-        shown = cards.cards_shown(program_ids=program_ids, figures=figures)
-        etag = page_etag(request, content=[paginator.count, shown])
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            return _revalidate_each_time(not_modified, etag)
-    context: dict[str, Any] = {
-        "form": form,
-        "page": page,
-        "cards": cards.program_cards(program_ids=program_ids, figures=figures),
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-        "total": paginator.count,
-    }
+    shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
+
+    def context() -> dict[str, Any]:
+        return {
+            "form": form,
+            "criteria": catalog_criteria(request.GET),
+            "page": page,
+            # The results are a fragment kept under what they show (and the query string their
+            # links keep): a logged-in parent's page reuses it too, and reads the cards only
+            # when it is missing.
+            "results_key": hashlib.blake2b(page_parts(request, shown), digest_size=16).hexdigest(),
+            "cards": SimpleLazyObject(
+                lambda: cards.program_cards(program_ids=program_ids, figures=figures)
+            ),
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "total": paginator.count,
+        }
+
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
-        response = render(request, "catalog/_results_swap.html", context)
+        template_name = "catalog/_results_swap.html"
     else:
-        response = render(request, "catalog/program_list.html", context)
-    return _revalidate_each_time(response, etag) if etag else response
+        template_name = "catalog/program_list.html"
+    if request.user.is_authenticated or get_messages(request):
+        return render(request, template_name, context())
+    # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
+    # count have not changed is answered 304 before anything is rendered (common.etags), and
+    # the body is rendered once for all of them (common.shared_pages). A pending message, or
+    # a person's own page (their name, their notifications), is not.
+    etag = page_etag(request, content=shown)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _revalidate_each_time(not_modified, etag)
+    response = anonymous_page(request, template_name, content=shown, context=context)
+    return _revalidate_each_time(response, etag)
 
 
 def _revalidate_each_time(response: HttpResponse, etag: str) -> HttpResponse:
@@ -66,20 +88,23 @@ def _revalidate_each_time(response: HttpResponse, etag: str) -> HttpResponse:
 @require_GET
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A published program: what, where, how much, its groups, and how to apply."""
-    program = selectors.program_get_published(pk=pk)
+    page = program_page_read(pk=pk, today=timezone.localdate())
     user = request.user
-    is_parent = False
-    children: list[Child] = []
-    if isinstance(user, User) and user.is_parent:
-        is_parent = True
-        children = list(child_list_for_guardian(user=user))
-    return render(
-        request,
-        "catalog/program_detail.html",
-        {
-            "program": program,
-            "groups": selectors.group_list_for_program(program=program),
-            "is_parent": is_parent,
-            "children": children,
-        },
+    context = {"program": page.program, "groups": page.groups, "is_parent": False, "children": []}
+    if user.is_authenticated or get_messages(request):
+        if isinstance(user, User) and user.is_parent:
+            children: list[Child] = list(child_list_for_guardian(user=user))
+            context |= {"is_parent": True, "children": children}
+        return render(request, "catalog/program_detail.html", context)
+    # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
+    # costs and enrolment included) is answered 304 before anything is rendered, and the page
+    # is rendered once for every anonymous visitor.
+    shown = page.shown()
+    etag = page_etag(request, content=shown)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _revalidate_each_time(not_modified, etag)
+    response = anonymous_page(
+        request, "catalog/program_detail.html", content=shown, context=lambda: context
     )
+    return _revalidate_each_time(response, etag)

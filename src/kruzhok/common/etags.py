@@ -19,16 +19,24 @@ from django.utils.http import quote_etag
 from kruzhok.common.release import build_digest
 
 
-def page_etag(request: HttpRequest, *, content: object) -> str:
-    """A quoted strong ETag for the page this request asks for, given what the page shows
-    (`content`, anything JSON can write; dates are written as text)."""
+def page_parts(request: HttpRequest, content: object) -> bytes:
+    """What an anonymous visitor's page is made of but the CSRF cookie: this release, the
+    address with its query, htmx's request headers and what the page shows (`content`,
+    anything JSON can write; dates are written as text). Also the key of a kept body
+    (common.shared_pages)."""
     parts = [
         build_digest(),
         request.get_full_path(),
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-History-Restore-Request", ""),
-        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
         content,
     ]
-    encoded = json.dumps(parts, sort_keys=True, default=str).encode()
-    return quote_etag(hashlib.blake2b(encoded, digest_size=16).hexdigest())
+    return json.dumps(parts, sort_keys=True, default=str).encode()
+
+
+def page_etag(request: HttpRequest, *, content: object) -> str:
+    """A quoted strong ETag for the page this request asks for, given what the page shows:
+    page_parts and the CSRF cookie that the page's token is made from."""
+    digest = hashlib.blake2b(page_parts(request, content), digest_size=16)
+    digest.update(request.COOKIES.get(settings.CSRF_COOKIE_NAME, "").encode())
+    return quote_etag(digest.hexdigest())

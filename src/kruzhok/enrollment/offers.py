@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from kruzhok.catalog.models import FinancingSource, Group
-from kruzhok.catalog.selectors import group_course_cost, monthly_average
+from kruzhok.catalog.selectors import CourseCost, group_course_cost, monthly_average
 from kruzhok.certificates.models import CertificateStatus
 from kruzhok.certificates.selectors import certificate_money, funding_outlook
 from kruzhok.enrollment.models import Application
@@ -35,19 +35,38 @@ class Offer:
     months: int = 0
 
 
-def offer_compute(*, application: Application, today: datetime.date | None = None) -> Offer:
+# A child's certificate money for offers (available, note), by child id: what a page showing
+# several groups' offers reads once per child.
+CertificateMoney = dict[int, tuple[int, str]]
+
+
+def offer_compute(
+    *,
+    application: Application,
+    today: datetime.date | None = None,
+    course: CourseCost | None = None,
+    certificate_money: CertificateMoney | None = None,
+) -> Offer:
     """What the contract would say if accepted today; nothing is written.
 
     Total cost = price per hour × hours of all the group's planned lessons from the contract
-    start; certificate part = min(total cost, money available on the certificate).
+    start; certificate part = min(total cost, money available on the certificate). A page
+    that has the group's `course` from `today` already passes it, and one that shows several
+    groups passes a `certificate_money` dict in which each child's money is kept once read.
     """
     today = today or timezone.localdate()
     group = application.group
     program = group.program
-    course = group_course_cost(group=group, today=today)
+    course = course or group_course_cost(group=group, today=today)
     total_cost = course.total
     uses_certificate = program.financing_source == FinancingSource.CERTIFICATE
-    available, note = _certificate_money_for_offer(application.child, today, uses_certificate)
+    if certificate_money is None or not uses_certificate:
+        available, note = _certificate_money_for_offer(application.child, today, uses_certificate)
+    else:
+        child = application.child
+        if child.pk not in certificate_money:
+            certificate_money[child.pk] = _certificate_money_for_offer(child, today, True)
+        available, note = certificate_money[child.pk]
     certificate_part = min(total_cost, available) if uses_certificate else 0
     return Offer(
         start_date=course.start_date,
@@ -115,17 +134,28 @@ class Estimate:
 
 
 def offer_estimates(
-    *, group: Group, children: list[Child], today: datetime.date | None = None
+    *,
+    group: Group,
+    children: list[Child],
+    today: datetime.date | None = None,
+    course: CourseCost | None = None,
+    certificate_money: CertificateMoney | None = None,
 ) -> list[Estimate]:
     """For each child of the program's age, the contract offer the child would get if
-    enrolled in the group today (nothing is written; the offer's rules are `offer_compute`'s)."""
+    enrolled in the group today (nothing is written; the offer's rules, and what `course`
+    and `certificate_money` save, are `offer_compute`'s)."""
     today = today or timezone.localdate()
     program = group.program
     start = max(group.start_date, today)
     return [
         Estimate(
             child=child,
-            offer=offer_compute(application=Application(child=child, group=group), today=today),
+            offer=offer_compute(
+                application=Application(child=child, group=group),
+                today=today,
+                course=course,
+                certificate_money=certificate_money,
+            ),
         )
         for child in children
         if program.age_min <= child.age_on(start) <= program.age_max

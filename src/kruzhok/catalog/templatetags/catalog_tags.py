@@ -3,10 +3,8 @@
 from collections.abc import Iterable
 
 from django import template
-from django.utils import timezone
 
-from kruzhok.catalog.models import Group, ScheduleSlot
-from kruzhok.catalog.selectors import CourseCost, group_course_cost
+from kruzhok.catalog.models import ScheduleSlot
 
 register = template.Library()
 
@@ -43,9 +41,3 @@ def schedule_summary(slots: Iterable[ScheduleSlot]) -> str:
         for (start, hours), days in by_time.items()
     ]
     return "; ".join(parts)
-
-
-@register.simple_tag
-def course_cost(group: Group) -> CourseCost:
-    """{% course_cost group as cost %}: the rest of the group's course from today."""
-    return group_course_cost(group=group, today=timezone.localdate())

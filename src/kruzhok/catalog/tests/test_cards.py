@@ -8,6 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from kruzhok.accounts.models import Role
+from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.catalog import cards, groups, programs, seats, selectors
 from kruzhok.catalog.models import Group
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
@@ -91,6 +93,32 @@ def test_the_seat_count_a_parent_sees_is_read_live_under_a_cached_card(client):
 
     seats.group_seat_release(group_id=group.pk)
     assert "Свободно 1 место" in text(client.get(LIST_URL))
+
+
+def test_a_logged_in_parent_reuses_the_results_drawn_for_anyone_and_sees_seats_live(
+    client, monkeypatch
+):
+    program = ProgramFactory.create(title="Футбол")
+    group = GroupFactory.create(program=program, capacity=2)
+    assert "Свободно 2 места" in text(client.get(LIST_URL))  # an anonymous visitor first
+    client.force_login(UserFactory.create(role=Role.PARENT))
+    read = []
+    original = cards.program_cards
+
+    def counting(**kwargs):  # type: ignore[no-untyped-def]
+        read.append(1)
+        return original(**kwargs)
+
+    monkeypatch.setattr(cards, "program_cards", counting)
+    page = text(client.get(LIST_URL))
+    assert "Свободно 2 места" in page
+    assert read == []  # the results fragment drawn for the anonymous visitor
+
+    seats.group_seat_take(group_id=group.pk)
+    page = text(client.get(LIST_URL))
+
+    assert "Свободно 1 место" in page
+    assert read == [1]
 
 
 def test_the_program_page_shows_a_changed_schedule_and_price_at_once(client):

@@ -1,20 +1,29 @@
 """Conditional GET on the catalogue for anonymous visitors: a refresh of an unchanged page is
 answered 304 before anything is rendered; any change a visitor could see on it (a seat taken,
 a program edited, another query or page, the htmx fragment, a new release) makes a new ETag;
-a person's own page and a page with a message waiting are always rendered."""
+a person's own page and a page with a message waiting are always rendered. The same for a
+program's page, whose groups' seats, schedules, costs and enrolment are part of its ETag."""
+
+import datetime
+import re
 
 import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
 
-from kruzhok.accounts.models import Role
+from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.tests.factories import UserFactory
-from kruzhok.catalog import programs, seats
+from kruzhok.catalog import groups, programs, seats
+from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.catalog.tests.test_views import LIST_URL, text
 from kruzhok.common import release
+from kruzhok.common.shared_pages import csrf_slot
+from kruzhok.enrollment.models import EnrollmentWindow
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +155,197 @@ def test_a_new_release_changes_the_build_digest(tmp_path, monkeypatch):
         assert release.build_digest() != released
     finally:
         release.build_digest.cache_clear()
+
+
+# The program page -------------------------------------------------------------------------------
+
+
+def program_url(group) -> str:  # type: ignore[no-untyped-def]
+    return reverse("catalog:program_detail", args=[group.program_id])
+
+
+def test_an_unchanged_program_page_is_answered_304_without_being_rendered(visitor, group):
+    url = program_url(group)
+    first = visitor.get(url)
+    assert first.status_code == 200
+    assert "no-cache" in first["Cache-Control"]
+
+    again = visitor.get(url, headers={"If-None-Match": first["ETag"]})
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.templates == []
+    assert again["ETag"] == first["ETag"]
+
+
+def test_an_edited_program_or_its_new_price_makes_a_new_program_page(visitor, group):
+    url = program_url(group)
+    before = etag_of(visitor, url)
+
+    programs.program_update(program=group.program, price_per_hour=180_00)
+    response = visitor.get(url, headers={"If-None-Match": before})
+
+    assert response.status_code == 200
+    assert "180,00 ₽" in text(response)
+    assert response["ETag"] != before
+    edited = response["ETag"]
+
+    programs.program_update(program=group.program, description="Собираем роботов из Lego.")
+    response = visitor.get(url, headers={"If-None-Match": edited})
+    assert response.status_code == 200
+    assert "Собираем роботов из Lego." in text(response)
+
+
+def test_a_new_schedule_of_a_group_makes_a_new_program_page(visitor, group):
+    url = program_url(group)
+    before = etag_of(visitor, url)
+
+    groups.group_update(
+        group=group,
+        name=group.name,
+        capacity=group.capacity,
+        start_date=group.start_date,
+        end_date=group.end_date,
+        schedule=[(5, datetime.time(11, 0), 2)],
+    )
+    response = visitor.get(url, headers={"If-None-Match": before})
+
+    assert response.status_code == 200
+    assert "сб 11:00, 2 ак. ч." in text(response)
+
+
+def test_a_seat_taken_makes_a_new_program_page(visitor, group):
+    url = program_url(group)
+    before = etag_of(visitor, url)
+
+    seats.group_seat_take(group_id=group.pk)
+    response = visitor.get(url, headers={"If-None-Match": before})
+
+    assert response.status_code == 200
+    assert "Свободно 1 из 2" in text(response)
+    again = visitor.get(url, headers={"If-None-Match": response["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_cancelled_lesson_makes_a_new_program_page_as_the_course_costs_less(visitor, group):
+    url = program_url(group)
+    before = etag_of(visitor, url)
+    lesson = Lesson.objects.filter(group=group, date__gte=timezone.localdate()).earliest("date")
+
+    # What the journal's cancellation (attendance) writes.
+    Lesson.objects.filter(pk=lesson.pk).update(status=LessonStatus.CANCELLED)
+    response = visitor.get(url, headers={"If-None-Match": before})
+
+    assert response.status_code == 200
+    assert response["ETag"] != before
+
+
+def test_enrolment_opening_at_its_hour_makes_a_new_program_page(visitor, group, time_machine):
+    opens_at = timezone.now() + datetime.timedelta(hours=1)
+    EnrollmentWindow.objects.create(program=group.program, opens_at=opens_at)
+    url = program_url(group)
+    time_machine.move_to(opens_at - datetime.timedelta(minutes=1), tick=False)
+    before = etag_of(visitor, url)
+    assert "Запись откроется" in text(visitor.get(url))
+
+    time_machine.move_to(opens_at, tick=False)
+    response = visitor.get(url, headers={"If-None-Match": before})
+
+    assert response.status_code == 200
+    assert "Запись открыта" in text(response)
+
+
+def test_a_renamed_teacher_makes_a_new_program_page(visitor, group):
+    teacher = UserFactory.create(role=Role.PROVIDER, last_name="Иванова")
+    Group.objects.filter(pk=group.pk).update(teacher=teacher)
+    url = program_url(group)
+    before = etag_of(visitor, url)
+
+    User.objects.filter(pk=teacher.pk).update(last_name="Петрова")
+    response = visitor.get(url, headers={"If-None-Match": before})
+
+    assert response.status_code == 200
+    assert "Петрова" in text(response)
+
+
+def test_a_logged_in_parent_always_gets_the_program_page(visitor, group):
+    url = program_url(group)
+    anonymous = etag_of(visitor, url)
+    parent = UserFactory.create(role=Role.PARENT)
+    visitor.force_login(parent)
+
+    response = visitor.get(url, headers={"If-None-Match": anonymous})
+
+    assert response.status_code == 200
+    assert "ETag" not in response
+    assert "добавьте ребёнка" in text(response)
+
+
+# One body for every anonymous visitor -----------------------------------------------------------
+
+
+def _browser(client_class, cookie: str):  # type: ignore[no-untyped-def]
+    browser = client_class(enforce_csrf_checks=True)
+    browser.cookies["csrftoken"] = cookie
+    return browser
+
+
+def _page_token(response) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r'"X-CSRFToken": "([^"]+)"', response.content.decode())
+    assert match, "the page carries htmx's CSRF header"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("page", ["catalogue", "program"])
+def test_anonymous_visitors_share_one_rendered_page_each_with_a_token_of_their_own(
+    client, group, page
+):
+    url = LIST_URL if page == "catalogue" else program_url(group)
+    first = _browser(type(client), "A" * 32)
+    second = _browser(type(client), "B" * 32)
+
+    one = first.get(url)
+    other = second.get(url)
+
+    assert one.templates != []
+    assert other.templates == []  # served from the kept body
+    assert text(other) == text(one)
+    assert _page_token(one) != _page_token(other)
+    assert csrf_slot() not in one.content.decode() + other.content.decode()
+    # Each visitor's token passes the CSRF check with that visitor's cookie, not the other's.
+    login = reverse("accounts:login")
+    for browser, token in ((first, _page_token(one)), (second, _page_token(other))):
+        response = browser.post(
+            login, {"username": "x@example.ru", "password": "x"}, headers={"X-CSRFToken": token}
+        )
+        assert response.status_code == 200
+    swapped = first.post(
+        login, {"username": "x@example.ru"}, headers={"X-CSRFToken": _page_token(other)}
+    )
+    assert swapped.status_code == 403
+
+
+def test_a_kept_page_is_rendered_anew_when_what_it_shows_changes(client, group):
+    first = _browser(type(client), "A" * 32)
+    second = _browser(type(client), "B" * 32)
+    url = program_url(group)
+    assert first.get(url).templates != []
+
+    seats.group_seat_take(group_id=group.pk)
+    response = second.get(url)
+
+    assert response.templates != []
+    assert "Свободно 1 из 2" in text(response)
+    assert first.get(url).templates == []
+
+
+def test_a_logged_in_parent_never_gets_a_kept_page(client, group):
+    url = program_url(group)
+    assert client.get(url).status_code == 200
+    parent = UserFactory.create(role=Role.PARENT)
+    client.force_login(parent)
+
+    response = client.get(url)
+
+    assert response.templates != []
+    assert parent.short_name in text(response)

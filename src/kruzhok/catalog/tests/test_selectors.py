@@ -287,3 +287,31 @@ def test_lesson_list_is_limited_to_the_given_dates():
     )
 
     assert [lesson.date.day for lesson in lessons] == [8, 15, 22]
+
+
+def test_the_course_costs_of_a_programs_groups_read_at_once_equal_each_groups_own():
+    program = ProgramFactory.create(price_per_hour=150_00)
+    today = timezone.localdate()
+    started = GroupFactory.create(program=program, start_date=today - datetime.timedelta(days=30))
+    later = GroupFactory.create(program=program, start_date=today + datetime.timedelta(days=20))
+    other = GroupFactory.create(start_date=today)
+    groups = [started, later, other]
+
+    with CaptureQueriesContext(connection) as queries:
+        together = selectors.group_course_costs(groups=groups, today=today)
+    assert len([q for q in queries.captured_queries if "catalog_lesson" in q["sql"]]) == 1
+
+    for group in groups:
+        alone = selectors.group_course_cost(group=group, today=today)
+        assert together[group.pk] == alone
+        assert alone.lessons > 0
+    assert together[started.pk].start_date == today
+    assert together[later.pk].start_date == later.start_date
+    # The group that has begun is counted from today, not from its first lesson.
+    from kruzhok.catalog.models import Lesson
+
+    assert (
+        together[started.pk].lessons
+        == Lesson.objects.filter(group=started, date__gte=today).count()
+    )
+    assert together[started.pk].lessons < Lesson.objects.filter(group=started).count()

@@ -127,6 +127,34 @@ def test_an_invalid_filter_is_explained_and_ignored(client):
     assert 'aria-describedby="id_age_error"' in response.content.decode()
 
 
+def test_the_filter_form_is_built_once_per_query_string_and_its_pages_share_it(client, monkeypatch):
+    from kruzhok.catalog import forms
+
+    for n in range(25):
+        ProgramFactory.create(title=f"Шахматы {n}", direction=Direction.SPORTS)
+    built = []
+    original = forms.CatalogFilterForm.__init__
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(forms.CatalogFilterForm, "__init__", counting)
+    query = {"direction": Direction.SPORTS}
+    first = client.get(LIST_URL, query)
+    assert len(built) == 2  # the search's arguments, then the filters drawn
+    second_page = client.get(LIST_URL, query | {"page": "2"})
+    again = client.get(LIST_URL, query)
+
+    assert len(built) == 2
+    assert "Найдено 25 программ" in text(first)
+    assert "Шахматы" in text(second_page)
+    assert text(again) == text(first)
+    # Another query string is parsed for itself.
+    assert "Ничего не найдено" in text(client.get(LIST_URL, {"direction": Direction.ARTS}))
+    assert len(built) == 4
+
+
 def test_an_htmx_request_gets_only_the_results_and_the_count(client):
     ProgramFactory.create(title="Робототехника")
 
