@@ -182,22 +182,7 @@ def lines_build(
         f"WHERE {lesson['status']} = %(planned)s "
         f"AND {lesson['date']} BETWEEN %(month)s AND %(month_end)s GROUP BY {lesson['group']}"
     )
-    columns = ", ".join(
-        column(InvoiceLine, name)
-        for name in (
-            "invoice",
-            "contract",
-            "contract_number",
-            "child_initials",
-            "program_title",
-            "group_name",
-            "corrects_month",
-            "lessons_planned",
-            "lessons_attended",
-            "certificate_amount",
-            "parent_amount",
-        )
-    )
+    columns = ", ".join(column(InvoiceLine, name) for name in LineRow._fields)
     with connection.cursor() as cursor:
         # Enough memory for a city's lines to be grouped without spilling to disk (the
         # server's default is 4 MB), for this transaction only.
