@@ -35,11 +35,6 @@ class MonthCloseError(Exception):
     """A refused month close; `str(error)` says in Russian why."""
 
 
-def _month_end(first: datetime.date) -> datetime.date:
-    following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
-
-
 def month_charges(closure: MonthClosure) -> QuerySet[Charge]:
     """What the close bills: the charges of the municipality's certificates billed in the month
     and not taken back — lessons of the month, and late marks of closed months billed in this
@@ -59,7 +54,7 @@ def monthly_contracts(closure: MonthClosure) -> QuerySet[Contract]:
         Contract.objects.filter(
             certificate__municipality_id=closure.municipality_id,
             billing_regime=BillingRegime.MONTHLY,
-            start_date__lte=_month_end(closure.month),
+            start_date__lte=charges_service.month_end(closure.month),
             end_date__gte=closure.month,
         )
         .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=closure.month))
@@ -399,7 +394,7 @@ def _lines_create(closure: MonthClosure, invoices: list[Invoice]) -> None:
             provider_ids=[invoice.provider_id for invoice in invoices],
             municipality_id=closure.municipality_id,
             month=closure.month,
-            month_end=_month_end(closure.month),
+            month_end=charges_service.month_end(closure.month),
         )
     else:
         _lines_in_python(closure, invoices)
@@ -478,7 +473,7 @@ def _lessons_planned(closure: MonthClosure, contracts: dict[int, _ContractCopy])
     """Lessons of each contract's group in the month that the contract covered (not
     cancelled): what the schedule promised, beside what was attended. One query for all the
     groups' lessons of the month, counted per contract here."""
-    first, last = closure.month, _month_end(closure.month)
+    first, last = closure.month, charges_service.month_end(closure.month)
     group_ids = {contract.group_id for contract in contracts.values()}
     dates: dict[int, list[datetime.date]] = defaultdict(list)
     for group_id, day in (
