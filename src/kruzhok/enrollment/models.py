@@ -166,6 +166,15 @@ class Contract(models.Model):
                 condition=Q(end_date__gte=F("start_date")), name="contract_dates_ordered"
             ),
         ]
+        indexes = [
+            # A month close looks for the monthly contracts of a municipality's certificates
+            # (few or none where the regime is per lesson): found here, not among them all.
+            models.Index(
+                fields=["certificate"],
+                condition=Q(billing_regime=BillingRegime.MONTHLY),
+                name="contract_monthly_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Договор № {self.number}"
