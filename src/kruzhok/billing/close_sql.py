@@ -68,6 +68,28 @@ def month_lock(*, municipality_id: int, month: datetime.date, shared: bool) -> N
         )
 
 
+def deferred_checks_run() -> None:
+    """Check now, by index, the foreign keys that the transaction's writes so far would have
+    had checked at its commit (Django's are deferred), then defer again. PostgreSQL only
+    (SQLite checks them at the commit).
+
+    A foreign key's check is a lookup of one primary key, which PostgreSQL plans once per
+    connection from the table's statistics; for a table it believes small — the invoices,
+    when a region's first closes begin — it plans a scan of the whole table, and runs it once
+    per line: the lines of a city of 12,000 contracts took 0.24 s to check instead of 0.10 s.
+    Planned here with sequential scans off, the checks use the primary key's index."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT set_config('enable_seqscan', reset_val, true) FROM pg_settings "
+            "WHERE name = 'enable_seqscan'"
+        )
+
+
 def _scope() -> str:
     """The step's contracts: those of the municipality's certificates in the providers' groups,
     with what their lines copy."""

@@ -283,6 +283,7 @@ def providers_invoices_issue(
         invoices = _invoices_create(closure, billed)
         _lines_create(closure, invoices)
         _step_check(invoices)
+        close_sql.deferred_checks_run()
         in_advance = _providers_with_advances(
             closure, [invoice.provider_id for invoice in invoices]
         )

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.billing import close_sql
@@ -181,6 +181,38 @@ def test_the_lines_insert_stores_each_value_as_the_orm_reads_it(time_machine):
         )
     )
     assert stored == [tuple(row) for row in reversed(rows)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_deferred_checks_run_at_once_and_then_are_deferred_again(time_machine):
+    """`deferred_checks_run` checks the foreign keys of what was written so far (a line naming
+    no invoice is refused there, not at the commit), then leaves later writes' checks to the
+    commit again, and the planner's settings as they were."""
+    world, operator, _ = _october(time_machine)
+    month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    line = InvoiceLine.objects.first()
+    assert line is not None
+
+    def dangling() -> None:
+        close_sql.lines_insert(
+            [close_sql.LineRow(**{**_line_values(line), "invoice_id": 10**9})]  # no such invoice
+        )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        dangling()
+        close_sql.deferred_checks_run()
+    with transaction.atomic():
+        close_sql.deferred_checks_run()
+        dangling()  # deferred again: not refused yet
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            assert cursor.fetchone() == ("on",)
+        transaction.set_rollback(True)
+
+
+def _line_values(line: InvoiceLine) -> dict[str, object]:
+    return {name: getattr(line, name) for name in _LINE_VALUES}
 
 
 @pytest.mark.postgres
