@@ -162,9 +162,12 @@ def lines_build(
     )
     reversals = _moved("-1", "billed_month", "{month}", "{ch[reversal_billed_month]} = %(month)s")
     initial = "CASE WHEN {0} = '' THEN NULL ELSE LEFT({0}, 1) || '.' END"
+    # Looked up line by line by the children's primary key: a join hashed the whole region's
+    # children for every step, however few its lines.
     initials = (
-        f"TRIM({k['last_name']} || ' ' || CONCAT_WS(' ', {initial.format(k['first_name'])}, "
-        f"{initial.format(k['patronymic'])}))"
+        f"(SELECT TRIM({k['last_name']} || ' ' || CONCAT_WS(' ', "
+        f"{initial.format(k['first_name'])}, {initial.format(k['patronymic'])})) "
+        f"FROM {k.table} WHERE {k.pk} = o.child_id)"
     )
     ends = "LEAST(%(month_end)s, o.end_date, COALESCE(o.terminated_on - 1, %(month_end)s))"
     # A contract in force the whole month has all its group's lessons of the month (counted
@@ -178,10 +181,13 @@ def lines_build(
         f"AND {lesson['date']} >= GREATEST(%(month)s, o.start_date) "
         f"AND {lesson['date']} <= {ends}) END"
     )
+    # Counted for the step's groups, each by the lessons' (group, date) index: a step costs
+    # what its contracts do, not a scan of the region's lessons.
     month_lessons = (
-        f"SELECT {lesson['group']} AS group_id, COUNT(*) AS lessons FROM {lesson.table} "
-        f"WHERE {lesson['status']} = %(planned)s "
-        f"AND {lesson['date']} BETWEEN %(month)s AND %(month_end)s GROUP BY {lesson['group']}"
+        f"SELECT t.group_id, (SELECT COUNT(*) FROM {lesson.table} "
+        f"WHERE {lesson['group']} = t.group_id AND {lesson['status']} = %(planned)s "
+        f"AND {lesson['date']} BETWEEN %(month)s AND %(month_end)s) AS lessons "
+        "FROM (SELECT DISTINCT group_id FROM scope) t"
     )
     columns = ", ".join(column(InvoiceLine, name) for name in LineRow._fields)
     with connection.cursor() as cursor:
@@ -209,7 +215,6 @@ def lines_build(
             "FROM summed s JOIN scope o ON o.contract_id = s.contract_id "
             f"JOIN {invoice.table} ON {invoice['provider']} = o.provider_id "
             f"AND {invoice.pk} = ANY(%(invoices)s) "
-            f"JOIN {k.table} ON {k.pk} = o.child_id "
             "LEFT JOIN month_lessons m ON m.group_id = o.group_id",
             {
                 "municipality": municipality_id,
