@@ -6,7 +6,8 @@ transaction of its own: from that commit on the month's attendance is frozen (at
 lesson changes refuse a month that has a closure). The batch is then filled a chunk of
 providers at a time, each chunk in its own durable transaction under locks of its providers'
 rows (a provider's step costs a dozen statements and a commit whatever its size: paid once
-for a chunk, not once a provider). For each provider:
+for a chunk, not once a provider); on PostgreSQL two chunks of about as many charges run side
+by side, one on a thread and connection of its own (`STEPS_SIDE_BY_SIDE`). For each provider:
 the month's charges of the municipality's certificates are grouped by contract into the lines
 of one invoice (a line bills its contract's charges of the month by rule, `InvoiceLine`: a
 region's close writes a line per contract, not a row per lesson), summed again and checked
@@ -31,9 +32,11 @@ closed month taken back since.
 """
 
 import datetime
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -51,6 +54,7 @@ from kruzhok.billing.models import (
 )
 from kruzhok.billing.provider_invoice import (
     MonthCloseError,
+    ProviderTotals,
     monthly_contracts,
     provider_invoice_issue,
     provider_totals,
@@ -231,16 +235,18 @@ def month_close_run(
     closure.refresh_from_db(fields=["providers_total", "providers_done"])
     if progress is not None:
         progress(closure.providers_done, closure.providers_total)
-    step = provider_invoice.PROVIDERS_PER_STEP
-    for chunk in (provider_ids[i : i + step] for i in range(0, len(provider_ids), step)):
-        try:
-            providers_invoices_issue(closure=closure, provider_ids=chunk, totals=totals)
-        except MonthCloseError:
-            # The totals read before the steps no longer hold for one of the chunk's
-            # providers: bill them one by one with totals read under each one's lock, so the
-            # others are not held back; a second refusal stops the run (it resumes from there).
-            for provider_id in chunk:
-                provider_invoice_issue(closure=closure, provider_id=provider_id)
+    refused: list[int] = []
+    for chunk in _steps_run(closure, provider_ids, totals):
+        refused.extend(chunk)
+        closure.refresh_from_db(fields=["providers_total", "providers_done"])
+        if progress is not None:
+            progress(closure.providers_done, closure.providers_total)
+    # The totals read before the steps no longer held for a provider of these chunks: bill
+    # them one by one with totals read under each one's lock, so the others are not held
+    # back; a second refusal stops the run (it resumes from there).
+    for provider_id in refused:
+        provider_invoice_issue(closure=closure, provider_id=provider_id)
+    if refused:
         closure.refresh_from_db(fields=["providers_total", "providers_done"])
         if progress is not None:
             progress(closure.providers_done, closure.providers_total)
@@ -261,6 +267,100 @@ def month_close_run(
     if documents:
         closure_documents_issue(closure_id=closure.pk)
     return closure
+
+
+STEPS_SIDE_BY_SIDE = 2
+"""How many of a close's steps run at once, each on a connection of its own: a step is mostly
+the database summing and writing its providers' lines, one statement that PostgreSQL runs on
+one core, and the checks of their foreign keys, so two steps of half the providers each use
+both cores of a small server. Steps share only the invoices' number counters and the batch's
+progress, locked at their ends (`provider_invoice.providers_invoices_issue`)."""
+
+
+def _steps_run(
+    closure: MonthClosure, provider_ids: list[int], totals: dict[int, ProviderTotals]
+) -> Iterator[list[int]]:
+    """Run the close's steps, `provider_invoice.PROVIDERS_PER_STEP` providers at most each,
+    side by side (`STEPS_SIDE_BY_SIDE`) on PostgreSQL when the caller holds no transaction
+    (another connection would not see what the caller has not committed); yields, as each
+    step ends, the providers of a step refused because its totals no longer held (an empty
+    list for a step done).
+
+    Side by side, a step takes its invoices' numbers only once the step before it has ended,
+    so the numbers follow the providers' order as they do one step after another."""
+    side_by_side = (
+        STEPS_SIDE_BY_SIDE
+        if connection.vendor == "postgresql" and not connection.in_atomic_block
+        else 1
+    )
+    chunks = _chunks(provider_ids, totals, side_by_side)
+    if side_by_side == 1 or len(chunks) == 1:
+        for chunk in chunks:
+            yield _step(closure, chunk, totals)
+        return
+    ended = [threading.Event() for _ in chunks]
+
+    def step(number: int) -> list[int]:
+        try:
+            return _step(
+                closure, chunks[number], totals, numbers_after=ended[number - 1] if number else None
+            )
+        finally:
+            ended[number].set()
+
+    def step_on_own_connection(number: int) -> list[int]:
+        try:
+            return step(number)
+        finally:
+            connection.close()  # the thread's own
+
+    # The first step runs here, on the connection the run has warmed; the others beside it,
+    # each on a thread and connection of its own, submitted (and so started) in order: a
+    # step waits only for one already running.
+    with ThreadPoolExecutor(max_workers=side_by_side - 1, thread_name_prefix="month-close") as pool:
+        others = [pool.submit(step_on_own_connection, n) for n in range(1, len(chunks))]
+        yield step(0)
+        for done in as_completed(others):
+            yield done.result()
+
+
+def _chunks(
+    provider_ids: list[int], totals: dict[int, ProviderTotals], parts: int
+) -> list[list[int]]:
+    """The providers cut, in their order, into `parts` chunks of about as many charges each
+    (a city's providers are anything but even: half of them may hold a tenth of its
+    contracts), and further so that none has more than `PROVIDERS_PER_STEP` providers."""
+    weights = [
+        totals[p].charges + totals[p].reversals + 1 if p in totals else 1 for p in provider_ids
+    ]
+    whole = sum(weights)
+    chunks: list[list[int]] = [[]]
+    done = 0
+    for provider_id, weight in zip(provider_ids, weights, strict=True):
+        if chunks[-1] and (
+            len(chunks[-1]) == provider_invoice.PROVIDERS_PER_STEP
+            or done + weight / 2 > whole * len(chunks) / parts
+        ):
+            chunks.append([])
+        chunks[-1].append(provider_id)
+        done += weight
+    return chunks
+
+
+def _step(
+    closure: MonthClosure,
+    chunk: list[int],
+    totals: dict[int, ProviderTotals],
+    numbers_after: threading.Event | None = None,
+) -> list[int]:
+    """One step: the chunk's providers, or all of them back if its totals no longer held."""
+    try:
+        providers_invoices_issue(
+            closure=closure, provider_ids=chunk, totals=totals, numbers_after=numbers_after
+        )
+    except MonthCloseError:
+        return chunk
+    return []
 
 
 def closure_documents_issue(*, closure_id: int, progress: Progress | None = None) -> int:

@@ -3,14 +3,17 @@ a time (see `billing.month_close`), and what it reads — the month's unbilled c
 reversals to bill back, the contracts paid monthly, and the lines they sum up to.
 
 A step runs in one durable transaction under its providers' locks: the monthly contracts are
-charged, the invoices and their lines are created with gap-free numbers (two INSERTs for the
-chunk), the providers' charges are summed again and every line of every invoice is read back
-and checked against them, and the providers' advances are netted off. A line bills its
-contract's charges of the month by rule (`InvoiceLine`): nothing is written per charge.
+charged, the invoices and their lines are created (two INSERTs for the chunk), every line of
+every invoice is summed back and checked against the providers' totals, the lines' foreign
+keys are checked, and only then do the invoices take their gap-free numbers and the
+providers' advances get netted off: what steps running side by side share is locked last.
+A line bills its contract's charges of the month by rule (`InvoiceLine`): nothing is written
+per charge.
 """
 
 import bisect
 import datetime
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -228,6 +231,7 @@ def providers_invoices_issue(
     closure: MonthClosure,
     provider_ids: list[int],
     totals: dict[int, ProviderTotals] | None = None,
+    numbers_after: threading.Event | None = None,
 ) -> list[Invoice]:
     """A step of a close for a chunk of providers, in one durable transaction under their
     locks (taken in primary-key order): for each provider not billed yet, its invoice for the
@@ -245,6 +249,9 @@ def providers_invoices_issue(
     freeze, a close run twice at once) roll the step back (`MonthCloseError`), and the run
     does its providers again one by one with totals read under the lock. A step that charges
     monthly contracts reads its own.
+
+    `numbers_after`: an event the step waits for before it takes its numbers (the end of the
+    step before it, when the close runs steps side by side).
 
     The invoices' documents are rendered after the step, outside its locks
     (`invoice_documents_issue`): they are made from the invoices and their lines, which
@@ -283,7 +290,13 @@ def providers_invoices_issue(
         invoices = _invoices_create(closure, billed)
         _lines_create(closure, invoices)
         _step_check(invoices)
+        # What steps running side by side share comes last: the numbers' counters (and the
+        # batch's progress below) are locked from here to the commit, so the lines' foreign
+        # keys are checked first, and a step waits for another only for that moment.
         close_sql.deferred_checks_run()
+        if numbers_after is not None:
+            numbers_after.wait()
+        _invoices_number(closure, invoices)
         in_advance = _providers_with_advances(
             closure, [invoice.provider_id for invoice in invoices]
         )
@@ -358,29 +371,42 @@ def _providers_with_advances(closure: MonthClosure, provider_ids: list[int]) -> 
 def _invoices_create(
     closure: MonthClosure, billed: list[tuple[Provider, ProviderTotals]]
 ) -> list[Invoice]:
-    """The step's invoices for their providers' totals, numbered in provider order: one
-    INSERT."""
+    """The step's invoices for their providers' totals, in provider order: one INSERT. Their
+    numbers are drafts, 1, 2, … in a series of the step's own, until `_invoices_number` gives
+    them theirs before the step commits: nobody ever sees a draft."""
     issued_on = timezone.localdate()
-    # Numbers are gap-free per series, payer and year: taken in this transaction, they are
-    # rolled back with it if the step fails.
-    series = f"{closure.municipality_id}-{issued_on.year}"
-    numbers = sequence_take(name=f"invoice:{series}", count=len(billed))
-    act_numbers = sequence_take(name=f"act:{series}", count=len(billed))
-    invoices = Invoice.objects.bulk_create(
+    draft = f"draft-{closure.pk}-{billed[0][0].pk}"  # steps of a close bill other providers
+    return Invoice.objects.bulk_create(
         Invoice(
             closure=closure,
             provider=provider,
-            series=series,
-            number=number,
-            act_number=act_number,
+            series=draft,
+            number=place,
+            act_number=place,
             issued_on=issued_on,
             lessons=totals.lessons,
             certificate_amount=totals.certificate,
             parent_amount=totals.parent,
         )
-        for (provider, totals), number, act_number in zip(billed, numbers, act_numbers, strict=True)
+        for place, (provider, totals) in enumerate(billed, start=1)
     )
-    return invoices
+
+
+def _invoices_number(closure: MonthClosure, invoices: list[Invoice]) -> None:
+    """Number the step's invoices and acts in provider order (their drafts' order), by one
+    UPDATE. Numbers are gap-free per series, payer and year: taken in the step's transaction,
+    they are rolled back with it if the step fails, and the counters stay locked until it
+    commits."""
+    series = f"{closure.municipality_id}-{invoices[0].issued_on.year}"
+    numbers = sequence_take(name=f"invoice:{series}", count=len(invoices))
+    act_numbers = sequence_take(name=f"act:{series}", count=len(invoices))
+    Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
+        series=series,
+        number=F("number") + numbers.start - 1,
+        act_number=F("act_number") + act_numbers.start - 1,
+    )
+    for invoice, number, act_number in zip(invoices, numbers, act_numbers, strict=True):
+        invoice.series, invoice.number, invoice.act_number = series, number, act_number
 
 
 def _lines_create(closure: MonthClosure, invoices: list[Invoice]) -> None:
