@@ -35,10 +35,12 @@ from kruzhok.billing.models import (
 )
 from kruzhok.billing.month_close import (
     MonthCloseError,
+    _chunks,
     month_close,
     month_close_run,
     month_close_start,
 )
+from kruzhok.billing.provider_invoice import ProviderTotals
 from kruzhok.billing.selectors import line_charges, line_reversals
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.management.audit import ledger_audit
@@ -622,3 +624,23 @@ def test_the_childs_home_municipality_bills_and_its_close_makes_late_marks_corre
     )
     late = Charge.objects.get(lesson__date=datetime.date(2026, 10, 20))
     assert late.billed_month == datetime.date(2026, 11, 1)
+
+
+def test_the_providers_are_cut_in_order_into_chunks_of_about_as_many_charges(monkeypatch):
+    def totals(charges: list[int]) -> dict[int, ProviderTotals]:
+        return {p: ProviderTotals(n, 0, n, n * 100, 0) for p, n in enumerate(charges, start=1)}
+
+    # One big provider first, many small after: the cut falls a few small ones after the big
+    # one, where the halves weigh the same give or take a small provider.
+    many = totals([1000] + [10] * 100)
+    chunks = _chunks(list(many), many, 2)
+    assert [p for chunk in chunks for p in chunk] == list(many)  # every provider once, in order
+    weights = [sum(many[p].charges + 1 for p in chunk) for chunk in chunks]
+    assert len(chunks) == 2 and abs(weights[0] - weights[1]) <= 11, weights
+    # Even providers: halves; a provider without totals (monthly contracts only) weighs one.
+    even = totals([5] * 10)
+    assert _chunks([*even, 99], even, 2) == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 99]]
+    # No chunk over the step's size, whatever the weights.
+    monkeypatch.setattr(provider_invoice_module, "PROVIDERS_PER_STEP", 3)
+    assert [len(chunk) for chunk in _chunks(list(even), even, 2)] == [3, 3, 3, 1]
+    assert _chunks(list(even), even, 1) == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]
