@@ -35,6 +35,7 @@ import datetime
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
@@ -213,34 +214,40 @@ def month_close_run(
         return closure
     # A provider billed by a run that stopped later has had the whole month billed.
     billed = set(Invoice.objects.filter(closure=closure).values_list("provider_id", flat=True))
-    totals = {
-        provider: sums
-        for provider, sums in provider_totals(closure).items()
-        if provider not in billed
-    }
-    provider_ids = sorted(
-        (
-            set(totals)
-            | set(
-                monthly_contracts(closure).values_list(
-                    "application__group__program__provider_id", flat=True
-                )
+    side_by_side = _side_by_side()
+    with ExitStack() as stack:
+        pool = None
+        if side_by_side > 1:
+            pool = stack.enter_context(
+                ThreadPoolExecutor(max_workers=side_by_side - 1, thread_name_prefix="month-close")
+            )
+            stack.callback(_connections_close, pool, side_by_side - 1)
+        # Side by side, the totals are read on the thread that runs the second step, so that
+        # its connection is warm when the step begins, while this one reads the rest.
+        read = pool.submit(provider_totals, closure) if pool is not None else None
+        monthly = set(
+            monthly_contracts(closure).values_list(
+                "application__group__program__provider_id", flat=True
             )
         )
-        - billed
-    )
-    MonthClosure.objects.filter(pk=closure.pk).update(
-        providers_total=F("providers_done") + len(provider_ids)
-    )
-    closure.refresh_from_db(fields=["providers_total", "providers_done"])
-    if progress is not None:
-        progress(closure.providers_done, closure.providers_total)
-    refused: list[int] = []
-    for chunk in _steps_run(closure, provider_ids, totals):
-        refused.extend(chunk)
+        totals = {
+            provider: sums
+            for provider, sums in (read.result() if read else provider_totals(closure)).items()
+            if provider not in billed
+        }
+        provider_ids = sorted((set(totals) | monthly) - billed)
+        MonthClosure.objects.filter(pk=closure.pk).update(
+            providers_total=F("providers_done") + len(provider_ids)
+        )
         closure.refresh_from_db(fields=["providers_total", "providers_done"])
         if progress is not None:
             progress(closure.providers_done, closure.providers_total)
+        refused: list[int] = []
+        for chunk in _steps_run(closure, provider_ids, totals, pool, side_by_side):
+            refused.extend(chunk)
+            closure.refresh_from_db(fields=["providers_total", "providers_done"])
+            if progress is not None:
+                progress(closure.providers_done, closure.providers_total)
     # The totals read before the steps no longer held for a provider of these chunks: bill
     # them one by one with totals read under each one's lock, so the others are not held
     # back; a second refusal stops the run (it resumes from there).
@@ -277,24 +284,44 @@ both cores of a small server. Steps share only the invoices' number counters and
 progress, locked at their ends (`provider_invoice.providers_invoices_issue`)."""
 
 
+def _side_by_side() -> int:
+    """How many steps a run may run at once: `STEPS_SIDE_BY_SIDE` on PostgreSQL when the caller
+    holds no transaction (another connection would not see what it has not committed), else
+    one."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return STEPS_SIDE_BY_SIDE
+    return 1
+
+
+def _connections_close(pool: ThreadPoolExecutor, workers: int) -> None:
+    """Close the connection of each of the pool's threads: a task on each (they wait for each
+    other, so no thread takes two)."""
+    met = threading.Barrier(workers)
+
+    def close() -> None:
+        met.wait()
+        connection.close()
+
+    for closed in [pool.submit(close) for _ in range(workers)]:
+        closed.result()
+
+
 def _steps_run(
-    closure: MonthClosure, provider_ids: list[int], totals: dict[int, ProviderTotals]
+    closure: MonthClosure,
+    provider_ids: list[int],
+    totals: dict[int, ProviderTotals],
+    pool: ThreadPoolExecutor | None,
+    side_by_side: int,
 ) -> Iterator[list[int]]:
     """Run the close's steps, `provider_invoice.PROVIDERS_PER_STEP` providers at most each,
-    side by side (`STEPS_SIDE_BY_SIDE`) on PostgreSQL when the caller holds no transaction
-    (another connection would not see what the caller has not committed); yields, as each
-    step ends, the providers of a step refused because its totals no longer held (an empty
-    list for a step done).
+    `side_by_side` at once: the first here, the others on the pool's threads, each with a
+    connection of its own; yields, as each step ends, the providers of a step refused because
+    its totals no longer held (an empty list for a step done).
 
     Side by side, a step takes its invoices' numbers only once the step before it has ended,
     so the numbers follow the providers' order as they do one step after another."""
-    side_by_side = (
-        STEPS_SIDE_BY_SIDE
-        if connection.vendor == "postgresql" and not connection.in_atomic_block
-        else 1
-    )
     chunks = _chunks(provider_ids, totals, side_by_side)
-    if side_by_side == 1 or len(chunks) == 1:
+    if pool is None or len(chunks) == 1:
         for chunk in chunks:
             yield _step(closure, chunk, totals)
         return
@@ -308,20 +335,11 @@ def _steps_run(
         finally:
             ended[number].set()
 
-    def step_on_own_connection(number: int) -> list[int]:
-        try:
-            return step(number)
-        finally:
-            connection.close()  # the thread's own
-
-    # The first step runs here, on the connection the run has warmed; the others beside it,
-    # each on a thread and connection of its own, submitted (and so started) in order: a
-    # step waits only for one already running.
-    with ThreadPoolExecutor(max_workers=side_by_side - 1, thread_name_prefix="month-close") as pool:
-        others = [pool.submit(step_on_own_connection, n) for n in range(1, len(chunks))]
-        yield step(0)
-        for done in as_completed(others):
-            yield done.result()
+    # Submitted (and so started) in order: a step waits only for one already running.
+    others = [pool.submit(step, number) for number in range(1, len(chunks))]
+    yield step(0)
+    for done in as_completed(others):
+        yield done.result()
 
 
 def _chunks(
