@@ -19,6 +19,7 @@ from kruzhok.accounts.models import User
 from kruzhok.attendance import services as attendance_services
 from kruzhok.attendance.models import AttendanceMark
 from kruzhok.billing import selectors as billing_selectors
+from kruzhok.billing import services as billing_services
 from kruzhok.catalog.lesson_changes import lesson_change_record
 from kruzhok.catalog.models import Lesson, LessonChangeKind, LessonStatus
 from kruzhok.enrollment.models import ApplicationStatus, Contract
@@ -54,11 +55,33 @@ def _check_can_change(*, actor: User, lesson: Lesson) -> None:
             "На занятии уже отмечены присутствовавшие дети: оно состоялось и оплачено. "
             "Снимите отметки, если они поставлены по ошибке."
         )
-    closure = billing_selectors.month_closure_get(
-        municipality_id=group.program.provider.municipality_id, day=lesson.date
+    _month_hold_open(lesson=lesson, day=lesson.date)
+
+
+def _month_hold_open(*, lesson: Lesson, day: datetime.date) -> None:
+    """Refuse a change on `day` when its month is closed (or closing) for the provider's
+    municipality or for any municipality funding a child under contract in the group that
+    day (the child's home municipality bills the contract, and a monthly contract's charge
+    counts the month's planned lessons); otherwise hold the month open for each of them until
+    the change commits, so that a close of it begins after the change, not while it is made."""
+    group = lesson.group
+    funding = (
+        Contract.objects.filter(
+            application__group_id=group.pk,
+            certificate__isnull=False,
+            start_date__lte=day,
+            end_date__gte=day,
+        )
+        .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=day))
+        .values_list("certificate__municipality_id", flat=True)
+        .distinct()
     )
-    if closure is not None:
-        raise LessonChangeError(billing_selectors.month_closed_message(closure))
+    for municipality_id in sorted({group.program.provider.municipality_id, *funding}):
+        held = billing_services.month_hold_open(municipality_id=municipality_id, day=day)
+        if held != day.replace(day=1):
+            closure = billing_selectors.month_closure_get(municipality_id=municipality_id, day=day)
+            assert closure is not None  # the month held is a later one: this one is closed
+            raise LessonChangeError(billing_selectors.month_closed_message(closure))
 
 
 def _families(*, lesson: Lesson, days: list[datetime.date]) -> list[User]:
@@ -169,11 +192,7 @@ def lesson_move(
         raise LessonChangeError(
             f"{new_date:%d.%m.%Y} в {new_start_time:%H:%M} у группы уже есть занятие."
         )
-    target_closure = billing_selectors.month_closure_get(
-        municipality_id=group.program.provider.municipality_id, day=new_date
-    )
-    if target_closure is not None:
-        raise LessonChangeError(billing_selectors.month_closed_message(target_closure))
+    _month_hold_open(lesson=lesson, day=new_date)
     lesson.date, lesson.start_time = new_date, new_start_time
     lesson.save(update_fields=["date", "start_time", "updated_at"])
     lesson_change_record(
