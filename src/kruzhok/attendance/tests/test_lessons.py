@@ -11,12 +11,17 @@ from kruzhok.attendance.services import AttendanceError, attendance_mark
 from kruzhok.billing import services as billing_services
 from kruzhok.catalog import lessons as catalog_lessons
 from kruzhok.catalog.models import LessonChange, LessonStatus
-from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.selectors import certificate_money
-from kruzhok.common.models import Municipality
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Charge
-from kruzhok.enrollment.tests.world import TODAY, child_make, group_make, provider_make, user_make
+from kruzhok.enrollment.tests.world import (
+    TODAY,
+    child_make,
+    group_make,
+    neighbour_contract,
+    provider_make,
+    user_make,
+)
 from kruzhok.notifications.models import Notification
 from kruzhok.providers import services as provider_services
 from kruzhok.providers.models import StaffRole
@@ -156,23 +161,7 @@ def test_a_lesson_of_a_month_closed_by_a_childs_home_municipality_is_not_changed
     """A child of another municipality studies in the group: that municipality funds the
     certificate and bills the month, so once it has closed October the group's October lessons
     are neither cancelled nor moved into it, although the provider's own has not closed it."""
-    home = Municipality.objects.create(name="Соседний округ")
-    certificate_services.financing_program_create(
-        municipality=home,
-        title="ПФДО соседей",
-        period_start=datetime.date(2026, 9, 1),
-        period_end=datetime.date(2027, 8, 31),
-        max_funded_certificates=10,
-        budget_cap=100_000_00,
-        nominal_bands=[(5, 18, 12_000_00)],
-    )
-    parent = user_make(Role.PARENT, home)
-    child = child_make(parent)
-    application = enrollment_services.application_submit(
-        parent=parent, child_id=child.pk, group_id=world.group.pk
-    )
-    enrollment_services.application_accept(actor=world.admin, application=application)
-    enrollment_services.contract_accept(parent=parent, application=application)
+    home, _ = neighbour_contract(world)
     october = world.group.lessons.get(date=TUESDAY_NEXT)  # the child studies from 15.10
     later = world.group.lessons.filter(date__month=11).first()
     billing_services.month_close(

@@ -42,7 +42,6 @@ from kruzhok.billing.month_close import (
 )
 from kruzhok.billing.provider_invoice import ProviderTotals
 from kruzhok.billing.selectors import line_charges, line_reversals
-from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.common.models import Municipality, NumberSequence
 from kruzhok.enrollment import services as enrollment_services
@@ -52,6 +51,7 @@ from kruzhok.enrollment.tests.world import (
     child_make,
     contract_made,
     group_make,
+    neighbour_contract,
     program_make,
     provider_make,
     user_make,
@@ -586,23 +586,7 @@ def test_the_childs_home_municipality_bills_and_its_close_makes_late_marks_corre
     next month, although the provider's own municipality has not closed October."""
     time_machine.move_to(_at(15, hour=18), tick=False)
     world = world_make()
-    home = Municipality.objects.create(name="Соседний округ")
-    certificate_services.financing_program_create(
-        municipality=home,
-        title="ПФДО соседей",
-        period_start=datetime.date(2026, 9, 1),
-        period_end=datetime.date(2027, 8, 31),
-        max_funded_certificates=10,
-        budget_cap=100_000_00,
-        nominal_bands=[(5, 18, 12_000_00)],
-    )
-    parent = user_make(Role.PARENT, home)
-    child = child_make(parent)
-    application = enrollment_services.application_submit(
-        parent=parent, child_id=child.pk, group_id=world.group.pk
-    )
-    enrollment_services.application_accept(actor=world.admin, application=application)
-    contract = enrollment_services.contract_accept(parent=parent, application=application)
+    home, contract = neighbour_contract(world)
     attendance_mark(
         reason=LATE,
         actor=world.teacher,

@@ -194,6 +194,30 @@ def contract_made(world: World, *, child: Child | None = None, group: Group | No
     return services.contract_accept(parent=world.parent, application=application)
 
 
+def neighbour_contract(world: World, *, name: str = "Соседний округ"):
+    """A child of another municipality, which funds certificates of its own, under contract in
+    the world's group: that municipality pays for the child's lessons and bills them.
+    Returns (the municipality, the contract)."""
+    from kruzhok.enrollment import services
+
+    home = Municipality.objects.create(name=name)
+    certificate_services.financing_program_create(
+        municipality=home,
+        title="ПФДО соседей",
+        period_start=PERIOD_START,
+        period_end=datetime.date(2027, 8, 31),
+        max_funded_certificates=10,
+        budget_cap=100_000_00,
+        nominal_bands=[(5, 18, 12_000_00)],
+    )
+    parent = user_make(Role.PARENT, home)
+    application = services.application_submit(
+        parent=parent, child_id=child_make(parent).pk, group_id=world.group.pk
+    )
+    services.application_accept(actor=world.admin, application=application)
+    return home, services.contract_accept(parent=parent, application=application)
+
+
 def full_group(world: World, *, capacity: int = 1, waiting: int = 0, **kwargs) -> Group:
     """An auto-accept group filled by other children of the world's parent, with `waiting`
     more children on its waiting line (each applying a minute after the previous one)."""
