@@ -319,7 +319,7 @@ def _steps_run(
     its totals no longer held (an empty list for a step done).
 
     Side by side, a step takes its invoices' numbers only once the step before it has ended,
-    so the numbers follow the providers' order as they do one step after another."""
+    so the numbers come chunk by chunk, each in provider order, whichever step ends first."""
     chunks = _chunks(provider_ids, totals, side_by_side)
     if pool is None or len(chunks) == 1:
         for chunk in chunks:
@@ -345,24 +345,28 @@ def _steps_run(
 def _chunks(
     provider_ids: list[int], totals: dict[int, ProviderTotals], parts: int
 ) -> list[list[int]]:
-    """The providers cut, in their order, into `parts` chunks of about as many charges each
-    (a city's providers are anything but even: half of them may hold a tenth of its
-    contracts), and further so that none has more than `PROVIDERS_PER_STEP` providers."""
-    weights = [
-        totals[p].charges + totals[p].reversals + 1 if p in totals else 1 for p in provider_ids
-    ]
-    whole = sum(weights)
-    chunks: list[list[int]] = [[]]
-    done = 0
-    for provider_id, weight in zip(provider_ids, weights, strict=True):
-        if chunks[-1] and (
-            len(chunks[-1]) == provider_invoice.PROVIDERS_PER_STEP
-            or done + weight / 2 > whole * len(chunks) / parts
-        ):
-            chunks.append([])
-        chunks[-1].append(provider_id)
-        done += weight
-    return chunks
+    """The providers dealt into `parts` chunks of about as many charges each (more when one
+    would pass `PROVIDERS_PER_STEP` providers), each chunk in provider order: the largest
+    provider first to the chunk with the fewest charges so far, and so on down. A city's
+    providers are anything but even — one may hold a fifth of its charges — so cutting their
+    list in two at the middle of the charges left one step a fifth longer than the other.
+    Deterministic: the same providers and totals make the same chunks."""
+    size = provider_invoice.PROVIDERS_PER_STEP
+    count = max(parts, -(-len(provider_ids) // size))
+    chunks: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+
+    def weight(provider_id: int) -> int:
+        sums = totals.get(provider_id)
+        return 1 + (sums.charges + sums.reversals if sums is not None else 0)
+
+    for provider_id in sorted(provider_ids, key=lambda p: (-weight(p), p)):
+        lightest = min(
+            (n for n in range(count) if len(chunks[n]) < size), key=lambda n: (loads[n], n)
+        )
+        chunks[lightest].append(provider_id)
+        loads[lightest] += weight(provider_id)
+    return [sorted(chunk) for chunk in chunks if chunk]
 
 
 def _step(

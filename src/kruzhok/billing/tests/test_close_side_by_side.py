@@ -1,8 +1,8 @@
 """A month close whose steps run side by side (PostgreSQL, `month_close.STEPS_SIDE_BY_SIDE`):
 each step on a thread and a connection of its own, committed for real, so these tests run
 outside the test's transaction. The steps bill what one step after another bills, number the
-invoices in the providers' order whichever step ends first, and a step that fails leaves the
-other's invoices and resumes with the numbers still gap-free."""
+invoices chunk by chunk whichever step ends first, and a step that fails leaves the other's
+invoices and resumes with the numbers still gap-free."""
 
 import threading
 import time
@@ -48,7 +48,8 @@ def test_steps_side_by_side_bill_every_charge_once_numbered_in_provider_order(
 ):
     world, operator, contracts = _october(time_machine, second_provider=True)
     seen = _steps_seen(monkeypatch)
-    # The first provider's step ends last: its numbers still come first.
+    # The first chunk (the provider with more charges: two children) ends last: its numbers
+    # still come first.
     real = provider_invoice_module._step_check
     first_provider = world.provider.pk
 

@@ -610,21 +610,26 @@ def test_the_childs_home_municipality_bills_and_its_close_makes_late_marks_corre
     assert late.billed_month == datetime.date(2026, 11, 1)
 
 
-def test_the_providers_are_cut_in_order_into_chunks_of_about_as_many_charges(monkeypatch):
+def test_the_providers_are_dealt_into_chunks_of_about_as_many_charges(monkeypatch):
     def totals(charges: list[int]) -> dict[int, ProviderTotals]:
         return {p: ProviderTotals(n, 0, n, n * 100, 0) for p, n in enumerate(charges, start=1)}
 
-    # One big provider first, many small after: the cut falls a few small ones after the big
-    # one, where the halves weigh the same give or take a small provider.
-    many = totals([1000] + [10] * 100)
-    chunks = _chunks(list(many), many, 2)
-    assert [p for chunk in chunks for p in chunk] == list(many)  # every provider once, in order
-    weights = [sum(many[p].charges + 1 for p in chunk) for chunk in chunks]
-    assert len(chunks) == 2 and abs(weights[0] - weights[1]) <= 11, weights
-    # Even providers: halves; a provider without totals (monthly contracts only) weighs one.
+    def weights(chunks: list[list[int]], sums: dict[int, ProviderTotals]) -> list[int]:
+        return [sum(sums[p].charges + 1 for p in chunk) for chunk in chunks]
+
+    # A city's providers: many small ones and a big one among them (cut in the middle of the
+    # list, one half would carry the big one and half the rest).
+    city = totals([10] * 50 + [500] + [10] * 30)
+    chunks = _chunks(list(city), city, 2)
+    assert sorted(p for chunk in chunks for p in chunk) == list(city)  # each provider once
+    assert all(chunk == sorted(chunk) for chunk in chunks)  # a step bills in provider order
+    assert abs(weights(chunks, city)[0] - weights(chunks, city)[1]) <= 11, weights(chunks, city)
+    assert _chunks(list(city), city, 2) == chunks  # the same totals, the same chunks
+    # Even providers alternate; one without totals (monthly contracts only) weighs one.
     even = totals([5] * 10)
-    assert _chunks([*even, 99], even, 2) == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 99]]
+    assert _chunks([*even, 99], even, 2) == [[1, 3, 5, 7, 9, 99], [2, 4, 6, 8, 10]]
+    assert _chunks(list(even), even, 1) == [list(even)]
     # No chunk over the step's size, whatever the weights.
     monkeypatch.setattr(provider_invoice_module, "PROVIDERS_PER_STEP", 3)
-    assert [len(chunk) for chunk in _chunks(list(even), even, 2)] == [3, 3, 3, 1]
-    assert _chunks(list(even), even, 1) == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]
+    assert [len(chunk) for chunk in _chunks(list(even), even, 2)] == [3, 3, 2, 2]
+    assert [len(chunk) for chunk in _chunks(list(even), even, 1)] == [3, 3, 2, 2]
