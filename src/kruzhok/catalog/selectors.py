@@ -37,7 +37,7 @@ from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from django_stubs_ext import WithAnnotations
 
@@ -380,27 +380,46 @@ def group_course_cost(*, group: Group, today: datetime.date) -> CourseCost:
 def group_course_costs(*, groups: "Sequence[Group]", today: datetime.date) -> dict[int, CourseCost]:
     """group_course_cost of each of these groups, by group id, in one query (their programs
     are read through `group.program`: load them with the groups)."""
+    rows: Iterable[tuple[int, datetime.date, int]] = ()
+    if groups:
+        rows = Lesson.objects.filter(
+            group_id__in=[group.pk for group in groups],
+            date__gte=course_costs_since(groups=groups, today=today),
+            status=LessonStatus.PLANNED,
+        ).values_list("group_id", "date", "hours")
+    return course_costs_from_lessons(groups=groups, today=today, lessons=rows)
+
+
+def course_costs_since(*, groups: "Sequence[Group]", today: datetime.date) -> datetime.date:
+    """The first day whose planned lessons group_course_costs of these groups needs."""
+    return min(max(group.start_date, today) for group in groups)
+
+
+def course_costs_from_lessons(
+    *,
+    groups: "Sequence[Group]",
+    today: datetime.date,
+    lessons: "Iterable[tuple[int, datetime.date, int]]",
+) -> dict[int, CourseCost]:
+    """group_course_costs from the groups' planned lessons (group id, date, academic hours)
+    on or after course_costs_since, in any order, however they were read."""
     starts = {group.pk: max(group.start_date, today) for group in groups}
     planned: dict[int, list[tuple[datetime.date, int]]] = {pk: [] for pk in starts}
-    if starts:
-        rows = Lesson.objects.filter(
-            group_id__in=list(starts), date__gte=min(starts.values()), status=LessonStatus.PLANNED
-        ).values_list("group_id", "date", "hours")
-        for group_id, day, hours in rows:
-            if day >= starts[group_id]:
-                planned[group_id].append((day, hours))
+    for group_id, day, hours in lessons:
+        if day >= starts[group_id]:
+            planned[group_id].append((day, hours))
     costs = {}
     for group in groups:
-        lessons = planned[group.pk]
-        hours = sum(h for _, h in lessons)
+        dated = planned[group.pk]
+        hours = sum(h for _, h in dated)
         price = group.program.price_per_hour
         costs[group.pk] = CourseCost(
             start_date=starts[group.pk],
             end_date=group.end_date,
-            lessons=len(lessons),
+            lessons=len(dated),
             hours=hours,
             price_per_hour=price,
             total=price * hours,
-            months=len({(day.year, day.month) for day, _ in lessons}),
+            months=len({(day.year, day.month) for day, _ in dated}),
         )
     return costs

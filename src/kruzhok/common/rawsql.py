@@ -86,16 +86,36 @@ def _columns(model: type[Model], attnames: tuple[str, ...]) -> tuple[Col, ...]:
     return tuple(_field(model, name).get_col(model._meta.db_table) for name in attnames)
 
 
+def _converted(columns: Sequence[Col], values: Sequence[Any]) -> list[Any]:
+    converted = []
+    for col, value in zip(columns, values, strict=True):
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
+        converted.append(value)
+    return converted
+
+
 def instance_from_row(model: type[M], attnames: tuple[str, ...], values: Sequence[Any]) -> M:
     """An instance as the ORM loads one from the values of the given fields (`model_fields`
     order): each value through the converters the ORM's compiler applies, then
     `Model.from_db`. Fields not read are loaded lazily on access."""
-    converted = []
-    for col, value in zip(_columns(model, attnames), values, strict=True):
-        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
-            value = convert(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, list(attnames), converted)
+    return model.from_db(
+        connection.alias, list(attnames), _converted(_columns(model, attnames), values)
+    )
+
+
+def values_from_rows(
+    model: type[Model], attnames: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """The rows of the given fields' values (in that order) as the ORM's `values_list` reads
+    them: each value through its field's converters, without making instances. Where no
+    column needs one (most on PostgreSQL), the rows as they came."""
+    columns = _columns(model, attnames)
+    if not any(
+        connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in columns
+    ):
+        return [tuple(row) for row in rows]
+    return [tuple(_converted(columns, row)) for row in rows]
 
 
 def split_row(row: Sequence[Any], *widths: int) -> list[list[Any]]:
