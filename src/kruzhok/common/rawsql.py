@@ -14,10 +14,12 @@ PostgreSQL and SQLite speak this dialect.
 """
 
 import functools
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
 
@@ -86,10 +88,32 @@ def _columns(model: type[Model], attnames: tuple[str, ...]) -> tuple[Col, ...]:
     return tuple(_field(model, name).get_col(model._meta.db_table) for name in attnames)
 
 
-def _converted(columns: Sequence[Col], values: Sequence[Any]) -> list[Any]:
+# Each connection's converters of a statement's columns, found once: looking them up for each
+# value cost more than the conversions (a connection is a thread's, so is its entry).
+_connection_converters: "weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Any, Any]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+Converter = Callable[[Any, Col, BaseDatabaseWrapper], Any]
+
+
+def _converters(model: type[Model], attnames: tuple[str, ...]) -> tuple[tuple[Converter, ...], ...]:
+    wrapper = connections[connection.alias]
+    known = _connection_converters.setdefault(wrapper, {})
+    key = (model, attnames)
+    if key not in known:
+        known[key] = tuple(
+            tuple(wrapper.ops.get_db_converters(col) + col.get_db_converters(wrapper))
+            for col in _columns(model, attnames)
+        )
+    return known[key]
+
+
+def _converted(model: type[Model], attnames: tuple[str, ...], values: Sequence[Any]) -> list[Any]:
     converted = []
-    for col, value in zip(columns, values, strict=True):
-        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+    columns = _columns(model, attnames)
+    for col, converters, value in zip(columns, _converters(model, attnames), values, strict=True):
+        for convert in converters:
             value = convert(value, col, connection)
         converted.append(value)
     return converted
@@ -99,9 +123,7 @@ def instance_from_row(model: type[M], attnames: tuple[str, ...], values: Sequenc
     """An instance as the ORM loads one from the values of the given fields (`model_fields`
     order): each value through the converters the ORM's compiler applies, then
     `Model.from_db`. Fields not read are loaded lazily on access."""
-    return model.from_db(
-        connection.alias, list(attnames), _converted(_columns(model, attnames), values)
-    )
+    return model.from_db(connection.alias, list(attnames), _converted(model, attnames, values))
 
 
 def values_from_rows(
@@ -110,12 +132,9 @@ def values_from_rows(
     """The rows of the given fields' values (in that order) as the ORM's `values_list` reads
     them: each value through its field's converters, without making instances. Where no
     column needs one (most on PostgreSQL), the rows as they came."""
-    columns = _columns(model, attnames)
-    if not any(
-        connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in columns
-    ):
+    if not any(_converters(model, attnames)):
         return [tuple(row) for row in rows]
-    return [tuple(_converted(columns, row)) for row in rows]
+    return [tuple(_converted(model, attnames, row)) for row in rows]
 
 
 def split_row(row: Sequence[Any], *widths: int) -> list[list[Any]]:
