@@ -150,4 +150,4 @@ def planned_lessons(
     with connection.cursor() as cursor:
         cursor.execute(_lessons_statement(connection.vendor, len(group_ids)), params)
         rows = cursor.fetchall()
-    return values_from_rows(Lesson, LESSON_FIELDS, rows)
+    return values_from_rows([(Lesson, name) for name in LESSON_FIELDS], rows)

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from kruzhok.catalog import figures_sql
 from kruzhok.catalog.models import (
     Group,
     Lesson,
@@ -215,26 +216,18 @@ class ProgramFiguresRow(NamedTuple):
 
 def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
     """Versions and seat figures of the given published programs, in one query (the one a
-    catalogue page makes on every request, so that free seats are never stale): the figures
-    program_search computes, summed here from the programs' groups (a plain join is cheaper to
-    build than its subqueries, and a page has twenty programs of a few groups each)."""
+    catalogue page makes on every request, so that free seats are never stale, written by hand
+    in catalog.figures_sql): the figures program_search computes, summed here from the
+    programs' groups (a plain join is cheaper than its subqueries, and a page has twenty
+    programs of a few groups each)."""
     today = timezone.localdate()
-    rows = (
-        program_list_public()
-        .filter(pk__in=program_ids)
-        .values_list(
-            "pk",
-            "updated_at",
-            "groups__end_date",
-            "groups__enrollment_open",
-            "groups__capacity",
-            "groups__seats_taken",
-        )
-    )
     figures: dict[int, ProgramFiguresRow] = {}
-    for pk, updated_at, end_date, is_open, capacity, seats_taken in rows:
+    for pk, updated_at, end_date, is_open, capacity, seats_taken in figures_sql.program_group_rows(
+        program_ids=program_ids
+    ):
         row = figures.get(pk) or ProgramFiguresRow(pk, updated_at, 0, 0)
         if end_date is not None and end_date >= today:
+            assert capacity is not None and seats_taken is not None
             row = row._replace(
                 group_count=row.group_count + 1,
                 free_seats=row.free_seats + (capacity - seats_taken if is_open else 0),

@@ -127,14 +127,25 @@ def instance_from_row(model: type[M], attnames: tuple[str, ...], values: Sequenc
 
 
 def values_from_rows(
-    model: type[Model], attnames: tuple[str, ...], rows: Sequence[Sequence[Any]]
+    columns: Sequence[tuple[type[Model], str]], rows: Sequence[Sequence[Any]]
 ) -> list[tuple[Any, ...]]:
-    """The rows of the given fields' values (in that order) as the ORM's `values_list` reads
-    them: each value through its field's converters, without making instances. Where no
-    column needs one (most on PostgreSQL), the rows as they came."""
-    if not any(_converters(model, attnames)):
+    """Rows of the given fields' values ((model, field) in the statement's order, from one
+    table or several) as the ORM's `values_list` reads them: each value through its field's
+    converters, without making instances. Where no column needs one (most on PostgreSQL), the
+    rows as they came."""
+    parts = [_converters(model, (name,))[0] for model, name in columns]
+    if not any(parts):
         return [tuple(row) for row in rows]
-    return [tuple(_converted(model, attnames, row)) for row in rows]
+    cols = [_columns(model, (name,))[0] for model, name in columns]
+    converted = []
+    for row in rows:
+        values = []
+        for col, converters, value in zip(cols, parts, row, strict=True):
+            for convert in converters:
+                value = convert(value, col, connection)
+            values.append(value)
+        converted.append(tuple(values))
+    return converted
 
 
 def split_row(row: Sequence[Any], *widths: int) -> list[list[Any]]:
