@@ -182,27 +182,35 @@ def _search_key(arguments: dict[str, Any], *parts: object) -> str:
 
 def program_search_total(**arguments: Any) -> int:
     """How many programs program_search(**arguments) finds, reused for SEARCH_TTL_S seconds."""
-    key = _search_key(arguments, "total")
-    total = cache.get(key)
-    if total is None:
-        total = program_search(**arguments).count()
-        cache.set(key, total, SEARCH_TTL_S)
-    return int(total)
+    return program_search_matches(page=1, page_size=0, **arguments).total
 
 
 def program_search_page(*, page: int, page_size: int, **arguments: Any) -> list[int]:
     """The ids of one page of program_search(**arguments), in its order (pages from 1),
     reused for SEARCH_TTL_S seconds: a program published or changed a moment ago appears
     within that time; seat figures come live from program_figures."""
-    key = _search_key(arguments, "page", page, page_size)
-    ids = cache.get(key)
-    if ids is None:
+    return program_search_matches(page=page, page_size=page_size, **arguments).program_ids
+
+
+def program_search_matches(*, page: int, page_size: int, **arguments: Any) -> SearchPage:
+    """program_search_total and program_search_page (none with `page_size` 0) at once, with one
+    cache round trip for both; each found anew when it is missing."""
+    total_key = _search_key(arguments, "total")
+    page_key = _search_key(arguments, "page", page, page_size)
+    wanted = [total_key, page_key] if page_size else [total_key]
+    kept = cache.get_many(wanted)
+    found: dict[str, Any] = {}
+    if total_key not in kept:
+        found[total_key] = program_search(**arguments).count()
+    if page_size and page_key not in kept:
         offset = (page - 1) * page_size
-        ids = list(
+        found[page_key] = list(
             program_search(**arguments).values_list("pk", flat=True)[offset : offset + page_size]
         )
-        cache.set(key, ids, SEARCH_TTL_S)
-    return list(ids)
+    if found:
+        cache.set_many(found, SEARCH_TTL_S)
+    kept |= found
+    return SearchPage(int(kept[total_key]), list(kept[page_key]) if page_size else [])
 
 
 class ProgramFiguresRow(NamedTuple):
