@@ -91,16 +91,16 @@ def _group_shown(row: GroupRow) -> list[object]:
 
 def program_page_read(*, pk: int, today: datetime.date) -> ProgramPage:
     """The published program `pk` (Http404 otherwise) and its running groups, with their
-    schedules, their costs from `today` and their enrolment now: five queries, whatever the
-    number of groups (the catalogue's four written by hand, catalog.program_page_sql, as
+    schedules, their costs from `today` and their enrolment now: four queries, whatever the
+    number of groups (the catalogue's three written by hand, catalog.program_page_sql, as
     selectors.program_get_published, group_list_for_program and group_course_costs read
     them)."""
     if not _group_enrolment:
         raise ImproperlyConfigured("no app has connected catalog.program_page's enrolment")
-    program = program_page_sql.program_published(pk=pk)
-    if program is None:
+    read = program_page_sql.program_with_running_groups(pk=pk, today=today)
+    if read is None:
         raise Http404("Программа не найдена")
-    groups = program_page_sql.group_list_running(program=program, today=today)
+    program, groups = read
     group_ids = [group.pk for group in groups]
     schedules = program_page_sql.schedule_slots(group_ids=group_ids)
     lessons = (

@@ -1,12 +1,13 @@
 """The program page's reads, written by hand (see `common.rawsql`).
 
 Half the requests of a rush go to program pages, most of them to a program nobody asked for a
-minute before, so nothing cached spares these reads. Through the ORM the page's four reads (the
-program and its provider, its running groups with their teachers, their weekly schedule, their
-planned lessons) cost more CPU to build than to run — about 3 ms a page, most of a program
-page's own work (bench/page_cpu.py). Here each statement is written once, from the models'
-metadata, and its rows read as the ORM would read them; tests/test_program_page_sql.py holds
-each equal to the ORM's query (catalog.selectors).
+minute before, so nothing cached spares these reads. Through the ORM the page's four queries
+(the program and its provider, its running groups with their teachers, their weekly schedule,
+their planned lessons) cost more CPU to build than to run — about 3 ms a page, most of a
+program page's own work (bench/page_cpu.py). Here they are three statements (the program, its
+provider and its groups joined in one), each written once from the models' metadata, and their
+rows read as the ORM would read them; tests/test_program_page_sql.py holds them equal to the
+ORM's queries (catalog.selectors).
 """
 
 import datetime
@@ -42,59 +43,52 @@ LESSON_FIELDS = ("group_id", "date", "hours")
 @functools.cache
 def _program_statement(vendor: str) -> str:
     p, v = Aliased(Program, "p"), Aliased(Provider, "v")
-    return (
-        f"SELECT {p.columns(PROGRAM_FIELDS)}, {v.columns(PROVIDER_FIELDS)} "
-        f"FROM {p.table} INNER JOIN {v.table} ON {v.pk} = {p['provider']} "
-        f"WHERE {p.pk} = %s AND {p['state']} = %s AND {v['status']} = %s"
-    )
-
-
-def program_published(*, pk: int) -> Program | None:
-    """selectors.program_get_published's program, its provider loaded; None where that is
-    Http404."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _program_statement(connection.vendor),
-            [pk, ProgramState.PUBLISHED.value, ProviderStatus.APPROVED.value],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    program_values, provider_values, _ = split_row(row, len(PROGRAM_FIELDS), len(PROVIDER_FIELDS))
-    program = instance_from_row(Program, PROGRAM_FIELDS, program_values)
-    program.provider = instance_from_row(Provider, PROVIDER_FIELDS, provider_values)
-    return program
-
-
-@functools.cache
-def _groups_statement(vendor: str) -> str:
     g, t = Aliased(Group, "g"), Aliased(User, "t")
     return (
-        f"SELECT {g.columns(GROUP_FIELDS)}, {t.columns(TEACHER_FIELDS)} "
-        f"FROM {g.table} LEFT OUTER JOIN {t.table} ON {t.pk} = {g['teacher']} "
-        f"WHERE {g['program']} = %s AND {g['end_date']} >= %s "
+        f"SELECT {p.columns(PROGRAM_FIELDS)}, {v.columns(PROVIDER_FIELDS)}, "
+        f"{g.columns(GROUP_FIELDS)}, {t.columns(TEACHER_FIELDS)} "
+        f"FROM {p.table} INNER JOIN {v.table} ON {v.pk} = {p['provider']} "
+        f"LEFT OUTER JOIN {g.table} ON {g['program']} = {p.pk} AND {g['end_date']} >= %s "
+        f"LEFT OUTER JOIN {t.table} ON {t.pk} = {g['teacher']} "
+        f"WHERE {p.pk} = %s AND {p['state']} = %s AND {v['status']} = %s "
         f"ORDER BY {g['start_date']}, {g['name']}, {g.pk}"
     )
 
 
-def group_list_running(*, program: Program, today: datetime.date) -> list[Group]:
-    """selectors.group_list_for_program's groups (running on `today`, earliest start first),
-    each with its teacher's name and `program` set to the one given; their schedules are
-    schedule_slots'."""
+def program_with_running_groups(
+    *, pk: int, today: datetime.date
+) -> tuple[Program, list[Group]] | None:
+    """selectors.program_get_published's program with its provider (None where that is
+    Http404), and selectors.group_list_for_program's groups running on `today`, earliest
+    start first, each with its teacher's name and `program` set: one statement. Their
+    schedules are schedule_slots'."""
     with connection.cursor() as cursor:
         cursor.execute(
-            _groups_statement(connection.vendor),
-            [program.pk, connection.ops.adapt_datefield_value(today)],
+            _program_statement(connection.vendor),
+            [
+                connection.ops.adapt_datefield_value(today),
+                pk,
+                ProgramState.PUBLISHED.value,
+                ProviderStatus.APPROVED.value,
+            ],
         )
         rows = cursor.fetchall()
+    if not rows:
+        return None
+    widths = (len(PROGRAM_FIELDS), len(PROVIDER_FIELDS), len(GROUP_FIELDS), len(TEACHER_FIELDS))
+    program_values, provider_values, *_ = split_row(rows[0], *widths)
+    program = instance_from_row(Program, PROGRAM_FIELDS, program_values)
+    program.provider = instance_from_row(Provider, PROVIDER_FIELDS, provider_values)
     groups = []
     for row in rows:
-        group_values, teacher_values, _ = split_row(row, len(GROUP_FIELDS), len(TEACHER_FIELDS))
-        group = instance_from_row(Group, GROUP_FIELDS, group_values)
+        _, _, group_values, teacher_values, _ = split_row(row, *widths)
+        group = instance_or_none(Group, GROUP_FIELDS, group_values)
+        if group is None:  # a program without running groups: its one row
+            continue
         group.program = program
         group.teacher = instance_or_none(User, TEACHER_FIELDS, teacher_values)
         groups.append(group)
-    return groups
+    return program, groups
 
 
 def _in(count: int) -> str:

@@ -59,10 +59,10 @@ def program():
 
 
 def test_the_program_read_by_hand_is_the_selectors_program_with_its_provider(program):
-    read = program_page_sql.program_published(pk=program.pk)
+    today = timezone.localdate()
+    read, _ = program_page_sql.program_with_running_groups(pk=program.pk, today=today)
     orm = selectors.program_get_published(pk=program.pk)
 
-    assert read is not None
     _same(read, orm, program_page_sql.PROGRAM_FIELDS)
     _same(read.provider, orm.provider, program_page_sql.PROVIDER_FIELDS)
     assert read.is_free == orm.is_free
@@ -79,26 +79,42 @@ def test_a_program_the_selectors_do_not_find_is_not_read_by_hand(hidden):
         pk = 10**9
     with pytest.raises(Http404):
         selectors.program_get_published(pk=pk)
-    assert program_page_sql.program_published(pk=pk) is None
+    assert program_page_sql.program_with_running_groups(pk=pk, today=timezone.localdate()) is None
     with pytest.raises(Http404):
         program_page_read(pk=pk, today=timezone.localdate())
 
 
 def test_the_groups_read_by_hand_are_the_selectors_running_groups_in_their_order(program):
-    today = timezone.localdate()
-    read = program_page_sql.group_list_running(program=program, today=today)
+    read_program, read = program_page_sql.program_with_running_groups(
+        pk=program.pk, today=timezone.localdate()
+    )
     orm = list(selectors.group_list_for_program(program=program))
 
     assert [g.pk for g in read] == [g.pk for g in orm]
     assert [g.name for g in read] == ["Б", "В", "А"]
     for by_hand, through_orm in zip(read, orm, strict=True):
         _same(by_hand, through_orm, program_page_sql.GROUP_FIELDS)
-        assert by_hand.program is program
+        assert by_hand.program is read_program
         if through_orm.teacher is None:
             assert by_hand.teacher is None
         else:
             _same(by_hand.teacher, through_orm.teacher, program_page_sql.TEACHER_FIELDS)
             assert by_hand.teacher.full_name == through_orm.teacher.full_name == "Иванова Анна"
+
+
+def test_a_program_without_running_groups_is_read_with_none():
+    program = ProgramFactory.create()
+    today = timezone.localdate()
+    GroupFactory.create(
+        program=program,
+        start_date=today - datetime.timedelta(days=100),
+        end_date=today - datetime.timedelta(days=1),
+    )
+
+    read, groups = program_page_sql.program_with_running_groups(pk=program.pk, today=today)
+
+    assert read.pk == program.pk and groups == []
+    assert list(selectors.group_list_for_program(program=program)) == []
 
 
 def test_the_schedules_and_lessons_read_by_hand_are_the_orms(program):
