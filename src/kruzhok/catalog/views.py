@@ -104,7 +104,10 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"program": page.program, "groups": page.groups, "is_parent": False, "children": []}
     if user.is_authenticated or get_messages(request):
         if isinstance(user, User) and user.is_parent:
-            children: list[Child] = list(child_list_for_guardian(user=user))
+            # The children are offered only in the forms of groups taking applications now.
+            children: list[Child] = []
+            if any(row.enrolment.is_open for row in page.groups):
+                children = list(child_list_for_guardian(user=user))
             context |= {"is_parent": True, "children": children}
         return render(request, "catalog/program_detail.html", context)
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.catalog import seats, selectors
-from kruzhok.catalog.models import Direction, FinancingSource, ProgramState
+from kruzhok.catalog.models import Direction, FinancingSource, Group, ProgramState
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.common.money import format_kopecks
 from kruzhok.families.tests.factories import ChildFactory
@@ -307,6 +307,25 @@ def test_a_parent_can_apply_for_each_group_with_their_own_children_only(client):
     assert "Пётр" in html
     assert "Чужой" not in html
     assert "Подать заявку" in html
+
+
+def test_a_parents_program_page_reads_the_children_only_when_a_group_takes_applications(client):
+    parent = UserFactory.create()
+    ChildFactory.create(guardian=parent, first_name="Пётр")
+    program = ProgramFactory.create()
+    group = GroupFactory.create(program=program, enrollment_open=False)
+    client.force_login(parent)
+
+    with CaptureQueriesContext(connection) as queries:
+        closed = client.get(detail_url(program)).content.decode()
+    assert not any("families_child" in q["sql"] for q in queries.captured_queries)
+    assert "Запись закрыта" in closed and 'name="child"' not in closed
+    # Not sent to add a child either: nothing can be applied for.
+    assert reverse("families:child_add") not in closed
+
+    Group.objects.filter(pk=group.pk).update(enrollment_open=True)
+    opened = client.get(detail_url(program)).content.decode()
+    assert 'name="child"' in opened and "Пётр" in opened
 
 
 def test_a_parent_without_children_is_sent_to_add_one(client):
