@@ -3,14 +3,16 @@ and read with.
 
 A statement is written by hand only where the ORM cannot say it, or where the rush
 measurably needs it: `bench/rawsql_cost.py` prints the CPU each one saves per application,
-and each has a test holding it equal to the ORM's query. Everything in a statement comes
+`bench/page_cpu.py` what the catalogue's and program pages' reads cost, and each has a test
+holding it equal to the ORM's query. Everything in a statement comes
 from the models: tables and columns from their metadata (`Aliased`), so a changed
 `db_column` is followed and a renamed field fails as soon as the statement is built, never
 with a wrong answer; values are always parameters, never spliced into the text. Rows become
 instances as the ORM's compiler makes them: each value through its field's converters (the
 backend's, then the field's `from_db_value`), then `Model.from_db`, so a JSON field comes
-back parsed, a SQLite timestamp aware, and a field not read loads lazily on access. Both
-PostgreSQL and SQLite speak this dialect.
+back parsed, a SQLite timestamp aware, and a field not read loads lazily on access; rows
+read as values (`values_from_rows`) go through the same converters. Both PostgreSQL and
+SQLite speak this dialect.
 """
 
 import functools
