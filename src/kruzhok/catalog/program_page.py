@@ -47,6 +47,18 @@ class GroupRow:
     cost: CourseCost
     enrolment: Enrolment
 
+    # Dates as the card says them, formatted here: the template's date filter is a good part
+    # of a first rendering's cost, and most of a rush's program pages are first renderings.
+    @property
+    def dates(self) -> str:
+        """«с 01.09.2026 по 31.05.2027»."""
+        return f"с {self.group.start_date:%d.%m.%Y} по {self.group.end_date:%d.%m.%Y}"
+
+    @property
+    def cost_from(self) -> str:
+        """The day the cost is counted from, «07.12.2026»."""
+        return f"{self.cost.start_date:%d.%m.%Y}"
+
 
 @dataclass(frozen=True)
 class ProgramPage:

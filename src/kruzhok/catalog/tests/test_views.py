@@ -377,6 +377,9 @@ def test_the_program_page_shows_the_cost_of_the_rest_of_the_course_and_per_month
     assert f"{rub(cost.total)} за {cost.lessons} " in page
     assert f"в среднем {rub(cost.per_month)} в месяц" in page
     assert cost.total == 200_00 * cost.hours
+    # The dates as Russians write them: the group's, and the day the cost is counted from.
+    assert f"с {group.start_date:%d.%m.%Y} по {group.end_date:%d.%m.%Y}" in page
+    assert f"{cost.lessons} занят" in page and f"с {cost.start_date:%d.%m.%Y}, в среднем" in page
 
 
 def test_a_free_program_reads_free_not_zero_per_hour(client):
