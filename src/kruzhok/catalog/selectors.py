@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from kruzhok.catalog import figures_sql
 from kruzhok.catalog.models import (
     Group,
     Lesson,
@@ -37,7 +38,7 @@ from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from django_stubs_ext import WithAnnotations
 
@@ -181,27 +182,35 @@ def _search_key(arguments: dict[str, Any], *parts: object) -> str:
 
 def program_search_total(**arguments: Any) -> int:
     """How many programs program_search(**arguments) finds, reused for SEARCH_TTL_S seconds."""
-    key = _search_key(arguments, "total")
-    total = cache.get(key)
-    if total is None:
-        total = program_search(**arguments).count()
-        cache.set(key, total, SEARCH_TTL_S)
-    return int(total)
+    return program_search_matches(page=1, page_size=0, **arguments).total
 
 
 def program_search_page(*, page: int, page_size: int, **arguments: Any) -> list[int]:
     """The ids of one page of program_search(**arguments), in its order (pages from 1),
     reused for SEARCH_TTL_S seconds: a program published or changed a moment ago appears
     within that time; seat figures come live from program_figures."""
-    key = _search_key(arguments, "page", page, page_size)
-    ids = cache.get(key)
-    if ids is None:
+    return program_search_matches(page=page, page_size=page_size, **arguments).program_ids
+
+
+def program_search_matches(*, page: int, page_size: int, **arguments: Any) -> SearchPage:
+    """program_search_total and program_search_page (none with `page_size` 0) at once, with one
+    cache round trip for both; each found anew when it is missing."""
+    total_key = _search_key(arguments, "total")
+    page_key = _search_key(arguments, "page", page, page_size)
+    wanted = [total_key, page_key] if page_size else [total_key]
+    kept = cache.get_many(wanted)
+    found: dict[str, Any] = {}
+    if total_key not in kept:
+        found[total_key] = program_search(**arguments).count()
+    if page_size and page_key not in kept:
         offset = (page - 1) * page_size
-        ids = list(
+        found[page_key] = list(
             program_search(**arguments).values_list("pk", flat=True)[offset : offset + page_size]
         )
-        cache.set(key, ids, SEARCH_TTL_S)
-    return list(ids)
+    if found:
+        cache.set_many(found, SEARCH_TTL_S)
+    kept |= found
+    return SearchPage(int(kept[total_key]), list(kept[page_key]) if page_size else [])
 
 
 class ProgramFiguresRow(NamedTuple):
@@ -215,26 +224,18 @@ class ProgramFiguresRow(NamedTuple):
 
 def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
     """Versions and seat figures of the given published programs, in one query (the one a
-    catalogue page makes on every request, so that free seats are never stale): the figures
-    program_search computes, summed here from the programs' groups (a plain join is cheaper to
-    build than its subqueries, and a page has twenty programs of a few groups each)."""
+    catalogue page makes on every request, so that free seats are never stale, written by hand
+    in catalog.figures_sql): the figures program_search computes, summed here from the
+    programs' groups (a plain join is cheaper than its subqueries, and a page has twenty
+    programs of a few groups each)."""
     today = timezone.localdate()
-    rows = (
-        program_list_public()
-        .filter(pk__in=program_ids)
-        .values_list(
-            "pk",
-            "updated_at",
-            "groups__end_date",
-            "groups__enrollment_open",
-            "groups__capacity",
-            "groups__seats_taken",
-        )
-    )
     figures: dict[int, ProgramFiguresRow] = {}
-    for pk, updated_at, end_date, is_open, capacity, seats_taken in rows:
+    for pk, updated_at, end_date, is_open, capacity, seats_taken in figures_sql.program_group_rows(
+        program_ids=program_ids
+    ):
         row = figures.get(pk) or ProgramFiguresRow(pk, updated_at, 0, 0)
         if end_date is not None and end_date >= today:
+            assert capacity is not None and seats_taken is not None
             row = row._replace(
                 group_count=row.group_count + 1,
                 free_seats=row.free_seats + (capacity - seats_taken if is_open else 0),
@@ -380,27 +381,46 @@ def group_course_cost(*, group: Group, today: datetime.date) -> CourseCost:
 def group_course_costs(*, groups: "Sequence[Group]", today: datetime.date) -> dict[int, CourseCost]:
     """group_course_cost of each of these groups, by group id, in one query (their programs
     are read through `group.program`: load them with the groups)."""
+    rows: Iterable[tuple[int, datetime.date, int]] = ()
+    if groups:
+        rows = Lesson.objects.filter(
+            group_id__in=[group.pk for group in groups],
+            date__gte=course_costs_since(groups=groups, today=today),
+            status=LessonStatus.PLANNED,
+        ).values_list("group_id", "date", "hours")
+    return course_costs_from_lessons(groups=groups, today=today, lessons=rows)
+
+
+def course_costs_since(*, groups: "Sequence[Group]", today: datetime.date) -> datetime.date:
+    """The first day whose planned lessons group_course_costs of these groups needs."""
+    return min(max(group.start_date, today) for group in groups)
+
+
+def course_costs_from_lessons(
+    *,
+    groups: "Sequence[Group]",
+    today: datetime.date,
+    lessons: "Iterable[tuple[int, datetime.date, int]]",
+) -> dict[int, CourseCost]:
+    """group_course_costs from the groups' planned lessons (group id, date, academic hours)
+    on or after course_costs_since, in any order, however they were read."""
     starts = {group.pk: max(group.start_date, today) for group in groups}
     planned: dict[int, list[tuple[datetime.date, int]]] = {pk: [] for pk in starts}
-    if starts:
-        rows = Lesson.objects.filter(
-            group_id__in=list(starts), date__gte=min(starts.values()), status=LessonStatus.PLANNED
-        ).values_list("group_id", "date", "hours")
-        for group_id, day, hours in rows:
-            if day >= starts[group_id]:
-                planned[group_id].append((day, hours))
+    for group_id, day, hours in lessons:
+        if day >= starts[group_id]:
+            planned[group_id].append((day, hours))
     costs = {}
     for group in groups:
-        lessons = planned[group.pk]
-        hours = sum(h for _, h in lessons)
+        dated = planned[group.pk]
+        hours = sum(h for _, h in dated)
         price = group.program.price_per_hour
         costs[group.pk] = CourseCost(
             start_date=starts[group.pk],
             end_date=group.end_date,
-            lessons=len(lessons),
+            lessons=len(dated),
             hours=hours,
             price_per_hour=price,
             total=price * hours,
-            months=len({(day.year, day.month) for day, _ in lessons}),
+            months=len({(day.year, day.month) for day, _ in dated}),
         )
     return costs

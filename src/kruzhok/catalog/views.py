@@ -36,9 +36,20 @@ def program_list(request: HttpRequest) -> HttpResponse:
     form = SimpleLazyObject(lambda: catalog_filter_form(request.GET))
     # The matches are counted and paged once for a few seconds (see the selectors); the cards
     # are cached per program version, their seat badges read live (see cards.py).
-    paginator = Paginator(range(selectors.program_search_total(**arguments)), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    program_ids = selectors.program_search_page(page=page.number, page_size=PAGE_SIZE, **arguments)
+    # The count and the page asked for in one cache round trip; the page is read again only
+    # when the paginator settles on another (a number past the last page, or not a number).
+    requested = request.GET.get("page")
+    guess = 1
+    if requested and requested.isascii() and requested.isdigit() and len(requested) <= 6:
+        guess = max(int(requested), 1)
+    matches = selectors.program_search_matches(page=guess, page_size=PAGE_SIZE, **arguments)
+    paginator = Paginator(range(matches.total), PAGE_SIZE)
+    page = paginator.get_page(requested)
+    program_ids = matches.program_ids
+    if page.number != guess:
+        program_ids = selectors.program_search_page(
+            page=page.number, page_size=PAGE_SIZE, **arguments
+        )
     figures = selectors.program_figures(program_ids=program_ids)
     shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
 
@@ -93,7 +104,10 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"program": page.program, "groups": page.groups, "is_parent": False, "children": []}
     if user.is_authenticated or get_messages(request):
         if isinstance(user, User) and user.is_parent:
-            children: list[Child] = list(child_list_for_guardian(user=user))
+            # The children are offered only in the forms of groups taking applications now.
+            children: list[Child] = []
+            if any(row.enrolment.is_open for row in page.groups):
+                children = list(child_list_for_guardian(user=user))
             context |= {"is_parent": True, "children": children}
         return render(request, "catalog/program_detail.html", context)
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,

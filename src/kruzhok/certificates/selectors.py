@@ -2,10 +2,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from kruzhok.certificates import outlook_sql
 from kruzhok.certificates.ledger import COLUMNS as _TOTALS
 from kruzhok.certificates.ledger import transfer_effect_on
 from kruzhok.certificates.models import (
@@ -17,7 +18,6 @@ from kruzhok.certificates.models import (
     FinancingProgram,
     FinancingProgramChange,
     Hold,
-    NominalBand,
     Transfer,
     TransferKind,
 )
@@ -242,31 +242,21 @@ def financing_programs_in_force(
 
 def funding_outlook(*, municipality_id: int, day: date) -> FundingOutlook | None:
     """The same answers as `services.financing_program_current`, `services.nominal_for` and
-    `financing_budget_available`, in two queries (the program with its budget's available
-    money, then its bands); None when no financing program is in force."""
-    budget = Account.objects.filter(kind=AccountKind.BUDGET, financing_program=OuterRef("pk"))
-    available = F("credits_posted") - F("debits_posted") - F("debits_pending")
-    program = (
-        financing_programs_in_force(municipality=municipality_id, day=day)
-        .annotate(budget_available=Subquery(budget.order_by("pk").values(v=available)[:1]))
-        .only("period_start", "funded_count", "max_funded_certificates")
-        .prefetch_related(
-            Prefetch(
-                "nominal_bands",
-                NominalBand.objects.only(
-                    "age_min", "age_max", "nominal", "financing_program"
-                ).order_by("age_min", "pk"),
-            )
-        )
-        .first()
-    )
-    if program is None:
+    `financing_budget_available`, in one statement (certificates.outlook_sql); None when no
+    financing program is in force."""
+    rows = outlook_sql.outlook_rows(municipality_id=municipality_id, day=day)
+    if not rows:
         return None
+    period_start, funded_count, max_funded, budget_available = rows[0][:4]
     return FundingOutlook(
-        period_start=program.period_start,
-        quota_left=program.funded_count < program.max_funded_certificates,
-        budget_available=program.budget_available or 0,
-        bands=tuple((b.age_min, b.age_max, b.nominal) for b in program.nominal_bands.all()),
+        period_start=period_start,
+        quota_left=funded_count < max_funded,
+        budget_available=budget_available or 0,
+        bands=tuple(
+            (age_min, age_max, nominal)
+            for *_, age_min, age_max, nominal in rows
+            if age_min is not None
+        ),
     )
 
 

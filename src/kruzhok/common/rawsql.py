@@ -3,21 +3,25 @@ and read with.
 
 A statement is written by hand only where the ORM cannot say it, or where the rush
 measurably needs it: `bench/rawsql_cost.py` prints the CPU each one saves per application,
-and each has a test holding it equal to the ORM's query. Everything in a statement comes
+`bench/page_cpu.py` what the catalogue's and program pages' reads cost, and each has a test
+holding it equal to the ORM's query. Everything in a statement comes
 from the models: tables and columns from their metadata (`Aliased`), so a changed
 `db_column` is followed and a renamed field fails as soon as the statement is built, never
 with a wrong answer; values are always parameters, never spliced into the text. Rows become
 instances as the ORM's compiler makes them: each value through its field's converters (the
 backend's, then the field's `from_db_value`), then `Model.from_db`, so a JSON field comes
-back parsed, a SQLite timestamp aware, and a field not read loads lazily on access. Both
-PostgreSQL and SQLite speak this dialect.
+back parsed, a SQLite timestamp aware, and a field not read loads lazily on access; rows
+read as values (`values_from_rows`) go through the same converters. Both PostgreSQL and
+SQLite speak this dialect.
 """
 
 import functools
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
 
@@ -86,16 +90,64 @@ def _columns(model: type[Model], attnames: tuple[str, ...]) -> tuple[Col, ...]:
     return tuple(_field(model, name).get_col(model._meta.db_table) for name in attnames)
 
 
+# Each connection's converters of a statement's columns, found once: looking them up for each
+# value cost more than the conversions (a connection is a thread's, so is its entry).
+_connection_converters: "weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Any, Any]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+Converter = Callable[[Any, Col, BaseDatabaseWrapper], Any]
+
+
+def _converters(model: type[Model], attnames: tuple[str, ...]) -> tuple[tuple[Converter, ...], ...]:
+    wrapper = connections[connection.alias]
+    known = _connection_converters.setdefault(wrapper, {})
+    key = (model, attnames)
+    if key not in known:
+        known[key] = tuple(
+            tuple(wrapper.ops.get_db_converters(col) + col.get_db_converters(wrapper))
+            for col in _columns(model, attnames)
+        )
+    return known[key]
+
+
+def _converted(model: type[Model], attnames: tuple[str, ...], values: Sequence[Any]) -> list[Any]:
+    converted = []
+    columns = _columns(model, attnames)
+    for col, converters, value in zip(columns, _converters(model, attnames), values, strict=True):
+        for convert in converters:
+            value = convert(value, col, connection)
+        converted.append(value)
+    return converted
+
+
 def instance_from_row(model: type[M], attnames: tuple[str, ...], values: Sequence[Any]) -> M:
     """An instance as the ORM loads one from the values of the given fields (`model_fields`
     order): each value through the converters the ORM's compiler applies, then
     `Model.from_db`. Fields not read are loaded lazily on access."""
+    return model.from_db(connection.alias, list(attnames), _converted(model, attnames, values))
+
+
+def values_from_rows(
+    columns: Sequence[tuple[type[Model], str]], rows: Sequence[Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """Rows of the given fields' values ((model, field) in the statement's order, from one
+    table or several) as the ORM's `values_list` reads them: each value through its field's
+    converters, without making instances. Where no column needs one (most on PostgreSQL), the
+    rows as they came."""
+    parts = [_converters(model, (name,))[0] for model, name in columns]
+    if not any(parts):
+        return [tuple(row) for row in rows]
+    cols = [_columns(model, (name,))[0] for model, name in columns]
     converted = []
-    for col, value in zip(_columns(model, attnames), values, strict=True):
-        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
-            value = convert(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, list(attnames), converted)
+    for row in rows:
+        values = []
+        for col, converters, value in zip(cols, parts, row, strict=True):
+            for convert in converters:
+                value = convert(value, col, connection)
+            values.append(value)
+        converted.append(tuple(values))
+    return converted
 
 
 def split_row(row: Sequence[Any], *widths: int) -> list[list[Any]]:

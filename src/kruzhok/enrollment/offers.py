@@ -4,14 +4,14 @@ Nothing here writes; `services.contract_accept` freezes these figures into a Con
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from kruzhok.catalog.models import FinancingSource, Group
 from kruzhok.catalog.selectors import CourseCost, group_course_cost, monthly_average
 from kruzhok.certificates.models import CertificateStatus
-from kruzhok.certificates.selectors import certificate_money, funding_outlook
+from kruzhok.certificates.selectors import FundingOutlook, certificate_money, funding_outlook
 from kruzhok.enrollment.models import Application
 from kruzhok.families.models import Child
 
@@ -35,9 +35,14 @@ class Offer:
     months: int = 0
 
 
-# A child's certificate money for offers (available, note), by child id: what a page showing
-# several groups' offers reads once per child.
-CertificateMoney = dict[int, tuple[int, str]]
+@dataclass
+class CertificateMoney:
+    """What a page showing several groups' offers reads once: each child's certificate money
+    for offers (available, note) by child id, and the funding outlook of each municipality
+    (one for all the family's children, who mostly live in the same one)."""
+
+    children: dict[int, tuple[int, str]] = field(default_factory=dict)
+    outlooks: dict[int, FundingOutlook | None] = field(default_factory=dict)
 
 
 def offer_compute(
@@ -64,9 +69,11 @@ def offer_compute(
         available, note = _certificate_money_for_offer(application.child, today, uses_certificate)
     else:
         child = application.child
-        if child.pk not in certificate_money:
-            certificate_money[child.pk] = _certificate_money_for_offer(child, today, True)
-        available, note = certificate_money[child.pk]
+        if child.pk not in certificate_money.children:
+            certificate_money.children[child.pk] = _certificate_money_for_offer(
+                child, today, True, outlooks=certificate_money.outlooks
+            )
+        available, note = certificate_money.children[child.pk]
     certificate_part = min(total_cost, available) if uses_certificate else 0
     return Offer(
         start_date=course.start_date,
@@ -85,16 +92,28 @@ def offer_compute(
 
 
 def _certificate_money_for_offer(
-    child: Child, today: datetime.date, uses_certificate: bool
+    child: Child,
+    today: datetime.date,
+    uses_certificate: bool,
+    *,
+    outlooks: dict[int, FundingOutlook | None] | None = None,
 ) -> tuple[int, str]:
     """Money the certificate will have at signing: its available amount, or the nominal it
-    would be credited with if it is not funded yet (quota and budget permitting)."""
+    would be credited with if it is not funded yet (quota and budget permitting). `outlooks`
+    keeps each municipality's funding outlook once read, for a page of several offers."""
     if not uses_certificate:
         return 0, ""
     certificate = getattr(child, "certificate", None)
     if certificate is not None and certificate.status == CertificateStatus.FUNDED:
         return certificate_money(certificate=certificate).available, ""
-    outlook = funding_outlook(municipality_id=child.municipality_id, day=today)
+    if outlooks is None:
+        outlook = funding_outlook(municipality_id=child.municipality_id, day=today)
+    else:
+        if child.municipality_id not in outlooks:
+            outlooks[child.municipality_id] = funding_outlook(
+                municipality_id=child.municipality_id, day=today
+            )
+        outlook = outlooks[child.municipality_id]
     if outlook is None:
         return 0, "В муниципалитете сейчас нет действующей программы финансирования."
     nominal = outlook.nominal_for_age(child.age_on(outlook.period_start))

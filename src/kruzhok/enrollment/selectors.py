@@ -24,6 +24,7 @@ from kruzhok.catalog.group_access import group_staff_scope
 from kruzhok.catalog.models import FinancingSource, Group, ScheduleSlot, Weekday
 from kruzhok.certificates.selectors import certificate_reach_refusal
 from kruzhok.common.search import text_contains
+from kruzhok.enrollment import program_windows
 from kruzhok.enrollment.models import (
     LIVE_STATUSES,
     Application,
@@ -237,29 +238,14 @@ def enrollment_window_for_group(*, group: Group) -> EnrollmentWindow | None:
     return chosen
 
 
-def enrollment_windows_of_program(
-    *, program_id: int
-) -> tuple[EnrollmentWindow | None, dict[int, EnrollmentWindow]]:
-    """The program's own window and its groups' windows by group id, in one query: what a
-    program page needs for every group at once."""
-    program_window = None
-    by_group: dict[int, EnrollmentWindow] = {}
-    for window in EnrollmentWindow.objects.filter(
-        Q(program_id=program_id) | Q(group__program_id=program_id)
-    ):
-        if window.group_id is not None:
-            by_group[window.group_id] = window
-        else:
-            program_window = window
-    return program_window, by_group
-
-
 def enrollment_states_of_program(
     program_id: int, groups: list[Group]
 ) -> dict[int, EnrollmentState]:
     """Each of the program's groups open or closed now, by group id, in one query (the
     program page's, catalog.program_page)."""
-    program_window, by_group = enrollment_windows_of_program(program_id=program_id)
+    program_window, by_group = program_windows.enrollment_windows_of_program(
+        program_id=program_id, group_ids=[group.pk for group in groups]
+    )
     now = timezone.now()
     return {
         group.pk: enrollment_state(group, by_group.get(group.pk, program_window), now=now)

@@ -1,13 +1,29 @@
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from kruzhok.accounts.models import User
 from kruzhok.notifications.models import Notification
+
+# The badge is on every page a person sees, so its count is kept: forgotten as soon as the
+# person's notifications change (services), and at most this old if a change was committed
+# while another request was counting.
+UNREAD_TTL_S = 30
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user)
 
 
+def unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
 def notification_unread_count(*, user: User) -> int:
-    """The badge on every page: a COUNT on the (user, read_at) index."""
-    return Notification.objects.filter(user=user, read_at=None).count()
+    """The badge on every page: a COUNT on the (user, read_at) index, kept until the user's
+    notifications change (UNREAD_TTL_S at most)."""
+    key = unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at=None).count()
+        cache.set(key, count, UNREAD_TTL_S)
+    return int(count)

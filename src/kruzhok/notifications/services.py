@@ -11,6 +11,7 @@ import logging
 import smtplib
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
@@ -18,14 +19,23 @@ from django.utils import timezone
 from kruzhok.accounts.models import User
 from kruzhok.notifications.models import Letter, Notification
 from kruzhok.notifications.outbox import delivery_backend
+from kruzhok.notifications.selectors import unread_key
 
 logger = logging.getLogger(__name__)
+
+
+def _unread_changed(user_id: int) -> None:
+    """The user's unread count kept for the badge is forgotten once the change is committed
+    (before it, other requests rightly count what is committed)."""
+    transaction.on_commit(lambda: cache.delete(unread_key(user_id)))
 
 
 def notify(*, user: User, subject: str, body: str, link: str = "") -> Notification:
     """Tell a person about a change. Call it inside the transaction that makes the change:
     if it rolls back, neither the cabinet entry nor the e-mail exists."""
-    return Notification.objects.create(user=user, subject=subject, body=body, link=link)
+    notification = Notification.objects.create(user=user, subject=subject, body=body, link=link)
+    _unread_changed(user.pk)
+    return notification
 
 
 def _letter(notification: Notification) -> EmailMessage:
@@ -83,7 +93,10 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     unread = Notification.objects.filter(user=user, read_at=None)
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        _unread_changed(user.pk)
+    return changed
 
 
 def letter_emails_send(*, batch: int = 100) -> int:

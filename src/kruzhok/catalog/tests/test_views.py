@@ -2,13 +2,15 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.catalog import seats, selectors
-from kruzhok.catalog.models import Direction, FinancingSource, ProgramState
+from kruzhok.catalog.models import Direction, FinancingSource, Group, ProgramState
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.common.money import format_kopecks
 from kruzhok.families.tests.factories import ChildFactory
@@ -115,6 +117,67 @@ def test_catalogue_pages_by_twenty_and_links_keep_the_query(client):
     assert first.context["page"].object_list.__len__() == 20
     assert len(second.context["page"].object_list) == 5
     assert 'href="?q=%D1%80%D0%BE%D0%B1%D0%BE%D1%82&amp;page=2"' in first.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "titles"),
+    [
+        ("2", 2, 5),
+        ("3", 2, 5),  # past the last page: the last
+        ("0", 2, 5),  # less than 1: the last, as Django's paginator says
+        ("два", 1, 20),
+        ("²", 1, 20),
+        ("99999999999999999999999", 2, 5),
+        ("", 1, 20),
+    ],
+)
+def test_any_page_number_shows_the_page_the_paginator_settles_on(client, asked, shown, titles):
+    for n in range(25):
+        ProgramFactory.create(title=f"Робототехника {n:02d}")
+
+    response = client.get(LIST_URL, {"q": "робот", "page": asked})
+
+    assert response.status_code == 200
+    assert response.context["page"].number == shown
+    assert len(response.context["cards"]) == titles
+    expected = [f"Робототехника {n:02d}" for n in range(25)][(shown - 1) * 20 :][:titles]
+    page = text(response)
+    assert [title for title in expected if title in page] == expected
+
+
+def test_the_count_and_the_page_of_a_search_are_kept_and_read_in_one_cache_round_trip(
+    client, monkeypatch
+):
+    from django.core.cache import cache
+
+    for n in range(3):
+        ProgramFactory.create(title=f"Шахматы {n}")
+    client.get(LIST_URL, {"q": "шахматы"})
+    asked, inside = [], []
+    get_many, get = cache.get_many, cache.get
+
+    def get_many_recorded(keys, *args, **kwargs):
+        asked.append(list(keys))
+        inside.append(True)  # the local-memory backend asks get() for each key
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    def get_recorded(key, *args, **kwargs):
+        if not inside:
+            asked.append([key])
+        return get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", get_many_recorded)
+    monkeypatch.setattr(cache, "get", get_recorded)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST_URL, {"q": "шахматы"})
+
+    searches = [keys for keys in asked if any(k.startswith("catalog:search:") for k in keys)]
+    assert len(searches) == 1 and len(searches[0]) == 2
+    assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
 
 
 def test_an_invalid_filter_is_explained_and_ignored(client):
@@ -246,6 +309,25 @@ def test_a_parent_can_apply_for_each_group_with_their_own_children_only(client):
     assert "Подать заявку" in html
 
 
+def test_a_parents_program_page_reads_the_children_only_when_a_group_takes_applications(client):
+    parent = UserFactory.create()
+    ChildFactory.create(guardian=parent, first_name="Пётр")
+    program = ProgramFactory.create()
+    group = GroupFactory.create(program=program, enrollment_open=False)
+    client.force_login(parent)
+
+    with CaptureQueriesContext(connection) as queries:
+        closed = client.get(detail_url(program)).content.decode()
+    assert not any("families_child" in q["sql"] for q in queries.captured_queries)
+    assert "Запись закрыта" in closed and 'name="child"' not in closed
+    # Not sent to add a child either: nothing can be applied for.
+    assert reverse("families:child_add") not in closed
+
+    Group.objects.filter(pk=group.pk).update(enrollment_open=True)
+    opened = client.get(detail_url(program)).content.decode()
+    assert 'name="child"' in opened and "Пётр" in opened
+
+
 def test_a_parent_without_children_is_sent_to_add_one(client):
     parent = UserFactory.create()
     program = ProgramFactory.create()
@@ -295,6 +377,9 @@ def test_the_program_page_shows_the_cost_of_the_rest_of_the_course_and_per_month
     assert f"{rub(cost.total)} за {cost.lessons} " in page
     assert f"в среднем {rub(cost.per_month)} в месяц" in page
     assert cost.total == 200_00 * cost.hours
+    # The dates as Russians write them: the group's, and the day the cost is counted from.
+    assert f"с {group.start_date:%d.%m.%Y} по {group.end_date:%d.%m.%Y}" in page
+    assert f"{cost.lessons} занят" in page and f"с {cost.start_date:%d.%m.%Y}, в среднем" in page
 
 
 def test_a_free_program_reads_free_not_zero_per_hour(client):

@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 
 from kruzhok.certificates import services
-from kruzhok.certificates.models import FinancingProgram
+from kruzhok.certificates.models import Account, FinancingProgram
 from kruzhok.certificates.selectors import financing_budget_available, funding_outlook
 from kruzhok.enrollment.tests.world import TODAY, child_make
 
@@ -54,7 +54,17 @@ def test_no_program_in_force_gives_nothing(world):
     assert _read(world, world.child, TODAY) is None is _orm(world, world.child, TODAY)
 
 
-def test_the_outlook_is_two_queries(world, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_the_outlook_is_one_query(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
         outlook = funding_outlook(municipality_id=world.municipality.pk, day=TODAY)
     assert len(outlook.bands) == world.financing.nominal_bands.count() > 1
+    assert list(outlook.bands) == sorted(outlook.bands)
+
+
+def test_a_program_without_bands_or_budget_account_gives_no_nominal_and_no_money(world):
+    world.financing.nominal_bands.all().delete()
+    assert _read(world, world.child, TODAY) == _orm(world, world.child, TODAY)
+    assert _read(world, world.child, TODAY)[0] is None
+    Account.objects.filter(financing_program=world.financing).update(financing_program=None)
+    assert _read(world, world.child, TODAY) == _orm(world, world.child, TODAY)
+    assert _read(world, world.child, TODAY)[2] == 0

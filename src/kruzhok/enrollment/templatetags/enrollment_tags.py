@@ -25,7 +25,7 @@ def enrollment_estimates(
     each group's `course` cost from today when it has it."""
     render = context.render_context
     if "certificate_money" not in render:
-        render["certificate_money"] = {}
+        render["certificate_money"] = CertificateMoney()
     money = cast(CertificateMoney, render["certificate_money"])
     return offer_estimates(
         group=group, children=list(children), course=course, certificate_money=money

@@ -315,6 +315,25 @@ def test_the_program_page_shows_each_childs_estimate_to_the_parent_only(client, 
     assert "Если записать" not in _plain(client.get(url))
 
 
+def test_the_program_page_reads_the_funding_outlook_once_for_all_the_childrens_estimates(
+    client, world
+):
+    sister = child_make(world.parent, birth_date=datetime.date(2015, 3, 1))
+    group_make(world.program, world.teacher)
+    client.force_login(world.parent)
+    url = reverse("catalog:program_detail", args=[world.program.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = _plain(client.get(url))
+
+    outlooks = [q for q in queries.captured_queries if "certificates_nominalband" in q["sql"]]
+    assert len(outlooks) == 1
+    # Both children, both groups: four estimates, each the offer computed alone.
+    assert page.count("Если записать") == 4
+    [estimate] = offers.offer_estimates(group=world.group, children=[sister])
+    assert _rub(estimate.offer.parent_part) in page
+
+
 def test_a_child_outside_the_programs_ages_gets_no_estimate(world):
     toddler = child_make(world.parent, birth_date=datetime.date(2022, 1, 10))
 

@@ -5,7 +5,8 @@ from typing import Any
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kruzhok.accounts.models import User
@@ -112,14 +113,54 @@ def test_the_cabinet_lists_only_ones_own_notifications(client, db):
     assert Notification.objects.get(user=other).read_at is None
 
 
-def test_the_unread_badge_counts_ones_own_unread_notifications(db):
+def test_the_unread_badge_counts_ones_own_unread_notifications(
+    db, django_capture_on_commit_callbacks
+):
     me, other = user_make(), user_make()
-    for n in range(3):
-        notify(user=me, subject=f"Моё {n}", body="Текст")
-    notify(user=other, subject="Чужое", body="Текст")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            notify(user=me, subject=f"Моё {n}", body="Текст")
+        notify(user=other, subject="Чужое", body="Текст")
     assert notification_unread_count(user=me) == 3
-    notification_mark_read(user=me, notification_id=Notification.objects.filter(user=me).first().pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = Notification.objects.filter(user=me).first().pk
+        notification_mark_read(user=me, notification_id=first)
     assert notification_unread_count(user=me) == 2
-    notification_mark_read(user=me)
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_mark_read(user=me)
     assert notification_unread_count(user=me) == 0
     assert notification_unread_count(user=other) == 1
+
+
+def test_the_badge_is_counted_once_until_the_persons_notifications_change(
+    db, django_capture_on_commit_callbacks
+):
+    me, other = user_make(), user_make()
+    assert notification_unread_count(user=me) == 0
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_unread_count(user=me) == 0
+    assert len(queries) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=other, subject="Чужое", body="Текст")
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_unread_count(user=me) == 0
+    assert len(queries) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=me, subject="Моё", body="Текст")
+    assert notification_unread_count(user=me) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_mark_read(user=me)
+    assert notification_unread_count(user=me) == 0
+
+
+def test_the_badge_on_a_page_shows_a_notification_committed_after_it_was_counted(
+    client, db, django_capture_on_commit_callbacks
+):
+    me = user_make()
+    client.force_login(me)
+    assert "Новых:" not in client.get(reverse("catalog:list")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=me, subject="Заявка принята", body="Текст")
+    assert "Новых: 1" in client.get(reverse("catalog:list")).content.decode()
