@@ -214,7 +214,12 @@ def month_close_run(
         return closure
     # A provider billed by a run that stopped later has had the whole month billed.
     billed = set(Invoice.objects.filter(closure=closure).values_list("provider_id", flat=True))
-    side_by_side = _side_by_side()
+    monthly = set(
+        monthly_contracts(closure).values_list(
+            "application__group__program__provider_id", flat=True
+        )
+    )
+    side_by_side = _side_by_side(monthly_to_charge=bool(monthly - billed))
     with ExitStack() as stack:
         pool = None
         if side_by_side > 1:
@@ -223,13 +228,8 @@ def month_close_run(
             )
             stack.callback(_connections_close, pool, side_by_side - 1)
         # Side by side, the totals are read on the thread that runs the second step, so that
-        # its connection is warm when the step begins, while this one reads the rest.
+        # its connection is warm when the step begins.
         read = pool.submit(provider_totals, closure) if pool is not None else None
-        monthly = set(
-            monthly_contracts(closure).values_list(
-                "application__group__program__provider_id", flat=True
-            )
-        )
         totals = {
             provider: sums
             for provider, sums in (read.result() if read else provider_totals(closure)).items()
@@ -284,11 +284,21 @@ both cores of a small server. Steps share only the invoices' number counters and
 progress, locked at their ends (`provider_invoice.providers_invoices_issue`)."""
 
 
-def _side_by_side() -> int:
+def _side_by_side(*, monthly_to_charge: bool) -> int:
     """How many steps a run may run at once: `STEPS_SIDE_BY_SIDE` on PostgreSQL when the caller
-    holds no transaction (another connection would not see what it has not committed), else
-    one."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    holds no transaction (another connection would not see what it has not committed) and no
+    contract paid monthly is left to charge, else one.
+
+    A step charges its monthly contracts first, through the ledger, which locks each child's
+    certificate until the step commits; a child may have contracts with providers of both
+    steps, and a step that waits for the one before it to end (to take its numbers after it)
+    while holding a certificate that one needs would wait for ever. Without monthly charges,
+    steps share nothing before their numbers but locks that do not conflict."""
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and not monthly_to_charge
+    ):
         return STEPS_SIDE_BY_SIDE
     return 1
 

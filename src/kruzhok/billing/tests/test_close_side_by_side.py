@@ -8,16 +8,21 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 
 from kruzhok.billing import month_close as month_close_module
 from kruzhok.billing import provider_invoice as provider_invoice_module
 from kruzhok.billing.models import Invoice, InvoiceLine, MonthClosure, MonthClosureStatus
 from kruzhok.billing.month_close import month_close, month_close_run
 from kruzhok.billing.selectors import line_charges
+from kruzhok.billing.tests.scenes import at, monthly_scene
 from kruzhok.billing.tests.test_month_close import OCTOBER, _october
 from kruzhok.certificates.management.audit import ledger_audit
+from kruzhok.certificates.models import BillingRegime
 from kruzhok.common.models import NumberSequence
+from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment.models import Charge
+from kruzhok.enrollment.tests.world import group_make, program_make, provider_make
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -130,4 +135,47 @@ def test_a_step_failing_beside_another_leaves_its_invoices_and_the_close_resumes
     assert closure.status == MonthClosureStatus.CLOSED
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2]
     assert Invoice.objects.get(provider_id=first_provider).number == 2
+    assert all(result.ok for result in ledger_audit())
+
+
+def test_a_close_with_monthly_contracts_to_charge_runs_its_steps_one_after_another(
+    time_machine, monkeypatch
+):
+    """A child studies with two providers, both paid monthly: each step would charge the
+    child's certificate (locked by the ledger until the step commits) before waiting for the
+    step before it, so side by side the two could wait for each other for ever. The close
+    runs its steps one after another and bills both."""
+    world, contract, operator = monthly_scene(time_machine)
+    provider, admin, teacher = provider_make(world.municipality)
+    application = enrollment_services.application_submit(
+        parent=world.parent,
+        child_id=world.child.pk,
+        group_id=group_make(program_make(provider), teacher).pk,
+    )
+    enrollment_services.application_accept(actor=admin, application=application)
+    other = enrollment_services.contract_accept(parent=world.parent, application=application)
+    assert other.billing_regime == contract.billing_regime == BillingRegime.MONTHLY
+    seen = _steps_seen(monkeypatch)
+    time_machine.move_to(at(5, 11), tick=False)
+    closed: list[MonthClosure] = []
+
+    def run() -> None:
+        try:
+            closed.append(
+                month_close(
+                    actor=operator, municipality=world.municipality, month=OCTOBER, documents=False
+                )
+            )
+        finally:
+            connection.close()
+
+    close = threading.Thread(target=run)
+    close.start()
+    close.join(timeout=60)
+
+    assert not close.is_alive(), "the close hangs"
+    assert closed and closed[0].status == MonthClosureStatus.CLOSED
+    assert len({thread for thread, _ in seen}) == 1  # one step after another, on one thread
+    assert Invoice.objects.count() == 2
+    assert Charge.objects.filter(month=OCTOBER).count() == 2  # each contract's month charged
     assert all(result.ok for result in ledger_audit())
