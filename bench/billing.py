@@ -12,7 +12,7 @@ What it does:
   2. for each municipality (`--municipalities all`, the default: every close an operator of the
      region runs for the month), or only the one whose certificates paid for the most charges
      (`busiest`): times ONE hand-written set-based query — the month's unbilled charges of the
-     municipality's certificates (the selection of `billing.provider_invoice.month_charges`)
+     municipality's certificates (the selection of `billing.close_reads.month_charges`)
      summed by provider: lessons, certificate amount, parent amount — three times, keeping the
      median (the floor: what any close must at least read); then closes the month with
      `kruzhok billing close-month <municipality> <YYYY-MM>` as a process of its own, timing
@@ -122,7 +122,7 @@ def run_measured(command: list[str]) -> Run:
 
 def floor_sql(month: datetime.date) -> tuple[str, list[object]]:
     """The floor: one GROUP BY over the month's unbilled charges of a municipality's
-    certificates (the selection of `billing.provider_invoice.month_charges`: billed in the
+    certificates (the selection of `billing.close_reads.month_charges`: billed in the
     month, not reversed; none is billed yet), by the provider of the contract's group;
     names from the models' metadata."""
     ch, ct, c = "ch", "ct", "c"

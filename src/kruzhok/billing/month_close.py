@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role, User
 from kruzhok.billing import close_sql, provider_invoice
+from kruzhok.billing.close_reads import ProviderTotals, monthly_contracts, provider_totals
 from kruzhok.billing.documents import (
     DOCUMENT_KINDS,
     InvoiceDocumentError,
@@ -55,10 +56,7 @@ from kruzhok.billing.models import (
 )
 from kruzhok.billing.provider_invoice import (
     MonthCloseError,
-    ProviderTotals,
-    monthly_contracts,
     provider_invoice_issue,
-    provider_totals,
     providers_invoices_issue,
 )
 from kruzhok.common.models import Municipality

@@ -27,6 +27,7 @@ from kruzhok.attendance.lessons import lesson_cancel
 from kruzhok.attendance.services import attendance_mark
 from kruzhok.billing import month_close as month_close_module
 from kruzhok.billing import provider_invoice as provider_invoice_module
+from kruzhok.billing.close_reads import ProviderTotals
 from kruzhok.billing.models import (
     Invoice,
     InvoiceLine,
@@ -40,7 +41,6 @@ from kruzhok.billing.month_close import (
     month_close_run,
     month_close_start,
 )
-from kruzhok.billing.provider_invoice import ProviderTotals
 from kruzhok.billing.selectors import line_charges, line_reversals
 from kruzhok.certificates.management.audit import ledger_audit
 from kruzhok.common.models import Municipality, NumberSequence
