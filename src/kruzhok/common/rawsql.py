@@ -111,11 +111,13 @@ def _converters(model: type[Model], attnames: tuple[str, ...]) -> tuple[tuple[Co
     return known[key]
 
 
-def _converted(model: type[Model], attnames: tuple[str, ...], values: Sequence[Any]) -> list[Any]:
+def _converted(
+    columns: Sequence[Col], converters: Sequence[tuple[Converter, ...]], values: Sequence[Any]
+) -> list[Any]:
+    """One row's values, each through its column's converters."""
     converted = []
-    columns = _columns(model, attnames)
-    for col, converters, value in zip(columns, _converters(model, attnames), values, strict=True):
-        for convert in converters:
+    for col, convert_all, value in zip(columns, converters, values, strict=True):
+        for convert in convert_all:
             value = convert(value, col, connection)
         converted.append(value)
     return converted
@@ -125,7 +127,8 @@ def instance_from_row(model: type[M], attnames: tuple[str, ...], values: Sequenc
     """An instance as the ORM loads one from the values of the given fields (`model_fields`
     order): each value through the converters the ORM's compiler applies, then
     `Model.from_db`. Fields not read are loaded lazily on access."""
-    return model.from_db(connection.alias, list(attnames), _converted(model, attnames, values))
+    converted = _converted(_columns(model, attnames), _converters(model, attnames), values)
+    return model.from_db(connection.alias, list(attnames), converted)
 
 
 def values_from_rows(
@@ -139,15 +142,7 @@ def values_from_rows(
     if not any(parts):
         return [tuple(row) for row in rows]
     cols = [_columns(model, (name,))[0] for model, name in columns]
-    converted = []
-    for row in rows:
-        values = []
-        for col, converters, value in zip(cols, parts, row, strict=True):
-            for convert in converters:
-                value = convert(value, col, connection)
-            values.append(value)
-        converted.append(tuple(values))
-    return converted
+    return [tuple(_converted(cols, parts, row)) for row in rows]
 
 
 def split_row(row: Sequence[Any], *widths: int) -> list[list[Any]]:
