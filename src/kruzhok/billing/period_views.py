@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
-from kruzhok.billing import selectors
+from kruzhok.billing import period_reads
 from kruzhok.billing.periods import PeriodCloseError, financing_period_close_start
 from kruzhok.billing.views import OPERATOR_ROLES, municipality_choices, operator_municipality
 
@@ -32,7 +32,7 @@ def period_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "municipality": municipality,
             "municipalities": municipality_choices(request),
-            "rows": selectors.period_rows(
+            "rows": period_reads.period_rows(
                 municipality_id=municipality.pk, today=timezone.localdate()
             ),
         },
@@ -41,9 +41,9 @@ def period_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @role_required(*OPERATOR_ROLES)
 def period_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    program = selectors.financing_program_for_operator(user=request.user, pk=pk)
-    closure = selectors.period_closure_get(financing_program=program)
-    state = selectors.period_state(program=program, closure=closure, today=timezone.localdate())
+    program = period_reads.financing_program_for_operator(user=request.user, pk=pk)
+    closure = period_reads.period_closure_get(financing_program=program)
+    state = period_reads.period_state(program=program, closure=closure, today=timezone.localdate())
     context: dict[str, object] = {
         "program": program,
         "closure": closure,
@@ -52,8 +52,8 @@ def period_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "billing/_period_progress.html", context)
-    if state in (selectors.PeriodState.RUNNING, selectors.PeriodState.OVER):
-        preview = selectors.period_close_preview(financing_program=program)
+    if state in (period_reads.PeriodState.RUNNING, period_reads.PeriodState.OVER):
+        preview = period_reads.period_close_preview(financing_program=program)
         page = Paginator(preview.certificates, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
         context |= {
             "preview": preview,
@@ -61,7 +61,7 @@ def period_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "page_range": page.paginator.get_elided_page_range(
                 page.number, on_each_side=1, on_ends=1
             ),
-            "rows": selectors.period_preview_rows(entries=page.object_list),
+            "rows": period_reads.period_preview_rows(entries=page.object_list),
         }
     return render(request, "billing/period_detail.html", context)
 
@@ -69,7 +69,7 @@ def period_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*OPERATOR_ROLES)
 def period_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    program = selectors.financing_program_for_operator(user=request.user, pk=pk)
+    program = period_reads.financing_program_for_operator(user=request.user, pk=pk)
     try:
         financing_period_close_start(financing_program=program, actor=request.user)
     except PeriodCloseError as refusal:

@@ -40,7 +40,7 @@ started, and runs the rest itself. Each batch adds its figures and its progress 
 record inside its own transaction, so what the operator's page shows is what has moved.
 
 What the close visits and which reserves and applications are the period's is read by the
-functions below, which the preview (`billing.selectors.period_close_preview`) reads through
+functions below, which the preview (`billing.period_reads.period_close_preview`) reads through
 too: the preview asks `certificates.period_end` for the same plan the close carries out.
 """
 

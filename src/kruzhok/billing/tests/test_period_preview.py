@@ -25,12 +25,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kruzhok.billing import periods
-from kruzhok.billing.periods import financing_period_close
-from kruzhok.billing.selectors import (
+from kruzhok.billing.period_reads import (
     PeriodPreviewRow,
     period_close_preview,
     period_preview_rows,
 )
+from kruzhok.billing.periods import financing_period_close
 from kruzhok.billing.tests.period_scene import (
     AFTER,
     audit_is_clean,
