@@ -32,7 +32,7 @@ from kruzhok.billing.models import (
     MonthClosure,
 )
 from kruzhok.catalog.models import Lesson, LessonStatus
-from kruzhok.certificates import selectors as certificate_selectors
+from kruzhok.certificates import financing_reads
 from kruzhok.certificates import services as certificate_services
 from kruzhok.certificates.errors import LedgerError
 from kruzhok.common.models import Municipality
@@ -53,7 +53,7 @@ class AdvanceError(Exception):
 def advance_percent(*, municipality: Municipality | int, month: datetime.date) -> int:
     """The share of a month's expected charges that may be advanced (0: advances are off), as
     the financing program in force on the month's first day says."""
-    program = certificate_selectors.financing_programs_in_force(
+    program = financing_reads.financing_programs_in_force(
         municipality=municipality, day=month.replace(day=1)
     ).first()
     return program.advance_percent if program is not None else 0

@@ -28,7 +28,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from kruzhok.accounts.models import User
-from kruzhok.certificates import ledger, selectors
+from kruzhok.certificates import financing_reads, ledger
 from kruzhok.certificates.models import (
     BillingRegime,
     CertificateReach,
@@ -196,7 +196,7 @@ def _check(
                 "Период уже начался или по нему профинансированы сертификаты: его даты не "
                 "меняются. Для нового периода создайте новую программу.",
             )
-        elif selectors.financing_period_overlaps(
+        elif financing_reads.financing_period_overlaps(
             municipality_id=program.municipality_id,
             start=new.period_start,
             end=new.period_end,
@@ -218,7 +218,7 @@ def _check(
     if not 0 <= new.budget_cap <= BUDGET_MAX:
         error_add(errors, "budget_cap", f"Объём средств — от 0 до {format_kopecks(BUDGET_MAX)}.")
     elif new.budget_cap < old.budget_cap:
-        left = selectors.financing_budget_available(financing_program=program)
+        left = financing_reads.financing_budget_available(financing_program=program)
         floor = old.budget_cap - left
         if new.budget_cap < floor:
             error_add(
@@ -401,7 +401,7 @@ def financing_program_next_create(
     changes then apply at once: nobody is funded by it yet). Refused, in Russian, when the
     municipality already has a program sharing a day with that period."""
     start, end = next_period(financing_program)
-    if selectors.financing_period_overlaps(
+    if financing_reads.financing_period_overlaps(
         municipality_id=financing_program.municipality_id, start=start, end=end
     ):
         raise ValidationError(

@@ -32,8 +32,8 @@ COLUMNS = (
 def _statement(vendor: str) -> str:
     fp, f = Aliased(FinancingProgram, "fp"), Aliased(FinancingProgram, "f")
     a, b = Aliased(Account, "a"), Aliased(NominalBand, "b")
-    # selectors.financing_programs_in_force(...).first(), and the budget as
-    # selectors.financing_budget_available reads it.
+    # financing_reads.financing_programs_in_force(...).first(), and the budget as
+    # financing_reads.financing_budget_available reads it.
     in_force = (
         f"SELECT {f.pk} FROM {f.table} WHERE {f['municipality']} = %s "
         f"AND {f['period_start']} <= %s AND {f['period_end']} >= %s "

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kruzhok.certificates import ledger, ledger_accounts, selectors
+from kruzhok.certificates import financing_reads, ledger, ledger_accounts
 from kruzhok.certificates.errors import InsufficientFunds, LedgerError
 from kruzhok.certificates.financing import (
     FinancingRules,
@@ -83,7 +83,7 @@ def certificate_issue(*, child: Child) -> Certificate:
 def financing_program_current(
     *, municipality: Municipality | int, day: datetime.date
 ) -> FinancingProgram | None:
-    return selectors.financing_programs_in_force(municipality=municipality, day=day).first()
+    return financing_reads.financing_programs_in_force(municipality=municipality, day=day).first()
 
 
 @transaction.atomic(durable=True)

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from kruzhok.catalog.models import FinancingSource, Group
 from kruzhok.catalog.selectors import CourseCost, group_course_cost, monthly_average
+from kruzhok.certificates.financing_reads import FundingOutlook, funding_outlook
 from kruzhok.certificates.models import CertificateStatus
-from kruzhok.certificates.selectors import FundingOutlook, certificate_money, funding_outlook
+from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment.models import Application
 from kruzhok.families.models import Child
 

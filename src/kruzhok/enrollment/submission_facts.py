@@ -113,7 +113,7 @@ def _in_program(child: str, program: str, group: str, start: str, end: str) -> s
 
 def _programs_limit(municipality: str, day: str) -> str:
     """The per-child limit of the financing program in force for a municipality on a day,
-    chosen as `certificates.selectors.financing_programs_in_force` chooses it."""
+    chosen as `certificates.financing_reads.financing_programs_in_force` chooses it."""
     f = Aliased(FinancingProgram, "f")
     return f"""(SELECT {f["max_programs_per_child"]} FROM {f.table}
          WHERE {f["municipality"]} = {municipality} AND {f["closed_at"]} IS NULL

@@ -9,7 +9,7 @@ from kruzhok.accounts.models import Role, User
 from kruzhok.accounts.selectors import user_ids_in_municipalities
 from kruzhok.billing import selectors as billing_selectors
 from kruzhok.catalog.selectors import program_moderation_count
-from kruzhok.certificates.selectors import FinancingFigures, financing_figures
+from kruzhok.certificates.financing_reads import FinancingFigures, financing_figures
 from kruzhok.common.models import Municipality
 from kruzhok.enrollment.selectors import application_overdue_list
 from kruzhok.families.selectors import correction_list_for_oversight

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.permissions import AuthenticatedHttpRequest, role_required
 from kruzhok.billing.selectors import operator_municipality_ids
+from kruzhok.certificates import financing_reads
 from kruzhok.certificates import selectors as certificate_selectors
 from kruzhok.certificates.financing import (
     financing_program_change,
@@ -398,10 +399,8 @@ def financing_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "program": program,
             "form": form,
-            "figures": certificate_selectors.financing_budget_figures(financing_program=program),
-            "changes": certificate_selectors.financing_program_changes(financing_program=program)[
-                :100
-            ],
+            "figures": financing_reads.financing_budget_figures(financing_program=program),
+            "changes": financing_reads.financing_program_changes(financing_program=program)[:100],
             "today": today,
         },
     )

@@ -15,8 +15,8 @@ from kruzhok.billing.models import Invoice, MonthClosure, MonthClosureStatus
 from kruzhok.billing.month_close import month_close_run
 from kruzhok.billing.tests.invoices import payer_details_set
 from kruzhok.catalog.models import Program, ProgramModerationEvent, ProgramState
+from kruzhok.certificates.financing_reads import financing_budget_figures
 from kruzhok.certificates.models import FinancingProgram, FinancingProgramChange
-from kruzhok.certificates.selectors import financing_budget_figures
 from kruzhok.common.models import AuditEvent
 from kruzhok.enrollment.tests.world import (
     MOSCOW,

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from kruzhok.accounts.models import Role
-from kruzhok.certificates import selectors, services
+from kruzhok.certificates import financing_reads, selectors, services
 from kruzhok.certificates.financing import (
     financing_changes_apply,
     financing_program_change,
@@ -127,11 +127,11 @@ def test_a_nominal_from_a_later_day_waits_for_it(world, operator):
 
 
 def test_raising_the_budget_funds_the_difference_through_the_ledger(world, operator):
-    before = selectors.financing_budget_available(financing_program=world.financing)
+    before = financing_reads.financing_budget_available(financing_program=world.financing)
 
     _change(world, operator, budget_cap=1_500_000_00)
 
-    assert selectors.financing_budget_available(financing_program=world.financing) == (
+    assert financing_reads.financing_budget_available(financing_program=world.financing) == (
         before + 500_000_00
     )
     world.financing.refresh_from_db()
@@ -150,7 +150,7 @@ def test_the_budget_cannot_fall_below_what_certificates_were_credited(world, ope
     assert not FinancingProgramChange.objects.exists()
     # Down to exactly what was credited is allowed: the budget gives the rest back.
     _change(world, operator, budget_cap=12_000_00)
-    assert selectors.financing_budget_available(financing_program=world.financing) == 0
+    assert financing_reads.financing_budget_available(financing_program=world.financing) == 0
     assert Transfer.objects.filter(kind=TransferKind.DEFUND, amount=988_000_00).exists()
     call_command("ledger", "check", stdout=io.StringIO())  # balances still their transfers
 
@@ -205,7 +205,7 @@ def test_the_budget_figures_beside_the_editor(world, operator):
     certificate = _fund(world.child, world.financing)
     assert certificate.status == CertificateStatus.FUNDED
 
-    figures = selectors.financing_budget_figures(financing_program=world.financing)
+    figures = financing_reads.financing_budget_figures(financing_program=world.financing)
 
     assert figures.cap == 1_000_000_00
     assert figures.committed == 12_000_00
@@ -213,7 +213,7 @@ def test_the_budget_figures_beside_the_editor(world, operator):
     assert figures.spent == 0
     assert (figures.quota, figures.funded_certificates, figures.quota_left) == (100, 1, 99)
     contract_made(world)  # a contract reserves, it does not spend
-    assert selectors.financing_budget_figures(financing_program=world.financing).spent == 0
+    assert financing_reads.financing_budget_figures(financing_program=world.financing).spent == 0
     assert Certificate.objects.count() == 1
 
 

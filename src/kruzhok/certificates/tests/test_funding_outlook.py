@@ -5,8 +5,8 @@ import datetime
 from django.utils import timezone
 
 from kruzhok.certificates import services
+from kruzhok.certificates.financing_reads import financing_budget_available, funding_outlook
 from kruzhok.certificates.models import Account, FinancingProgram
-from kruzhok.certificates.selectors import financing_budget_available, funding_outlook
 from kruzhok.enrollment.tests.world import TODAY, child_make
 
 

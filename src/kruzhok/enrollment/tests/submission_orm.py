@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from kruzhok.catalog.models import FinancingSource, Group
-from kruzhok.certificates.selectors import financing_programs_in_force
+from kruzhok.certificates.financing_reads import financing_programs_in_force
 from kruzhok.enrollment.models import LIVE_STATUSES, Application
 from kruzhok.enrollment.selectors import enrollment_window_for_group
 from kruzhok.enrollment.submission_facts import SubmissionFacts

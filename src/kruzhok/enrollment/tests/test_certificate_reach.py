@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from kruzhok.attendance import services as attendance_services
 from kruzhok.catalog.models import FinancingSource
+from kruzhok.certificates.financing_reads import financing_budget_available
 from kruzhok.certificates.models import Certificate, CertificateReach
-from kruzhok.certificates.selectors import certificate_money, financing_budget_available
+from kruzhok.certificates.selectors import certificate_money
 from kruzhok.enrollment import services
 from kruzhok.enrollment.errors import EnrollmentError
 from kruzhok.enrollment.models import Application, Contract

@@ -8,7 +8,8 @@ import pytest
 from kruzhok.accounts.models import Role
 from kruzhok.billing.selectors import months_to_close
 from kruzhok.certificates import services as certificate_services
-from kruzhok.certificates.selectors import certificate_register, financing_figures
+from kruzhok.certificates.financing_reads import financing_figures
+from kruzhok.certificates.selectors import certificate_register
 from kruzhok.common.models import Municipality
 from kruzhok.enrollment import services as enrollment_services
 from kruzhok.enrollment import withdrawal

@@ -8,11 +8,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from kruzhok.certificates.selectors import (
-    certificate_money_by_month,
-    certificate_money_now,
-    financing_budget_figures,
-)
+from kruzhok.certificates.financing_reads import financing_budget_figures
+from kruzhok.certificates.selectors import certificate_money_by_month, certificate_money_now
 from kruzhok.reports import selectors
 from kruzhok.reports.tests.scene import ON, scene_make
 

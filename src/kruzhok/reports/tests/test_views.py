@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from kruzhok.accounts.models import Role
+from kruzhok.certificates.financing_reads import financing_budget_available
 from kruzhok.certificates.models import FinancingProgram, FinancingProgramChange, NominalBand
-from kruzhok.certificates.selectors import financing_budget_available
 from kruzhok.common.models import PopulationFigure
 from kruzhok.common.population import MAX_IMPORT_ROWS
 from kruzhok.enrollment.tests.world import user_make

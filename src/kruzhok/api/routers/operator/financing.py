@@ -14,7 +14,7 @@ from kruzhok.api.problems import Problem
 from kruzhok.api.routers.operator.access import MunicipalityQuery, caller_of, municipalities
 from kruzhok.api.schemas import Money, money
 from kruzhok.billing import selectors as billing_selectors
-from kruzhok.certificates import selectors as certificate_selectors
+from kruzhok.certificates import financing_reads
 from kruzhok.certificates.financing import (
     FinancingRules,
     financing_program_change,
@@ -111,8 +111,8 @@ def _change_out(change: FinancingProgramChange) -> ChangeOut:
 
 def _financing_detail(program: FinancingProgram) -> FinancingDetail:
     program.refresh_from_db()
-    figures = certificate_selectors.financing_budget_figures(financing_program=program)
-    changes = certificate_selectors.financing_program_changes(financing_program=program)
+    figures = financing_reads.financing_budget_figures(financing_program=program)
+    changes = financing_reads.financing_program_changes(financing_program=program)
     return FinancingDetail(
         **_financing_out(program, financing_rules(financing_program=program)).model_dump(),
         budget=BudgetOut(
