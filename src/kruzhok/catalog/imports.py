@@ -2,16 +2,14 @@
 
 The template has two sheets: «Программы» (one row a program) and «Группы» (one row a group,
 naming its program by the code or the title given on «Программы», or by the title of a program
-the provider already has). The whole file is checked first: every cell is read into its type,
-then every row goes through the catalogue's own services (program_create, group_create), each in
+the provider already has). The whole file is checked first: every cell is read into its type
+(`catalog.import_rows`), then every row goes through the catalogue's own services (program_create, group_create), each in
 a savepoint of one transaction. If any row of any sheet is wrong, that transaction is rolled
 back and every error is reported by sheet, row and column; otherwise everything is saved at once.
 """
 
 import io
-import time
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +20,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from kruzhok.accounts.models import User
 from kruzhok.catalog import groups, programs
+from kruzhok.catalog.import_rows import (
+    Deadline,
+    ImportIssue,
+    Row,
+    TooLong,
+    service_issues,
+    sheet_rows,
+)
 from kruzhok.catalog.import_template import (
-    DEFAULTS,
     GROUP_COLUMNS,
     GROUPS_SHEET,
     IMPORT_SECONDS,
@@ -33,9 +38,6 @@ from kruzhok.catalog.import_template import (
     MAX_UNPACKED_BYTES,
     PROGRAM_COLUMNS,
     PROGRAMS_SHEET,
-    CellError,
-    Column,
-    cell_text,
     column_name,
     fold,
     import_template,
@@ -59,16 +61,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ImportIssue:
-    """One error: where it is (row 0 — the file or the sheet as a whole) and what to fix."""
-
-    sheet: str
-    row: int
-    column: str  # "D «Направленность»", or "" when the error is about the row or the sheet
-    message: str
-
-
 @dataclass
 class ImportResult:
     issues: list[ImportIssue] = field(default_factory=list)
@@ -78,160 +70,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.issues
-
-
-# Reading -----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Row:
-    number: int  # as Excel shows it
-    values: dict[str, Any]
-    bad: set[str]  # keys whose cell could not be read
-
-
-class _TooLong(Exception):
-    """The import ran past IMPORT_SECONDS: it stops, and nothing is saved."""
-
-
-class _Deadline:
-    """The moment the import must have finished by (IMPORT_SECONDS after it began)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.at = time.monotonic() + seconds
-
-    def check(self) -> None:
-        if time.monotonic() > self.at:
-            raise _TooLong
-
-
-def _header_positions(
-    ws: Any, title: str, columns: tuple[Column, ...], issues: list[ImportIssue]
-) -> dict[str, int] | None:
-    """Where each template column is on the sheet's first row (looked for among the first
-    few columns only), or None with an issue per missing required column."""
-    header = next(ws.iter_rows(max_row=1, max_col=_header_width(columns), values_only=True), ())
-    wanted = {fold(c.header): c for c in columns}
-    positions: dict[str, int] = {}
-    for index, value in enumerate(header):
-        column = wanted.get(fold(str(value))) if value is not None else None
-        if column is not None and column.key not in positions:
-            positions[column.key] = index
-    missing = [c for c in columns if c.required and c.key not in positions]
-    for column in missing:
-        issues.append(ImportIssue(title, 1, "", f"Нет обязательного столбца «{column.header}»."))
-    return None if missing else positions
-
-
-def _header_width(columns: tuple[Column, ...]) -> int:
-    # Room for a few columns a person inserted; anything further right is never read.
-    return 2 * len(columns)
-
-
-def _rows(
-    ws: Any,
-    title: str,
-    columns: tuple[Column, ...],
-    issues: list[ImportIssue],
-    deadline: _Deadline,
-) -> tuple[list[_Row], dict[str, int]]:
-    """The sheet's non-empty rows read into typed values; unreadable cells become issues.
-
-    The sheet's declared dimension is ignored (a file may claim A1:XFD1048576): only the
-    template's columns are read, rows are streamed, and every row — blank ones too — counts
-    against MAX_SHEET_ROWS, so that reading stops after a bounded number of rows.
-    """
-    ws.reset_dimensions()
-    positions = _header_positions(ws, title, columns, issues)
-    if positions is None:
-        return [], {}
-    width = max(positions.values()) + 1
-    lines: Iterator[tuple[Any, ...]] = ws.iter_rows(min_row=2, max_col=width, values_only=True)
-    rows: list[_Row] = []
-    for number, line in enumerate(lines, start=2):
-        deadline.check()
-        if number - 1 > MAX_SHEET_ROWS:
-            issues.append(
-                ImportIssue(
-                    title,
-                    number,
-                    "",
-                    f"В листе больше {MAX_SHEET_ROWS} строк, считая пустые: удалите пустые "
-                    "строки под таблицей или разделите файл.",
-                )
-            )
-            break
-        cells = {
-            key: line[index] if index < len(line) else None for key, index in positions.items()
-        }
-        if all(value is None or cell_text(value) == "" for value in cells.values()):
-            continue
-        if len(rows) == MAX_ROWS:
-            issues.append(
-                ImportIssue(title, number, "", f"В листе больше {MAX_ROWS} строк: разделите файл.")
-            )
-            break
-        rows.append(_row_read(number, cells, title, columns, positions, issues))
-    return rows, positions
-
-
-def _row_read(
-    number: int,
-    cells: dict[str, Any],
-    title: str,
-    columns: tuple[Column, ...],
-    positions: dict[str, int],
-    issues: list[ImportIssue],
-) -> _Row:
-    row = _Row(number, {}, set())
-    for column in columns:
-        value = cells.get(column.key)
-        if value is None or cell_text(value) == "":
-            if column.required:
-                row.bad.add(column.key)
-                issues.append(
-                    ImportIssue(
-                        title,
-                        number,
-                        column_name(columns, positions, column.key),
-                        "Заполните это поле.",
-                    )
-                )
-                row.values[column.key] = None
-            else:
-                row.values[column.key] = DEFAULTS.get(column.key)
-            continue
-        try:
-            row.values[column.key] = column.parse(value)
-        except CellError as exc:
-            row.bad.add(column.key)
-            row.values[column.key] = None
-            issues.append(
-                ImportIssue(title, number, column_name(columns, positions, column.key), str(exc))
-            )
-    return row
-
-
-def _service_issues(
-    exc: ValidationError,
-    row: _Row,
-    title: str,
-    columns: tuple[Column, ...],
-    positions: dict[str, int],
-) -> list[ImportIssue]:
-    """The service's errors for the row, except where the cell itself was already unreadable."""
-    found: list[ImportIssue] = []
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-    for key, messages in items:
-        if key in row.bad:
-            continue
-        where = column_name(columns, positions, key)
-        for message in messages:
-            found.append(ImportIssue(title, row.number, where, message))
-    return found
-
-
-# Importing ---------------------------------------------------------------------------------
 
 
 class _Rollback(Exception):
@@ -276,16 +114,16 @@ def catalog_import(*, actor: User, provider: Provider, data: bytes) -> ImportRes
             "Загружать программы можно, когда оператор допустит организацию к работе."
         )
     result = ImportResult()
-    deadline = _Deadline(IMPORT_SECONDS)
+    deadline = Deadline(IMPORT_SECONDS)
     try:
         _import(provider, data, result, deadline)
-    except _TooLong:
+    except TooLong:
         result.programs = result.groups = 0
         result.issues[:] = [ImportIssue("", 0, "", _TOO_LONG)]
     return result
 
 
-def _import(provider: Provider, data: bytes, result: ImportResult, deadline: _Deadline) -> None:
+def _import(provider: Provider, data: bytes, result: ImportResult, deadline: Deadline) -> None:
     issues = result.issues
     if len(data) > MAX_FILE_BYTES:
         issues.append(ImportIssue("", 0, "", "Файл больше 5 МБ: разделите его на несколько."))
@@ -315,10 +153,10 @@ def _import(provider: Provider, data: bytes, result: ImportResult, deadline: _De
                 )
         if issues:
             return
-        program_rows, program_pos = _rows(
+        program_rows, program_pos = sheet_rows(
             wb[PROGRAMS_SHEET], PROGRAMS_SHEET, PROGRAM_COLUMNS, issues, deadline
         )
-        group_rows, group_pos = _rows(
+        group_rows, group_pos = sheet_rows(
             wb[GROUPS_SHEET], GROUPS_SHEET, GROUP_COLUMNS, issues, deadline
         )
     except (ValueError, KeyError, TypeError, zipfile.BadZipFile, SyntaxError):
@@ -344,15 +182,15 @@ def _import(provider: Provider, data: bytes, result: ImportResult, deadline: _De
 
 def _save(
     provider: Provider,
-    program_rows: list[_Row],
+    program_rows: list[Row],
     program_pos: dict[str, int],
-    group_rows: list[_Row],
+    group_rows: list[Row],
     group_pos: dict[str, int],
     result: ImportResult,
-    deadline: _Deadline,
+    deadline: Deadline,
 ) -> None:
     """Every row through the services, each in a savepoint; what is wrong goes to `result`.
-    Past the deadline _TooLong leaves the transaction, which rolls everything back."""
+    Past the deadline TooLong leaves the transaction, which rolls everything back."""
     saver = _Saver(provider, result, program_pos, group_pos)
     for row in program_rows:
         deadline.check()
@@ -384,8 +222,8 @@ class _Saver:
             .exclude(state=ProgramState.ARCHIVED)
             .values_list("pk", "title")
         }
-        self.by_code: dict[str, _Row] = {}
-        self.by_title: dict[str, list[_Row]] = {}
+        self.by_code: dict[str, Row] = {}
+        self.by_title: dict[str, list[Row]] = {}
         self.saved: dict[int, Program | None] = {}  # program row number -> program, None if wrong
         self.group_names: set[tuple[int, str]] = set()
         self.teachers = {
@@ -396,13 +234,13 @@ class _Saver:
 
     # Where the errors go ---------------------------------------------------------------------
 
-    def _program_issue(self, row: _Row, key: str, message: str) -> None:
+    def _program_issue(self, row: Row, key: str, message: str) -> None:
         """An error in the row's cell: the services' own errors about it are not repeated."""
         column = column_name(PROGRAM_COLUMNS, self.program_pos, key)
         self.result.issues.append(ImportIssue(PROGRAMS_SHEET, row.number, column, message))
         row.bad.add(key)
 
-    def _group_issue(self, row: _Row, key: str, message: str, *, bad: bool = True) -> None:
+    def _group_issue(self, row: Row, key: str, message: str, *, bad: bool = True) -> None:
         column = column_name(GROUP_COLUMNS, self.group_pos, key)
         self.result.issues.append(ImportIssue(GROUPS_SHEET, row.number, column, message))
         if bad:
@@ -410,7 +248,7 @@ class _Saver:
 
     # Programs ----------------------------------------------------------------------------------
 
-    def program_save(self, row: _Row) -> None:
+    def program_save(self, row: Row) -> None:
         """A row of «Программы»: its code and title checked against the file and the provider's
         programs, then the program created as a draft by the catalogue's own service."""
         self._program_code_check(row)
@@ -425,14 +263,14 @@ class _Saver:
                 )
         except ValidationError as exc:
             self.result.issues.extend(
-                _service_issues(exc, row, PROGRAMS_SHEET, PROGRAM_COLUMNS, self.program_pos)
+                service_issues(exc, row, PROGRAMS_SHEET, PROGRAM_COLUMNS, self.program_pos)
             )
             self.saved[row.number] = None
         else:
             self.saved[row.number] = None if row.bad else created
             self.result.programs += 1
 
-    def _program_code_check(self, row: _Row) -> None:
+    def _program_code_check(self, row: Row) -> None:
         code = row.values["code"]
         if not code:
             return
@@ -446,7 +284,7 @@ class _Saver:
         else:
             self.by_code[fold(code)] = row
 
-    def _program_title_check(self, row: _Row) -> None:
+    def _program_title_check(self, row: Row) -> None:
         title = row.values["title"]
         if not title:
             return
@@ -460,7 +298,7 @@ class _Saver:
 
     # Groups ------------------------------------------------------------------------------------
 
-    def group_save(self, row: _Row) -> None:
+    def group_save(self, row: Row) -> None:
         """A row of «Группы»: its program found, its teacher among the staff, its name not
         taken; then the group created by the catalogue's own service. A group of a wrong or
         unknown program is checked against a stand-in program all the same, so that one
@@ -488,7 +326,7 @@ class _Saver:
                 )
         except ValidationError as exc:
             self.result.issues.extend(
-                _service_issues(exc, row, GROUPS_SHEET, GROUP_COLUMNS, self.group_pos)
+                service_issues(exc, row, GROUPS_SHEET, GROUP_COLUMNS, self.group_pos)
             )
         else:
             self.result.groups += 1
@@ -501,7 +339,7 @@ class _Saver:
                 bad=False,
             )
 
-    def _group_program(self, row: _Row) -> tuple[Program | None, _Row | None]:
+    def _group_program(self, row: Row) -> tuple[Program | None, Row | None]:
         """The program the row names, and the row of «Программы» it is, if it is one: by code,
         else by title on that sheet (which must then be one program), else by the title of a
         program the provider already has."""
@@ -535,7 +373,7 @@ class _Saver:
             return None, None
         return Program.objects.get(pk=pk), None
 
-    def _group_teacher(self, row: _Row) -> User | None:
+    def _group_teacher(self, row: Row) -> User | None:
         email = row.values["teacher"]
         if not email:
             return None
@@ -549,7 +387,7 @@ class _Saver:
             )
         return teacher
 
-    def _group_name_check(self, row: _Row, program: Program | None) -> None:
+    def _group_name_check(self, row: Row, program: Program | None) -> None:
         name = row.values["name"]
         if program is None or not name:
             return
