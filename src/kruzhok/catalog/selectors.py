@@ -170,6 +170,8 @@ SEARCH_TTL_S = 30
 class SearchPage(NamedTuple):
     total: int
     program_ids: list[int]
+    # What the cache held of the keys the caller asked for in the same round trip.
+    also: dict[str, Any]
 
 
 def _search_key(arguments: dict[str, Any], *parts: object) -> str:
@@ -192,13 +194,17 @@ def program_search_page(*, page: int, page_size: int, **arguments: Any) -> list[
     return program_search_matches(page=page, page_size=page_size, **arguments).program_ids
 
 
-def program_search_matches(*, page: int, page_size: int, **arguments: Any) -> SearchPage:
+def program_search_matches(
+    *, page: int, page_size: int, also: "Sequence[str]" = (), **arguments: Any
+) -> SearchPage:
     """program_search_total and program_search_page (none with `page_size` 0) at once, with one
-    cache round trip for both; each found anew when it is missing."""
+    cache round trip for both; each found anew when it is missing. The cache's values of the
+    keys `also` come back in the same round trip (a page's other kept reads)."""
     total_key = _search_key(arguments, "total")
     page_key = _search_key(arguments, "page", page, page_size)
     wanted = [total_key, page_key] if page_size else [total_key]
-    kept = cache.get_many(wanted)
+    kept = cache.get_many([*wanted, *also])
+    others = {key: kept.pop(key) for key in also if key in kept}
     found: dict[str, Any] = {}
     if total_key not in kept:
         found[total_key] = program_search(**arguments).count()
@@ -210,7 +216,7 @@ def program_search_matches(*, page: int, page_size: int, **arguments: Any) -> Se
     if found:
         cache.set_many(found, SEARCH_TTL_S)
     kept |= found
-    return SearchPage(int(kept[total_key]), list(kept[page_key]) if page_size else [])
+    return SearchPage(int(kept[total_key]), list(kept[page_key]) if page_size else [], others)
 
 
 class ProgramFiguresRow(NamedTuple):

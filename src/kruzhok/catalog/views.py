@@ -1,4 +1,3 @@
-import hashlib
 from typing import Any
 
 from django.contrib.messages import get_messages
@@ -8,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -19,10 +19,11 @@ from kruzhok.catalog.forms import (
     catalog_search_arguments,
 )
 from kruzhok.catalog.program_page import program_page_read
-from kruzhok.common.etags import page_etag, page_parts
-from kruzhok.common.shared_pages import anonymous_page
+from kruzhok.common.etags import page_etag
+from kruzhok.common.shared_pages import anonymous_page, shared_content
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
+from kruzhok.notifications.selectors import notification_unread_count, unread_key
 
 PAGE_SIZE = 20
 
@@ -32,17 +33,24 @@ PAGE_SIZE = 20
 def program_list(request: HttpRequest) -> HttpResponse:
     """The catalogue: filters and results; an htmx request gets the results alone."""
     arguments = catalog_search_arguments(request.GET)
+    person = request.user if isinstance(request.user, User) else None
     # Drawn only when the filters' cached fragment is missing, or nothing was found.
     form = SimpleLazyObject(lambda: catalog_filter_form(request.GET))
     # The matches are counted and paged once for a few seconds (see the selectors); the cards
     # are cached per program version, their seat badges read live (see cards.py).
-    # The count and the page asked for in one cache round trip; the page is read again only
-    # when the paginator settles on another (a number past the last page, or not a number).
+    # The count and the page asked for in one cache round trip (with a logged-in person's
+    # unread count); the page is read again only when the paginator settles on another (a
+    # number past the last page, or not a number).
     requested = request.GET.get("page")
     guess = 1
     if requested and requested.isascii() and requested.isdigit() and len(requested) <= 6:
         guess = max(int(requested), 1)
-    matches = selectors.program_search_matches(page=guess, page_size=PAGE_SIZE, **arguments)
+    matches = selectors.program_search_matches(
+        page=guess,
+        page_size=PAGE_SIZE,
+        also=[unread_key(person.pk)] if person else [],
+        **arguments,
+    )
     paginator = Paginator(range(matches.total), PAGE_SIZE)
     page = paginator.get_page(requested)
     program_ids = matches.program_ids
@@ -53,38 +61,60 @@ def program_list(request: HttpRequest) -> HttpResponse:
     figures = selectors.program_figures(program_ids=program_ids)
     shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
 
-    def context() -> dict[str, Any]:
-        return {
-            "form": form,
-            "criteria": catalog_criteria(request.GET),
-            "page": page,
-            # The results are a fragment kept under what they show (and the query string their
-            # links keep): a logged-in parent's page reuses it too, and reads the cards only
-            # when it is missing.
-            "results_key": hashlib.blake2b(page_parts(request, shown), digest_size=16).hexdigest(),
-            "cards": SimpleLazyObject(
-                lambda: cards.program_cards(program_ids=program_ids, figures=figures)
-            ),
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-            "total": paginator.count,
-        }
-
     htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
-        template_name = "catalog/_results_swap.html"
-    else:
-        template_name = "catalog/program_list.html"
-    if request.user.is_authenticated or get_messages(request):
-        return render(request, template_name, context())
+    swap = bool(htmx and not htmx.history_restore_request)
+
+    def content() -> SafeString:
+        # What the page shows is the same for every visitor: kept under what it shows, drawn
+        # without the request (common.shared_pages), the cards read only when it is missing.
+        return shared_content(
+            request=request,
+            template_name="catalog/_results_swap.html"
+            if swap
+            else "catalog/_program_list_content.html",
+            content=shown,
+            context=lambda: {
+                "form": form,
+                "criteria": catalog_criteria(request.GET),
+                "query": request.GET,
+                "page": page,
+                "cards": SimpleLazyObject(
+                    lambda: cards.program_cards(program_ids=program_ids, figures=figures)
+                ),
+                "page_range": paginator.get_elided_page_range(
+                    page.number, on_each_side=1, on_ends=1
+                ),
+                "total": paginator.count,
+            },
+        )
+
+    anonymous = person is None and not get_messages(request)
+    if swap and not anonymous:
+        return HttpResponse(content())
+    if not anonymous:
+        # The person's own frame (their name, menu, unread count, a waiting message) around it.
+        frame: dict[str, Any] = {"content": content()}
+        if person:
+            frame["unread_notifications"] = notification_unread_count(
+                user=person, kept=matches.also
+            )
+        return render(request, "catalog/program_list.html", frame)
     # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
     # count have not changed is answered 304 before anything is rendered (common.etags), and
-    # the body is rendered once for all of them (common.shared_pages). A pending message, or
-    # a person's own page (their name, their notifications), is not.
+    # the body is rendered once for all of them (common.shared_pages).
     etag = page_etag(request, content=shown)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _revalidate_each_time(not_modified, etag)
-    response = anonymous_page(request, template_name, content=shown, context=context)
+    if swap:
+        response = HttpResponse(content())
+    else:
+        response = anonymous_page(
+            request,
+            "catalog/program_list.html",
+            content=shown,
+            context=lambda: {"content": content()},
+        )
     return _revalidate_each_time(response, etag)
 
 

@@ -24,6 +24,7 @@ from kruzhok.catalog.tests.test_views import LIST_URL, text
 from kruzhok.common import release
 from kruzhok.common.shared_pages import csrf_slot
 from kruzhok.enrollment.models import EnrollmentWindow
+from kruzhok.notifications.services import notify
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +350,79 @@ def test_a_logged_in_parent_never_gets_a_kept_page(client, group):
 
     assert response.templates != []
     assert parent.short_name in text(response)
+
+
+# What the catalogue shows is kept for every visitor, anonymous or logged in --------------------
+
+
+def _parent_browser(client_class, cookie: str, name: str):  # type: ignore[no-untyped-def]
+    parent = UserFactory.create(role=Role.PARENT, first_name=name)
+    browser = _browser(client_class, cookie)
+    browser.force_login(parent)
+    return parent, browser
+
+
+def _content_rendered(response) -> bool:  # type: ignore[no-untyped-def]
+    """Whether what the catalogue shows (the page's, or htmx's swap) was drawn for this one."""
+    drawn = {"catalog/_program_list_content.html", "catalog/_results_swap.html"}
+    return bool(drawn & {t.name for t in response.templates})
+
+
+def test_parents_share_what_the_catalogue_shows_each_in_a_frame_of_their_own(client, group):
+    anna, first = _parent_browser(type(client), "A" * 32, "Анна")
+    boris, second = _parent_browser(type(client), "B" * 32, "Борис")
+    notify(user=boris, subject="Заявка принята", body="…")
+    notify(user=boris, subject="Договор подписан", body="…")
+
+    one = first.get(LIST_URL)
+    other = second.get(LIST_URL)
+
+    assert _content_rendered(one)
+    assert not _content_rendered(other)  # drawn for Anna, shown to Boris
+    assert "Робототехника" in text(one) and "Робототехника" in text(other)
+    assert anna.short_name in text(one) and anna.short_name not in text(other)
+    assert boris.short_name in text(other) and boris.short_name not in text(one)
+    assert "Новых: 2" in text(other) and "Новых:" not in text(one)
+    # Each one's token is made from their own cookie: the other's would be refused.
+    assert _page_token(one) != _page_token(other)
+    logout = reverse("accounts:logout")
+    assert second.post(logout, headers={"X-CSRFToken": _page_token(one)}).status_code == 403
+    assert second.post(logout, headers={"X-CSRFToken": _page_token(other)}).status_code == 302
+
+
+def test_what_a_parent_drew_is_shown_to_an_anonymous_visitor_without_anything_of_theirs(
+    client, group
+):
+    anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
+    assert _content_rendered(parent.get(LIST_URL))
+    assert _content_rendered(parent.get(LIST_URL, headers={"HX-Request": "true"}))
+    anonymous = _browser(type(client), "B" * 32)
+
+    page = anonymous.get(LIST_URL)
+    swapped = anonymous.get(LIST_URL, headers={"HX-Request": "true"})
+
+    assert not _content_rendered(page)
+    assert "Робототехника" in text(page) and "Робототехника" in text(swapped)
+    for response in (page, swapped):
+        assert anna.short_name not in text(response)
+        assert "A" * 32 not in response.content.decode()
+    assert "Войти" in text(page)
+
+
+def test_a_message_waiting_for_a_parent_is_shown_to_them_and_kept_for_nobody(client, group):
+    _anna, first = _parent_browser(type(client), "A" * 32, "Анна")
+    _boris, second = _parent_browser(type(client), "B" * 32, "Борис")
+    storage = CookieStorage(RequestFactory().get("/"))
+    first.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Заявка подана")])
+
+    assert "Заявка подана" in text(first.get(LIST_URL))
+    assert "Заявка подана" not in text(second.get(LIST_URL))
+
+
+def test_a_seat_taken_is_shown_to_a_parent_on_the_next_catalogue_page(client, group):
+    _anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
+    assert "Свободно 2 места" in text(parent.get(LIST_URL))
+
+    seats.group_seat_take(group_id=group.pk)
+
+    assert "Свободно 1 место" in text(parent.get(LIST_URL))
