@@ -38,7 +38,7 @@ from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from django_stubs_ext import WithAnnotations
 
@@ -174,44 +174,61 @@ class SearchPage(NamedTuple):
     also: dict[str, Any]
 
 
-def _search_key(arguments: dict[str, Any], *parts: object) -> str:
+def _search_key(search: str, *parts: object) -> str:
     digest = hashlib.blake2b(
-        json.dumps([arguments, timezone.localdate().isoformat(), *parts], sort_keys=True).encode(),
-        digest_size=16,
+        json.dumps([search, timezone.localdate().isoformat(), *parts]).encode(), digest_size=16
     ).hexdigest()
     return f"catalog:search:{digest}"
 
 
+def _arguments_named(arguments: dict[str, Any]) -> str:
+    return "arguments:" + json.dumps(arguments, sort_keys=True)
+
+
 def program_search_total(**arguments: Any) -> int:
     """How many programs program_search(**arguments) finds, reused for SEARCH_TTL_S seconds."""
-    return program_search_matches(page=1, page_size=0, **arguments).total
+    return program_search_matches(
+        page=1, page_size=0, search=_arguments_named(arguments), arguments=lambda: arguments
+    ).total
 
 
 def program_search_page(*, page: int, page_size: int, **arguments: Any) -> list[int]:
     """The ids of one page of program_search(**arguments), in its order (pages from 1),
     reused for SEARCH_TTL_S seconds: a program published or changed a moment ago appears
     within that time; seat figures come live from program_figures."""
-    return program_search_matches(page=page, page_size=page_size, **arguments).program_ids
+    return program_search_matches(
+        page=page,
+        page_size=page_size,
+        search=_arguments_named(arguments),
+        arguments=lambda: arguments,
+    ).program_ids
 
 
 def program_search_matches(
-    *, page: int, page_size: int, also: "Sequence[str]" = (), **arguments: Any
+    *,
+    page: int,
+    page_size: int,
+    search: str,
+    arguments: "Callable[[], dict[str, Any]]",
+    also: "Sequence[str]" = (),
 ) -> SearchPage:
     """program_search_total and program_search_page (none with `page_size` 0) at once, with one
-    cache round trip for both; each found anew when it is missing. The cache's values of the
-    keys `also` come back in the same round trip (a page's other kept reads)."""
-    total_key = _search_key(arguments, "total")
-    page_key = _search_key(arguments, "page", page, page_size)
+    cache round trip for both, kept under the name `search`: one name is always one search (the
+    catalogue names a search by its query string, from which `arguments()`, the keyword
+    arguments of program_search, are parsed only when the cache misses). The cache's values of
+    the keys `also` come back in the same round trip (a page's other kept reads)."""
+    total_key = _search_key(search, "total")
+    page_key = _search_key(search, "page", page, page_size)
     wanted = [total_key, page_key] if page_size else [total_key]
     kept = cache.get_many([*wanted, *also])
     others = {key: kept.pop(key) for key in also if key in kept}
     found: dict[str, Any] = {}
     if total_key not in kept:
-        found[total_key] = program_search(**arguments).count()
+        found[total_key] = program_search(**arguments()).count()
     if page_size and page_key not in kept:
         offset = (page - 1) * page_size
         found[page_key] = list(
-            program_search(**arguments).values_list("pk", flat=True)[offset : offset + page_size]
+            program_search(**arguments()).values_list("pk", flat=True)[offset : offset + page_size]
         )
     if found:
         cache.set_many(found, SEARCH_TTL_S)

@@ -1,3 +1,4 @@
+import functools
 from typing import Any
 
 from django.contrib.messages import get_messages
@@ -32,7 +33,10 @@ PAGE_SIZE = 20
 @vary_on_headers("HX-Request")
 def program_list(request: HttpRequest) -> HttpResponse:
     """The catalogue: filters and results; an htmx request gets the results alone."""
-    arguments = catalog_search_arguments(request.GET)
+    # A search is kept under its query string: its arguments are parsed (a form checked, or
+    # their own cache) only when its matches are missing.
+    search = "query:" + catalog_criteria(request.GET)
+    arguments = functools.cache(lambda: catalog_search_arguments(request.GET))
     person = request.user if isinstance(request.user, User) else None
     # Drawn only when the filters' cached fragment is missing, or nothing was found.
     form = SimpleLazyObject(lambda: catalog_filter_form(request.GET))
@@ -48,16 +52,17 @@ def program_list(request: HttpRequest) -> HttpResponse:
     matches = selectors.program_search_matches(
         page=guess,
         page_size=PAGE_SIZE,
+        search=search,
+        arguments=arguments,
         also=[unread_key(person.pk)] if person else [],
-        **arguments,
     )
     paginator = Paginator(range(matches.total), PAGE_SIZE)
     page = paginator.get_page(requested)
     program_ids = matches.program_ids
     if page.number != guess:
-        program_ids = selectors.program_search_page(
-            page=page.number, page_size=PAGE_SIZE, **arguments
-        )
+        program_ids = selectors.program_search_matches(
+            page=page.number, page_size=PAGE_SIZE, search=search, arguments=arguments
+        ).program_ids
     figures = selectors.program_figures(program_ids=program_ids)
     shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
 
