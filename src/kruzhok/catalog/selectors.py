@@ -20,6 +20,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -223,13 +224,20 @@ def program_search_matches(
     kept = cache.get_many([*wanted, *also])
     others = {key: kept.pop(key) for key in also if key in kept}
     found: dict[str, Any] = {}
-    if total_key not in kept:
-        found[total_key] = program_search(**arguments()).count()
     if page_size and page_key not in kept:
+        # The page and the count in one scan of the matches: each row of the page carries the
+        # count of all of them (a window over the whole result, computed before the LIMIT).
         offset = (page - 1) * page_size
-        found[page_key] = list(
-            program_search(**arguments()).values_list("pk", flat=True)[offset : offset + page_size]
+        rows = list(
+            program_search(**arguments())
+            .annotate(matches=Window(Count("pk")))
+            .values_list("pk", "matches")[offset : offset + page_size]
         )
+        found[page_key] = [pk for pk, _ in rows]
+        if rows and total_key not in kept:
+            found[total_key] = rows[0][1]
+    if total_key not in kept and total_key not in found:
+        found[total_key] = program_search(**arguments()).count()
     if found:
         cache.set_many(found, SEARCH_TTL_S)
     kept |= found
