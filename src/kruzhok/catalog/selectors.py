@@ -39,7 +39,7 @@ from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from django_stubs_ext import WithAnnotations
 
@@ -255,8 +255,8 @@ class ProgramFiguresRow(NamedTuple):
 
 def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
     """Versions and seat figures of the given published programs, in one query (the one a
-    catalogue page makes on every request, so that free seats are never stale, written by hand
-    in catalog.figures_sql): the figures program_search computes, summed here from the
+    catalogue page makes when its figures are more than FIGURES_TTL_S seconds old, written by
+    hand in catalog.figures_sql): the figures program_search computes, summed here from the
     programs' groups (a plain join is cheaper than its subqueries, and a page has twenty
     programs of a few groups each)."""
     today = timezone.localdate()
@@ -272,6 +272,32 @@ def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
                 free_seats=row.free_seats + (capacity - seats_taken if is_open else 0),
             )
         figures[pk] = row
+    return figures
+
+
+# A catalogue page's seat figures are reused for this long, then read again: a seat taken or
+# given back shows on the catalogue at most this late. A program's page reads its own figures
+# on every request, and the apply page checks the real count.
+FIGURES_TTL_S = 2
+
+
+def program_figures_key(*, search: str, page: int, page_size: int) -> str:
+    """Where the figures of a page of the search named `search` are kept (see
+    program_search_matches): a page asks for it in the search's cache round trip."""
+    return _search_key(search, "figures", page, page_size)
+
+
+def program_figures_kept(
+    *, program_ids: list[int], key: str, kept: "Mapping[str, Any]"
+) -> dict[int, ProgramFiguresRow]:
+    """program_figures of a search's page, kept under `key` for FIGURES_TTL_S seconds: `kept`
+    is what the cache held (the search's round trip asked for `key`); read anew when it held
+    nothing, or the figures of other programs (the page's matches have changed since)."""
+    entry = kept.get(key)
+    if entry is not None and entry[0] == program_ids:
+        return dict(entry[1])
+    figures = program_figures(program_ids=program_ids)
+    cache.set(key, (program_ids, figures), FIGURES_TTL_S)
     return figures
 
 

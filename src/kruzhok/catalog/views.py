@@ -42,21 +42,23 @@ def program_list(request: HttpRequest) -> HttpResponse:
     person = request.user if isinstance(request.user, User) else None
     # Drawn only when the filters' cached fragment is missing, or nothing was found.
     form = SimpleLazyObject(lambda: catalog_filter_form(request.GET))
-    # The matches are counted and paged once for a few seconds (see the selectors); the cards
-    # are cached per program version, their seat badges read live (see cards.py).
-    # The count and the page asked for in one cache round trip (with a logged-in person's
-    # unread count); the page is read again only when the paginator settles on another (a
-    # number past the last page, or not a number).
+    # The matches are counted and paged once for a few seconds, their seat figures kept for
+    # two (see the selectors); the cards are cached per program version, their seat badges
+    # filled from the figures (see cards.py). The count, the page and its figures are asked
+    # for in one cache round trip (with a logged-in person's unread count); the page is read
+    # again only when the paginator settles on another (a number past the last page, or not a
+    # number).
     requested = request.GET.get("page")
     guess = 1
     if requested and requested.isascii() and requested.isdigit() and len(requested) <= 6:
         guess = max(int(requested), 1)
+    figures_key = selectors.program_figures_key(search=search, page=guess, page_size=PAGE_SIZE)
     matches = selectors.program_search_matches(
         page=guess,
         page_size=PAGE_SIZE,
         search=search,
         arguments=arguments,
-        also=[unread_key(person.pk)] if person else [],
+        also=[figures_key, *([unread_key(person.pk)] if person else [])],
     )
     paginator = Paginator(range(matches.total), PAGE_SIZE)
     page = paginator.get_page(requested)
@@ -65,7 +67,12 @@ def program_list(request: HttpRequest) -> HttpResponse:
         program_ids = selectors.program_search_matches(
             page=page.number, page_size=PAGE_SIZE, search=search, arguments=arguments
         ).program_ids
-    figures = selectors.program_figures(program_ids=program_ids)
+        figures = selectors.program_figures(program_ids=program_ids)
+    else:
+        # The seat figures at most FIGURES_TTL_S seconds old (kept with the search's page).
+        figures = selectors.program_figures_kept(
+            program_ids=program_ids, key=figures_key, kept=matches.also
+        )
     shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
 
     htmx = getattr(request, "htmx", None)

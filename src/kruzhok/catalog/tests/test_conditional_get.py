@@ -67,10 +67,11 @@ def test_an_unchanged_page_is_answered_304_without_being_rendered(visitor, group
     assert "no-cache" in again["Cache-Control"]
 
 
-def test_a_seat_taken_makes_a_new_page(visitor, group):
+def test_a_seat_taken_makes_a_new_page(visitor, group, figures_expire):
     before = etag_of(visitor)
 
     seats.group_seat_take(group_id=group.pk)
+    figures_expire()
     response = visitor.get(LIST_URL, headers={"If-None-Match": before})
 
     assert response.status_code == 200
@@ -78,10 +79,11 @@ def test_a_seat_taken_makes_a_new_page(visitor, group):
     assert response["ETag"] != before
 
 
-def test_an_edited_program_makes_a_new_page(visitor, group):
+def test_an_edited_program_makes_a_new_page(visitor, group, figures_expire):
     before = etag_of(visitor)
 
     programs.program_update(program=group.program, title="Робототехника для начинающих")
+    figures_expire()
     response = visitor.get(LIST_URL, headers={"If-None-Match": before})
 
     assert response.status_code == 200
@@ -420,11 +422,12 @@ def test_a_message_waiting_for_a_parent_is_shown_to_them_and_kept_for_nobody(cli
     assert "Заявка подана" not in text(second.get(LIST_URL))
 
 
-def test_a_seat_taken_is_shown_to_a_parent_on_the_next_catalogue_page(client, group):
+def test_a_seat_taken_is_shown_to_a_parent_within_two_seconds(client, group, figures_expire):
     _anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
     assert "Свободно 2 места" in text(parent.get(LIST_URL))
 
     seats.group_seat_take(group_id=group.pk)
+    figures_expire()
 
     assert "Свободно 1 место" in text(parent.get(LIST_URL))
 

@@ -176,7 +176,8 @@ def test_the_count_and_the_page_of_a_search_are_kept_and_read_in_one_cache_round
         client.get(LIST_URL, {"q": "шахматы"})
 
     searches = [keys for keys in asked if any(k.startswith("catalog:search:") for k in keys)]
-    assert len(searches) == 1 and len(searches[0]) == 2
+    # The count, the page and the page's seat figures.
+    assert len(searches) == 1 and len(searches[0]) == 3
     assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
 
 
