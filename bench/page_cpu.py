@@ -8,14 +8,16 @@ busy shared machine (CPU time, not wall time).
 It seeds a region as `bench/browse.py` does (the same functions: the rush's 300 groups, the
 region's programs, families with sessions, enrolment windows on the popular programs) into the
 throwaway PostgreSQL it is given, in production settings (DEBUG off, the cached template
-loader, each process its own memory cache), then for each kind of page drives Django's test
+loader, the cache in a throwaway Redis as the bench's workers share it — `--cache locmem` gives
+the process its own memory instead), then for each kind of page drives Django's test
 client through the whole middleware stack: `--requests` requests after a warm-up, `--runs`
 times. Each kind's figure is the median over the runs of the process's CPU time per request
 (`time.process_time()`) and, beside it, the CPU time of the PostgreSQL backend that served them
-(read from /proc). The kinds are the bench's rounds: the session-only page (the ceiling), the
-catalogue with the bench's query strings, and program pages (half the popular programs, half
-any), each anonymous and logged in, new ones each run (as the bench's rounds: most of the
-other programs are seen for the first time). Requests send no If-None-Match.
+and of the Redis server (read from /proc). The kinds are the bench's rounds: the session-only
+page (the ceiling), the catalogue with the bench's query strings, and program pages (half the
+popular programs, half any), each anonymous and logged in, new ones each run (as the bench's
+rounds: most of the other programs are seen for the first time). Requests send no
+If-None-Match.
 
 Last line: `page_cpu: ceiling_ms=<n> catalog_anonymous_ms=<n> catalog_parent_ms=<n>
 program_anonymous_ms=<n> program_parent_ms=<n>` (portal CPU per request, medians).
@@ -32,13 +34,36 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from harness import production_environment  # noqa: E402
+from harness import production_environment, redis_server  # noqa: E402
 
 production_environment("page_cpu", "scripts/with-postgres.sh .venv/bin/python bench/page_cpu.py")
+
+
+def cache_choice() -> str:
+    """`--cache`, read before Django starts: the settings choose the cache backend from
+    KRUZHOK_CACHE_URL when they are imported."""
+    for n, arg in enumerate(sys.argv):
+        if arg == "--cache" and n + 1 < len(sys.argv):
+            return sys.argv[n + 1]
+        if arg.startswith("--cache="):
+            return arg.partition("=")[2]
+    return "redis"
+
+
+# One Redis as the bench's workers share (bench/browse.py), started before the settings read
+# its address; stopped when the process ends.
+_serving = ExitStack()
+REDIS_PID: int | None = None
+if cache_choice() == "redis":
+    _cache_url, REDIS_PID = _serving.enter_context(redis_server())
+    os.environ["KRUZHOK_CACHE_URL"] = _cache_url
+else:
+    os.environ.pop("KRUZHOK_CACHE_URL", None)
 
 import django  # noqa: E402
 
@@ -72,6 +97,13 @@ def backend_cpu_s() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = int(cursor.fetchone()[0])
+    return process_cpu_s(pid)
+
+
+def process_cpu_s(pid: int | None) -> float:
+    """CPU seconds process `pid` has used (0 without one)."""
+    if pid is None:
+        return 0.0
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -85,6 +117,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--profile", choices=KINDS, action="append", help="cProfile these kinds instead"
+    )
+    parser.add_argument(
+        "--cache",
+        choices=("redis", "locmem"),
+        default="redis",
+        help="one Redis as the bench's workers share (default), or the process's own memory",
     )
     parser.add_argument("--top", type=int, default=45, help="functions the profile prints")
     parser.add_argument(
@@ -148,9 +186,10 @@ def main() -> int:
 
         return one
 
-    def drive(kind: str, n: int, r: random.Random) -> tuple[float, float]:
+    def drive(kind: str, n: int, r: random.Random) -> tuple[float, float, float]:
         next_request = paths(kind, r)
         requests = [next_request() for _ in range(n)]
+        redis_before = process_cpu_s(REDIS_PID)
         db_before, cpu_before = backend_cpu_s(), time.process_time()
         for client, path in requests:
             response = client.get(path)
@@ -158,7 +197,8 @@ def main() -> int:
                 raise SystemExit(f"page_cpu: {path} answered {response.status_code}")
         cpu = time.process_time() - cpu_before
         db = backend_cpu_s() - db_before
-        return 1000 * cpu / n, 1000 * db / n
+        redis = process_cpu_s(REDIS_PID) - redis_before
+        return 1000 * cpu / n, 1000 * db / n, 1000 * redis / n
 
     # Warm every kind once: templates compiled, cards and fragments cached as in a live worker.
     for kind in KINDS:
@@ -184,7 +224,7 @@ def main() -> int:
     if args.profile or args.queries:
         return 0
 
-    figures: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
+    figures: dict[str, list[tuple[float, float, float]]] = {kind: [] for kind in KINDS}
     for run in range(args.runs):
         for kind in KINDS:
             # New requests each run, as the bench's rounds make them: the popular programs and
@@ -193,12 +233,13 @@ def main() -> int:
             figures[kind].append(drive(kind, args.requests, random.Random(args.seed + 10 + run)))
     medians = {}
     for kind in KINDS:
-        app = statistics.median(a for a, _ in figures[kind])
-        db = statistics.median(d for _, d in figures[kind])
-        spread = ", ".join(f"{a:.2f}" for a, _ in figures[kind])
+        app = statistics.median(a for a, _, _ in figures[kind])
+        db = statistics.median(d for _, d, _ in figures[kind])
+        redis = statistics.median(r for _, _, r in figures[kind])
+        spread = ", ".join(f"{a:.2f}" for a, _, _ in figures[kind])
         medians[kind] = app
         print(
-            f"  {kind:18s} portal {app:6.2f} ms  postgres {db:5.2f} ms  "
+            f"  {kind:18s} portal {app:6.2f} ms  postgres {db:5.2f} ms  redis {redis:5.2f} ms  "
             f"({medians[kind] / max(medians['ceiling'], 1e-9):.1f}× the ceiling; runs: {spread})"
         )
     print("page_cpu: " + " ".join(f"{kind}_ms={medians[kind]:.2f}" for kind in KINDS))
@@ -211,3 +252,4 @@ if __name__ == "__main__":
     finally:
         # The static files production_environment had collected for this run.
         shutil.rmtree(os.environ["KRUZHOK_STATIC_ROOT"], ignore_errors=True)
+        _serving.close()

@@ -166,6 +166,27 @@ def shared_cache(settings, redis_url, monkeypatch) -> str:
     return redis_url
 
 
+def test_one_redis_client_serves_every_call_and_a_worker_forked_after_it(shared_cache):
+    from django.core.cache import cache
+
+    cache.set("greeting", "привет")
+
+    # Built once for the pool, not for each call (redis-py's constructor is costly).
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    # A gunicorn worker forked after the cache was used opens connections of its own.
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            os.write(write, str(cache.get("greeting")).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 100).decode() == "привет"
+    assert cache.get("greeting") == "привет"
+
+
 def test_catalogue_cards_go_to_redis_where_another_connection_finds_them(
     shared_cache, client, world
 ):

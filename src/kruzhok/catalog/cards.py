@@ -3,8 +3,8 @@
 A card's text (title, provider, direction, ages, price, how it is paid) changes only when its
 program does — every change goes through catalog.programs, which moves `updated_at`, also when
 the provider is renamed — so its HTML is cached under the program's id and `updated_at`. The
-seat badge is the live part: it is filled into the cached HTML from the figures read on every
-request (selectors.program_figures), never cached.
+seat badge is the live part: it is filled into the cached HTML from the page's figures
+(selectors.program_figures, kept at most FIGURES_TTL_S seconds with the search's page).
 """
 
 from django.core.cache import cache

@@ -1,9 +1,10 @@
 """The catalogue's live seat figures, read by hand (see `common.rawsql`).
 
-Every catalogue page, anonymous or not, cached or not, reads its twenty programs' versions and
-seats so that free seats are never stale (selectors.program_figures). Through the ORM that one
-query cost more CPU to build than PostgreSQL spent running it (bench/page_cpu.py); here it is
-written once from the models' metadata. tests/test_figures_sql.py holds it equal to the ORM's.
+Every catalogue page, anonymous or not, reads its twenty programs' versions and seats when the
+ones kept with its search are more than two seconds old (selectors.program_figures_kept).
+Through the ORM that one query cost more CPU to build than PostgreSQL spent running it
+(bench/page_cpu.py); here it is written once from the models' metadata.
+tests/test_figures_sql.py holds it equal to the ORM's.
 """
 
 import datetime

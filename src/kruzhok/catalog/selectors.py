@@ -20,6 +20,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -38,7 +39,7 @@ from kruzhok.common.search import search_terms, text_contains
 from kruzhok.providers.models import ProviderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from django_stubs_ext import WithAnnotations
 
@@ -170,47 +171,77 @@ SEARCH_TTL_S = 30
 class SearchPage(NamedTuple):
     total: int
     program_ids: list[int]
+    # What the cache held of the keys the caller asked for in the same round trip.
+    also: dict[str, Any]
 
 
-def _search_key(arguments: dict[str, Any], *parts: object) -> str:
+def _search_key(search: str, *parts: object) -> str:
     digest = hashlib.blake2b(
-        json.dumps([arguments, timezone.localdate().isoformat(), *parts], sort_keys=True).encode(),
-        digest_size=16,
+        json.dumps([search, timezone.localdate().isoformat(), *parts]).encode(), digest_size=16
     ).hexdigest()
     return f"catalog:search:{digest}"
 
 
+def _arguments_named(arguments: dict[str, Any]) -> str:
+    return "arguments:" + json.dumps(arguments, sort_keys=True)
+
+
 def program_search_total(**arguments: Any) -> int:
     """How many programs program_search(**arguments) finds, reused for SEARCH_TTL_S seconds."""
-    return program_search_matches(page=1, page_size=0, **arguments).total
+    return program_search_matches(
+        page=1, page_size=0, search=_arguments_named(arguments), arguments=lambda: arguments
+    ).total
 
 
 def program_search_page(*, page: int, page_size: int, **arguments: Any) -> list[int]:
     """The ids of one page of program_search(**arguments), in its order (pages from 1),
     reused for SEARCH_TTL_S seconds: a program published or changed a moment ago appears
     within that time; seat figures come live from program_figures."""
-    return program_search_matches(page=page, page_size=page_size, **arguments).program_ids
+    return program_search_matches(
+        page=page,
+        page_size=page_size,
+        search=_arguments_named(arguments),
+        arguments=lambda: arguments,
+    ).program_ids
 
 
-def program_search_matches(*, page: int, page_size: int, **arguments: Any) -> SearchPage:
+def program_search_matches(
+    *,
+    page: int,
+    page_size: int,
+    search: str,
+    arguments: "Callable[[], dict[str, Any]]",
+    also: "Sequence[str]" = (),
+) -> SearchPage:
     """program_search_total and program_search_page (none with `page_size` 0) at once, with one
-    cache round trip for both; each found anew when it is missing."""
-    total_key = _search_key(arguments, "total")
-    page_key = _search_key(arguments, "page", page, page_size)
+    cache round trip for both, kept under the name `search`: one name is always one search (the
+    catalogue names a search by its query string, from which `arguments()`, the keyword
+    arguments of program_search, are parsed only when the cache misses). The cache's values of
+    the keys `also` come back in the same round trip (a page's other kept reads)."""
+    total_key = _search_key(search, "total")
+    page_key = _search_key(search, "page", page, page_size)
     wanted = [total_key, page_key] if page_size else [total_key]
-    kept = cache.get_many(wanted)
+    kept = cache.get_many([*wanted, *also])
+    others = {key: kept.pop(key) for key in also if key in kept}
     found: dict[str, Any] = {}
-    if total_key not in kept:
-        found[total_key] = program_search(**arguments).count()
     if page_size and page_key not in kept:
+        # The page and the count in one scan of the matches: each row of the page carries the
+        # count of all of them (a window over the whole result, computed before the LIMIT).
         offset = (page - 1) * page_size
-        found[page_key] = list(
-            program_search(**arguments).values_list("pk", flat=True)[offset : offset + page_size]
+        rows = list(
+            program_search(**arguments())
+            .annotate(matches=Window(Count("pk")))
+            .values_list("pk", "matches")[offset : offset + page_size]
         )
+        found[page_key] = [pk for pk, _ in rows]
+        if rows and total_key not in kept:
+            found[total_key] = rows[0][1]
+    if total_key not in kept and total_key not in found:
+        found[total_key] = program_search(**arguments()).count()
     if found:
         cache.set_many(found, SEARCH_TTL_S)
     kept |= found
-    return SearchPage(int(kept[total_key]), list(kept[page_key]) if page_size else [])
+    return SearchPage(int(kept[total_key]), list(kept[page_key]) if page_size else [], others)
 
 
 class ProgramFiguresRow(NamedTuple):
@@ -224,8 +255,8 @@ class ProgramFiguresRow(NamedTuple):
 
 def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
     """Versions and seat figures of the given published programs, in one query (the one a
-    catalogue page makes on every request, so that free seats are never stale, written by hand
-    in catalog.figures_sql): the figures program_search computes, summed here from the
+    catalogue page makes when its figures are more than FIGURES_TTL_S seconds old, written by
+    hand in catalog.figures_sql): the figures program_search computes, summed here from the
     programs' groups (a plain join is cheaper than its subqueries, and a page has twenty
     programs of a few groups each)."""
     today = timezone.localdate()
@@ -241,6 +272,32 @@ def program_figures(*, program_ids: list[int]) -> dict[int, ProgramFiguresRow]:
                 free_seats=row.free_seats + (capacity - seats_taken if is_open else 0),
             )
         figures[pk] = row
+    return figures
+
+
+# A catalogue page's seat figures are reused for this long, then read again: a seat taken or
+# given back shows on the catalogue at most this late. A program's page reads its own figures
+# on every request, and the apply page checks the real count.
+FIGURES_TTL_S = 2
+
+
+def program_figures_key(*, search: str, page: int, page_size: int) -> str:
+    """Where the figures of a page of the search named `search` are kept (see
+    program_search_matches): a page asks for it in the search's cache round trip."""
+    return _search_key(search, "figures", page, page_size)
+
+
+def program_figures_kept(
+    *, program_ids: list[int], key: str, kept: "Mapping[str, Any]"
+) -> dict[int, ProgramFiguresRow]:
+    """program_figures of a search's page, kept under `key` for FIGURES_TTL_S seconds: `kept`
+    is what the cache held (the search's round trip asked for `key`); read anew when it held
+    nothing, or the figures of other programs (the page's matches have changed since)."""
+    entry = kept.get(key)
+    if entry is not None and entry[0] == program_ids:
+        return dict(entry[1])
+    figures = program_figures(program_ids=program_ids)
+    cache.set(key, (program_ids, figures), FIGURES_TTL_S)
     return figures
 
 

@@ -1,13 +1,16 @@
-import hashlib
+import functools
+import re
 from typing import Any
 
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -19,10 +22,11 @@ from kruzhok.catalog.forms import (
     catalog_search_arguments,
 )
 from kruzhok.catalog.program_page import program_page_read
-from kruzhok.common.etags import page_etag, page_parts
-from kruzhok.common.shared_pages import anonymous_page
+from kruzhok.common.etags import page_etag
+from kruzhok.common.shared_pages import anonymous_page, shared_content
 from kruzhok.families.models import Child
 from kruzhok.families.selectors import child_list_for_guardian
+from kruzhok.notifications.selectors import notification_unread_count, unread_key
 
 PAGE_SIZE = 20
 
@@ -31,60 +35,100 @@ PAGE_SIZE = 20
 @vary_on_headers("HX-Request")
 def program_list(request: HttpRequest) -> HttpResponse:
     """The catalogue: filters and results; an htmx request gets the results alone."""
-    arguments = catalog_search_arguments(request.GET)
+    # A search is kept under its query string: its arguments are parsed (a form checked, or
+    # their own cache) only when its matches are missing.
+    search = "query:" + catalog_criteria(request.GET)
+    arguments = functools.cache(lambda: catalog_search_arguments(request.GET))
+    person = request.user if isinstance(request.user, User) else None
     # Drawn only when the filters' cached fragment is missing, or nothing was found.
     form = SimpleLazyObject(lambda: catalog_filter_form(request.GET))
-    # The matches are counted and paged once for a few seconds (see the selectors); the cards
-    # are cached per program version, their seat badges read live (see cards.py).
-    # The count and the page asked for in one cache round trip; the page is read again only
-    # when the paginator settles on another (a number past the last page, or not a number).
+    # The matches are counted and paged once for a few seconds, their seat figures kept for
+    # two (see the selectors); the cards are cached per program version, their seat badges
+    # filled from the figures (see cards.py). The count, the page and its figures are asked
+    # for in one cache round trip (with a logged-in person's unread count); the page is read
+    # again only when the paginator settles on another (a number past the last page, or not a
+    # number).
     requested = request.GET.get("page")
     guess = 1
     if requested and requested.isascii() and requested.isdigit() and len(requested) <= 6:
         guess = max(int(requested), 1)
-    matches = selectors.program_search_matches(page=guess, page_size=PAGE_SIZE, **arguments)
+    figures_key = selectors.program_figures_key(search=search, page=guess, page_size=PAGE_SIZE)
+    matches = selectors.program_search_matches(
+        page=guess,
+        page_size=PAGE_SIZE,
+        search=search,
+        arguments=arguments,
+        also=[figures_key, *([unread_key(person.pk)] if person else [])],
+    )
     paginator = Paginator(range(matches.total), PAGE_SIZE)
     page = paginator.get_page(requested)
     program_ids = matches.program_ids
     if page.number != guess:
-        program_ids = selectors.program_search_page(
-            page=page.number, page_size=PAGE_SIZE, **arguments
+        program_ids = selectors.program_search_matches(
+            page=page.number, page_size=PAGE_SIZE, search=search, arguments=arguments
+        ).program_ids
+        figures = selectors.program_figures(program_ids=program_ids)
+    else:
+        # The seat figures at most FIGURES_TTL_S seconds old (kept with the search's page).
+        figures = selectors.program_figures_kept(
+            program_ids=program_ids, key=figures_key, kept=matches.also
         )
-    figures = selectors.program_figures(program_ids=program_ids)
     shown = [paginator.count, cards.cards_shown(program_ids=program_ids, figures=figures)]
 
-    def context() -> dict[str, Any]:
-        return {
-            "form": form,
-            "criteria": catalog_criteria(request.GET),
-            "page": page,
-            # The results are a fragment kept under what they show (and the query string their
-            # links keep): a logged-in parent's page reuses it too, and reads the cards only
-            # when it is missing.
-            "results_key": hashlib.blake2b(page_parts(request, shown), digest_size=16).hexdigest(),
-            "cards": SimpleLazyObject(
-                lambda: cards.program_cards(program_ids=program_ids, figures=figures)
-            ),
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-            "total": paginator.count,
-        }
-
     htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
-        template_name = "catalog/_results_swap.html"
-    else:
-        template_name = "catalog/program_list.html"
-    if request.user.is_authenticated or get_messages(request):
-        return render(request, template_name, context())
+    swap = bool(htmx and not htmx.history_restore_request)
+
+    def content() -> SafeString:
+        # What the page shows is the same for every visitor: kept under what it shows, drawn
+        # without the request (common.shared_pages), the cards read only when it is missing.
+        return shared_content(
+            request=request,
+            template_name="catalog/_results_swap.html"
+            if swap
+            else "catalog/_program_list_content.html",
+            content=shown,
+            context=lambda: {
+                "form": form,
+                "criteria": catalog_criteria(request.GET),
+                "query": request.GET,
+                "page": page,
+                "cards": SimpleLazyObject(
+                    lambda: cards.program_cards(program_ids=program_ids, figures=figures)
+                ),
+                "page_range": paginator.get_elided_page_range(
+                    page.number, on_each_side=1, on_ends=1
+                ),
+                "total": paginator.count,
+            },
+        )
+
+    anonymous = person is None and not get_messages(request)
+    if swap and not anonymous:
+        return HttpResponse(content())
+    if not anonymous:
+        # The person's own frame (their name, menu, unread count, a waiting message) around it.
+        frame: dict[str, Any] = {"content": content()}
+        if person:
+            frame["unread_notifications"] = notification_unread_count(
+                user=person, kept=matches.also
+            )
+        return render(request, "catalog/program_list.html", frame)
     # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
     # count have not changed is answered 304 before anything is rendered (common.etags), and
-    # the body is rendered once for all of them (common.shared_pages). A pending message, or
-    # a person's own page (their name, their notifications), is not.
+    # the body is rendered once for all of them (common.shared_pages).
     etag = page_etag(request, content=shown)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _revalidate_each_time(not_modified, etag)
-    response = anonymous_page(request, template_name, content=shown, context=context)
+    if swap:
+        response = HttpResponse(content())
+    else:
+        response = anonymous_page(
+            request,
+            "catalog/program_list.html",
+            content=shown,
+            context=lambda: {"content": content()},
+        )
     return _revalidate_each_time(response, etag)
 
 
@@ -96,29 +140,56 @@ def _revalidate_each_time(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
+# Where each group's card takes the visitor's own part (catalog/_program_content.html). A
+# provider's text cannot make one: everything it writes is escaped.
+_APPLY_SLOT = re.compile(r"<!--apply-(\d+)-->")
+
+
 @require_GET
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A published program: what, where, how much, its groups, and how to apply."""
     page = program_page_read(pk=pk, today=timezone.localdate())
     user = request.user
-    context = {"program": page.program, "groups": page.groups, "is_parent": False, "children": []}
-    if user.is_authenticated or get_messages(request):
+    shown = page.shown()
+
+    def content() -> SafeString:
+        # What the page shows is the same for every visitor: kept under what it shows, drawn
+        # without the request (common.shared_pages); each open group's card has a slot for
+        # the visitor's own part — a parent's children, what the certificate would cover and
+        # their CSRF token, or the way in — drawn for this visitor only.
+        kept = shared_content(
+            request=request,
+            template_name="catalog/_program_content.html",
+            content=shown,
+            context=lambda: {"program": page.program, "groups": page.groups},
+        )
+        if not any(row.enrolment.is_open for row in page.groups):
+            return kept
+        own: dict[str, Any] = {"program": page.program, "groups": page.groups}
         if isinstance(user, User) and user.is_parent:
-            # The children are offered only in the forms of groups taking applications now.
-            children: list[Child] = []
-            if any(row.enrolment.is_open for row in page.groups):
-                children = list(child_list_for_guardian(user=user))
-            context |= {"is_parent": True, "children": children}
-        return render(request, "catalog/program_detail.html", context)
+            children: list[Child] = list(child_list_for_guardian(user=user))
+            own |= {"is_parent": True, "children": children}
+        pieces = _APPLY_SLOT.split(
+            render_to_string("catalog/_program_applications.html", own, request)
+        )
+        parts = dict(zip(pieces[1::2], pieces[2::2], strict=True))
+        return mark_safe(_APPLY_SLOT.sub(lambda slot: parts.get(slot.group(1), ""), kept))
+
+    if user.is_authenticated or get_messages(request):
+        return render(
+            request, "catalog/program_detail.html", {"program": page.program, "content": content()}
+        )
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
     # costs and enrolment included) is answered 304 before anything is rendered, and the page
     # is rendered once for every anonymous visitor.
-    shown = page.shown()
     etag = page_etag(request, content=shown)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _revalidate_each_time(not_modified, etag)
     response = anonymous_page(
-        request, "catalog/program_detail.html", content=shown, context=lambda: context
+        request,
+        "catalog/program_detail.html",
+        content=shown,
+        context=lambda: {"program": page.program, "content": content()},
     )
     return _revalidate_each_time(response, etag)

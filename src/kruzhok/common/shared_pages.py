@@ -9,6 +9,13 @@ visitor's token is put in the slot when it is served.
 
 A page that put a visitor's token anywhere else (a `{% csrf_token %}` form) would serve it to
 the next visitor, whose cookie it does not match: such a body is served but never kept.
+
+A logged-in visitor's page has more of their own — their name, their menu, their unread
+notifications, a message waiting for them — but all of it is in the page's frame (base.html),
+none in what the catalogue shows. `shared_content` keeps that part, the page's content block,
+for every visitor, anonymous or not: it is rendered without the request, so that nothing of the
+visitor's (their user, their token, their messages) can reach it, and each visitor's frame is
+drawn around it.
 """
 
 import functools
@@ -21,6 +28,7 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from kruzhok.common.etags import page_parts
 
@@ -60,3 +68,24 @@ def anonymous_page(
         if asked_before:
             request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     return HttpResponse(html.replace(csrf_slot(), get_token(request)))
+
+
+def shared_content(
+    *,
+    request: HttpRequest,
+    template_name: str,
+    content: object,
+    context: Callable[[], dict[str, Any]],
+) -> SafeString:
+    """The part of a page that is the same for every visitor, anonymous or logged in, given what
+    it shows (`content`, as for common.etags.page_etag, which also names the address and htmx's
+    headers): the kept HTML when there is one, else `template_name` rendered from `context()`
+    (called only then) without the request — no user, no CSRF token, no messages, no context
+    processor — and kept."""
+    key = "content:" + hashlib.blake2b(page_parts(request, content), digest_size=16).hexdigest()
+    pages = caches[PAGES_CACHE]
+    html: str | None = pages.get(key)
+    if html is None:
+        html = render_to_string(template_name, context())
+        pages.set(key, html, PAGE_TTL_S)
+    return mark_safe(html)

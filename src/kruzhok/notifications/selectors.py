@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.cache import cache
 from django.db.models import QuerySet
 
@@ -18,11 +21,12 @@ def unread_key(user_id: int) -> str:
     return f"notifications:unread:{user_id}"
 
 
-def notification_unread_count(*, user: User) -> int:
+def notification_unread_count(*, user: User, kept: Mapping[str, Any] | None = None) -> int:
     """The badge on every page: a COUNT on the (user, read_at) index, kept until the user's
-    notifications change (UNREAD_TTL_S at most)."""
+    notifications change (UNREAD_TTL_S at most). A page that asks the cache for other things
+    may ask for `unread_key(user.pk)` in the same round trip and pass what it got as `kept`."""
     key = unread_key(user.pk)
-    count = cache.get(key)
+    count = kept.get(key) if kept is not None else cache.get(key)
     if count is None:
         count = Notification.objects.filter(user=user, read_at=None).count()
         cache.set(key, count, UNREAD_TTL_S)

@@ -45,22 +45,24 @@ def test_a_card_is_rendered_once_and_then_served_from_the_cache(client, monkeypa
     assert "catalog/_card.html" not in rendered
 
 
-def test_the_card_changes_when_the_program_or_its_price_changes(client):
+def test_the_card_changes_when_the_program_or_its_price_changes(client, figures_expire):
     program = ProgramFactory.create(title="Робототехника", price_per_hour=15_000)
     GroupFactory.create(program=program)
     assert "150,00 ₽ за академический час" in text(client.get(LIST_URL))
 
     programs.program_update(program=program, title="Робототехника и схемотехника")
+    figures_expire()  # the version is read with the seat figures
     page = text(client.get(LIST_URL))
     assert "Робототехника и схемотехника" in page
 
     programs.program_update(program=program, price_per_hour=21_000)
+    figures_expire()
     page = text(client.get(LIST_URL))
     assert "210,00 ₽ за академический час" in page
     assert "150,00 ₽" not in page
 
 
-def test_the_card_changes_when_the_provider_is_renamed(client):
+def test_the_card_changes_when_the_provider_is_renamed(client, figures_expire):
     program = ProgramFactory.create(title="Шахматы")
     GroupFactory.create(program=program)
     old_name = program.provider.short_name
@@ -71,32 +73,40 @@ def test_the_card_changes_when_the_provider_is_renamed(client):
     provider.save(update_fields=["short_name"])
     # What provider_profile_update (and the admin) tell the apps that keep copies of the name.
     provider_services.provider_renamed(provider=provider)
+    figures_expire()
 
     page = text(client.get(LIST_URL))
     assert "Шахматный клуб «Ладья»" in page
     assert old_name not in page
 
 
-def test_the_seat_count_a_parent_sees_is_read_live_under_a_cached_card(client):
+def test_the_seat_count_a_parent_sees_is_at_most_two_seconds_old_under_a_cached_card(
+    client, figures_expire
+):
     program = ProgramFactory.create(title="Футбол")
     group = GroupFactory.create(program=program, capacity=2)
     assert "Свободно 2 места" in text(client.get(LIST_URL))
     assert card_keys()
 
     seats.group_seat_take(group_id=group.pk)
+    # The page's figures are kept FIGURES_TTL_S seconds (2), then read again.
+    assert "Свободно 2 места" in text(client.get(LIST_URL))
+    figures_expire()
     assert "Свободно 1 место" in text(client.get(LIST_URL))
 
     seats.group_seat_take(group_id=group.pk)
+    figures_expire()
     page = text(client.get(LIST_URL))
     assert "Мест нет" in page
     assert "Свободно" not in page
 
     seats.group_seat_release(group_id=group.pk)
+    figures_expire()
     assert "Свободно 1 место" in text(client.get(LIST_URL))
 
 
 def test_a_logged_in_parent_reuses_the_results_drawn_for_anyone_and_sees_seats_live(
-    client, monkeypatch
+    client, monkeypatch, figures_expire
 ):
     program = ProgramFactory.create(title="Футбол")
     group = GroupFactory.create(program=program, capacity=2)
@@ -115,6 +125,7 @@ def test_a_logged_in_parent_reuses_the_results_drawn_for_anyone_and_sees_seats_l
     assert read == []  # the results fragment drawn for the anonymous visitor
 
     seats.group_seat_take(group_id=group.pk)
+    figures_expire()
     page = text(client.get(LIST_URL))
 
     assert "Свободно 1 место" in page

@@ -24,6 +24,8 @@ from kruzhok.catalog.tests.test_views import LIST_URL, text
 from kruzhok.common import release
 from kruzhok.common.shared_pages import csrf_slot
 from kruzhok.enrollment.models import EnrollmentWindow
+from kruzhok.families.tests.factories import ChildFactory
+from kruzhok.notifications.services import notify
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +67,11 @@ def test_an_unchanged_page_is_answered_304_without_being_rendered(visitor, group
     assert "no-cache" in again["Cache-Control"]
 
 
-def test_a_seat_taken_makes_a_new_page(visitor, group):
+def test_a_seat_taken_makes_a_new_page(visitor, group, figures_expire):
     before = etag_of(visitor)
 
     seats.group_seat_take(group_id=group.pk)
+    figures_expire()
     response = visitor.get(LIST_URL, headers={"If-None-Match": before})
 
     assert response.status_code == 200
@@ -76,10 +79,11 @@ def test_a_seat_taken_makes_a_new_page(visitor, group):
     assert response["ETag"] != before
 
 
-def test_an_edited_program_makes_a_new_page(visitor, group):
+def test_an_edited_program_makes_a_new_page(visitor, group, figures_expire):
     before = etag_of(visitor)
 
     programs.program_update(program=group.program, title="Робототехника для начинающих")
+    figures_expire()
     response = visitor.get(LIST_URL, headers={"If-None-Match": before})
 
     assert response.status_code == 200
@@ -349,3 +353,150 @@ def test_a_logged_in_parent_never_gets_a_kept_page(client, group):
 
     assert response.templates != []
     assert parent.short_name in text(response)
+
+
+# What the catalogue shows is kept for every visitor, anonymous or logged in --------------------
+
+
+def _parent_browser(client_class, cookie: str, name: str):  # type: ignore[no-untyped-def]
+    parent = UserFactory.create(role=Role.PARENT, first_name=name)
+    browser = _browser(client_class, cookie)
+    browser.force_login(parent)
+    return parent, browser
+
+
+def _content_rendered(response) -> bool:  # type: ignore[no-untyped-def]
+    """Whether what the catalogue shows (the page's, or htmx's swap) was drawn for this one."""
+    drawn = {"catalog/_program_list_content.html", "catalog/_results_swap.html"}
+    return bool(drawn & {t.name for t in response.templates})
+
+
+def test_parents_share_what_the_catalogue_shows_each_in_a_frame_of_their_own(client, group):
+    anna, first = _parent_browser(type(client), "A" * 32, "Анна")
+    boris, second = _parent_browser(type(client), "B" * 32, "Борис")
+    notify(user=boris, subject="Заявка принята", body="…")
+    notify(user=boris, subject="Договор подписан", body="…")
+
+    one = first.get(LIST_URL)
+    other = second.get(LIST_URL)
+
+    assert _content_rendered(one)
+    assert not _content_rendered(other)  # drawn for Anna, shown to Boris
+    assert "Робототехника" in text(one) and "Робототехника" in text(other)
+    assert anna.short_name in text(one) and anna.short_name not in text(other)
+    assert boris.short_name in text(other) and boris.short_name not in text(one)
+    assert "Новых: 2" in text(other) and "Новых:" not in text(one)
+    # Each one's token is made from their own cookie: the other's would be refused.
+    assert _page_token(one) != _page_token(other)
+    logout = reverse("accounts:logout")
+    assert second.post(logout, headers={"X-CSRFToken": _page_token(one)}).status_code == 403
+    assert second.post(logout, headers={"X-CSRFToken": _page_token(other)}).status_code == 302
+
+
+def test_what_a_parent_drew_is_shown_to_an_anonymous_visitor_without_anything_of_theirs(
+    client, group
+):
+    anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
+    assert _content_rendered(parent.get(LIST_URL))
+    assert _content_rendered(parent.get(LIST_URL, headers={"HX-Request": "true"}))
+    anonymous = _browser(type(client), "B" * 32)
+
+    page = anonymous.get(LIST_URL)
+    swapped = anonymous.get(LIST_URL, headers={"HX-Request": "true"})
+
+    assert not _content_rendered(page)
+    assert "Робототехника" in text(page) and "Робототехника" in text(swapped)
+    for response in (page, swapped):
+        assert anna.short_name not in text(response)
+        assert "A" * 32 not in response.content.decode()
+    assert "Войти" in text(page)
+
+
+def test_a_message_waiting_for_a_parent_is_shown_to_them_and_kept_for_nobody(client, group):
+    _anna, first = _parent_browser(type(client), "A" * 32, "Анна")
+    _boris, second = _parent_browser(type(client), "B" * 32, "Борис")
+    storage = CookieStorage(RequestFactory().get("/"))
+    first.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Заявка подана")])
+
+    assert "Заявка подана" in text(first.get(LIST_URL))
+    assert "Заявка подана" not in text(second.get(LIST_URL))
+
+
+def test_a_seat_taken_is_shown_to_a_parent_within_two_seconds(client, group, figures_expire):
+    _anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
+    assert "Свободно 2 места" in text(parent.get(LIST_URL))
+
+    seats.group_seat_take(group_id=group.pk)
+    figures_expire()
+
+    assert "Свободно 1 место" in text(parent.get(LIST_URL))
+
+
+# What a program's page shows is kept for every visitor, each open group with their own part -----
+
+
+def _drawn(response) -> set[str]:  # type: ignore[no-untyped-def]
+    return {t.name for t in response.templates}
+
+
+def _form_token(response) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert match, "the group's form carries a CSRF token"
+    return match.group(1)
+
+
+def test_parents_share_what_a_program_page_shows_each_with_their_children_and_token(client, group):
+    anna, first = _parent_browser(type(client), "A" * 32, "Анна")
+    boris, second = _parent_browser(type(client), "B" * 32, "Борис")
+    ChildFactory.create(guardian=anna, first_name="Ярослав")
+    miron = ChildFactory.create(guardian=boris, first_name="Мирон")
+    url = program_url(group)
+
+    one = first.get(url)
+    other = second.get(url)
+
+    assert "catalog/_program_content.html" in _drawn(one)
+    assert "catalog/_program_content.html" not in _drawn(other)  # drawn for Anna
+    for response in (one, other):
+        assert "Робототехника" in text(response) and "Подать заявку" in text(response)
+        assert csrf_slot() not in response.content.decode()
+        assert "<!--apply-" not in response.content.decode()
+    assert "Ярослав" in text(one) and "Ярослав" not in text(other)
+    assert "Мирон" in text(other) and "Мирон" not in text(one)
+    assert anna.short_name in text(one) and anna.short_name not in text(other)
+    assert boris.short_name in text(other) and boris.short_name not in text(one)
+    # Each form's token is made from its own visitor's cookie: Anna's is refused to Boris.
+    apply = reverse("enrollment:apply", args=[group.pk])
+    refused = second.post(apply, {"child": miron.pk, "csrfmiddlewaretoken": _form_token(one)})
+    assert refused.status_code == 403
+    assert _form_token(one) != _form_token(other)
+
+
+def test_an_anonymous_visitor_gets_the_way_in_where_a_parent_had_their_form(client, group):
+    anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
+    ChildFactory.create(guardian=anna, first_name="Ярослав")
+    url = program_url(group)
+    assert "Подать заявку" in text(parent.get(url))
+    anonymous = _browser(type(client), "B" * 32)
+
+    page = anonymous.get(url)
+
+    assert "catalog/_program_content.html" not in _drawn(page)  # drawn for Anna
+    assert "Войдите" in text(page) and "Робототехника" in text(page)
+    for theirs in ("Ярослав", "Подать заявку", anna.short_name, "A" * 32):
+        assert theirs not in page.content.decode()
+    # And the other way round: the page kept for anonymous visitors is not a parent's.
+    assert "Подать заявку" in text(parent.get(url))
+
+
+def test_a_closed_group_offers_nobody_a_form(client, group):
+    EnrollmentWindow.objects.create(
+        group=group, opens_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
+    ChildFactory.create(guardian=anna, first_name="Ярослав")
+
+    page = text(parent.get(program_url(group)))
+
+    assert "Робототехника" in page
+    assert "Подать заявку" not in page and "Ярослав" not in page

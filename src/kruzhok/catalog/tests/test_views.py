@@ -176,8 +176,45 @@ def test_the_count_and_the_page_of_a_search_are_kept_and_read_in_one_cache_round
         client.get(LIST_URL, {"q": "шахматы"})
 
     searches = [keys for keys in asked if any(k.startswith("catalog:search:") for k in keys)]
-    assert len(searches) == 1 and len(searches[0]) == 2
+    # The count, the page and the page's seat figures.
+    assert len(searches) == 1 and len(searches[0]) == 3
     assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "parent"])
+def test_a_catalogue_page_asks_the_cache_twice_for_its_search_and_for_what_it_shows(
+    client, monkeypatch, who
+):
+    from django.core.cache import caches
+
+    for n in range(3):
+        ProgramFactory.create(title=f"Шахматы {n}")
+    if who == "parent":
+        client.force_login(UserFactory.create(role=Role.PARENT))
+    client.get(LIST_URL, {"q": "шахматы", "page": "1"})
+    asked: list[tuple[str, str]] = []
+    inside: list[bool] = []
+    for alias in ("default", "pages"):
+        backend = caches[alias]
+        for name in ("get", "get_many"):
+            original = getattr(backend, name)
+
+            def recorded(*args, _original=original, _call=(alias, name), **kwargs):  # type: ignore[no-untyped-def]
+                if not inside:  # the local-memory backend's get_many asks get() for each key
+                    asked.append(_call)
+                inside.append(True)
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    inside.pop()
+
+            monkeypatch.setattr(backend, name, recorded)
+
+    response = client.get(LIST_URL, {"q": "шахматы", "page": "1"})
+
+    assert "Шахматы 2" in text(response)
+    # The search's count and page (with a parent's unread count), then the page's kept body.
+    assert asked == [("default", "get_many"), ("pages", "get")]
 
 
 def test_an_invalid_filter_is_explained_and_ignored(client):
