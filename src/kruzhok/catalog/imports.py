@@ -3,9 +3,10 @@
 The template has two sheets: «Программы» (one row a program) and «Группы» (one row a group,
 naming its program by the code or the title given on «Программы», or by the title of a program
 the provider already has). The whole file is checked first: every cell is read into its type
-(`catalog.import_rows`), then every row goes through the catalogue's own services (program_create, group_create), each in
-a savepoint of one transaction. If any row of any sheet is wrong, that transaction is rolled
-back and every error is reported by sheet, row and column; otherwise everything is saved at once.
+(`catalog.import_rows`), then every row goes through the catalogue's own services
+(program_create, group_create), each in a savepoint of one transaction. If any row of any sheet
+is wrong, that transaction is rolled back and every error is reported by sheet, row and column;
+otherwise everything is saved at once.
 """
 
 import io
