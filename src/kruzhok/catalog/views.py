@@ -1,16 +1,14 @@
 import functools
-import re
 from typing import Any
 
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import SimpleLazyObject
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -140,56 +138,29 @@ def _revalidate_each_time(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
-# Where each group's card takes the visitor's own part (catalog/_program_content.html). A
-# provider's text cannot make one: everything it writes is escaped.
-_APPLY_SLOT = re.compile(r"<!--apply-(\d+)-->")
-
-
 @require_GET
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A published program: what, where, how much, its groups, and how to apply."""
     page = program_page_read(pk=pk, today=timezone.localdate())
     user = request.user
-    shown = page.shown()
-
-    def content() -> SafeString:
-        # What the page shows is the same for every visitor: kept under what it shows, drawn
-        # without the request (common.shared_pages); each open group's card has a slot for
-        # the visitor's own part — a parent's children, what the certificate would cover and
-        # their CSRF token, or the way in — drawn for this visitor only.
-        kept = shared_content(
-            request=request,
-            template_name="catalog/_program_content.html",
-            content=shown,
-            context=lambda: {"program": page.program, "groups": page.groups},
-        )
-        if not any(row.enrolment.is_open for row in page.groups):
-            return kept
-        own: dict[str, Any] = {"program": page.program, "groups": page.groups}
-        if isinstance(user, User) and user.is_parent:
-            children: list[Child] = list(child_list_for_guardian(user=user))
-            own |= {"is_parent": True, "children": children}
-        pieces = _APPLY_SLOT.split(
-            render_to_string("catalog/_program_applications.html", own, request)
-        )
-        parts = dict(zip(pieces[1::2], pieces[2::2], strict=True))
-        return mark_safe(_APPLY_SLOT.sub(lambda slot: parts.get(slot.group(1), ""), kept))
-
+    context = {"program": page.program, "groups": page.groups, "is_parent": False, "children": []}
     if user.is_authenticated or get_messages(request):
-        return render(
-            request, "catalog/program_detail.html", {"program": page.program, "content": content()}
-        )
+        if isinstance(user, User) and user.is_parent:
+            # The children are offered only in the forms of groups taking applications now.
+            children: list[Child] = []
+            if any(row.enrolment.is_open for row in page.groups):
+                children = list(child_list_for_guardian(user=user))
+            context |= {"is_parent": True, "children": children}
+        return render(request, "catalog/program_detail.html", context)
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
     # costs and enrolment included) is answered 304 before anything is rendered, and the page
     # is rendered once for every anonymous visitor.
+    shown = page.shown()
     etag = page_etag(request, content=shown)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _revalidate_each_time(not_modified, etag)
     response = anonymous_page(
-        request,
-        "catalog/program_detail.html",
-        content=shown,
-        context=lambda: {"program": page.program, "content": content()},
+        request, "catalog/program_detail.html", content=shown, context=lambda: context
     )
     return _revalidate_each_time(response, etag)

@@ -24,7 +24,6 @@ from kruzhok.catalog.tests.test_views import LIST_URL, text
 from kruzhok.common import release
 from kruzhok.common.shared_pages import csrf_slot
 from kruzhok.enrollment.models import EnrollmentWindow
-from kruzhok.families.tests.factories import ChildFactory
 from kruzhok.notifications.services import notify
 
 pytestmark = pytest.mark.django_db
@@ -430,73 +429,3 @@ def test_a_seat_taken_is_shown_to_a_parent_within_two_seconds(client, group, fig
     figures_expire()
 
     assert "Свободно 1 место" in text(parent.get(LIST_URL))
-
-
-# What a program's page shows is kept for every visitor, each open group with their own part -----
-
-
-def _drawn(response) -> set[str]:  # type: ignore[no-untyped-def]
-    return {t.name for t in response.templates}
-
-
-def _form_token(response) -> str:  # type: ignore[no-untyped-def]
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
-    assert match, "the group's form carries a CSRF token"
-    return match.group(1)
-
-
-def test_parents_share_what_a_program_page_shows_each_with_their_children_and_token(client, group):
-    anna, first = _parent_browser(type(client), "A" * 32, "Анна")
-    boris, second = _parent_browser(type(client), "B" * 32, "Борис")
-    ChildFactory.create(guardian=anna, first_name="Ярослав")
-    miron = ChildFactory.create(guardian=boris, first_name="Мирон")
-    url = program_url(group)
-
-    one = first.get(url)
-    other = second.get(url)
-
-    assert "catalog/_program_content.html" in _drawn(one)
-    assert "catalog/_program_content.html" not in _drawn(other)  # drawn for Anna
-    for response in (one, other):
-        assert "Робототехника" in text(response) and "Подать заявку" in text(response)
-        assert csrf_slot() not in response.content.decode()
-        assert "<!--apply-" not in response.content.decode()
-    assert "Ярослав" in text(one) and "Ярослав" not in text(other)
-    assert "Мирон" in text(other) and "Мирон" not in text(one)
-    assert anna.short_name in text(one) and anna.short_name not in text(other)
-    assert boris.short_name in text(other) and boris.short_name not in text(one)
-    # Each form's token is made from its own visitor's cookie: Anna's is refused to Boris.
-    apply = reverse("enrollment:apply", args=[group.pk])
-    refused = second.post(apply, {"child": miron.pk, "csrfmiddlewaretoken": _form_token(one)})
-    assert refused.status_code == 403
-    assert _form_token(one) != _form_token(other)
-
-
-def test_an_anonymous_visitor_gets_the_way_in_where_a_parent_had_their_form(client, group):
-    anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
-    ChildFactory.create(guardian=anna, first_name="Ярослав")
-    url = program_url(group)
-    assert "Подать заявку" in text(parent.get(url))
-    anonymous = _browser(type(client), "B" * 32)
-
-    page = anonymous.get(url)
-
-    assert "catalog/_program_content.html" not in _drawn(page)  # drawn for Anna
-    assert "Войдите" in text(page) and "Робототехника" in text(page)
-    for theirs in ("Ярослав", "Подать заявку", anna.short_name, "A" * 32):
-        assert theirs not in page.content.decode()
-    # And the other way round: the page kept for anonymous visitors is not a parent's.
-    assert "Подать заявку" in text(parent.get(url))
-
-
-def test_a_closed_group_offers_nobody_a_form(client, group):
-    EnrollmentWindow.objects.create(
-        group=group, opens_at=timezone.now() + datetime.timedelta(days=1)
-    )
-    anna, parent = _parent_browser(type(client), "A" * 32, "Анна")
-    ChildFactory.create(guardian=anna, first_name="Ярослав")
-
-    page = text(parent.get(program_url(group)))
-
-    assert "Робототехника" in page
-    assert "Подать заявку" not in page and "Ярослав" not in page
