@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 
 from kruzhok.catalog.models import Group, Program, ProgramState
-from kruzhok.common.rawsql import Aliased, values_from_rows
+from kruzhok.common.rawsql import Aliased, placeholders, values_from_rows
 from kruzhok.providers.models import Provider, ProviderStatus
 
 COLUMNS = (
@@ -42,7 +42,7 @@ def _statement(vendor: str, count: int) -> str:
         f"FROM {p.table} INNER JOIN {v.table} ON {v.pk} = {p['provider']} "
         f"LEFT OUTER JOIN {g.table} ON {g['program']} = {p.pk} "
         f"WHERE {v['status']} = %s AND {p['state']} = %s "
-        f"AND {p.pk} IN ({', '.join(['%s'] * count)})"
+        f"AND {p.pk} IN ({placeholders(count)})"
     )
 
 

@@ -24,6 +24,7 @@ from kruzhok.common.rawsql import (
     instance_from_row,
     instance_or_none,
     model_fields,
+    placeholders,
     split_row,
     values_from_rows,
 )
@@ -91,15 +92,12 @@ def program_with_running_groups(
     return program, groups
 
 
-def _in(count: int) -> str:
-    return ", ".join(["%s"] * count)
-
-
 @functools.cache
 def _slots_statement(vendor: str, count: int) -> str:
     s = Aliased(ScheduleSlot, "s")
     return (
-        f"SELECT {s.columns(SLOT_FIELDS)} FROM {s.table} WHERE {s['group']} IN ({_in(count)}) "
+        f"SELECT {s.columns(SLOT_FIELDS)} FROM {s.table} "
+        f"WHERE {s['group']} IN ({placeholders(count)}) "
         f"ORDER BY {s['weekday']}, {s['start_time']}, {s.pk}"
     )
 
@@ -124,7 +122,7 @@ def _lessons_statement(vendor: str, count: int) -> str:
     lesson = Aliased(Lesson, "l")
     return (
         f"SELECT {lesson.columns(LESSON_FIELDS)} FROM {lesson.table} "
-        f"WHERE {lesson['group']} IN ({_in(count)}) AND {lesson['date']} >= %s "
+        f"WHERE {lesson['group']} IN ({placeholders(count)}) AND {lesson['date']} >= %s "
         f"AND {lesson['status']} = %s"
     )
 

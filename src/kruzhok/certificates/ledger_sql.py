@@ -10,7 +10,7 @@ Only `certificates.ledger` uses them.
 import functools
 
 from kruzhok.certificates.models import Account, Hold, Transfer
-from kruzhok.common.rawsql import column, table
+from kruzhok.common.rawsql import column, placeholders, table
 
 
 def _columns(model: type[Account] | type[Hold] | type[Transfer], *names: str) -> list[str]:
@@ -34,7 +34,7 @@ def insert_transfer(vendor: str) -> str:
     )
     return (
         f"INSERT INTO {table(Transfer)} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"VALUES ({placeholders(len(columns))}) "
         f"ON CONFLICT ({column(Transfer, 'idempotency_key')}) DO NOTHING "
         f"RETURNING {column(Transfer, 'id')}"
     )

@@ -79,6 +79,11 @@ def model_fields(model: type[Model], *names: str) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if not names or f.attname in wanted)
 
 
+def placeholders(count: int) -> str:
+    """`count` parameter markers, comma-separated: the inside of an `IN (…)` or a `VALUES (…)`."""
+    return ", ".join(["%s"] * count)
+
+
 def for_update() -> str:
     """The row-lock clause, or nothing on SQLite, whose IMMEDIATE transactions already
     serialise writers."""

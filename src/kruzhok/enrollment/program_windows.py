@@ -11,7 +11,7 @@ import functools
 
 from django.db import connection
 
-from kruzhok.common.rawsql import Aliased, instance_from_row, model_fields
+from kruzhok.common.rawsql import Aliased, instance_from_row, model_fields, placeholders
 from kruzhok.enrollment.models import EnrollmentWindow
 
 WINDOW_FIELDS = model_fields(EnrollmentWindow)
@@ -20,7 +20,7 @@ WINDOW_FIELDS = model_fields(EnrollmentWindow)
 @functools.cache
 def _statement(vendor: str, groups: int) -> str:
     w = Aliased(EnrollmentWindow, "w")
-    of_groups = f" OR {w['group']} IN ({', '.join(['%s'] * groups)})" if groups else ""
+    of_groups = f" OR {w['group']} IN ({placeholders(groups)})" if groups else ""
     return f"SELECT {w.columns(WINDOW_FIELDS)} FROM {w.table} WHERE {w['program']} = %s{of_groups}"
 
 
