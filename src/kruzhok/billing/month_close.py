@@ -210,24 +210,29 @@ def month_close_run(
         if documents:
             closure_documents_issue(closure_id=closure.pk)
         return closure
-    # A provider billed by a run that stopped later has had the whole month billed.
-    billed = set(Invoice.objects.filter(closure=closure).values_list("provider_id", flat=True))
-    monthly = set(
-        monthly_contracts(closure).values_list(
-            "application__group__program__provider_id", flat=True
-        )
-    )
-    side_by_side = _side_by_side(monthly_to_charge=bool(monthly - billed))
     with ExitStack() as stack:
         pool = None
-        if side_by_side > 1:
+        if _may_run_side_by_side():
             pool = stack.enter_context(
-                ThreadPoolExecutor(max_workers=side_by_side - 1, thread_name_prefix="month-close")
+                ThreadPoolExecutor(
+                    max_workers=STEPS_SIDE_BY_SIDE - 1, thread_name_prefix="month-close"
+                )
             )
-            stack.callback(_connections_close, pool, side_by_side - 1)
-        # Side by side, the totals are read on the thread that runs the second step, so that
-        # its connection is warm when the step begins.
+            stack.callback(_connections_close, pool, STEPS_SIDE_BY_SIDE - 1)
+        # The totals, the run's longest read, are read on a thread that runs a step later (its
+        # connection is warm when the step begins) while this one reads what else the run needs.
         read = pool.submit(provider_totals, closure) if pool is not None else None
+        # A provider billed by a run that stopped later has had the whole month billed.
+        billed = set(Invoice.objects.filter(closure=closure).values_list("provider_id", flat=True))
+        monthly = (
+            set(
+                monthly_contracts(closure).values_list(
+                    "application__group__program__provider_id", flat=True
+                )
+            )
+            - billed
+        )
+        side_by_side = STEPS_SIDE_BY_SIDE if pool is not None and not monthly else 1
         totals = {
             provider: sums
             for provider, sums in (read.result() if read else provider_totals(closure)).items()
@@ -241,7 +246,10 @@ def month_close_run(
         if progress is not None:
             progress(closure.providers_done, closure.providers_total)
         refused: list[int] = []
-        for chunk in _steps_run(closure, provider_ids, totals, pool, side_by_side):
+        steps = _steps_run(
+            closure, provider_ids, totals, monthly, pool if side_by_side > 1 else None, side_by_side
+        )
+        for chunk in steps:
             refused.extend(chunk)
             closure.refresh_from_db(fields=["providers_total", "providers_done"])
             if progress is not None:
@@ -282,23 +290,17 @@ both cores of a small server. Steps share only the invoices' number counters and
 progress, locked at their ends (`provider_invoice.providers_invoices_issue`)."""
 
 
-def _side_by_side(*, monthly_to_charge: bool) -> int:
-    """How many steps a run may run at once: `STEPS_SIDE_BY_SIDE` on PostgreSQL when the caller
-    holds no transaction (another connection would not see what it has not committed) and no
-    contract paid monthly is left to charge, else one.
+def _may_run_side_by_side() -> bool:
+    """Whether a run may run steps side by side: on PostgreSQL, when the caller holds no
+    transaction (another connection would not see what it has not committed). It runs them
+    one at a time all the same when a contract paid monthly is left to charge.
 
     A step charges its monthly contracts first, through the ledger, which locks each child's
     certificate until the step commits; a child may have contracts with providers of both
     steps, and a step that waits for the one before it to end (to take its numbers after it)
     while holding a certificate that one needs would wait for ever. Without monthly charges,
     steps share nothing before their numbers but locks that do not conflict."""
-    if (
-        connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and not monthly_to_charge
-    ):
-        return STEPS_SIDE_BY_SIDE
-    return 1
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def _connections_close(pool: ThreadPoolExecutor, workers: int) -> None:
@@ -318,6 +320,7 @@ def _steps_run(
     closure: MonthClosure,
     provider_ids: list[int],
     totals: dict[int, ProviderTotals],
+    monthly: set[int],
     pool: ThreadPoolExecutor | None,
     side_by_side: int,
 ) -> Iterator[list[int]]:
@@ -331,14 +334,18 @@ def _steps_run(
     chunks = _chunks(provider_ids, totals, side_by_side)
     if pool is None or len(chunks) == 1:
         for chunk in chunks:
-            yield _step(closure, chunk, totals)
+            yield _step(closure, chunk, totals, monthly)
         return
     ended = [threading.Event() for _ in chunks]
 
     def step(number: int) -> list[int]:
         try:
             return _step(
-                closure, chunks[number], totals, numbers_after=ended[number - 1] if number else None
+                closure,
+                chunks[number],
+                totals,
+                monthly,
+                numbers_after=ended[number - 1] if number else None,
             )
         finally:
             ended[number].set()
@@ -381,12 +388,17 @@ def _step(
     closure: MonthClosure,
     chunk: list[int],
     totals: dict[int, ProviderTotals],
+    monthly: set[int],
     numbers_after: threading.Event | None = None,
 ) -> list[int]:
     """One step: the chunk's providers, or all of them back if its totals no longer held."""
     try:
         providers_invoices_issue(
-            closure=closure, provider_ids=chunk, totals=totals, numbers_after=numbers_after
+            closure=closure,
+            provider_ids=chunk,
+            totals=totals,
+            monthly=monthly,
+            numbers_after=numbers_after,
         )
     except MonthCloseError:
         return chunk
