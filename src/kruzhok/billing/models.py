@@ -240,8 +240,14 @@ class InvoiceLine(models.Model):
     line, once, and a region's close writes a line per contract, not a row per lesson.
     """
 
+    # Found by the index of the constraint on (invoice, contract, corrects_month) below, not
+    # one of its own: a region's close writes 150,000 lines, each into every index.
     invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, related_name="lines", verbose_name="счёт"
+        Invoice,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        verbose_name="счёт",
+        db_index=False,
     )
     contract = models.ForeignKey(
         "enrollment.Contract",
@@ -269,10 +275,11 @@ class InvoiceLine(models.Model):
                 condition=Q(corrects_month__isnull=True),
                 name="invoice_line_per_contract",
             ),
+            # Of every line, so that its index also finds an invoice's lines; a month's own
+            # line (corrects_month NULL, never equal to another NULL) is held by the one above.
             models.UniqueConstraint(
                 fields=["invoice", "contract", "corrects_month"],
-                condition=Q(corrects_month__isnull=False),
-                name="invoice_correction_line_per_contract_and_month",
+                name="invoice_line_per_contract_and_month",
             ),
             models.CheckConstraint(
                 condition=Q(corrects_month__isnull=False)
