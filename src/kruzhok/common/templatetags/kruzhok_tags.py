@@ -1,11 +1,83 @@
+"""The project's built-in template tags and filters (settings: TEMPLATES' `builtins`): every
+template has them without `{% load %}`.
+
+`url` and `static` here are Django's, kept once worked out: every page's frame names a dozen
+addresses and static files, and Django works each of them out again on every request (a
+URL's reversal walks the resolver's patterns, a static file's looks its hashed name up in
+the manifest and quotes it) — on a catalogue or program page a tenth of the rendering. An
+address without arguments and a static file's URL change only with the settings, the
+URLconf or the deployment (a new process), so they are kept per process under all that they
+depend on. `{% load static %}` would put Django's own `static` back: the templates do not
+load it.
+"""
+
 import datetime
+import functools
 
 from django import template
+from django.conf import settings
+from django.template import defaulttags
+from django.template.base import Parser, Token
+from django.template.context import Context
+from django.templatetags.static import static as static_url
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.html import conditional_escape
 
 from kruzhok.common.money import format_kopecks
 from kruzhok.common.months import month_name
 
 register = template.Library()
+
+
+@functools.lru_cache(maxsize=512)
+def _reversed(
+    view_name: str, current_app: str | None, prefix: str, urlconf: str | None, root: str
+) -> str:
+    return reverse(view_name, urlconf=urlconf, current_app=current_app)
+
+
+class _KeptURLNode(defaulttags.URLNode):
+    """`{% url 'name' %}` (no arguments), reversed once per name, application, script prefix
+    and URLconf; anything with arguments is Django's node as it is."""
+
+    def render(self, context: Context) -> str:
+        if self.args or self.kwargs:
+            return super().render(context)
+        view_name = self.view_name.resolve(context)
+        request = getattr(context, "request", None)
+        current_app = getattr(request, "current_app", None)
+        if current_app is None:
+            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        url = ""
+        try:
+            url = _reversed(
+                view_name, current_app, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
+            )
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def url(parser: Parser, token: Token) -> defaulttags.URLNode:
+    """Django's `{% url %}`, its addresses without arguments kept (see the module)."""
+    node = defaulttags.url(parser, token)
+    return _KeptURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+@functools.lru_cache(maxsize=256)
+def _static(path: str, static_url_setting: str | None, storages: str) -> str:
+    return static_url(path)
+
+
+@register.simple_tag
+def static(path: str) -> str:
+    """Django's `{% static %}`, each file's URL kept (see the module)."""
+    return _static(path, settings.STATIC_URL, repr(settings.STORAGES))
 
 
 @register.filter
