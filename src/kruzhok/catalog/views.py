@@ -1,14 +1,17 @@
 import functools
+import hashlib
 from typing import Any
 
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import SimpleLazyObject
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -19,6 +22,7 @@ from kruzhok.catalog.forms import (
     catalog_filter_form,
     catalog_search_arguments,
 )
+from kruzhok.catalog.models import Program
 from kruzhok.catalog.program_page import program_page_read
 from kruzhok.common.etags import page_etag
 from kruzhok.common.shared_pages import anonymous_page, shared_content
@@ -143,13 +147,25 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A published program: what, where, how much, its groups, and how to apply."""
     page = program_page_read(pk=pk, today=timezone.localdate())
     user = request.user
-    context = {"program": page.program, "groups": page.groups, "is_parent": False, "children": []}
+    context: dict[str, Any] = {
+        "program": page.program,
+        "groups": page.groups,
+        "is_parent": False,
+        "children": [],
+    }
     if user.is_authenticated or get_messages(request):
-        if isinstance(user, User) and user.is_parent:
+        person = user if isinstance(user, User) else None
+        # What the program says and the badge's unread count: one cache round trip.
+        about = program_about_key(page.program)
+        kept = cache.get_many([about, *([unread_key(person.pk)] if person else [])])
+        context["about"] = program_about(page.program, kept.get(about))
+        if person is not None:
+            context["unread_notifications"] = notification_unread_count(user=person, kept=kept)
+        if person is not None and person.is_parent:
             # The children are offered only in the forms of groups taking applications now.
             children: list[Child] = []
             if any(row.enrolment.is_open for row in page.groups):
-                children = list(child_list_for_guardian(user=user))
+                children = list(child_list_for_guardian(user=person))
             context |= {"is_parent": True, "children": children}
         return render(request, "catalog/program_detail.html", context)
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
@@ -161,6 +177,34 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not_modified is not None:
         return _revalidate_each_time(not_modified, etag)
     response = anonymous_page(
-        request, "catalog/program_detail.html", content=shown, context=lambda: context
+        request,
+        "catalog/program_detail.html",
+        content=shown,
+        context=lambda: (
+            context
+            | {"about": program_about(page.program, cache.get(program_about_key(page.program)))}
+        ),
     )
     return _revalidate_each_time(response, etag)
+
+
+# What a program and its provider say changes only with them (the key names their version).
+PROGRAM_ABOUT_TTL_S = 24 * 60 * 60
+
+
+def program_about_key(program: Program) -> str:
+    """Where the description of `program` (with its provider, `select_related`) is kept."""
+    provider = program.provider
+    said = (provider.short_name, provider.full_name, provider.address, provider.phone)
+    digest = hashlib.blake2b(repr((*said, provider.email)).encode(), digest_size=8).hexdigest()
+    return f"catalog:program-about:{program.pk}:{program.updated_at.timestamp()}:{digest}"
+
+
+def program_about(program: Program, kept: str | None) -> SafeString:
+    """What the program and its provider say, as its page shows it above the groups: `kept`,
+    what the cache held under `program_about_key`, or rendered (without the request: nothing
+    of the visitor's is in it) and kept."""
+    if kept is None:
+        kept = render_to_string("catalog/_program_about.html", {"program": program})
+        cache.set(program_about_key(program), kept, PROGRAM_ABOUT_TTL_S)
+    return mark_safe(kept)  # rendered by the template above, escaped there
