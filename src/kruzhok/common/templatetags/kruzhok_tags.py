@@ -7,8 +7,8 @@ URL's reversal walks the resolver's patterns, a static file's looks its hashed n
 the manifest and quotes it) — on a catalogue or program page a tenth of the rendering. An
 address without arguments and a static file's URL change only with the settings, the
 URLconf or the deployment (a new process), so they are kept per process under all that they
-depend on. `{% load static %}` would put Django's own `static` back: the templates do not
-load it.
+depend on. `{% load static %}` puts Django's own `static` back: only 500.html loads it (the
+error page keeps to Django's own tags).
 """
 
 import datetime
