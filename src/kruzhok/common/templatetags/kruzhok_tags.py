@@ -6,16 +6,19 @@ addresses and static files, and Django works each of them out again on every req
 URL's reversal walks the resolver's patterns, a static file's looks its hashed name up in
 the manifest and quotes it) — on a catalogue or program page a tenth of the rendering. An
 address without arguments and a static file's URL change only with the settings, the
-URLconf or the deployment (a new process), so they are kept per process under all that they
-depend on. `{% load static %}` puts Django's own `static` back: only 500.html loads it (the
-error page keeps to Django's own tags).
+URLconf or the deployment (a new process), so they are kept per process under what varies
+from request to request (the script prefix, a request's own URLconf) and forgotten when a
+setting they depend on changes (`setting_changed`: tests). `{% load static %}` puts
+Django's own `static` back: only 500.html loads it (the error page keeps to Django's own
+tags).
 """
 
 import datetime
 import functools
 
 from django import template
-from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import defaulttags
 from django.template.base import Parser, Token
 from django.template.context import Context
@@ -30,10 +33,22 @@ register = template.Library()
 
 
 @functools.lru_cache(maxsize=512)
-def _reversed(
-    view_name: str, current_app: str | None, prefix: str, urlconf: str | None, root: str
-) -> str:
+def _reversed(view_name: str, current_app: str | None, prefix: str, urlconf: str | None) -> str:
     return reverse(view_name, urlconf=urlconf, current_app=current_app)
+
+
+@functools.lru_cache(maxsize=256)
+def _static(path: str) -> str:
+    return static_url(path)
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: object) -> None:
+    """Forget what was worked out under the settings that changed."""
+    if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
+        _reversed.cache_clear()
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "INSTALLED_APPS"}:
+        _static.cache_clear()
 
 
 class _KeptURLNode(defaulttags.URLNode):
@@ -50,9 +65,7 @@ class _KeptURLNode(defaulttags.URLNode):
             current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
         url = ""
         try:
-            url = _reversed(
-                view_name, current_app, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
-            )
+            url = _reversed(view_name, current_app, get_script_prefix(), get_urlconf())
         except NoReverseMatch:
             if self.asvar is None:
                 raise
@@ -69,15 +82,10 @@ def url(parser: Parser, token: Token) -> defaulttags.URLNode:
     return _KeptURLNode(node.view_name, node.args, node.kwargs, node.asvar)
 
 
-@functools.lru_cache(maxsize=256)
-def _static(path: str, static_url_setting: str | None, storages: str) -> str:
-    return static_url(path)
-
-
 @register.simple_tag
 def static(path: str) -> str:
     """Django's `{% static %}`, each file's URL kept (see the module)."""
-    return _static(path, settings.STATIC_URL, repr(settings.STORAGES))
+    return _static(path)
 
 
 @register.filter
