@@ -12,7 +12,7 @@ from kruzhok.catalog.models import FinancingSource, Group
 from kruzhok.catalog.selectors import CourseCost, group_course_cost, monthly_average
 from kruzhok.certificates.financing_reads import FundingOutlook, funding_outlook
 from kruzhok.certificates.models import CertificateStatus
-from kruzhok.certificates.selectors import certificate_money
+from kruzhok.certificates.selectors import certificate_money, funded_available_by_child
 from kruzhok.enrollment.models import Application
 from kruzhok.families.models import Child
 
@@ -45,6 +45,21 @@ class CertificateMoney:
     children: dict[int, tuple[int, str]] = field(default_factory=dict)
     outlooks: dict[int, FundingOutlook | None] = field(default_factory=dict)
 
+    def read(self, children: list[Child], today: datetime.date) -> None:
+        """Read the money of those of `children` not read yet: their funded certificates' in
+        one query (not a certificate and an account a child), the others' from their
+        municipality's funding outlook, read once a municipality."""
+        unread = [child for child in children if child.pk not in self.children]
+        if not unread:
+            return
+        funded = funded_available_by_child(child_ids=[child.pk for child in unread])
+        for child in unread:
+            self.children[child.pk] = (
+                (funded[child.pk], "")
+                if child.pk in funded
+                else _money_before_funding(child, today, self.outlooks)
+            )
+
 
 def offer_compute(
     *,
@@ -70,10 +85,7 @@ def offer_compute(
         available, note = _certificate_money_for_offer(application.child, today, uses_certificate)
     else:
         child = application.child
-        if child.pk not in certificate_money.children:
-            certificate_money.children[child.pk] = _certificate_money_for_offer(
-                child, today, True, outlooks=certificate_money.outlooks
-            )
+        certificate_money.read([child], today)
         available, note = certificate_money.children[child.pk]
     certificate_part = min(total_cost, available) if uses_certificate else 0
     return Offer(
@@ -93,20 +105,26 @@ def offer_compute(
 
 
 def _certificate_money_for_offer(
-    child: Child,
-    today: datetime.date,
-    uses_certificate: bool,
-    *,
-    outlooks: dict[int, FundingOutlook | None] | None = None,
+    child: Child, today: datetime.date, uses_certificate: bool
 ) -> tuple[int, str]:
     """Money the certificate will have at signing: its available amount, or the nominal it
-    would be credited with if it is not funded yet (quota and budget permitting). `outlooks`
-    keeps each municipality's funding outlook once read, for a page of several offers."""
+    would be credited with if it is not funded yet (quota and budget permitting)."""
     if not uses_certificate:
         return 0, ""
     certificate = getattr(child, "certificate", None)
     if certificate is not None and certificate.status == CertificateStatus.FUNDED:
         return certificate_money(certificate=certificate).available, ""
+    return _money_before_funding(child, today, None)
+
+
+def _money_before_funding(
+    child: Child,
+    today: datetime.date,
+    outlooks: dict[int, FundingOutlook | None] | None,
+) -> tuple[int, str]:
+    """The nominal a child without a funded certificate would be credited with at signing, or
+    0 and why not. `outlooks` keeps each municipality's funding outlook once read, for a page
+    of several offers."""
     if outlooks is None:
         outlook = funding_outlook(municipality_id=child.municipality_id, day=today)
     else:
@@ -167,6 +185,11 @@ def offer_estimates(
     today = today or timezone.localdate()
     program = group.program
     start = max(group.start_date, today)
+    offered = [
+        child for child in children if program.age_min <= child.age_on(start) <= program.age_max
+    ]
+    if certificate_money is not None and program.financing_source == FinancingSource.CERTIFICATE:
+        certificate_money.read(offered, today)  # every child's money at once
     return [
         Estimate(
             child=child,
@@ -177,6 +200,5 @@ def offer_estimates(
                 certificate_money=certificate_money,
             ),
         )
-        for child in children
-        if program.age_min <= child.age_on(start) <= program.age_max
+        for child in offered
     ]

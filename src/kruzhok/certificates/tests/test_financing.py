@@ -289,3 +289,17 @@ def test_an_unknown_reach_is_refused_in_russian_and_nothing_is_saved(world, oper
     assert not FinancingProgramChange.objects.exists()
     world.financing.refresh_from_db()
     assert world.financing.certificate_reach == CertificateReach.REGION
+
+
+def test_funded_money_by_child_reads_only_funded_certificates(world, django_assert_num_queries):
+    funded = _fund(world.child, world.financing)
+    accounting = child_make(world.parent)
+    with transaction.atomic(durable=True):
+        services.certificate_issue(child=accounting)  # issued, not funded
+    children = [world.child.pk, accounting.pk, child_make(world.parent).pk]  # the last: none
+
+    with django_assert_num_queries(1):
+        available = selectors.funded_available_by_child(child_ids=children)
+
+    assert available == {world.child.pk: selectors.certificate_money(certificate=funded).available}
+    assert available[world.child.pk] == 12_000_00

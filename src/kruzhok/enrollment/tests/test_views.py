@@ -5,16 +5,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kruzhok.certificates.models import Certificate
+from kruzhok.certificates.selectors import certificate_money
 from kruzhok.common.money import format_kopecks
 from kruzhok.enrollment import offers, services
 from kruzhok.enrollment.models import Application, ApplicationStatus, Contract
 from kruzhok.enrollment.tests.world import (
     child_make,
+    contract_made,
     group_make,
     program_make,
     provider_make,
     user_make,
 )
+from kruzhok.families.models import Child
 
 
 @pytest.fixture
@@ -332,6 +336,36 @@ def test_the_program_page_reads_the_funding_outlook_once_for_all_the_childrens_e
     assert page.count("Если записать") == 4
     [estimate] = offers.offer_estimates(group=world.group, children=[sister])
     assert _rub(estimate.offer.parent_part) in page
+
+
+def test_the_program_page_reads_the_childrens_funded_certificates_in_one_query(client, world):
+    sister = child_make(world.parent, birth_date=datetime.date(2015, 3, 1))
+    # Both certificates funded, each with a contract of its own reserving part of it: the
+    # first child's robotics leaves 5 700 ₽ of 12 000 ₽, the sister's cheaper chess more.
+    contract_made(world)
+    chess = program_make(world.provider, title="Шахматы", price_per_hour=50_00)
+    contract_made(world, child=sister, group=group_make(chess, world.teacher))
+    second = group_make(world.program, world.teacher)
+    client.force_login(world.parent)
+    url = reverse("catalog:program_detail", args=[world.program.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = _plain(client.get(url))
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    # Both children's certificates with their accounts: one query, not two a child.
+    assert sum('FROM "certificates_certificate"' in q for q in sql) == 1
+    assert not [q for q in sql if q.startswith('SELECT "certificates_account"')]
+    [mine] = offers.offer_estimates(group=second, children=[Child.objects.get(pk=world.child.pk)])
+    [hers] = offers.offer_estimates(group=second, children=[Child.objects.get(pk=sister.pk)])
+    assert mine.offer.certificate_available == 5_700_00 == mine.offer.certificate_part
+    assert (
+        hers.offer.certificate_available
+        == certificate_money(certificate=Certificate.objects.get(child=sister)).available
+    )
+    assert hers.offer.certificate_available > hers.offer.certificate_part == 6_300_00
+    assert "Сертификат будет израсходован целиком" in page
+    assert f'останется <span class="money">{_rub(hers.certificate_left)}</span>' in page
 
 
 def test_a_child_outside_the_programs_ages_gets_no_estimate(world):
