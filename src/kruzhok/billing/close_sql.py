@@ -198,6 +198,12 @@ def lines_build(
         # statement's estimate passes the JIT's thresholds and PostgreSQL spends about 0.8 s
         # compiling it, a third of a city's close, to run a query of under a second.
         cursor.execute("SET LOCAL jit = off")
+        # Planned for this step's own providers and invoices every time, even once the
+        # connection has prepared the statement (settings: a statement run five times is): a
+        # plan made for any municipality's providers could join a city's contracts badly.
+        # Only for it: the foreign keys' checks are cached plans too, and planned anew for
+        # every line they took three times as long.
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         # The contracts are read once (`scope`, materialised): their charges are found by
         # the charges' contract index and grouped by contract and month alone, and what a
         # line copies is joined to the grouped rows, a row a line.
@@ -225,3 +231,4 @@ def lines_build(
                 "planned": LessonStatus.PLANNED,
             },
         )
+        cursor.execute("SET LOCAL plan_cache_mode TO DEFAULT")
