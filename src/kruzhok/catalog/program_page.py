@@ -17,7 +17,7 @@ from django.http import Http404
 
 from kruzhok.catalog import program_page_sql
 from kruzhok.catalog.models import Group, Program, ScheduleSlot
-from kruzhok.catalog.selectors import CourseCost, course_costs_from_lessons, course_costs_since
+from kruzhok.catalog.selectors import CourseCost, course_costs_from_totals
 
 
 class Enrolment(Protocol):
@@ -115,14 +115,8 @@ def program_page_read(*, pk: int, today: datetime.date) -> ProgramPage:
     program, groups = read
     group_ids = [group.pk for group in groups]
     schedules = program_page_sql.schedule_slots(group_ids=group_ids)
-    lessons = (
-        program_page_sql.planned_lessons(
-            group_ids=group_ids, since=course_costs_since(groups=groups, today=today)
-        )
-        if groups
-        else []
-    )
-    costs = course_costs_from_lessons(groups=groups, today=today, lessons=lessons)
+    totals = program_page_sql.planned_lesson_totals(group_ids=group_ids, today=today)
+    costs = course_costs_from_totals(groups=groups, today=today, totals=totals)
     enrolment = _group_enrolment[0](program.pk, groups)
     return ProgramPage(
         program=program,

@@ -6,8 +6,9 @@ minute before, so nothing cached spares these reads. Through the ORM the page's 
 their planned lessons) cost more CPU to build than to run — about 3 ms a page, most of a
 program page's own work (bench/page_cpu.py). Here they are three statements (the program, its
 provider and its groups joined in one), each written once from the models' metadata, and their
-rows read as the ORM would read them; tests/test_program_page_sql.py holds them equal to the
-ORM's queries (catalog.selectors).
+rows read as the ORM would read them — but the lessons, which the page only counts and sums
+(a course's hundred rows for three figures a group), are counted by the database;
+tests/test_program_page_sql.py holds them equal to the ORM's queries (catalog.selectors).
 """
 
 import datetime
@@ -26,7 +27,6 @@ from kruzhok.common.rawsql import (
     model_fields,
     placeholders,
     split_row,
-    values_from_rows,
 )
 from kruzhok.providers.models import Provider, ProviderStatus
 
@@ -38,7 +38,6 @@ PROVIDER_FIELDS = model_fields(Provider)
 GROUP_FIELDS = model_fields(Group)
 TEACHER_FIELDS = tuple(name for name in model_fields(User) if name not in TEACHER_UNSHOWN)
 SLOT_FIELDS = model_fields(ScheduleSlot)
-LESSON_FIELDS = ("group_id", "date", "hours")
 
 
 @functools.cache
@@ -118,28 +117,36 @@ def schedule_slots(*, group_ids: list[int]) -> dict[int, list[ScheduleSlot]]:
 
 
 @functools.cache
-def _lessons_statement(vendor: str, count: int) -> str:
-    lesson = Aliased(Lesson, "l")
+def _lesson_totals_statement(vendor: str, count: int) -> str:
+    lesson, g = Aliased(Lesson, "l"), Aliased(Group, "g")
+    if vendor == "postgresql":
+        since, month = f"GREATEST({g['start_date']}, %s)", f"date_trunc('month', {lesson['date']})"
+    else:  # SQLite: dates are ISO text, and MAX of two values is the later one
+        since, month = f"MAX({g['start_date']}, %s)", f"strftime('%%Y-%%m', {lesson['date']})"
     return (
-        f"SELECT {lesson.columns(LESSON_FIELDS)} FROM {lesson.table} "
-        f"WHERE {lesson['group']} IN ({placeholders(count)}) AND {lesson['date']} >= %s "
-        f"AND {lesson['status']} = %s"
+        f"SELECT {lesson['group']}, COUNT(*), SUM({lesson['hours']}), COUNT(DISTINCT {month}) "
+        f"FROM {lesson.table} INNER JOIN {g.table} ON {g.pk} = {lesson['group']} "
+        f"WHERE {lesson['group']} IN ({placeholders(count)}) AND {lesson['status']} = %s "
+        f"AND {lesson['date']} >= {since} "
+        f"GROUP BY {lesson['group']}"
     )
 
 
-def planned_lessons(
-    *, group_ids: list[int], since: datetime.date
-) -> list[tuple[int, datetime.date, int]]:
-    """(group id, date, academic hours) of the groups' planned lessons on or after `since`,
-    as selectors.group_course_costs reads them (in no particular order)."""
+def planned_lesson_totals(
+    *, group_ids: list[int], today: datetime.date
+) -> dict[int, tuple[int, int, int]]:
+    """(lessons, academic hours, calendar months) of each group's planned lessons from the
+    later of its start and `today`, by group id, counted by the database (a group without any
+    is not in it): what selectors.group_course_costs counts from the lessons themselves, a
+    course's hundred rows not carried to Python for three figures."""
     if not group_ids:
-        return []
+        return {}
     params: list[Any] = [
         *group_ids,
-        connection.ops.adapt_datefield_value(since),
         LessonStatus.PLANNED.value,
+        connection.ops.adapt_datefield_value(today),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_lessons_statement(connection.vendor, len(group_ids)), params)
+        cursor.execute(_lesson_totals_statement(connection.vendor, len(group_ids)), params)
         rows = cursor.fetchall()
-    return values_from_rows([(Lesson, name) for name in LESSON_FIELDS], rows)
+    return {group_id: (lessons, hours, months) for group_id, lessons, hours, months in rows}

@@ -466,18 +466,36 @@ def course_costs_from_lessons(
     for group_id, day, hours in lessons:
         if day >= starts[group_id]:
             planned[group_id].append((day, hours))
+    return course_costs_from_totals(
+        groups=groups,
+        today=today,
+        totals={
+            pk: (len(dated), sum(h for _, h in dated), len({(d.year, d.month) for d, _ in dated}))
+            for pk, dated in planned.items()
+        },
+    )
+
+
+def course_costs_from_totals(
+    *,
+    groups: "Sequence[Group]",
+    today: datetime.date,
+    totals: "Mapping[int, tuple[int, int, int]]",
+) -> dict[int, CourseCost]:
+    """group_course_costs from each group's planned lessons on or after the later of its
+    start and `today` counted by group id: (lessons, academic hours, calendar months) — none
+    for a group that has none left."""
     costs = {}
     for group in groups:
-        dated = planned[group.pk]
-        hours = sum(h for _, h in dated)
+        lessons, hours, months = totals.get(group.pk, (0, 0, 0))
         price = group.program.price_per_hour
         costs[group.pk] = CourseCost(
-            start_date=starts[group.pk],
+            start_date=max(group.start_date, today),
             end_date=group.end_date,
-            lessons=len(dated),
+            lessons=lessons,
             hours=hours,
             price_per_hour=price,
             total=price * hours,
-            months=len({(day.year, day.month) for day, _ in dated}),
+            months=months,
         )
     return costs
