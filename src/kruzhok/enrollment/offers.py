@@ -189,7 +189,8 @@ def offer_estimates(
         child for child in children if program.age_min <= child.age_on(start) <= program.age_max
     ]
     if certificate_money is not None and program.financing_source == FinancingSource.CERTIFICATE:
-        certificate_money.read(offered, today)  # every child's money at once
+        # Every child's money at once: a page's other groups may offer other children.
+        certificate_money.read(children, today)
     return [
         Estimate(
             child=child,
