@@ -16,8 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 
 from kruzhok.catalog import program_page_sql
+from kruzhok.catalog.course_costs import CourseCost, course_costs_from_totals
 from kruzhok.catalog.models import Group, Program, ScheduleSlot
-from kruzhok.catalog.selectors import CourseCost, course_costs_from_totals
 
 
 class Enrolment(Protocol):
@@ -105,7 +105,7 @@ def program_page_read(*, pk: int, today: datetime.date) -> ProgramPage:
     """The published program `pk` (Http404 otherwise) and its running groups, with their
     schedules, their costs from `today` and their enrolment now: four queries, whatever the
     number of groups (the catalogue's three written by hand, catalog.program_page_sql, as
-    selectors.program_get_published, group_list_for_program and group_course_costs read
+    selectors.program_get_published, group_list_for_program and course_costs.group_course_costs read
     them)."""
     if not _group_enrolment:
         raise ImproperlyConfigured("no app has connected catalog.program_page's enrolment")

@@ -8,7 +8,8 @@ program page's own work (bench/page_cpu.py). Here they are three statements (the
 provider and its groups joined in one), each written once from the models' metadata, and their
 rows read as the ORM would read them — but the lessons, which the page only counts and sums
 (a course's hundred rows for three figures a group), are counted by the database;
-tests/test_program_page_sql.py holds them equal to the ORM's queries (catalog.selectors).
+tests/test_program_page_sql.py holds them equal to the ORM's queries (catalog.selectors and
+catalog.course_costs).
 """
 
 import datetime
@@ -137,7 +138,7 @@ def planned_lesson_totals(
 ) -> dict[int, tuple[int, int, int]]:
     """(lessons, academic hours, calendar months) of each group's planned lessons from the
     later of its start and `today`, by group id, counted by the database (a group without any
-    is not in it): what selectors.group_course_costs counts from the lessons themselves, a
+    is not in it): what course_costs.group_course_costs counts from the lessons themselves, a
     course's hundred rows not carried to Python for three figures."""
     if not group_ids:
         return {}

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from kruzhok.catalog.course_costs import CourseCost, group_course_cost, monthly_average
 from kruzhok.catalog.models import FinancingSource, Group
-from kruzhok.catalog.selectors import CourseCost, group_course_cost, monthly_average
 from kruzhok.certificates.financing_reads import FundingOutlook, funding_outlook
 from kruzhok.certificates.models import CertificateStatus
 from kruzhok.certificates.selectors import certificate_money, funded_available_by_child

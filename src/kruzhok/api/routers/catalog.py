@@ -15,6 +15,7 @@ from kruzhok.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kruzhok.api.problems import Problem
 from kruzhok.api.schemas import Money, TombstoneOut, money
 from kruzhok.api.selectors import tombstone_list
+from kruzhok.catalog.course_costs import group_course_cost
 from kruzhok.catalog.models import (
     Direction,
     FinancingSource,
@@ -26,7 +27,6 @@ from kruzhok.catalog.models import (
     ScheduleSlot,
 )
 from kruzhok.catalog.selectors import (
-    group_course_cost,
     group_list_for_program,
     lesson_list_for_group,
     program_get_published,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
-from kruzhok.catalog import program_page_sql, selectors
+from kruzhok.catalog import course_costs, program_page_sql, selectors
 from kruzhok.catalog.models import Group, Lesson, LessonStatus, ProgramState
 from kruzhok.catalog.program_page import program_page_read
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
@@ -162,7 +162,7 @@ def test_the_page_read_by_hand_shows_the_costs_the_selectors_compute(program):
     groups = list(selectors.group_list_for_program(program=program))
 
     assert [row.group.pk for row in page.groups] == [g.pk for g in groups]
-    costs = selectors.group_course_costs(groups=groups, today=today)
+    costs = course_costs.group_course_costs(groups=groups, today=today)
     for row in page.groups:
         assert row.cost == costs[row.group.pk]
         assert row.cost.lessons > 0

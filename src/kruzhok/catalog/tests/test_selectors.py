@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kruzhok.catalog import seats, selectors
+from kruzhok.catalog import course_costs, seats, selectors
 from kruzhok.catalog.models import Direction, FinancingSource, ProgramState
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.providers.models import ProviderStatus
@@ -298,11 +298,11 @@ def test_the_course_costs_of_a_programs_groups_read_at_once_equal_each_groups_ow
     groups = [started, later, other]
 
     with CaptureQueriesContext(connection) as queries:
-        together = selectors.group_course_costs(groups=groups, today=today)
+        together = course_costs.group_course_costs(groups=groups, today=today)
     assert len([q for q in queries.captured_queries if "catalog_lesson" in q["sql"]]) == 1
 
     for group in groups:
-        alone = selectors.group_course_cost(group=group, today=today)
+        alone = course_costs.group_course_cost(group=group, today=today)
         assert together[group.pk] == alone
         assert alone.lessons > 0
     assert together[started.pk].start_date == today

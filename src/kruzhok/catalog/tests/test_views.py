@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
-from kruzhok.catalog import seats, selectors
+from kruzhok.catalog import course_costs, seats
 from kruzhok.catalog.models import Direction, FinancingSource, Group, ProgramState
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.common.money import format_kopecks
@@ -406,7 +406,7 @@ def test_a_program_not_in_the_catalogue_is_not_found(client, make):
 def test_the_program_page_shows_the_cost_of_the_rest_of_the_course_and_per_month(client):
     program = ProgramFactory.create(price_per_hour=200_00)
     group = GroupFactory.create(program=program)
-    cost = selectors.group_course_cost(group=group, today=timezone.localdate())
+    cost = course_costs.group_course_cost(group=group, today=timezone.localdate())
 
     page = text(client.get(detail_url(program)))
 

@@ -3,8 +3,8 @@ from typing import cast
 
 from django import template
 
+from kruzhok.catalog.course_costs import CourseCost
 from kruzhok.catalog.models import Group
-from kruzhok.catalog.selectors import CourseCost
 from kruzhok.enrollment.offers import CertificateMoney, Estimate, offer_estimates
 from kruzhok.enrollment.submission import DECISION_WORKING_DAYS
 from kruzhok.families.models import Child
