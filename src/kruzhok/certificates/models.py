@@ -360,7 +360,13 @@ class Account(models.Model):
 
     @property
     def available(self) -> int:
-        return self.credits_posted - self.debits_posted - self.debits_pending
+        return available_money(self.credits_posted, self.debits_posted, self.debits_pending)
+
+
+def available_money(credits_posted: int, debits_posted: int, debits_pending: int) -> int:
+    """What an account may still spend or reserve: credited, less debited and reserved (an
+    Account's `available`, for a read that has the figures without the account)."""
+    return credits_posted - debits_posted - debits_pending
 
 
 class Hold(models.Model):

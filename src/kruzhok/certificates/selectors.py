@@ -19,6 +19,7 @@ from kruzhok.certificates.models import (
     Hold,
     Transfer,
     TransferKind,
+    available_money,
 )
 from kruzhok.common.models import Municipality
 from kruzhok.common.search import text_contains
@@ -89,7 +90,7 @@ def funded_available_by_child(*, child_ids: Sequence[int]) -> dict[int, int]:
         "child_id", "account__credits_posted", "account__debits_posted", "account__debits_pending"
     )
     return {
-        child_id: (credited or 0) - (debited or 0) - (pending or 0)  # None: no account yet
+        child_id: available_money(credited or 0, debited or 0, pending or 0)  # None: no account
         for child_id, credited, debited, pending in rows
     }
 
