@@ -84,10 +84,7 @@ def deferred_checks_run() -> None:
         cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute(
-            "SELECT set_config('enable_seqscan', reset_val, true) FROM pg_settings "
-            "WHERE name = 'enable_seqscan'"
-        )
+        cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
 
 
 def _scope() -> str:
