@@ -103,25 +103,22 @@ def _group_shown(row: GroupRow) -> list[object]:
 
 def program_page_read(*, pk: int, today: datetime.date) -> ProgramPage:
     """The published program `pk` (Http404 otherwise) and its running groups, with their
-    schedules, their costs from `today` and their enrolment now: four queries, whatever the
-    number of groups (the catalogue's three written by hand, catalog.program_page_sql, as
-    selectors.program_get_published, group_list_for_program and course_costs.group_course_costs read
-    them)."""
+    schedules, their costs from `today` and their enrolment now: two queries, whatever the
+    number of groups (the program page's own, written by hand in catalog.program_page_sql for
+    what selectors.program_get_published, group_list_for_program and
+    course_costs.group_course_costs read, and the enrolment's)."""
     if not _group_enrolment:
         raise ImproperlyConfigured("no app has connected catalog.program_page's enrolment")
-    read = program_page_sql.program_with_running_groups(pk=pk, today=today)
+    read = program_page_sql.program_page_rows(pk=pk, today=today)
     if read is None:
         raise Http404("Программа не найдена")
-    program, groups = read
-    group_ids = [group.pk for group in groups]
-    schedules = program_page_sql.schedule_slots(group_ids=group_ids)
-    totals = program_page_sql.planned_lesson_totals(group_ids=group_ids, today=today)
-    costs = course_costs_from_totals(groups=groups, today=today, totals=totals)
+    program, groups = read.program, read.groups
+    costs = course_costs_from_totals(groups=groups, today=today, totals=read.lesson_totals)
     enrolment = _group_enrolment[0](program.pk, groups)
     return ProgramPage(
         program=program,
         groups=[
-            GroupRow(group, schedules[group.pk], costs[group.pk], enrolment[group.pk])
+            GroupRow(group, read.schedules[group.pk], costs[group.pk], enrolment[group.pk])
             for group in groups
         ],
     )

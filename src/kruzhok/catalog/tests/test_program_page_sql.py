@@ -1,4 +1,4 @@
-"""The program page's hand-written reads (catalog.program_page_sql) read what the ORM's
+"""The program page's hand-written read (catalog.program_page_sql) reads what the ORM's
 selectors read: the same program and provider, the same groups in the same order with the same
 teachers, the same schedules and the same planned lessons' totals, so the same page."""
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from kruzhok.accounts.models import Role
 from kruzhok.accounts.tests.factories import UserFactory
 from kruzhok.catalog import course_costs, program_page_sql, selectors
-from kruzhok.catalog.models import Group, Lesson, LessonStatus, ProgramState
+from kruzhok.catalog.models import Group, Lesson, LessonStatus, ProgramState, ScheduleSlot
 from kruzhok.catalog.program_page import program_page_read
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.providers.models import ProviderStatus
@@ -60,7 +60,7 @@ def program():
 
 def test_the_program_read_by_hand_is_the_selectors_program_with_its_provider(program):
     today = timezone.localdate()
-    read, _ = program_page_sql.program_with_running_groups(pk=program.pk, today=today)
+    read = program_page_sql.program_page_rows(pk=program.pk, today=today).program
     orm = selectors.program_get_published(pk=program.pk)
 
     _same(read, orm, program_page_sql.PROGRAM_FIELDS)
@@ -79,13 +79,13 @@ def test_a_program_the_selectors_do_not_find_is_not_read_by_hand(hidden):
         pk = 10**9
     with pytest.raises(Http404):
         selectors.program_get_published(pk=pk)
-    assert program_page_sql.program_with_running_groups(pk=pk, today=timezone.localdate()) is None
+    assert program_page_sql.program_page_rows(pk=pk, today=timezone.localdate()) is None
     with pytest.raises(Http404):
         program_page_read(pk=pk, today=timezone.localdate())
 
 
 def test_the_groups_read_by_hand_are_the_selectors_running_groups_in_their_order(program):
-    read_program, read = program_page_sql.program_with_running_groups(
+    read_program, read, _, _ = program_page_sql.program_page_rows(
         pk=program.pk, today=timezone.localdate()
     )
     orm = list(selectors.group_list_for_program(program=program))
@@ -111,26 +111,22 @@ def test_a_program_without_running_groups_is_read_with_none():
         end_date=today - datetime.timedelta(days=1),
     )
 
-    read, groups = program_page_sql.program_with_running_groups(pk=program.pk, today=today)
+    read = program_page_sql.program_page_rows(pk=program.pk, today=today)
 
-    assert read.pk == program.pk and groups == []
+    assert read.program.pk == program.pk
+    assert read.groups == [] and read.schedules == {} and read.lesson_totals == {}
     assert list(selectors.group_list_for_program(program=program)) == []
 
 
 def test_the_schedules_and_lessons_read_by_hand_are_the_orms(program):
     today = timezone.localdate()
     groups = list(selectors.group_list_for_program(program=program))
-    ids = [g.pk for g in groups]
-    slots = program_page_sql.schedule_slots(group_ids=ids)
-
-    for group in groups:
-        orm = sorted(group.schedule.all(), key=lambda s: (s.weekday, s.start_time))
-        assert [(s.pk, s.weekday, s.start_time, s.hours) for s in slots[group.pk]] == [
-            (s.pk, s.weekday, s.start_time, s.hours) for s in orm
-        ]
-    assert [s.start_time.hour for s in slots[groups[2].pk]] == [10, 12]
-    assert program_page_sql.schedule_slots(group_ids=[]) == {}
-
+    # A group without a schedule is read with its one row, an empty schedule and its totals.
+    bare = GroupFactory.create(program=program, name="Г", start_date=today)
+    ScheduleSlot.objects.filter(group=bare).delete()
+    Lesson.objects.filter(group=bare).delete()
+    Lesson.objects.create(group=bare, date=today, start_time=datetime.time(9, 0), hours=3)
+    groups.append(bare)
     # Each group's planned lessons from the later of its start and today, counted by the
     # database as the ORM's rows count them: the cancelled one left out, the group that
     # starts later counted from its start (a lesson before it, as an edited start leaves,
@@ -142,18 +138,41 @@ def test_the_schedules_and_lessons_read_by_hand_are_the_orms(program):
         start_time=datetime.time(9, 0),
         hours=2,
     )
-    totals = program_page_sql.planned_lesson_totals(group_ids=ids, today=today)
+    read = program_page_sql.program_page_rows(pk=program.pk, today=today)
+
+    assert sorted(read.schedules) == sorted(g.pk for g in groups)
+    for group in groups:
+        orm = sorted(group.schedule.all(), key=lambda s: (s.weekday, s.start_time))
+        assert [(s.pk, s.weekday, s.start_time, s.hours) for s in read.schedules[group.pk]] == [
+            (s.pk, s.weekday, s.start_time, s.hours) for s in orm
+        ]
+        assert all(s.group_id == group.pk for s in read.schedules[group.pk])
+    assert [s.start_time.hour for s in read.schedules[groups[2].pk]] == [10, 12]
+    assert read.schedules[bare.pk] == []
     for group in groups:
         dates_hours = Lesson.objects.filter(
             group=group, date__gte=max(group.start_date, today), status=LessonStatus.PLANNED
         ).values_list("date", "hours")
-        assert totals[group.pk] == (
+        assert read.lesson_totals[group.pk] == (
             len(dates_hours),
             sum(hours for _, hours in dates_hours),
             len({(day.year, day.month) for day, _ in dates_hours}),
         )
-        assert all(type(figure) is int for figure in totals[group.pk])
-    assert program_page_sql.planned_lesson_totals(group_ids=[], today=today) == {}
+        assert all(type(figure) is int for figure in read.lesson_totals[group.pk])
+    assert read.lesson_totals[bare.pk] == (1, 3, 1)
+
+
+def test_a_group_without_lessons_left_has_no_totals(program):
+    today = timezone.localdate()
+    empty = GroupFactory.create(program=program, name="Д", start_date=today)
+    ScheduleSlot.objects.filter(group=empty).delete()
+    Lesson.objects.filter(group=empty).delete()
+
+    read = program_page_sql.program_page_rows(pk=program.pk, today=today)
+
+    assert empty.pk in [g.pk for g in read.groups]
+    assert empty.pk not in read.lesson_totals
+    assert read.schedules[empty.pk] == []
 
 
 def test_the_page_read_by_hand_shows_the_costs_the_selectors_compute(program):
