@@ -21,6 +21,7 @@ from kruzhok.certificates.models import (
     TransferKind,
     available_money,
 )
+from kruzhok.certificates.money_sql import funded_money_rows
 from kruzhok.common.models import Municipality
 from kruzhok.common.search import text_contains
 from kruzhok.common.validators import normalize_digits
@@ -83,15 +84,10 @@ def funded_available_by_child(*, child_ids: Sequence[int]) -> dict[int, int]:
     """The money available on each of the children's funded certificates, by child id, in one
     query (`certificate_money(...).available` of each): a page offering a family several
     groups reads its children's money at once. A child without a funded certificate is not in
-    it. Rows, not instances: the program page asks it for every parent who opens it."""
-    rows = Certificate.objects.filter(
-        child_id__in=child_ids, status=CertificateStatus.FUNDED
-    ).values_list(
-        "child_id", "account__credits_posted", "account__debits_posted", "account__debits_pending"
-    )
+    it. Read by hand (`money_sql`): the program page asks it for every parent who opens it."""
     return {
         child_id: available_money(credited or 0, debited or 0, pending or 0)  # None: no account
-        for child_id, credited, debited, pending in rows
+        for child_id, credited, debited, pending in funded_money_rows(child_ids=child_ids)
     }
 
 

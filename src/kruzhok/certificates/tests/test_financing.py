@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from kruzhok.accounts.models import Role
-from kruzhok.certificates import financing_reads, selectors, services
+from kruzhok.certificates import financing_reads, money_sql, selectors, services
 from kruzhok.certificates.financing import (
     financing_changes_apply,
     financing_program_change,
@@ -303,3 +303,26 @@ def test_funded_money_by_child_reads_only_funded_certificates(world, django_asse
 
     assert available == {world.child.pk: selectors.certificate_money(certificate=funded).available}
     assert available[world.child.pk] == 12_000_00
+
+
+def test_the_funded_money_read_by_hand_is_the_orms(world):
+    """certificates.money_sql against the ORM's query it replaced: the same rows, figures and
+    types — a funded certificate with money reserved by a contract, an issued one, none."""
+    _fund(world.child, world.financing)
+    contract_made(world)  # reserves the course's certificate part
+    issued = child_make(world.parent)
+    with transaction.atomic(durable=True):
+        services.certificate_issue(child=issued)
+    children = [world.child.pk, issued.pk, child_make(world.parent).pk]
+
+    by_hand = money_sql.funded_money_rows(child_ids=children)
+    orm = Certificate.objects.filter(
+        child_id__in=children, status=CertificateStatus.FUNDED
+    ).values_list(
+        "child_id", "account__credits_posted", "account__debits_posted", "account__debits_pending"
+    )
+
+    assert sorted(by_hand) == sorted(orm)
+    assert [[type(figure) for figure in row] for row in by_hand] == [[int] * 4]
+    assert by_hand[0][3] > 0  # the contract's reservation is read
+    assert money_sql.funded_money_rows(child_ids=[]) == []
