@@ -26,8 +26,8 @@ from kruzhok.catalog.models import Program
 from kruzhok.catalog.program_page import program_page_read
 from kruzhok.common.etags import page_etag
 from kruzhok.common.shared_pages import anonymous_page, shared_content
+from kruzhok.families.children_sql import guardian_children
 from kruzhok.families.models import Child
-from kruzhok.families.selectors import child_list_for_guardian
 from kruzhok.notifications.selectors import notification_unread_count, unread_key
 
 PAGE_SIZE = 20
@@ -165,7 +165,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # The children are offered only in the forms of groups taking applications now.
             children: list[Child] = []
             if any(row.enrolment.is_open for row in page.groups):
-                children = list(child_list_for_guardian(user=person))
+                children = guardian_children(user_id=person.pk)
             context |= {"is_parent": True, "children": children}
         return render(request, "catalog/program_detail.html", context)
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
