@@ -8,7 +8,7 @@ program page's own work (bench/page_cpu.py). Here they are one statement, writte
 the models' metadata, and its rows read as the ORM would read them — but the lessons, which
 the page only counts and sums (a course's hundred rows for three figures a group), are counted
 by the database. Three statements, one after the other, cost the portal and PostgreSQL about
-0.3 ms more a page than one (bench/page_cpu.py, interleaved). tests/test_program_page_sql.py
+0.3 ms more a page than one (interleaved on 3,000 programs). tests/test_program_page_sql.py
 holds what it reads equal to the ORM's queries (catalog.selectors and catalog.course_costs).
 """
 

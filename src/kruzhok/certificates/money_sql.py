@@ -3,9 +3,9 @@
 A parent's program page estimates, for each child and each group taking applications, what
 the certificate would pay, and so reads the money left on each child's funded certificate.
 Through the ORM (the certificates with their accounts' figures, `values_list`) the read cost
-the portal about 0.5 ms of CPU to build for two rows (bench/page_cpu.py); written once here
-from the models' metadata, about 0.1 ms. tests/test_money_sql.py holds it equal to the
-ORM's query.
+the portal about 0.5 ms of CPU to build for two rows (PostgreSQL, the demo's parent); written
+once here from the models' metadata, about 0.1 ms. tests/test_financing.py holds it equal to
+the ORM's query.
 """
 
 import functools

@@ -2,9 +2,9 @@
 
 A parent's program page offers the family's children in the form of each group taking
 applications, and a rush sends thousands of parents to such pages. Through the ORM the read
-cost the portal about 0.5 ms of CPU to build for two rows (bench/page_cpu.py); written once
-here from the models' metadata, about 0.15 ms. tests/test_children_sql.py holds it equal to
-`selectors.child_list_for_guardian`.
+cost the portal about 0.5 ms of CPU to build for two rows (PostgreSQL, the demo's parent);
+written once here from the models' metadata, about 0.15 ms. tests/test_children_sql.py holds
+it equal to `selectors.child_list_for_guardian`.
 """
 
 import functools
