@@ -180,10 +180,8 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "catalog/program_detail.html",
         content=shown,
-        context=lambda: (
-            context
-            | {"about": program_about(page.program, cache.get(program_about_key(page.program)))}
-        ),
+        # Without `about`: the page, kept whole, draws what the program says in place.
+        context=lambda: context,
     )
     return _revalidate_each_time(response, etag)
 

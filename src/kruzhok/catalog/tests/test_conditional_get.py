@@ -11,6 +11,7 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from kruzhok.catalog import groups, programs, seats
 from kruzhok.catalog.models import Group, Lesson, LessonStatus
 from kruzhok.catalog.tests.factories import GroupFactory, ProgramFactory
 from kruzhok.catalog.tests.test_views import LIST_URL, text
+from kruzhok.catalog.views import program_about_key
 from kruzhok.common import release
 from kruzhok.common.shared_pages import csrf_slot
 from kruzhok.enrollment.models import EnrollmentWindow
@@ -429,3 +431,24 @@ def test_a_seat_taken_is_shown_to_a_parent_within_two_seconds(client, group, fig
     figures_expire()
 
     assert "Свободно 1 место" in text(parent.get(LIST_URL))
+
+
+def test_an_anonymous_page_draws_what_the_program_says_in_place_and_a_parents_keeps_it(
+    client, group
+):
+    """An anonymous visitor's program page is kept whole: what the program and its provider
+    say is drawn in it, not read from or written to its own cache entry, which a logged-in
+    visitor's page fills and reads."""
+    program = group.program
+    key = program_about_key(program)
+    page = _browser(type(client), "A" * 32).get(program_url(group))
+
+    assert "Робототехника" in text(page) and program.provider.short_name in text(page)
+    assert cache.get(key) is None
+    _anna, parent = _parent_browser(type(client), "B" * 32, "Анна")
+    mine = parent.get(program_url(group))
+    assert cache.get(key) is not None
+    assert program.provider.short_name in text(mine)
+    assert "catalog/_program_about.html" not in {
+        t.name for t in parent.get(program_url(group)).templates
+    }
