@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from kruzhok.catalog.models import Group, Lesson, LessonStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -43,35 +43,16 @@ def group_course_cost(*, group: Group, today: datetime.date) -> CourseCost:
 
 def group_course_costs(*, groups: "Sequence[Group]", today: datetime.date) -> dict[int, CourseCost]:
     """group_course_cost of each of these groups, by group id, in one query (their programs
-    are read through `group.program`: load them with the groups)."""
-    rows: Iterable[tuple[int, datetime.date, int]] = ()
-    if groups:
-        rows = Lesson.objects.filter(
-            group_id__in=[group.pk for group in groups],
-            date__gte=course_costs_since(groups=groups, today=today),
-            status=LessonStatus.PLANNED,
-        ).values_list("group_id", "date", "hours")
-    return course_costs_from_lessons(groups=groups, today=today, lessons=rows)
-
-
-def course_costs_since(*, groups: "Sequence[Group]", today: datetime.date) -> datetime.date:
-    """The first day whose planned lessons group_course_costs of these groups needs."""
-    return min(max(group.start_date, today) for group in groups)
-
-
-def course_costs_from_lessons(
-    *,
-    groups: "Sequence[Group]",
-    today: datetime.date,
-    lessons: "Iterable[tuple[int, datetime.date, int]]",
-) -> dict[int, CourseCost]:
-    """group_course_costs from the groups' planned lessons (group id, date, academic hours)
-    on or after course_costs_since, in any order, however they were read."""
+    are read through `group.program`: load them with the groups). The lessons are read from
+    the earliest day any of the groups needs, and each group counts its own from its start."""
     starts = {group.pk: max(group.start_date, today) for group in groups}
     planned: dict[int, list[tuple[datetime.date, int]]] = {pk: [] for pk in starts}
-    for group_id, day, hours in lessons:
-        if day >= starts[group_id]:
-            planned[group_id].append((day, hours))
+    if groups:
+        for group_id, day, hours in Lesson.objects.filter(
+            group_id__in=list(starts), date__gte=min(starts.values()), status=LessonStatus.PLANNED
+        ).values_list("group_id", "date", "hours"):
+            if day >= starts[group_id]:
+                planned[group_id].append((day, hours))
     return course_costs_from_totals(
         groups=groups,
         today=today,
