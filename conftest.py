@@ -1,5 +1,8 @@
 """Suite-wide pytest configuration: tests marked `postgres` run only on PostgreSQL."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.db import connection
 
@@ -39,3 +42,32 @@ def _cache_cleared() -> None:
 
     for cache in caches.all(initialized_only=False):
         cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jinja2_templates_recorded() -> Iterator[None]:
+    """`response.templates` for the Jinja2 pages too. The test client lists what a response drew
+    from Django's `template_rendered` signal, which its test environment sends for Django's own
+    templates only; here it is sent for a Jinja2 page with its context, and for each template the
+    page extends or includes as Jinja2 fetches it while drawing the page (a fetch with a parent)."""
+    from django.template import engines
+    from django.template.backends.jinja2 import Template
+    from django.test.signals import template_rendered
+
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    render, fetch = Template.render, env.get_template
+
+    def rendered(self: Template, context: Any = None, request: Any = None) -> str:
+        template_rendered.send(sender=self, template=self.template, context=context or {})
+        return render(self, context, request)
+
+    def fetched(name: Any, parent: str | None = None, globals: Any = None) -> Any:
+        template = fetch(name, parent, globals)
+        if parent is not None:
+            template_rendered.send(sender=env, template=template, context={})
+        return template
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Template, "render", rendered)
+        patch.setattr(env, "get_template", fetched)
+        yield

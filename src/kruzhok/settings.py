@@ -114,22 +114,36 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 ROOT_URLCONF = "kruzhok.urls"
 WSGI_APPLICATION = "kruzhok.wsgi.application"
 
+TEMPLATE_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "kruzhok.notifications.context_processors.unread_notifications",
+    "kruzhok.oversight.menu.operator_menu_context",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "kruzhok.notifications.context_processors.unread_notifications",
-                "kruzhok.oversight.menu.operator_menu_context",
-            ],
+            "context_processors": TEMPLATE_CONTEXT_PROCESSORS,
             "builtins": ["kruzhok.common.templatetags.kruzhok_tags"],
         },
-    }
+    },
+    # The hottest pages (a program's page) in Jinja2, from `jinja2/` folders: kruzhok.jinja_env.
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [PACKAGE_DIR / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "kruzhok.jinja_env.environment",
+            "context_processors": [*TEMPLATE_CONTEXT_PROCESSORS, "kruzhok.jinja_env.csrf_once"],
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        },
+    },
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

@@ -32,6 +32,9 @@ from kruzhok.notifications.selectors import notification_unread_count, unread_ke
 
 PAGE_SIZE = 20
 
+# A program's page, the portal's hottest in a rush, is drawn by Jinja2 (kruzhok.jinja_env).
+PAGE_ENGINE = "jinja2"
+
 
 @require_GET
 @vary_on_headers("HX-Request")
@@ -167,7 +170,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if any(row.enrolment.is_open for row in page.groups):
                 children = guardian_children(user_id=person.pk)
             context |= {"is_parent": True, "children": children}
-        return render(request, "catalog/program_detail.html", context)
+        return render(request, "catalog/program_detail.html", context, using=PAGE_ENGINE)
     # As the catalogue: an anonymous visitor's refresh of an unchanged page (its groups' seats,
     # costs and enrolment included) is answered 304 before anything is rendered, and the page
     # is rendered once for every anonymous visitor.
@@ -179,6 +182,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     response = anonymous_page(
         request,
         "catalog/program_detail.html",
+        using=PAGE_ENGINE,
         content=shown,
         # Without `about`: the page, kept whole, draws what the program says in place.
         context=lambda: context,
@@ -203,6 +207,8 @@ def program_about(program: Program, kept: str | None) -> SafeString:
     what the cache held under `program_about_key`, or rendered (without the request: nothing
     of the visitor's is in it) and kept."""
     if kept is None:
-        kept = render_to_string("catalog/_program_about.html", {"program": program})
+        kept = render_to_string(
+            "catalog/_program_about.html", {"program": program}, using=PAGE_ENGINE
+        )
         cache.set(program_about_key(program), kept, PROGRAM_ABOUT_TTL_S)
     return mark_safe(kept)  # rendered by the template above, escaped there

@@ -52,17 +52,21 @@ def anonymous_page(
     *,
     content: object,
     context: Callable[[], dict[str, Any]],
+    using: str | None = None,
 ) -> HttpResponse:
     """The page `template_name` for an anonymous visitor with no message waiting, given what it
     shows (`content`, as for common.etags.page_etag): the kept body when there is one, else
-    rendered from `context()` (called only then) and kept."""
+    rendered from `context()` (called only then) by the template engine `using` (any, by
+    default) and kept."""
     key = "page:" + hashlib.blake2b(page_parts(request, content), digest_size=16).hexdigest()
     pages = caches[PAGES_CACHE]
     html: str | None = pages.get(key)
     if html is None:
         # A token taken during the rendering is this visitor's: such a body is not kept.
         asked_before = request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", False)
-        html = render_to_string(template_name, context() | {"csrf_slot": csrf_slot()}, request)
+        html = render_to_string(
+            template_name, context() | {"csrf_slot": csrf_slot()}, request, using=using
+        )
         if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             pages.set(key, html, PAGE_TTL_S)
         if asked_before:

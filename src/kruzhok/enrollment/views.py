@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -60,6 +61,7 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
         Group.objects.select_related("program__provider").prefetch_related("schedule"),
         pk=group_id,
     )
+    estimates = offer_estimates(group=group, children=list(form.children))
     clashes = [
         (child, warnings)
         for child in form.children
@@ -78,7 +80,11 @@ def apply(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
             "reach_notes": selectors.certificate_reach_notes(
                 children=form.children, group=group, day=timezone.localdate()
             ),
-            "estimates": offer_estimates(group=group, children=list(form.children)),
+            "estimates": estimates,
+            # The same partial as a program's page draws (Jinja2: kruzhok.jinja_env).
+            "estimates_html": render_to_string(
+                "enrollment/_estimates.html", {"estimates": estimates}, using="jinja2"
+            ),
             "offer_valid_days": settings.KRUZHOK_OFFER_VALID_DAYS,
         },
         status=status,

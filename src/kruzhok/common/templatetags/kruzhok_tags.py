@@ -51,6 +51,14 @@ def _settings_changed(*, setting: str, **kwargs: object) -> None:
         _static.cache_clear()
 
 
+def url_kept(view_name: str, *args: object) -> str:
+    """The address of `view_name` as `{% url %}` gives it (the Jinja2 pages' `url`): without
+    arguments, kept as the tag keeps it."""
+    if args:
+        return reverse(view_name, args=args)
+    return _reversed(view_name, None, get_script_prefix(), get_urlconf())
+
+
 class _KeptURLNode(defaulttags.URLNode):
     """`{% url 'name' %}` (no arguments), reversed once per name, application, script prefix
     and URLconf; anything with arguments is Django's node as it is."""

@@ -17,7 +17,7 @@ def _request():  # type: ignore[no-untyped-def]
 def test_a_body_with_the_visitors_own_token_is_served_but_not_kept(monkeypatch):
     rendered = []
 
-    def with_a_form(template_name, context, request):  # type: ignore[no-untyped-def]
+    def with_a_form(template_name, context, request, using=None):  # type: ignore[no-untyped-def]
         rendered.append(template_name)
         return f"<form>{get_token(request)}</form><body>{context['csrf_slot']}</body>"
 
@@ -34,7 +34,7 @@ def test_a_body_with_the_visitors_own_token_is_served_but_not_kept(monkeypatch):
 def test_a_body_with_only_the_slot_is_kept_and_filled_for_each_visitor(monkeypatch):
     rendered = []
 
-    def slot_only(template_name, context, request):  # type: ignore[no-untyped-def]
+    def slot_only(template_name, context, request, using=None):  # type: ignore[no-untyped-def]
         rendered.append(template_name)
         return f"<body data-token='{context['csrf_slot']}'>"
 

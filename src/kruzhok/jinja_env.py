@@ -1,0 +1,73 @@
+"""The Jinja2 environment of the pages Django's template language made too slow (settings:
+TEMPLATES' second engine, templates in `jinja2/` folders): a program's page, the portal's
+hottest in a rush, and what it includes.
+
+A parent's program page cost the portal about 2.7 ms of CPU, a millisecond of it Django
+rendering the page (bench/page_cpu.py); Jinja2 compiles a template to Python and draws the
+same page in a fraction of that. Its filters and functions here are the project's own (and
+Django's) that the Django templates use, under the same names where they can be: `rub`,
+`ru_plural("a,b,c")`, `schedule_summary`, `linebreaks`, `urlencode`, `url(name, *args)`,
+`static(path)`. Django's Jinja2 backend gives each page the request and the same context
+processors as the other pages (settings), and `csrf_once` below its CSRF token.
+
+This module stands above the apps (as the URLconf): it may name any of them.
+"""
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.defaultfilters import linebreaks_filter, urlencode
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
+from jinja2 import Environment
+
+from kruzhok.catalog.templatetags.catalog_tags import ru_plural, schedule_summary
+from kruzhok.common.templatetags.kruzhok_tags import rub, static, url_kept
+from kruzhok.enrollment.offers import CertificateMoney, offer_estimates
+from kruzhok.enrollment.submission import DECISION_WORKING_DAYS
+
+
+def _dmy(day: datetime.date | None) -> str:
+    """{{ day|dmy }} -> '07.12.2026' (Django's `date:"d.m.Y"`)."""
+    return "" if day is None else f"{day:%d.%m.%Y}"
+
+
+def _linebreaks(text: str) -> str:
+    """Django's `linebreaks`: paragraphs and <br>, the text escaped."""
+    return linebreaks_filter(text, autoescape=True)
+
+
+def csrf_once(request: HttpRequest) -> dict[str, object]:
+    """`csrf_token` and `csrf_input` (the form's hidden field) taken once for the page, as
+    Django's templates take them: the backend's own take a new masked token each time a page
+    names them (31 µs each; a parent's program page names one four times)."""
+    token = SimpleLazyObject(lambda: get_token(request))
+    field = SimpleLazyObject(
+        lambda: format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+    )
+    return {"csrf_token": token, "csrf_input": field}
+
+
+def environment(**options: Any) -> Environment:
+    env = Environment(**options)
+    env.filters |= {
+        "rub": rub,
+        "ru_plural": ru_plural,
+        "schedule_summary": schedule_summary,
+        "linebreaks": _linebreaks,
+        "urlencode": urlencode,
+        "dmy": _dmy,
+    }
+    env.globals |= {
+        "url": url_kept,
+        "static": static,
+        # A page listing several groups reads each child's certificate money once.
+        "certificate_money": CertificateMoney,
+        "enrollment_estimates": lambda group, children, course, money: offer_estimates(
+            group=group, children=list(children), course=course, certificate_money=money
+        ),
+        "decision_working_days": DECISION_WORKING_DAYS,
+    }
+    return env
