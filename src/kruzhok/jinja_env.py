@@ -7,8 +7,9 @@ rendering the page (bench/page_cpu.py); Jinja2 compiles a template to Python and
 same page in a fraction of that. Its filters and functions here are the project's own (and
 Django's) that the Django templates use, under the same names where they can be: `rub`,
 `ru_plural("a,b,c")`, `schedule_summary`, `linebreaks`, `urlencode`, `url(name, *args)`,
-`static(path)`. Django's Jinja2 backend gives each page the request and the same context
-processors as the other pages (settings), and `csrf_once` below its CSRF token.
+`static(path)`. Each page gets the request, its CSRF token and the same context processors
+as the other pages (settings), its context made as Django's templates make theirs (`Jinja2`,
+the engine, below).
 
 This module stands above the apps (as the URLconf): it may name any of them.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.template.backends import jinja2 as backend
 from django.template.defaultfilters import linebreaks_filter, urlencode
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
@@ -39,15 +41,42 @@ def _linebreaks(text: str) -> str:
     return linebreaks_filter(text, autoescape=True)
 
 
-def csrf_once(request: HttpRequest) -> dict[str, object]:
-    """`csrf_token` and `csrf_input` (the form's hidden field) taken once for the page, as
-    Django's templates take them: the backend's own take a new masked token each time a page
-    names them (31 µs each; a parent's program page names one four times)."""
-    token = SimpleLazyObject(lambda: get_token(request))
-    field = SimpleLazyObject(
-        lambda: format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-    )
-    return {"csrf_token": token, "csrf_input": field}
+class Template(backend.Template):
+    """Django's Jinja2 template, its context made as Django's templates make theirs. Django's
+    Jinja2 backend lets the context processors overwrite what the view gives (a page that read
+    its unread count with other things in one cache round trip would read it again) and masks
+    a new CSRF token each time a page names one (31 µs each; a parent's program page names it
+    four times): here the view's values win over the processors', and the token is taken once
+    for the page."""
+
+    def render(
+        self, context: dict[str, Any] | None = None, request: HttpRequest | None = None
+    ) -> str:
+        if request is None:
+            return super().render(context)
+        token = SimpleLazyObject(lambda: get_token(request))
+        made: dict[str, Any] = {
+            "request": request,
+            "csrf_token": token,
+            "csrf_input": SimpleLazyObject(
+                lambda: format_html(
+                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token
+                )
+            ),
+        }
+        for processor in self.backend.template_context_processors:
+            made |= processor(request)
+        return super().render(made | (context or {}))
+
+
+class Jinja2(backend.Jinja2):
+    """Django's Jinja2 engine, its templates `Template` above."""
+
+    def from_string(self, template_code: str) -> Template:
+        return Template(self.env.from_string(template_code), self)
+
+    def get_template(self, template_name: str) -> Template:
+        return Template(super().get_template(template_name).template, self)
 
 
 def environment(**options: Any) -> Environment:

@@ -134,12 +134,12 @@ TEMPLATES = [
     # The hottest pages (a program's page) in Jinja2, from `jinja2/` folders: kruzhok.jinja_env.
     {
         "NAME": "jinja2",
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "kruzhok.jinja_env.Jinja2",
         "DIRS": [PACKAGE_DIR / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "kruzhok.jinja_env.environment",
-            "context_processors": [*TEMPLATE_CONTEXT_PROCESSORS, "kruzhok.jinja_env.csrf_once"],
+            "context_processors": TEMPLATE_CONTEXT_PROCESSORS,
             "trim_blocks": True,
             "lstrip_blocks": True,
         },

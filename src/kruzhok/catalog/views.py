@@ -32,7 +32,8 @@ from kruzhok.notifications.selectors import notification_unread_count, unread_ke
 
 PAGE_SIZE = 20
 
-# A program's page, the portal's hottest in a rush, is drawn by Jinja2 (kruzhok.jinja_env).
+# A program's page and the catalogue's frame, the portal's hottest in a rush, are drawn by
+# Jinja2 (kruzhok.jinja_env); what the catalogue shows is kept, drawn by Django's templates.
 PAGE_ENGINE = "jinja2"
 
 
@@ -117,7 +118,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
             frame["unread_notifications"] = notification_unread_count(
                 user=person, kept=matches.also
             )
-        return render(request, "catalog/program_list.html", frame)
+        return render(request, "catalog/program_list.html", frame, using=PAGE_ENGINE)
     # Every anonymous visitor sees the same page: a refresh of one whose programs, seats and
     # count have not changed is answered 304 before anything is rendered (common.etags), and
     # the body is rendered once for all of them (common.shared_pages).
@@ -131,6 +132,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
         response = anonymous_page(
             request,
             "catalog/program_list.html",
+            using=PAGE_ENGINE,
             content=shown,
             context=lambda: {"content": content()},
         )

@@ -217,6 +217,45 @@ def test_a_catalogue_page_asks_the_cache_twice_for_its_search_and_for_what_it_sh
     assert asked == [("default", "get_many"), ("pages", "get")]
 
 
+def test_a_parents_program_page_asks_the_cache_once_for_its_description_and_unread_count(
+    client, monkeypatch
+):
+    """The view's unread count is the page's: the Jinja2 engine's context processors (whose
+    count is read lazily, in a round trip of its own) do not overwrite it."""
+    from django.core.cache import caches
+
+    from kruzhok.notifications.services import notify
+
+    program = ProgramFactory.create(title="Шахматы")
+    parent = UserFactory.create(role=Role.PARENT)
+    notify(user=parent, subject="Заявка принята", body="…")
+    client.force_login(parent)
+    url = reverse("catalog:program_detail", args=[program.pk])
+    client.get(url)
+    asked: list[tuple[str, str]] = []
+    inside: list[bool] = []
+    for alias in ("default", "pages"):
+        backend = caches[alias]
+        for name in ("get", "get_many"):
+            original = getattr(backend, name)
+
+            def recorded(*args, _original=original, _call=(alias, name), **kwargs):  # type: ignore[no-untyped-def]
+                if not inside:  # the local-memory backend's get_many asks get() for each key
+                    asked.append(_call)
+                inside.append(True)
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    inside.pop()
+
+            monkeypatch.setattr(backend, name, recorded)
+
+    response = client.get(url)
+
+    assert "Новых: 1" in text(response) and "Шахматы" in text(response)
+    assert asked == [("default", "get_many")]
+
+
 def test_an_invalid_filter_is_explained_and_ignored(client):
     ProgramFactory.create(title="Кружок")
 
