@@ -1,6 +1,6 @@
-"""The Jinja2 environment of the pages Django's template language made too slow (settings:
+"""The Jinja2 engine of the pages Django's template language made too slow (settings:
 TEMPLATES' second engine, templates in `jinja2/` folders): a program's page, the portal's
-hottest in a rush, and what it includes.
+hottest in a rush, with what it includes, and the catalogue's frame.
 
 A parent's program page cost the portal about 2.7 ms of CPU, a millisecond of it Django
 rendering the page (bench/page_cpu.py); Jinja2 compiles a template to Python and draws the
@@ -9,7 +9,8 @@ Django's) that the Django templates use, under the same names where they can be:
 `ru_plural("a,b,c")`, `schedule_summary`, `linebreaks`, `urlencode`, `url(name, *args)`,
 `static(path)`. Each page gets the request, its CSRF token and the same context processors
 as the other pages (settings), its context made as Django's templates make theirs (`Jinja2`,
-the engine, below).
+the engine, below). Their frame, jinja2/base.html, repeats templates/base.html:
+tests/test_jinja_frame.py holds the two equal.
 
 This module stands above the apps (as the URLconf): it may name any of them.
 """
