@@ -181,17 +181,10 @@ def test_the_count_and_the_page_of_a_search_are_kept_and_read_in_one_cache_round
     assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
 
 
-@pytest.mark.parametrize("who", ["anonymous", "parent"])
-def test_a_catalogue_page_asks_the_cache_twice_for_its_search_and_for_what_it_shows(
-    client, monkeypatch, who
-):
+def _cache_round_trips(monkeypatch) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The cache calls a request makes from now on, (cache, get or get_many) each."""
     from django.core.cache import caches
 
-    for n in range(3):
-        ProgramFactory.create(title=f"Шахматы {n}")
-    if who == "parent":
-        client.force_login(UserFactory.create(role=Role.PARENT))
-    client.get(LIST_URL, {"q": "шахматы", "page": "1"})
     asked: list[tuple[str, str]] = []
     inside: list[bool] = []
     for alias in ("default", "pages"):
@@ -209,6 +202,19 @@ def test_a_catalogue_page_asks_the_cache_twice_for_its_search_and_for_what_it_sh
                     inside.pop()
 
             monkeypatch.setattr(backend, name, recorded)
+    return asked
+
+
+@pytest.mark.parametrize("who", ["anonymous", "parent"])
+def test_a_catalogue_page_asks_the_cache_twice_for_its_search_and_for_what_it_shows(
+    client, monkeypatch, who
+):
+    for n in range(3):
+        ProgramFactory.create(title=f"Шахматы {n}")
+    if who == "parent":
+        client.force_login(UserFactory.create(role=Role.PARENT))
+    client.get(LIST_URL, {"q": "шахматы", "page": "1"})
+    asked = _cache_round_trips(monkeypatch)
 
     response = client.get(LIST_URL, {"q": "шахматы", "page": "1"})
 
@@ -222,8 +228,6 @@ def test_a_parents_program_page_asks_the_cache_once_for_its_description_and_unre
 ):
     """The view's unread count is the page's: the Jinja2 engine's context processors (whose
     count is read lazily, in a round trip of its own) do not overwrite it."""
-    from django.core.cache import caches
-
     from kruzhok.notifications.services import notify
 
     program = ProgramFactory.create(title="Шахматы")
@@ -232,23 +236,7 @@ def test_a_parents_program_page_asks_the_cache_once_for_its_description_and_unre
     client.force_login(parent)
     url = reverse("catalog:program_detail", args=[program.pk])
     client.get(url)
-    asked: list[tuple[str, str]] = []
-    inside: list[bool] = []
-    for alias in ("default", "pages"):
-        backend = caches[alias]
-        for name in ("get", "get_many"):
-            original = getattr(backend, name)
-
-            def recorded(*args, _original=original, _call=(alias, name), **kwargs):  # type: ignore[no-untyped-def]
-                if not inside:  # the local-memory backend's get_many asks get() for each key
-                    asked.append(_call)
-                inside.append(True)
-                try:
-                    return _original(*args, **kwargs)
-                finally:
-                    inside.pop()
-
-            monkeypatch.setattr(backend, name, recorded)
+    asked = _cache_round_trips(monkeypatch)
 
     response = client.get(url)
 
