@@ -20,15 +20,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Browser tests drive Debian's Chromium headless (never `playwright install`): installed here when
-# missing, as root only; otherwise the tests say what to install.
+# Browser tests drive Debian's Chromium headless (never `playwright install`), and the invoices'
+# PDFs are read back by poppler's pdftotext (billing/tests/test_documents.py): both installed
+# here when missing, as root only; otherwise the tests say what to install.
 CHROMIUM := /usr/bin/chromium
+PDFTOTEXT := /usr/bin/pdftotext
 chromium:
-	@test -x $(CHROMIUM) || { \
+	@test -x $(CHROMIUM) -a -x $(PDFTOTEXT) || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	  else \
-	    echo "chromium: $(CHROMIUM) is missing; install Debian's chromium package (as root)" >&2; \
+	    echo "chromium: $(CHROMIUM) or $(PDFTOTEXT) is missing; install Debian's chromium and poppler-utils packages (as root)" >&2; \
 	  fi; \
 	}
 
