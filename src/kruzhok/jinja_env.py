@@ -24,6 +24,7 @@ from django.template.backends import jinja2 as backend
 from django.template.defaultfilters import linebreaks_filter, urlencode
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment
 
 from kruzhok.catalog.templatetags.catalog_tags import ru_plural, schedule_summary
@@ -48,13 +49,15 @@ class Template(backend.Template):
     its unread count with other things in one cache round trip would read it again) and masks
     a new CSRF token each time a page names one (31 µs each; a parent's program page names it
     four times): here the view's values win over the processors', and the token is taken once
-    for the page."""
+    for the page. Its output is marked safe, as a Django template's is."""
 
     def render(
         self, context: dict[str, Any] | None = None, request: HttpRequest | None = None
-    ) -> str:
+    ) -> SafeString:
+        """What the template drew, marked safe as Django's templates mark theirs (it escaped
+        what it was given): a Jinja2 partial drawn into a Django page stays HTML."""
         if request is None:
-            return super().render(context)
+            return mark_safe(super().render(context))
         token = SimpleLazyObject(lambda: get_token(request))
         made: dict[str, Any] = {
             "request": request,
@@ -67,7 +70,7 @@ class Template(backend.Template):
         }
         for processor in self.backend.template_context_processors:
             made |= processor(request)
-        return super().render(made | (context or {}))
+        return mark_safe(super().render(made | (context or {})))
 
 
 class Jinja2(backend.Jinja2):

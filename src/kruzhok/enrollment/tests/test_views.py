@@ -257,6 +257,8 @@ def test_the_apply_page_shows_the_offer_the_child_would_get_today(parent_client,
     assert offer.total_cost > 0
     assert "Сколько это стоит" in page
     assert f"Если записать {world.child.first_name} сегодня" in page
+    # Drawn as HTML (the Jinja2 partial it shares with the program page), not printed as text.
+    assert page.count('data-testid="estimate"') == 1 and "&lt;" not in page
     assert _rub(offer.total_cost) in page
     assert _rub(offer.certificate_part) in page
     assert _rub(offer.parent_part) in page
