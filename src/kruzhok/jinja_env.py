@@ -84,6 +84,8 @@ class Jinja2(backend.Jinja2):
 
 
 def environment(**options: Any) -> Environment:
+    """The Jinja2 environment of the settings' second engine, with the project's filters and
+    functions (see the module)."""
     env = Environment(**options)
     env.filters |= {
         "rub": rub,

@@ -131,7 +131,8 @@ TEMPLATES = [
             "builtins": ["kruzhok.common.templatetags.kruzhok_tags"],
         },
     },
-    # The hottest pages (a program's page) in Jinja2, from `jinja2/` folders: kruzhok.jinja_env.
+    # The hottest pages (a program's page, the catalogue's frame) in Jinja2, from `jinja2/`
+    # folders: kruzhok.jinja_env.
     {
         "NAME": "jinja2",
         "BACKEND": "kruzhok.jinja_env.Jinja2",
