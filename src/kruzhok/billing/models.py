@@ -1,6 +1,9 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -222,6 +225,11 @@ class Invoice(models.Model):
         return self.certificate_amount - self.advance_netted - self.paid_amount
 
 
+OWN_MONTH = datetime.date(1, 1, 1)
+"""Where an invoice line's uniqueness puts the month's own line (`corrects_month` NULL): a
+date no correction ever names."""
+
+
 class InvoiceLine(models.Model):
     """One contract's month on an invoice: the child by initials only, what was attended, what
     the certificate pays and what the family pays on top.
@@ -240,8 +248,10 @@ class InvoiceLine(models.Model):
     line, once, and a region's close writes a line per contract, not a row per lesson.
     """
 
-    # Found by the index of the constraint on (invoice, contract, corrects_month) below, not
-    # one of its own: a region's close writes 150,000 lines, each into every index.
+    # A region's close writes 150,000 lines, each into every index of the table, so it has
+    # two: the primary key and the constraint below, which also finds an invoice's lines.
+    # Nothing looks lines up by their contract (a contract is never deleted: its charges and
+    # lines protect it), so that foreign key has no index of its own either.
     invoice = models.ForeignKey(
         Invoice,
         on_delete=models.PROTECT,
@@ -254,6 +264,7 @@ class InvoiceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="invoice_lines",
         verbose_name="договор",
+        db_index=False,
     )
     contract_number = models.CharField("договор", max_length=30)
     child_initials = models.CharField("ребёнок", max_length=60)
@@ -270,15 +281,14 @@ class InvoiceLine(models.Model):
         verbose_name_plural = "строки счёта"
         ordering = ["invoice", "program_title", "group_name", "child_initials", "pk"]
         constraints = [
+            # One line per contract and month it bills on an invoice: the month's own line
+            # (corrects_month NULL) counted as one more month, since two NULLs are never
+            # equal in a unique index (PostgreSQL 15's NULLS NOT DISTINCT says the same, but
+            # SQLite has no word for it).
             models.UniqueConstraint(
-                fields=["invoice", "contract"],
-                condition=Q(corrects_month__isnull=True),
-                name="invoice_line_per_contract",
-            ),
-            # Of every line, so that its index also finds an invoice's lines; a month's own
-            # line (corrects_month NULL, never equal to another NULL) is held by the one above.
-            models.UniqueConstraint(
-                fields=["invoice", "contract", "corrects_month"],
+                F("invoice"),
+                F("contract"),
+                Coalesce(F("corrects_month"), Value(OWN_MONTH)),
                 name="invoice_line_per_contract_and_month",
             ),
             models.CheckConstraint(

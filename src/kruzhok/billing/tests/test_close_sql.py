@@ -211,6 +211,32 @@ def test_the_deferred_checks_run_at_once_and_then_are_deferred_again(time_machin
         transaction.set_rollback(True)
 
 
+@pytest.mark.django_db
+def test_an_invoice_has_one_line_per_contract_and_month_it_bills(time_machine):
+    """One unique index holds both kinds of line: a second line of a contract's own month, or
+    a second correction of the same month, is refused by the database; a correction line
+    beside the month's own line, or of another month, is not."""
+    world, operator, _ = _october(time_machine)
+    month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
+    line = InvoiceLine.objects.filter(corrects_month=None).first()
+    assert line is not None
+    values = _line_values(line)
+
+    def insert(corrects_month: datetime.date | None) -> None:
+        with transaction.atomic():
+            close_sql.lines_insert(
+                [close_sql.LineRow(**{**values, "corrects_month": corrects_month})]
+            )
+
+    with pytest.raises(IntegrityError):
+        insert(None)
+    insert(datetime.date(2026, 9, 1))
+    insert(datetime.date(2026, 8, 1))
+    with pytest.raises(IntegrityError):
+        insert(datetime.date(2026, 9, 1))
+    assert InvoiceLine.objects.filter(invoice=line.invoice, contract=line.contract).count() == 3
+
+
 def _line_values(line: InvoiceLine) -> dict[str, object]:
     return {name: getattr(line, name) for name in _LINE_VALUES}
 
