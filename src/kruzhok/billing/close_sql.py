@@ -110,18 +110,21 @@ def _scope() -> str:
     )
 
 
-def _moved(sign: str, month_column: str, corrects: str, where: str) -> str:
-    """The charges (or reversals, `sign` -1) of the step's contracts, each with the month its
-    line is for."""
+def _moved() -> str:
+    """One contract's (`o`) charges billed in the month and not taken back, each on the line of
+    the month it is for (NULL: the month's own), and its charges billed in an earlier month and
+    taken back since (negative, on the line of the month they were billed in)."""
     ch = Aliased(Charge, "ch")
+    lesson = f"CASE WHEN {ch['lesson']} IS NULL THEN 0 ELSE 1 END"
     return (
-        f"SELECT {ch['contract']} AS contract_id, "
-        f"{corrects.format(month=ch[month_column])} AS corrects, "
-        f"{sign} * (CASE WHEN {ch['lesson']} IS NULL THEN 0 ELSE 1 END) AS lessons, "
-        f"{sign} * {ch['certificate_amount']} AS certificate, "
-        f"{sign} * {ch['parent_amount']} AS parent "
-        f"FROM {ch.table} WHERE {ch['contract']} IN (SELECT contract_id FROM scope) "
-        f"AND {where.format(ch=ch)}"
+        f"SELECT NULLIF({ch['for_month']}, %(month)s) AS corrects, {lesson} AS lessons, "
+        f"{ch['certificate_amount']} AS certificate, {ch['parent_amount']} AS parent "
+        f"FROM {ch.table} WHERE {ch['contract']} = o.contract_id "
+        f"AND {ch['billed_month']} = %(month)s AND {ch['reversed_at']} IS NULL "
+        f"UNION ALL SELECT {ch['billed_month']}, -{lesson}, "
+        f"-{ch['certificate_amount']}, -{ch['parent_amount']} "
+        f"FROM {ch.table} WHERE {ch['contract']} = o.contract_id "
+        f"AND {ch['reversal_billed_month']} = %(month)s"
     )
 
 
@@ -151,13 +154,6 @@ def lines_build(
     invoice = Aliased(Invoice, "inv")
     k = Aliased(Child, "k")
     lesson = Aliased(Lesson, "ls")
-    charges = _moved(
-        "1",
-        "for_month",
-        "NULLIF({month}, %(month)s)",
-        "{ch[billed_month]} = %(month)s AND {ch[reversed_at]} IS NULL",
-    )
-    reversals = _moved("-1", "billed_month", "{month}", "{ch[reversal_billed_month]} = %(month)s")
     initial = "CASE WHEN {0} = '' THEN NULL ELSE LEFT({0}, 1) || '.' END"
     # Looked up line by line by the children's primary key: a join hashed the whole region's
     # children for every step, however few its lines.
@@ -188,7 +184,7 @@ def lines_build(
     )
     columns = ", ".join(column(InvoiceLine, name) for name in LineRow._fields)
     with connection.cursor() as cursor:
-        # Enough memory for a city's lines to be grouped without spilling to disk (the
+        # Enough memory for a city's lines to be sorted without spilling to disk (the
         # server's default is 4 MB), for this transaction only.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         # No JIT: the planner counts the lessons' subquery as if every line ran it, so the
@@ -201,24 +197,24 @@ def lines_build(
         # Only for it: the foreign keys' checks are cached plans too, and planned anew for
         # every line they took three times as long.
         cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        # The contracts are read once (`scope`, materialised): their charges are found by
-        # the charges' contract index and grouped by contract and month alone, and what a
-        # line copies is joined to the grouped rows, a row a line.
+        # The contracts are read once (`scope`, materialised); each one's charges are found
+        # by the charges' contract index and summed by the month they are for right there
+        # (`LATERAL`), so a contract's lines come out beside what they copy from it: no
+        # grouping of the step's hundreds of thousands of charges, and no join after it.
         cursor.execute(
             f"WITH scope AS MATERIALIZED ({_scope()}), "
-            f"moved AS ({charges} UNION ALL {reversals}), "
-            "summed AS (SELECT contract_id, corrects, SUM(lessons) AS lessons, "
-            "SUM(certificate) AS certificate, SUM(parent) AS parent "
-            "FROM moved GROUP BY contract_id, corrects), "
             f"month_lessons AS ({month_lessons}) "
             f"INSERT INTO {table(InvoiceLine)} ({columns}) "
-            f"SELECT {invoice.pk}, s.contract_id, o.contract_number, {initials}, "
+            f"SELECT {invoice.pk}, o.contract_id, o.contract_number, {initials}, "
             "o.program_title, o.group_name, s.corrects, "
             f"{planned}, s.lessons, s.certificate, s.parent "
-            "FROM summed s JOIN scope o ON o.contract_id = s.contract_id "
-            f"JOIN {invoice.table} ON {invoice['provider']} = o.provider_id "
+            f"FROM scope o JOIN {invoice.table} ON {invoice['provider']} = o.provider_id "
             f"AND {invoice.pk} = ANY(%(invoices)s) "
-            "LEFT JOIN month_lessons m ON m.group_id = o.group_id",
+            "LEFT JOIN month_lessons m ON m.group_id = o.group_id "
+            "CROSS JOIN LATERAL (SELECT corrects, SUM(lessons) AS lessons, "
+            "SUM(certificate) AS certificate, SUM(parent) AS parent "
+            f"FROM ({_moved()}) moved GROUP BY corrects) s "
+            "ORDER BY o.contract_id",
             {
                 "municipality": municipality_id,
                 "providers": list(provider_ids),

@@ -359,9 +359,10 @@ class Charge(models.Model):
         ]
         indexes = [
             models.Index(fields=["billed_month"], name="charge_billed_month_idx"),
-            # The month close looks up the few reversals to bill back in a month.
+            # The month close looks up, contract by contract, the few reversals to bill back
+            # in a month (`billing.close_sql.lines_build`).
             models.Index(
-                fields=["reversal_billed_month"],
+                fields=["reversal_billed_month", "contract"],
                 condition=Q(reversal_billed_month__isnull=False),
                 name="charge_reversal_billed_idx",
             ),
