@@ -103,14 +103,22 @@ def test_the_statement_builds_the_lines_the_orm_builds(time_machine):
     again by the ORM's road (`_lines_in_python`, SQLite's), they are the same, value by value:
     the month's own lines with their planned lessons (a contract that ended mid-month, a
     cancelled lesson), a correction line with a late mark and a billed lesson taken back, a
-    child without a patronymic, and two providers."""
+    contract whose only line is a lesson taken back (Вера's, who left in October), a child
+    without a patronymic, and two providers."""
     world, operator, contracts = _october(time_machine, second_provider=True)
     month_close(actor=operator, municipality=world.municipality, month=OCTOBER)
-    artyom = contracts["artyom"]
+    artyom, vera = contracts["artyom"], contracts["vera"]
     child = artyom.application.child
     child.patronymic = ""
     child.save(update_fields=["patronymic"])
     _november(time_machine, world, contracts)
+    attendance_mark(
+        actor=world.teacher,
+        lesson=_lesson(world.group, 20),
+        contract=vera,
+        present=False,
+        reason="Была на больничном",
+    )
     time_machine.move_to(_at(2, month=12, hour=12), tick=False)
     closure = month_close(
         actor=operator, municipality=world.municipality, month=NOVEMBER, documents=False
@@ -124,6 +132,9 @@ def test_the_statement_builds_the_lines_the_orm_builds(time_machine):
     assert any(row[6] == OCTOBER for row in by_statement)  # a correction line
     assert any(row[3] == "Соколов А." for row in by_statement)  # no patronymic
     assert any(row[7] > 0 for row in by_statement)  # lessons planned counted
+    assert [row[6:] for row in by_statement if row[1] == vera.pk] == [
+        (OCTOBER, 0, -1, -238_10, -61_90)  # her 20 October lesson, 300 ₽, taken back
+    ]
     lines.delete()
     provider_invoice_module._lines_in_python(closure, invoices)
     assert list(lines.values_list(*_LINE_VALUES)) == by_statement
