@@ -10,28 +10,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0011_invoice_lines_one_index_fewer'),
-        ('enrollment', '0010_contract_monthly_index'),
+        ("billing", "0011_invoice_lines_one_index_fewer"),
+        ("enrollment", "0010_contract_monthly_index"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='invoiceline',
-            name='invoice_line_per_contract',
+            model_name="invoiceline",
+            name="invoice_line_per_contract",
         ),
         migrations.RemoveConstraint(
-            model_name='invoiceline',
-            name='invoice_line_per_contract_and_month',
+            model_name="invoiceline",
+            name="invoice_line_per_contract_and_month",
         ),
         migrations.AlterField(
-            model_name='invoiceline',
-            name='contract',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='invoice_lines', to='enrollment.contract', verbose_name='договор'),
+            model_name="invoiceline",
+            name="contract",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoice_lines",
+                to="enrollment.contract",
+                verbose_name="договор",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.UniqueConstraint(models.F('invoice'), models.F('contract'), django.db.models.functions.comparison.Coalesce(models.F('corrects_month'), models.Value(datetime.date(1, 1, 1))), name='invoice_line_per_contract_and_month'),
+            model_name="invoiceline",
+            constraint=models.UniqueConstraint(
+                models.F("invoice"),
+                models.F("contract"),
+                django.db.models.functions.comparison.Coalesce(
+                    models.F("corrects_month"), models.Value(datetime.date(1, 1, 1))
+                ),
+                name="invoice_line_per_contract_and_month",
+            ),
         ),
     ]
